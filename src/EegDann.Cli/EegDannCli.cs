@@ -1,0 +1,115 @@
+using System.CommandLine;
+using EegDann.Core;
+using Microsoft.Extensions.Configuration;
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace EegDann.Cli;
+
+/// <summary>The <c>eegdann</c> command line: parses, sets up logging, runs one command.</summary>
+public static class EegDannCli
+{
+    /// <summary>Global option: configuration file layered over the default appsettings.json.</summary>
+    public static readonly Option<FileInfo?> ConfigOption = new("--config")
+    {
+        Description = "An appsettings.json to layer over the defaults (beside the executable, then the current directory).",
+        Recursive = true,
+    };
+
+    /// <summary>Global option: also write compact-JSON log events to this file.</summary>
+    public static readonly Option<FileInfo?> LogJsonOption = new("--log-json")
+    {
+        Description = "Also write structured log events (compact JSON, one per line) to this file.",
+        Recursive = true,
+    };
+
+    /// <summary>Global option: log level.</summary>
+    public static readonly Option<string?> VerbosityOption = new("--log-level")
+    {
+        Description = "Minimum log level: Verbose, Debug, Information, Warning, Error, Fatal.",
+        Recursive = true,
+    };
+
+    /// <summary>Runs the command line and returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = BuildRootCommand();
+        var parse = root.Parse(args);
+        Log.Logger = CreateLogger(parse);
+        try
+        {
+            return await parse.InvokeAsync();
+        }
+        catch (Exception e)
+        {
+            Log.Fatal(e, "eegdann stopped unexpectedly");
+            return ExitCodes.Internal;
+        }
+        finally
+        {
+            await Log.CloseAndFlushAsync();
+        }
+    }
+
+    /// <summary>Builds the command tree (exposed for tests).</summary>
+    public static RootCommand BuildRootCommand()
+    {
+        var root = new RootCommand("EegDann: cross-subject EEG motor-imagery decoding with domain-adversarial networks.");
+        root.Options.Add(ConfigOption);
+        root.Options.Add(LogJsonOption);
+        root.Options.Add(VerbosityOption);
+        root.Subcommands.Add(DoctorCommand.Create());
+        return root;
+    }
+
+    /// <summary>The layered configuration: appsettings.json beside the executable, in the current directory, --config, EEGDANN_ environment variables.</summary>
+    public static IConfiguration LoadConfiguration(ParseResult parse)
+    {
+        var builder = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
+        var extra = parse.GetValue(ConfigOption);
+        if (extra != null)
+        {
+            builder.AddJsonFile(extra.FullName, optional: false);
+        }
+
+        return builder.AddEnvironmentVariables("EEGDANN_").Build();
+    }
+
+    private static ILogger CreateLogger(ParseResult parse)
+    {
+        IConfiguration configuration;
+        try
+        {
+            configuration = LoadConfiguration(parse);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException)
+        {
+            Console.Error.WriteLine($"eegdann: cannot read the configuration: {e.Message}");
+            configuration = new ConfigurationBuilder().Build();
+        }
+
+        var logger = new LoggerConfiguration()
+            .ReadFrom.Configuration(configuration)
+            .Enrich.WithProperty("EegDannVersion", EegDannVersion.Current);
+        if (!configuration.GetSection("Serilog").Exists())
+        {
+            logger.WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose);
+        }
+
+        var level = parse.GetValue(VerbosityOption);
+        if (level != null && Enum.TryParse<Serilog.Events.LogEventLevel>(level, ignoreCase: true, out var minimum))
+        {
+            logger.MinimumLevel.Is(minimum);
+        }
+
+        var json = parse.GetValue(LogJsonOption);
+        if (json != null)
+        {
+            logger.WriteTo.File(new CompactJsonFormatter(), json.FullName);
+        }
+
+        return logger.CreateLogger();
+    }
+}

@@ -1,0 +1,5 @@
+using System.CommandLine;
+using EegDann.Cli;
+using Serilog;
+
+return await EegDannCli.RunAsync(args);
