@@ -1,0 +1,187 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using EegDann.Core;
+using EegDann.Recordings.Parquet;
+
+namespace EegDann.Recordings.Import;
+
+/// <summary>Settings of one import run.</summary>
+public sealed record ImportOptions
+{
+    /// <summary>Subject for every input; when null, taken from the EDF+ patient code, else the file-name prefix.</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>Seconds per Parquet row group.</summary>
+    public double RowGroupSeconds { get; init; } = ParquetRecordingWriter.DefaultRowGroupSeconds;
+}
+
+/// <summary>The outcome of importing one input.</summary>
+/// <param name="Input">The input file as given.</param>
+/// <param name="Output">The samples file written, or null when the import failed.</param>
+/// <param name="Error">Why it failed (names the file and the problem), or null on success.</param>
+/// <param name="Recording">The imported recording, or null when it failed.</param>
+public sealed record ImportResult(string Input, string? Output, string? Error, Recording? Recording)
+{
+    /// <summary>Whether the input was imported.</summary>
+    public bool Succeeded => Error is null;
+}
+
+/// <summary>
+/// Imports EDF/EDF+/BDF/BDF+/GDF 2.x files as EegDann Parquet recordings: detects the format from
+/// the file's first bytes, reads it, decides subject and run, and writes
+/// <c>OUT/&lt;input name&gt;.parquet</c> and <c>.events.parquet</c> atomically. One bad input does
+/// not stop the others; a failed input leaves no output.
+/// </summary>
+public static partial class RecordingImporter
+{
+    /// <summary>Which reader a file needs.</summary>
+    public enum SourceFormat
+    {
+        /// <summary>EDF or EDF+.</summary>
+        Edf,
+
+        /// <summary>BDF or BDF+.</summary>
+        Bdf,
+
+        /// <summary>GDF 2.x.</summary>
+        Gdf,
+    }
+
+    /// <summary>Imports every input into <paramref name="outputDirectory"/> (created if missing).</summary>
+    /// <param name="inputs">Source files.</param>
+    /// <param name="outputDirectory">Where the recordings go.</param>
+    /// <param name="options">Subject override and row-group length.</param>
+    /// <param name="progress">Receives one task per input (<c>import NAME</c>); may be null.</param>
+    /// <param name="cancellationToken">Stops between files and between records.</param>
+    /// <returns>One result per input, in input order.</returns>
+    public static async Task<IReadOnlyList<ImportResult>> ImportAsync(
+        IReadOnlyList<string> inputs,
+        string outputDirectory,
+        ImportOptions options,
+        IProgress<WorkProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
+        ArgumentNullException.ThrowIfNull(options);
+        Directory.CreateDirectory(outputDirectory);
+        var results = new List<ImportResult>();
+        var claimed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var input in inputs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string output = Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(input) + ".parquet");
+            string task = $"import {Path.GetFileName(input)}";
+            if (claimed.TryGetValue(output, out var earlier))
+            {
+                results.Add(new ImportResult(input, null, $"{input}: its output {output} is already taken by {earlier}; import files with the same name into different folders.", null));
+                continue;
+            }
+
+            claimed[output] = input;
+            try
+            {
+                var recording = Read(input, options.Subject, (done, total) => progress?.Report(new WorkProgress(task, done, total + 1)), cancellationToken);
+                await ParquetRecordingWriter.WriteAsync(recording, output, options.RowGroupSeconds, cancellationToken);
+                progress?.Report(new WorkProgress(task, 1, 1, "done"));
+                results.Add(new ImportResult(input, output, null, recording));
+            }
+            catch (RecordingFormatException e)
+            {
+                progress?.Report(new WorkProgress(task, 1, 1, "failed"));
+                results.Add(new ImportResult(input, null, e.Message, null));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                progress?.Report(new WorkProgress(task, 1, 1, "failed"));
+                results.Add(new ImportResult(input, null, $"{input}: cannot write {output}: {e.Message}", null));
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>Reads one source file into a <see cref="Recording"/> with its metadata decided.</summary>
+    /// <param name="path">The EDF/BDF/GDF file.</param>
+    /// <param name="subject">Subject override, or null.</param>
+    /// <param name="progress">Called with (units done, units in all) while reading; may be null.</param>
+    /// <param name="cancellationToken">Stops between records.</param>
+    /// <exception cref="RecordingFormatException">When the file cannot be read or is not valid.</exception>
+    public static Recording Read(string path, string? subject = null, Action<long, long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var format = Detect(path);
+        var source = format switch
+        {
+            SourceFormat.Gdf => GdfReader.Read(path, progress, cancellationToken),
+            _ => EdfReader.Read(path, progress, cancellationToken),
+        };
+        string sha256 = Sha256(path);
+        var (fileSubject, run) = FromFileName(path);
+        var metadata = new RecordingMetadata
+        {
+            Subject = !string.IsNullOrWhiteSpace(subject) ? subject.Trim() : source.PatientCode ?? fileSubject,
+            Run = run,
+            SourceFile = Path.GetFileName(path),
+            SourceSha256 = sha256,
+            OriginalChannelLabels = source.OriginalLabels,
+            ChannelUnits = source.Units,
+            EegDannVersion = EegDannVersion.Current,
+            Extra = source.Extra,
+        };
+        return new Recording(source.Info, source.Samples, source.Events, metadata);
+    }
+
+    /// <summary>Which format <paramref name="path"/> is, from its first bytes.</summary>
+    /// <exception cref="RecordingFormatException">When it is unreadable or none of EDF, BDF, GDF 2.x.</exception>
+    public static SourceFormat Detect(string path)
+    {
+        using var stream = EdfReader.OpenRead(path);
+        var head = new byte[8];
+        int n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        string ascii = Encoding.Latin1.GetString(head, 0, n);
+        if (n == 8 && ascii == "0       ")
+        {
+            return SourceFormat.Edf;
+        }
+
+        if (n == 8 && head[0] == 0xFF && ascii[1..] == "BIOSEMI")
+        {
+            return SourceFormat.Bdf;
+        }
+
+        if (ascii.StartsWith("GDF 2.", StringComparison.Ordinal))
+        {
+            return SourceFormat.Gdf;
+        }
+
+        string what = n == 0 ? "the file is empty"
+            : ascii.StartsWith("GDF", StringComparison.Ordinal) ? $"'{ascii}' is GDF 1.x, which EegDann does not read (GDF 2.x only)"
+            : ascii.StartsWith("PAR1", StringComparison.Ordinal) ? "it is a Parquet file, not a source recording"
+            : $"it starts with '{string.Concat(ascii.Select(c => c is >= ' ' and < (char)127 ? c.ToString() : $"\\x{(int)c:X2}"))}'";
+        throw new RecordingFormatException(path, $"not an EDF, BDF or GDF 2.x file: {what}.");
+    }
+
+    /// <summary>Lower-case hex SHA-256 of a file.</summary>
+    public static string Sha256(string path)
+    {
+        using var stream = EdfReader.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>
+    /// Subject and run from a file name: <c>S001R04.edf</c> → (<c>S001</c>, <c>R04</c>); a name ending
+    /// in <c>R</c> + digits, optionally after <c>_</c> or <c>-</c>, splits there; any other name is
+    /// the subject whole, with no run.
+    /// </summary>
+    public static (string Subject, string? Run) FromFileName(string path)
+    {
+        string stem = Path.GetFileNameWithoutExtension(path);
+        var match = RunSuffix().Match(stem);
+        return match.Success ? (match.Groups["subject"].Value, match.Groups["run"].Value) : (stem, null);
+    }
+
+    [GeneratedRegex(@"^(?<subject>.+?)[_-]?(?<run>R\d+)$")]
+    private static partial Regex RunSuffix();
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""Golden values for EegDann's EDF reader, computed with MNE-Python.
+
+Run from the repository root:  /usr/bin/python3 tools/golden/edf_golden.py
+It reads every EDF file in the shared raw folder (shared/recordings-raw/eegmmidb beside the
+repository or an ancestor of it, or $EEGDANN_RAW_DIR) with mne.io.read_raw_edf and writes tests/data/edf_golden.json: per file the
+sample rate, sample count, channel names, per-channel sum, sum of absolute values and sum of
+squares in microvolts, every channel's value at a few fixed sample indices, and the annotations
+(onset, duration, description). The C# tests read this file; they never run Python.
+"""
+import glob
+import json
+import os
+import sys
+
+import mne
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def find_raw():
+    """$EEGDANN_RAW_DIR, else the first shared/recordings-raw beside the repository or an ancestor."""
+    if os.environ.get("EEGDANN_RAW_DIR"):
+        return os.environ["EEGDANN_RAW_DIR"]
+    d = ROOT
+    while True:
+        candidate = os.path.join(d, "shared", "recordings-raw")
+        if os.path.isdir(os.path.join(candidate, "eegmmidb")):
+            return candidate
+        if os.path.dirname(d) == d:
+            sys.exit("shared/recordings-raw not found; set EEGDANN_RAW_DIR")
+        d = os.path.dirname(d)
+
+
+RAW = find_raw()
+# Fixed indices: first, early, middle-ish, late and last sample (the last is resolved per file).
+INDICES = [0, 1, 159, 1000, 7777, 12345, -1]
+
+
+def main():
+    files = sorted(glob.glob(os.path.join(RAW, "eegmmidb", "S*", "S*R*.edf")))
+    if not files:
+        sys.exit(f"no EDF files under {RAW}/eegmmidb")
+    out = {"generator": f"mne {mne.__version__}, numpy {np.__version__}", "files": {}}
+    for path in files:
+        raw = mne.io.read_raw_edf(path, preload=True, verbose="error")
+        data = raw.get_data() * 1e6  # volts -> microvolts, float64, (channels, samples)
+        n = data.shape[1]
+        idx = [i if i >= 0 else n + i for i in INDICES]
+        name = os.path.splitext(os.path.basename(path))[0]
+        out["files"][name] = {
+            "path": os.path.relpath(path, RAW),
+            "sfreq": raw.info["sfreq"],
+            "n_samples": n,
+            "channels": raw.ch_names,
+            "sum": data.sum(axis=1).tolist(),
+            "sum_abs": np.abs(data).sum(axis=1).tolist(),
+            "sum_sq": (data ** 2).sum(axis=1).tolist(),
+            "indices": idx,
+            "values": data[:, idx].T.tolist(),  # (len(indices), channels)
+            "events": [[float(a["onset"]), float(a["duration"]), a["description"]] for a in raw.annotations],
+        }
+    target = os.path.join(ROOT, "tests", "data", "edf_golden.json")
+    with open(target, "w") as f:
+        json.dump(out, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {target}: {len(out['files'])} files")
+
+
+if __name__ == "__main__":
+    main()
