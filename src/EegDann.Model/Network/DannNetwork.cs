@@ -1,0 +1,122 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace EegDann.Model;
+
+/// <summary>
+/// The domain-adversarial network: input standardisation → feature extractor → label head, and
+/// feature extractor → gradient reversal → domain head. <see cref="Module{T, TResult}.forward"/>
+/// gives class logits from raw inputs (what decoding needs); training uses the parts separately.
+/// </summary>
+/// <remarks>Ganin &amp; Lempitsky 2015, Fig. 1.</remarks>
+public sealed class DannNetwork : Module<Tensor, Tensor>
+{
+    private readonly InputStandardizer input;
+    private readonly Module<Tensor, Tensor> features;
+    private readonly LabelHead label;
+    private readonly DomainHead domain;
+
+    /// <summary>Builds an untrained network (libtorch's default initialisation; trainers re-initialise from their seed).</summary>
+    /// <exception cref="ArgumentException">When the architecture is not valid; lists every problem.</exception>
+    public DannNetwork(NetworkSpec spec) : base(nameof(DannNetwork))
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var problems = spec.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid network: " + string.Join("; ", problems) + ".", nameof(spec));
+        }
+
+        Spec = spec;
+        input = new InputStandardizer(spec.SampleShape, spec.Standardization);
+        features = spec.Extractor switch
+        {
+            MlpExtractorSpec mlp => new MlpExtractor(spec.SampleShape[0], mlp),
+            ConvExtractorSpec conv => new ConvExtractor(spec.SampleShape[0], conv),
+            _ => throw new ArgumentException($"Unknown extractor {spec.Extractor.GetType().Name}.", nameof(spec)),
+        };
+        int featureSize = spec.Extractor.FeatureSize(spec.SampleShape);
+        label = new LabelHead(featureSize, spec.ClassCount);
+        domain = new DomainHead(featureSize, spec.DomainHiddenSizes, spec.DomainCount);
+        RegisterComponents();
+    }
+
+    /// <summary>The architecture.</summary>
+    public NetworkSpec Spec { get; }
+
+    /// <summary>The input standardisation (fitted on the source by the trainer).</summary>
+    public InputStandardizer Standardizer => input;
+
+    /// <summary>Standardises raw inputs <c>(batch, …sample shape)</c>.</summary>
+    public Tensor Standardize(Tensor raw) => input.forward(raw);
+
+    /// <summary>Features of standardised inputs: <c>(batch, feature size)</c>.</summary>
+    public Tensor Features(Tensor standardized) => features.forward(standardized);
+
+    /// <summary>Class logits of features: <c>(batch, classes)</c>.</summary>
+    public Tensor ClassLogits(Tensor featureBatch) => label.forward(featureBatch);
+
+    /// <summary>Domain logits of features through gradient reversal with factor <paramref name="lambda"/>: <c>(batch, domains)</c>.</summary>
+    public Tensor DomainLogits(Tensor featureBatch, double lambda) => domain.forward(GradientReversal.Apply(featureBatch, lambda));
+
+    /// <summary>Class logits of raw inputs: standardise → extract → label head.</summary>
+    public override Tensor forward(Tensor raw) => label.forward(features.forward(input.forward(raw)));
+
+    /// <summary>Sets the generator every dropout layer draws its masks from.</summary>
+    public void UseGenerator(Generator? generator)
+    {
+        foreach (var module in modules())
+        {
+            if (module is SeededDropout dropout)
+            {
+                dropout.Generator = generator;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Re-initialises every layer from <paramref name="generator"/> with PyTorch's defaults for
+    /// linear and convolutional layers (weights and biases uniform in ±1/√fan_in) and batch
+    /// normalisation (scale 1, shift 0, running statistics reset), so the initial network depends
+    /// on the seed alone.
+    /// </summary>
+    public void Initialize(Generator generator)
+    {
+        using var noGrad = no_grad();
+        foreach (var module in modules())
+        {
+            switch (module)
+            {
+                case TorchSharp.Modules.Linear linear:
+                    Uniform(linear.weight!, linear.weight!.shape[1], generator);
+                    if (linear.bias is { } linearBias)
+                    {
+                        Uniform(linearBias, linear.weight!.shape[1], generator);
+                    }
+
+                    break;
+                case TorchSharp.Modules.Conv1d conv:
+                    long fanIn = conv.weight!.shape[1] * conv.weight.shape[2];
+                    Uniform(conv.weight, fanIn, generator);
+                    if (conv.bias is { } convBias)
+                    {
+                        Uniform(convBias, fanIn, generator);
+                    }
+
+                    break;
+                case TorchSharp.Modules.BatchNorm1d norm:
+                    norm.weight!.fill_(1);
+                    norm.bias!.fill_(0);
+                    norm.reset_running_stats();
+                    break;
+            }
+        }
+    }
+
+    private static void Uniform(Tensor parameter, long fanIn, Generator generator)
+    {
+        double bound = 1.0 / Math.Sqrt(fanIn);
+        parameter.uniform_(-bound, bound, generator);
+    }
+}

@@ -1,0 +1,227 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace EegDann.Model;
+
+/// <summary>
+/// Input standardisation as part of the network: <c>(x − mean) / scale</c> with buffers fitted on
+/// the source (<see cref="Fit"/>) and saved with the weights, so decoding applies exactly what
+/// training applied. Per feature for feature vectors, per channel for windows; the identity when
+/// the network does not standardise.
+/// </summary>
+public sealed class InputStandardizer : Module<Tensor, Tensor>
+{
+    private readonly Tensor mean;
+    private readonly Tensor scale;
+    private readonly bool enabled;
+
+    /// <summary>Creates an unfitted standardiser (mean 0, scale 1) for samples of <paramref name="sampleShape"/>.</summary>
+    public InputStandardizer(IReadOnlyList<int> sampleShape, InputStandardization kind) : base(nameof(InputStandardizer))
+    {
+        // Feature vectors: (features); windows: (channels, 1), broadcast over samples.
+        long[] shape = sampleShape.Count == 1 ? [sampleShape[0]] : [sampleShape[0], 1];
+        mean = zeros(shape);
+        scale = ones(shape);
+        enabled = kind == InputStandardization.ZScore;
+        RegisterComponents();
+    }
+
+    /// <summary>Whether this standardises (false: the identity).</summary>
+    public bool Enabled => enabled;
+
+    /// <summary>The fitted means (copy), per feature or per channel.</summary>
+    public float[] Mean => mean.data<float>().ToArray();
+
+    /// <summary>The fitted scales (copy; population standard deviations, 1 where a feature is constant).</summary>
+    public float[] Scale => scale.data<float>().ToArray();
+
+    /// <summary>Fits mean and scale on <paramref name="source"/> (batch first), in double precision.</summary>
+    public void Fit(Tensor source)
+    {
+        if (!enabled)
+        {
+            return;
+        }
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = source.to_type(ScalarType.Float64);
+        long[] dims = x.dim() == 2 ? [0] : [0, 2];
+        var m = x.mean(dims, keepdim: false);
+        var v = (x - (x.dim() == 2 ? m : m.unsqueeze(-1))).square().mean(dims, keepdim: false);
+        var s = v.sqrt();
+        s = where(s > 1e-12, s, ones_like(s));
+        mean.copy_(m.reshape(mean.shape).to_type(ScalarType.Float32));
+        scale.copy_(s.reshape(scale.shape).to_type(ScalarType.Float32));
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input) => enabled ? input.sub(mean).div_(scale) : input;
+}
+
+/// <summary>
+/// Dropout drawing its mask from an explicit <see cref="Generator"/> (set by the trainer), so that
+/// training is reproducible from the seed alone and independent of libtorch's global generator.
+/// The identity in evaluation mode.
+/// </summary>
+public sealed class SeededDropout : Module<Tensor, Tensor>
+{
+    private readonly double probability;
+
+    /// <summary>Creates the layer.</summary>
+    /// <param name="probability">Probability of zeroing a value while training, in [0, 1).</param>
+    public SeededDropout(double probability) : base(nameof(SeededDropout))
+    {
+        if (!(probability >= 0 && probability < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(probability), probability, "Dropout probability must be in [0, 1).");
+        }
+
+        this.probability = probability;
+        RegisterComponents();
+    }
+
+    /// <summary>The generator masks are drawn from while training; null uses libtorch's global generator.</summary>
+    public Generator? Generator { get; set; }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        if (!training || probability == 0)
+        {
+            return input;
+        }
+
+        double keep = 1 - probability;
+        var mask = empty_like(input).bernoulli_(keep, Generator).div_(keep);
+        return input.mul(mask);
+    }
+}
+
+/// <summary>The MLP feature extractor: <c>Linear → ReLU (→ dropout)</c> per hidden layer (<see cref="MlpExtractorSpec"/>).</summary>
+public sealed class MlpExtractor : Module<Tensor, Tensor>
+{
+    private readonly ModuleList<Linear> layers;
+    private readonly ModuleList<SeededDropout> dropouts;
+
+    /// <summary>Builds the extractor for feature vectors of <paramref name="inputSize"/> values.</summary>
+    public MlpExtractor(int inputSize, MlpExtractorSpec spec) : base(nameof(MlpExtractor))
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var linear = new List<Linear>();
+        int width = inputSize;
+        foreach (int hidden in spec.HiddenSizes)
+        {
+            linear.Add(Linear(width, hidden));
+            width = hidden;
+        }
+
+        layers = ModuleList(linear.ToArray());
+        dropouts = ModuleList(spec.Dropout > 0 ? spec.HiddenSizes.Select(_ => new SeededDropout(spec.Dropout)).ToArray() : []);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        // (batch, features) → (batch, hidden[^1])
+        var x = input;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            x = layers[i].forward(x).relu_();
+            if (dropouts.Count > 0)
+            {
+                x = dropouts[i].forward(x);
+            }
+        }
+
+        return x;
+    }
+}
+
+/// <summary>The compact convolutional extractor on windows (<see cref="ConvExtractorSpec"/>).</summary>
+public sealed class ConvExtractor : Module<Tensor, Tensor>
+{
+    private readonly Conv1d spatial;
+    private readonly Conv1d temporal;
+    private readonly BatchNorm1d norm;
+    private readonly SeededDropout dropout;
+    private readonly long poolLength;
+    private readonly long poolStride;
+
+    /// <summary>Builds the extractor for windows of <paramref name="channels"/> × any length.</summary>
+    public ConvExtractor(int channels, ConvExtractorSpec spec) : base(nameof(ConvExtractor))
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spatial = Conv1d(channels, spec.SpatialFilters, 1, bias: false);
+        temporal = Conv1d(spec.SpatialFilters, spec.TemporalFilters, spec.TemporalKernel, bias: false);
+        norm = BatchNorm1d(spec.TemporalFilters);
+        dropout = new SeededDropout(spec.Dropout);
+        poolLength = spec.PoolLength;
+        poolStride = spec.PoolStride;
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        var x = spatial.forward(input);                 // (batch, spatial filters, samples)
+        x = norm.forward(temporal.forward(x));          // (batch, temporal filters, samples − kernel + 1)
+        x = functional.avg_pool1d(x.square(), poolLength, poolStride); // (batch, temporal filters, pooled)
+        x = x.clamp_min(1e-6).log_();
+        return dropout.forward(x).flatten(1);           // (batch, temporal filters · pooled)
+    }
+}
+
+/// <summary>The label head: one linear layer from features to class logits.</summary>
+public sealed class LabelHead : Module<Tensor, Tensor>
+{
+    private readonly Linear output;
+
+    /// <summary>Builds the head.</summary>
+    public LabelHead(int featureSize, int classCount) : base(nameof(LabelHead))
+    {
+        output = Linear(featureSize, classCount);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor features) => output.forward(features);
+}
+
+/// <summary>The domain head: <c>Linear → ReLU</c> per hidden width, then a linear layer to domain logits.</summary>
+public sealed class DomainHead : Module<Tensor, Tensor>
+{
+    private readonly ModuleList<Linear> hidden;
+    private readonly Linear output;
+
+    /// <summary>Builds the head.</summary>
+    public DomainHead(int featureSize, IReadOnlyList<int> hiddenSizes, int domainCount) : base(nameof(DomainHead))
+    {
+        var linear = new List<Linear>();
+        int width = featureSize;
+        foreach (int h in hiddenSizes)
+        {
+            linear.Add(Linear(width, h));
+            width = h;
+        }
+
+        hidden = ModuleList(linear.ToArray());
+        output = Linear(width, domainCount);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor features)
+    {
+        var x = features;
+        for (int i = 0; i < hidden.Count; i++)
+        {
+            x = hidden[i].forward(x).relu_();
+        }
+
+        return output.forward(x);
+    }
+}

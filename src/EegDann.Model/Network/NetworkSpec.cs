@@ -1,0 +1,203 @@
+using System.Text.Json.Serialization;
+
+namespace EegDann.Model;
+
+/// <summary>
+/// Which feature extractor, and its sizes. The extractor maps one input sample to a feature vector
+/// that both the label head and (through gradient reversal) the domain head read.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(MlpExtractorSpec), "mlp")]
+[JsonDerivedType(typeof(ConvExtractorSpec), "conv")]
+public abstract record ExtractorSpec
+{
+    /// <summary>Lists what is wrong with these settings for inputs of <paramref name="sampleShape"/>; empty when fine.</summary>
+    public abstract IReadOnlyList<string> Validate(IReadOnlyList<int> sampleShape);
+
+    /// <summary>The length of the feature vector for inputs of <paramref name="sampleShape"/>.</summary>
+    public abstract int FeatureSize(IReadOnlyList<int> sampleShape);
+}
+
+/// <summary>
+/// A multilayer perceptron on feature vectors (log-variance, band power, tangent space…):
+/// <c>Linear → ReLU (→ dropout)</c> per hidden layer.
+/// </summary>
+/// <param name="HiddenSizes">Width of each hidden layer, at least one, each ≥ 1 (the article's blobs network: 32, 32).</param>
+/// <param name="Dropout">Dropout probability after each hidden layer while training, in [0, 1).</param>
+public sealed record MlpExtractorSpec(IReadOnlyList<int> HiddenSizes, double Dropout = 0.0) : ExtractorSpec
+{
+    /// <inheritdoc />
+    public override IReadOnlyList<string> Validate(IReadOnlyList<int> sampleShape)
+    {
+        var problems = new List<string>();
+        if (sampleShape.Count != 1)
+        {
+            problems.Add($"the MLP extractor reads feature vectors, got samples of shape [{string.Join(", ", sampleShape)}]");
+        }
+
+        if (HiddenSizes is null || HiddenSizes.Count == 0 || HiddenSizes.Any(h => h < 1))
+        {
+            problems.Add("the MLP extractor needs at least one hidden layer, each of width ≥ 1");
+        }
+
+        if (!(Dropout >= 0 && Dropout < 1))
+        {
+            problems.Add($"dropout must be in [0, 1), got {Dropout}");
+        }
+
+        return problems;
+    }
+
+    /// <inheritdoc />
+    public override int FeatureSize(IReadOnlyList<int> sampleShape) => HiddenSizes[^1];
+
+    /// <inheritdoc />
+    public bool Equals(MlpExtractorSpec? other) =>
+        other is not null && Dropout.Equals(other.Dropout) && HiddenSizes.SequenceEqual(other.HiddenSizes);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Dropout, HiddenSizes.Count);
+}
+
+/// <summary>
+/// A compact convolutional extractor on filtered raw windows (channels × samples), a ShallowConvNet
+/// factorised spatial-first: spatial filters (channel mixing, like CSP) → temporal convolution →
+/// batch normalisation → square → average pooling → log → dropout → flatten. The output is a set of
+/// log band-power features of learned spatial/temporal filters.
+/// </summary>
+/// <remarks>
+/// Schirrmeister et al., "Deep learning with convolutional neural networks for EEG decoding and
+/// visualization", Hum. Brain Mapp. 2017 (ShallowConvNet); Lawhern et al., EEGNet, J. Neural Eng.
+/// 2018. Applying the spatial filters first gives the same family of functions as ShallowConvNet's
+/// temporal-then-spatial order at a fraction of the cost, which keeps a live decision well within
+/// its latency budget. Sizes are in samples: choose them for the pipeline's sample rate.
+/// </remarks>
+/// <param name="SpatialFilters">Number of spatial filters (channel mixtures), ≥ 1.</param>
+/// <param name="TemporalFilters">Number of temporal filters, ≥ 1.</param>
+/// <param name="TemporalKernel">Temporal kernel length in samples, ≥ 1 (e.g. 25 at 160 Hz ≈ 156 ms).</param>
+/// <param name="PoolLength">Average-pooling window in samples, ≥ 1 (e.g. 75).</param>
+/// <param name="PoolStride">Average-pooling stride in samples, ≥ 1 (e.g. 15).</param>
+/// <param name="Dropout">Dropout probability on the pooled features while training, in [0, 1).</param>
+public sealed record ConvExtractorSpec(
+    int SpatialFilters = 16,
+    int TemporalFilters = 16,
+    int TemporalKernel = 25,
+    int PoolLength = 75,
+    int PoolStride = 15,
+    double Dropout = 0.5) : ExtractorSpec
+{
+    /// <inheritdoc />
+    public override IReadOnlyList<string> Validate(IReadOnlyList<int> sampleShape)
+    {
+        var problems = new List<string>();
+        if (sampleShape.Count != 2)
+        {
+            problems.Add($"the convolutional extractor reads windows [channels, samples], got samples of shape [{string.Join(", ", sampleShape)}]");
+            return problems;
+        }
+
+        if (SpatialFilters < 1 || TemporalFilters < 1 || TemporalKernel < 1 || PoolLength < 1 || PoolStride < 1)
+        {
+            problems.Add("convolutional extractor sizes (filters, kernel, pool length and stride) must all be ≥ 1");
+        }
+        else if (sampleShape[1] - TemporalKernel + 1 < PoolLength)
+        {
+            problems.Add($"windows of {sampleShape[1]} samples are too short for a temporal kernel of {TemporalKernel} and a pool of {PoolLength} samples");
+        }
+
+        if (!(Dropout >= 0 && Dropout < 1))
+        {
+            problems.Add($"dropout must be in [0, 1), got {Dropout}");
+        }
+
+        return problems;
+    }
+
+    /// <inheritdoc />
+    public override int FeatureSize(IReadOnlyList<int> sampleShape) => TemporalFilters * PooledLength(sampleShape[1]);
+
+    /// <summary>Number of pooled time steps for windows of <paramref name="samples"/> samples.</summary>
+    public int PooledLength(int samples) => (samples - TemporalKernel + 1 - PoolLength) / PoolStride + 1;
+}
+
+/// <summary>Whether the network standardises its input with statistics fitted on the source.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<InputStandardization>))]
+public enum InputStandardization
+{
+    /// <summary>Inputs go to the extractor as they are.</summary>
+    None,
+
+    /// <summary>
+    /// z-score fitted on the labeled source: per feature for feature vectors, per channel for
+    /// windows. Part of the fitted model (saved with the weights), applied identically at decode time.
+    /// </summary>
+    ZScore,
+}
+
+/// <summary>
+/// The architecture of a domain-adversarial network: everything needed to rebuild it before its
+/// weights are loaded.
+/// </summary>
+/// <param name="SampleShape">Shape of one input sample: <c>[features]</c> or <c>[channels, samples]</c>.</param>
+/// <param name="ClassCount">Number of classes, ≥ 2.</param>
+/// <param name="DomainCount">Outputs of the domain head, ≥ 2 (source, target; or one per source subject plus the target).</param>
+/// <param name="Extractor">The feature extractor.</param>
+/// <param name="DomainHiddenSizes">Hidden widths of the domain head (<c>Linear → ReLU</c> each), possibly none.</param>
+/// <param name="Standardization">Input standardisation.</param>
+public sealed record NetworkSpec(
+    IReadOnlyList<int> SampleShape,
+    int ClassCount,
+    int DomainCount,
+    ExtractorSpec Extractor,
+    IReadOnlyList<int> DomainHiddenSizes,
+    InputStandardization Standardization)
+{
+    /// <summary>Lists every problem with this architecture; empty when it can be built.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (SampleShape is null || SampleShape.Count is < 1 or > 2 || SampleShape.Any(s => s < 1))
+        {
+            problems.Add("the sample shape must be [features] or [channels, samples] with positive sizes");
+            return problems;
+        }
+
+        if (ClassCount < 2)
+        {
+            problems.Add($"at least two classes are needed, got {ClassCount}");
+        }
+
+        if (DomainCount < 2)
+        {
+            problems.Add($"the domain head needs at least two outputs, got {DomainCount}");
+        }
+
+        if (Extractor is null)
+        {
+            problems.Add("no feature extractor is given");
+        }
+        else
+        {
+            problems.AddRange(Extractor.Validate(SampleShape));
+        }
+
+        if (DomainHiddenSizes is null || DomainHiddenSizes.Any(h => h < 1))
+        {
+            problems.Add("domain head hidden widths must each be ≥ 1");
+        }
+
+        return problems;
+    }
+
+    /// <summary>Number of values in one input sample.</summary>
+    public int SampleSize => SampleShape.Aggregate(1, (a, b) => a * b);
+
+    /// <inheritdoc />
+    public bool Equals(NetworkSpec? other) =>
+        other is not null && SampleShape.SequenceEqual(other.SampleShape) && ClassCount == other.ClassCount &&
+        DomainCount == other.DomainCount && Equals(Extractor, other.Extractor) &&
+        DomainHiddenSizes.SequenceEqual(other.DomainHiddenSizes) && Standardization == other.Standardization;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(SampleShape.Count, ClassCount, DomainCount, Extractor, Standardization);
+}
