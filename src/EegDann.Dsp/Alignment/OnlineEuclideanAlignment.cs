@@ -1,0 +1,143 @@
+using EegDann.Dsp.LinearAlgebra;
+
+namespace EegDann.Dsp.Alignment;
+
+/// <summary>
+/// Euclidean alignment in a stream: R is the running mean of the second moments of the windows
+/// seen so far (optionally starting from a prior R, e.g. the calibration's), and R^-1/2 is
+/// recomputed every <see cref="EuclideanAlignmentOptions.UpdateEveryWindows"/> windows.
+/// </summary>
+/// <remarks>
+/// Warm-up: without a prior, the alignment is not trusted until
+/// <see cref="EuclideanAlignmentOptions.WarmupWindows"/> windows have been averaged
+/// (<see cref="IsWarm"/>); until then the whitening is the identity, and R^-1/2 is first computed
+/// when the warm-up ends, then every <see cref="EuclideanAlignmentOptions.UpdateEveryWindows"/> windows. With a prior of
+/// weight w (in windows), R_t = (w·R_prior + Σ_{i≤t} C_i) / (w + t) and the alignment is warm at
+/// once. After t windows (no prior), R_t equals <see cref="EuclideanAlignment.Fit"/> over the same
+/// windows, so the streaming estimate converges to the batch one. No allocation per window.
+/// </remarks>
+public sealed class OnlineEuclideanAlignment
+{
+    private readonly EuclideanAlignmentOptions _options;
+    private readonly double[] _sum;
+    private readonly double[] _mean;
+    private readonly double[] _whitening;
+    private readonly double[] _scratch;
+    private readonly SymmetricEigen _eigen;
+    private readonly double _priorWeight;
+    private long _sinceUpdate;
+
+    /// <summary>Starts the estimate.</summary>
+    /// <param name="subject">Whose stream it is (for messages and the exported fit).</param>
+    /// <param name="channels">n.</param>
+    /// <param name="options">Warm-up, update period, shrinkage.</param>
+    /// <param name="prior">A fitted reference to start from (calibration), or null.</param>
+    /// <param name="priorWeightWindows">How many windows the prior counts for (≥ 0). Default: the warm-up count.</param>
+    public OnlineEuclideanAlignment(string subject, int channels, EuclideanAlignmentOptions options, AlignmentFit? prior = null, double? priorWeightWindows = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Problems();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("invalid alignment options: " + string.Join("; ", problems) + ".", nameof(options));
+        }
+
+        if (prior != null && prior.ChannelCount != channels)
+        {
+            throw new ArgumentException($"the prior alignment has {prior.ChannelCount} channels, the stream {channels}.", nameof(prior));
+        }
+
+        Subject = subject;
+        ChannelCount = channels;
+        _options = options;
+        _sum = new double[channels * channels];
+        _mean = new double[channels * channels];
+        _whitening = Matrices.Identity(channels);
+        _scratch = new double[channels * channels];
+        _eigen = new SymmetricEigen(channels);
+        if (prior != null)
+        {
+            _priorWeight = priorWeightWindows ?? options.WarmupWindows;
+            ArgumentOutOfRangeException.ThrowIfNegative(_priorWeight);
+            for (int i = 0; i < _sum.Length; i++)
+            {
+                _sum[i] = _priorWeight * prior.Reference[i];
+            }
+
+            prior.Whitening.CopyTo(_whitening, 0);
+            HasPrior = true;
+        }
+    }
+
+    /// <summary>The subject.</summary>
+    public string Subject { get; }
+
+    /// <summary>n.</summary>
+    public int ChannelCount { get; }
+
+    /// <summary>Whether a prior reference was given.</summary>
+    public bool HasPrior { get; }
+
+    /// <summary>Windows averaged so far.</summary>
+    public long WindowCount { get; private set; }
+
+    /// <summary>Whether the alignment can be trusted: a prior was given or the warm-up is over (R^-1/2 is computed when it ends).</summary>
+    public bool IsWarm => HasPrior || WindowCount >= _options.WarmupWindows;
+
+    /// <summary>Times R^-1/2 was recomputed.</summary>
+    public long Updates { get; private set; }
+
+    /// <summary>The current R^-1/2 (n × n, row-major). Do not modify.</summary>
+    public ReadOnlySpan<double> Whitening => _whitening;
+
+    /// <summary>Adds one window's uncentred second moment X·Xᵀ/n (n × n) to the running mean, and updates R^-1/2 when due.</summary>
+    public void Observe(ReadOnlySpan<double> secondMoment)
+    {
+        for (int i = 0; i < _sum.Length; i++)
+        {
+            _sum[i] += secondMoment[i];
+        }
+
+        WindowCount++;
+        _sinceUpdate++;
+        bool warmupEnds = !HasPrior && WindowCount == _options.WarmupWindows;
+        bool periodic = (HasPrior || WindowCount > _options.WarmupWindows) && _sinceUpdate >= _options.UpdateEveryWindows;
+        if (warmupEnds || periodic)
+        {
+            Update();
+        }
+    }
+
+    /// <summary>Recomputes R^-1/2 from the windows so far now (e.g. at the end of a calibration period).</summary>
+    public void Update()
+    {
+        double weight = _priorWeight + WindowCount;
+        if (weight <= 0)
+        {
+            return;
+        }
+
+        for (int i = 0; i < _sum.Length; i++)
+        {
+            _mean[i] = _sum[i] / weight;
+        }
+
+        EuclideanAlignment.ShrinkInPlace(_mean, ChannelCount, _options.Shrinkage);
+        EuclideanAlignment.InverseSquareRoot(_mean, ChannelCount, _whitening, _eigen, _scratch, Subject);
+        _sinceUpdate = 0;
+        Updates++;
+    }
+
+    /// <summary>The current estimate as a fit (allocates): what the online calibrator can store in a model file.</summary>
+    public AlignmentFit Snapshot()
+    {
+        double weight = _priorWeight + WindowCount;
+        var mean = new double[_sum.Length];
+        for (int i = 0; i < mean.Length; i++)
+        {
+            mean[i] = weight > 0 ? _sum[i] / weight : (i % (ChannelCount + 1) == 0 ? 1 : 0);
+        }
+
+        return EuclideanAlignment.FromReference(Subject, mean, WindowCount, ChannelCount, _options);
+    }
+}

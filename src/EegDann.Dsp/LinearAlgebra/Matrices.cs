@@ -1,0 +1,149 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace EegDann.Dsp.LinearAlgebra;
+
+/// <summary>
+/// Small dense-matrix kernels on row-major spans (n × n spatial matrices, channels × samples
+/// windows). Allocation-free; the caller owns every buffer.
+/// </summary>
+public static class Matrices
+{
+    /// <summary>The dot product of two equally long spans (SIMD).</summary>
+    public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        int n = a.Length, i = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        {
+            var va = MemoryMarshal.Cast<double, Vector<double>>(a);
+            var vb = MemoryMarshal.Cast<double, Vector<double>>(b[..n]);
+            var acc = Vector<double>.Zero;
+            for (int k = 0; k < va.Length; k++)
+            {
+                acc += va[k] * vb[k];
+            }
+
+            sum = Vector.Sum(acc);
+            i = va.Length * Vector<double>.Count;
+        }
+
+        for (; i < n; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>destination += factor · source (SIMD).</summary>
+    public static void AddScaled(Span<double> destination, ReadOnlySpan<double> source, double factor)
+    {
+        int n = destination.Length, i = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        {
+            var vd = MemoryMarshal.Cast<double, Vector<double>>(destination);
+            var vs = MemoryMarshal.Cast<double, Vector<double>>(source[..n]);
+            var f = new Vector<double>(factor);
+            for (int k = 0; k < vd.Length; k++)
+            {
+                vd[k] += f * vs[k];
+            }
+
+            i = vd.Length * Vector<double>.Count;
+        }
+
+        for (; i < n; i++)
+        {
+            destination[i] += factor * source[i];
+        }
+    }
+
+    /// <summary>C = A·B for A (m × k), B (k × n), all row-major; C must not overlap A or B.</summary>
+    public static void Multiply(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, int m, int k, int n)
+    {
+        c[..(m * n)].Clear();
+        for (int i = 0; i < m; i++)
+        {
+            var row = c.Slice(i * n, n);
+            for (int p = 0; p < k; p++)
+            {
+                double aip = a[(i * k) + p];
+                if (aip != 0)
+                {
+                    AddScaled(row, b.Slice(p * n, n), aip);
+                }
+            }
+        }
+    }
+
+    /// <summary>C = A·B·Aᵀ for A (m × n) and symmetric B (n × n); <paramref name="scratch"/> holds m × n values. The result is exactly symmetric.</summary>
+    public static void Congruence(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, Span<double> scratch, int m, int n)
+    {
+        Multiply(a, b, scratch, m, n, n); // A·B (m × n)
+        for (int i = 0; i < m; i++)
+        {
+            var abi = scratch.Slice(i * n, n);
+            for (int j = i; j < m; j++)
+            {
+                double v = Dot(abi, a.Slice(j * n, n));
+                c[(i * m) + j] = v;
+                c[(j * m) + i] = v;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies a function to the eigenvalues of a symmetric matrix: F = V·diag(f(λ))·Vᵀ, written
+    /// into <paramref name="result"/> (n × n). <paramref name="scratch"/> holds n × n values.
+    /// </summary>
+    public static void Function(SymmetricEigen eigen, ReadOnlySpan<double> matrix, Func<double, double> f, Span<double> result, Span<double> scratch)
+    {
+        int n = eigen.Size;
+        eigen.Decompose(matrix);
+        FromEigen(eigen, f, result, scratch);
+    }
+
+    /// <summary>V·diag(f(λ))·Vᵀ from a decomposition already made.</summary>
+    public static void FromEigen(SymmetricEigen eigen, Func<double, double> f, Span<double> result, Span<double> scratch)
+    {
+        int n = eigen.Size;
+        var v = eigen.Vectors;
+        // scratch = Vᵀ scaled: row k of scratch = f(λk) · column k of V
+        for (int k = 0; k < n; k++)
+        {
+            double fk = f(eigen.Values[k]);
+            for (int i = 0; i < n; i++)
+            {
+                scratch[(k * n) + i] = fk * v[(i * n) + k];
+            }
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = i; j < n; j++)
+            {
+                double sum = 0;
+                for (int k = 0; k < n; k++)
+                {
+                    sum += v[(i * n) + k] * scratch[(k * n) + j];
+                }
+
+                result[(i * n) + j] = sum;
+                result[(j * n) + i] = sum;
+            }
+        }
+    }
+
+    /// <summary>The n × n identity, row-major.</summary>
+    public static double[] Identity(int n)
+    {
+        var m = new double[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            m[(i * n) + i] = 1;
+        }
+
+        return m;
+    }
+}
