@@ -1,0 +1,157 @@
+using EegDann.Pipelines.Steps;
+
+namespace EegDann.Pipelines.Definitions;
+
+/// <summary>
+/// A pipeline as data (<c>pipelines/*.json</c>), validated: what signal it needs, how trials are
+/// cut, the ordered steps, and the network and training settings. Options only — fitted values
+/// live in <see cref="FittedPipeline"/>.
+/// </summary>
+public sealed record PipelineDefinition
+{
+    /// <summary>Short name, e.g. <c>mi-logvar</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>What the pipeline does, for people.</summary>
+    public required string Description { get; init; }
+
+    /// <summary>Papers and datasets to cite.</summary>
+    public required IReadOnlyList<string> Citations { get; init; }
+
+    /// <summary>Channels and rate the pipeline works in.</summary>
+    public required SignalRequirements Signal { get; init; }
+
+    /// <summary>Events, classes and the epoch window.</summary>
+    public required Paradigm Paradigm { get; init; }
+
+    /// <summary>Sliding windows for streaming.</summary>
+    public required WindowSettings Windows { get; init; }
+
+    /// <summary>The steps, in order (signal, then alignment, then features, then standardisation).</summary>
+    public required IReadOnlyList<StepSpec> Steps { get; init; }
+
+    /// <summary>Network settings.</summary>
+    public required ModelSettings Model { get; init; }
+
+    /// <summary>Training settings.</summary>
+    public required TrainingSettings Training { get; init; }
+
+    /// <summary>The file the definition was read from (or another source name).</summary>
+    public required string Source { get; init; }
+
+    /// <summary>The JSON text as read: what a model file stores.</summary>
+    public required string Json { get; init; }
+
+    /// <summary>The signal steps, in order.</summary>
+    public IEnumerable<SignalStepSpec> SignalSteps => Steps.OfType<SignalStepSpec>();
+
+    /// <summary>The alignment step, or null.</summary>
+    public EuclideanAlignmentSpec? Alignment => Steps.OfType<EuclideanAlignmentSpec>().FirstOrDefault();
+
+    /// <summary>The feature steps, in order.</summary>
+    public IEnumerable<FeatureStepSpec> FeatureSteps => Steps.OfType<FeatureStepSpec>();
+
+    /// <summary>Whether features are standardised.</summary>
+    public bool Standardizes => Steps.OfType<StandardizeSpec>().Any();
+
+    /// <summary>Epoch length in samples at the pipeline's rate.</summary>
+    public int EpochSamples => (int)Dsp.Segmentation.SampleTime.ToSamples(Paradigm.EpochLengthSeconds, Signal.SampleRateHz);
+
+    /// <summary>Class names in a fixed order (sorted), as networks number them.</summary>
+    public IReadOnlyList<string> ClassNames => Paradigm.Events.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>The same pipeline without its alignment step (for the unaligned baselines), validated again.</summary>
+    public PipelineDefinition WithoutAlignment() => this with { Steps = Steps.Where(s => s is not EuclideanAlignmentSpec).ToArray(), Name = Name + "-no-ea" };
+
+    /// <summary>The same pipeline with Euclidean alignment in front of its features (if it had none).</summary>
+    public PipelineDefinition WithAlignment(EuclideanAlignmentSpec alignment)
+    {
+        ArgumentNullException.ThrowIfNull(alignment);
+        if (Alignment != null)
+        {
+            return this;
+        }
+
+        var steps = Steps.Where(s => s.Kind == StepKind.Signal).Append(alignment).Concat(Steps.Where(s => s.Kind > StepKind.Alignment)).ToArray();
+        return this with { Steps = steps, Name = Name + "-ea" };
+    }
+}
+
+/// <summary>The channels and rate a pipeline works in; recordings are mapped onto them by name and resampled when their rate differs.</summary>
+/// <param name="SampleRateHz">Pipeline rate, Hz.</param>
+/// <param name="Channels">Channel names in pipeline order.</param>
+public sealed record SignalRequirements(double SampleRateHz, IReadOnlyList<string> Channels)
+{
+    /// <inheritdoc />
+    public bool Equals(SignalRequirements? other) => other is not null && SampleRateHz.Equals(other.SampleRateHz) && Channels.SequenceEqual(other.Channels, StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(SampleRateHz, Channels.Count);
+}
+
+/// <summary>How trials are defined.</summary>
+/// <param name="Dataset">The dataset the paradigm was written for (informational), or null.</param>
+/// <param name="Runs">Runs of the dataset that hold this paradigm (e.g. R04, R08, R12), possibly empty.</param>
+/// <param name="Events">Event label → class name (e.g. T1 → left).</param>
+/// <param name="EpochStartSeconds">Epoch start after the cue onset, s (may be negative).</param>
+/// <param name="EpochLengthSeconds">Epoch length, s.</param>
+public sealed record Paradigm(string? Dataset, IReadOnlyList<string> Runs, IReadOnlyDictionary<string, string> Events, double EpochStartSeconds, double EpochLengthSeconds);
+
+/// <summary>Sliding windows for streaming decoding.</summary>
+/// <param name="LengthSeconds">Window length, s (equal to the epoch length: the network sees the same shape).</param>
+/// <param name="StrideSeconds">Time between window starts, s.</param>
+public sealed record WindowSettings(double LengthSeconds, double StrideSeconds);
+
+/// <summary>Network settings (mapped onto EegDann.Model's extractor and network specifications).</summary>
+/// <param name="Extractor"><c>mlp</c> (feature vectors) or <c>conv</c> (aligned filtered windows).</param>
+/// <param name="HiddenSizes">MLP hidden widths.</param>
+/// <param name="Dropout">Dropout probability in [0, 1).</param>
+/// <param name="SpatialFilters">Conv: spatial filters.</param>
+/// <param name="TemporalFilters">Conv: temporal filters.</param>
+/// <param name="TemporalKernel">Conv: temporal kernel, samples.</param>
+/// <param name="PoolLength">Conv: pooling window, samples.</param>
+/// <param name="PoolStride">Conv: pooling stride, samples.</param>
+/// <param name="DomainHiddenSizes">Hidden widths of the domain head.</param>
+/// <param name="Standardization"><c>z_score</c> or <c>none</c>: input standardisation inside the network.</param>
+public sealed record ModelSettings(
+    string Extractor,
+    IReadOnlyList<int> HiddenSizes,
+    double Dropout,
+    int SpatialFilters,
+    int TemporalFilters,
+    int TemporalKernel,
+    int PoolLength,
+    int PoolStride,
+    IReadOnlyList<int> DomainHiddenSizes,
+    string Standardization);
+
+/// <summary>Training settings (mapped onto EegDann.Model's training options).</summary>
+/// <param name="Method"><c>source_only</c>, <c>reweighting</c>, <c>dann</c>, <c>dann_semi</c> or <c>dann_multi_source</c>.</param>
+/// <param name="Seed">Seed of everything random.</param>
+/// <param name="Epochs">Passes over the source.</param>
+/// <param name="BatchSize">Source samples per step (and as many target samples).</param>
+/// <param name="LearningRate">μ0.</param>
+/// <param name="LearningRateAlpha">Annealing α.</param>
+/// <param name="LearningRateBeta">Annealing β.</param>
+/// <param name="Momentum">SGD momentum.</param>
+/// <param name="WeightDecay">L2 weight decay.</param>
+/// <param name="LambdaScale">λ's limit.</param>
+/// <param name="LambdaGamma">λ schedule steepness γ.</param>
+/// <param name="TargetLabelWeight">Semi-supervised: weight of the labeled target's label loss.</param>
+/// <param name="ReweightingClip">Reweighting: the largest sample weight.</param>
+/// <param name="ReweightingC">Reweighting: inverse L2 strength of the domain classifier.</param>
+public sealed record TrainingSettings(
+    string Method,
+    int Seed,
+    int Epochs,
+    int BatchSize,
+    double LearningRate,
+    double LearningRateAlpha,
+    double LearningRateBeta,
+    double Momentum,
+    double WeightDecay,
+    double LambdaScale,
+    double LambdaGamma,
+    double TargetLabelWeight,
+    double ReweightingClip,
+    double ReweightingC);

@@ -1,0 +1,333 @@
+using System.Text.Json;
+using EegDann.Dsp.Features;
+using EegDann.Dsp.Segmentation;
+using EegDann.Pipelines.Steps;
+
+namespace EegDann.Pipelines.Definitions;
+
+/// <summary>
+/// Reads and validates <c>pipelines/*.json</c> before anything runs: unknown sections, steps or
+/// parameters, values out of range, filters that cannot be designed at the pipeline's rate, steps
+/// out of order — every problem is reported at once, naming the file and the step.
+/// </summary>
+public static class PipelineDefinitionLoader
+{
+    /// <summary>Extractor families.</summary>
+    public static readonly IReadOnlyList<string> Extractors = ["mlp", "conv"];
+
+    /// <summary>Training methods (EegDann.Model's names).</summary>
+    public static readonly IReadOnlyList<string> Methods = ["source_only", "reweighting", "dann", "dann_semi", "dann_multi_source"];
+
+    private static readonly string[] TopLevel = ["name", "description", "citations", "signal", "paradigm", "windows", "steps", "model", "training"];
+    private static readonly string[] SignalKeys = ["sample_rate_hz", "channels"];
+    private static readonly string[] ParadigmKeys = ["dataset", "runs", "events", "epoch"];
+    private static readonly string[] EpochKeys = ["start_s", "length_s"];
+    private static readonly string[] WindowKeys = ["length_s", "stride_s"];
+    private static readonly string[] StepKeys = ["type", "parameters"];
+    private static readonly string[] ModelKeys = ["extractor", "hidden_sizes", "dropout", "spatial_filters", "temporal_filters", "temporal_kernel", "pool_length", "pool_stride", "domain_hidden_sizes", "standardization"];
+    private static readonly string[] TrainingKeys = ["method", "seed", "epochs", "batch_size", "learning_rate", "learning_rate_alpha", "learning_rate_beta", "momentum", "weight_decay", "lambda_scale", "lambda_gamma", "target_label_weight", "reweighting_clip", "reweighting_c"];
+
+    /// <summary>Reads and validates a pipeline file.</summary>
+    /// <param name="path">The file.</param>
+    /// <exception cref="PipelineDefinitionException">When the file cannot be read or is not valid; the message names the file and lists every problem.</exception>
+    public static PipelineDefinition Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PipelineDefinitionException(path, [$"cannot read the file: {e.Message}"]);
+        }
+
+        return Parse(text, path);
+    }
+
+    /// <summary>Parses and validates a pipeline definition from JSON text.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <param name="source">Where it came from, for messages (a path, or e.g. <c>model file</c>).</param>
+    /// <exception cref="PipelineDefinitionException">When it is not valid.</exception>
+    public static PipelineDefinition Parse(string json, string source)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false });
+        }
+        catch (JsonException e)
+        {
+            throw new PipelineDefinitionException(source, [$"not valid JSON: {e.Message}"]);
+        }
+
+        using (document)
+        {
+            var problems = new List<string>();
+            var root = new JsonSection(document.RootElement, "pipeline", problems);
+            if (!root.IsObject)
+            {
+                throw new PipelineDefinitionException(source, problems);
+            }
+
+            string name = root.Text("name");
+            string description = root.Text("description");
+            var citations = root.TextList("citations", []);
+
+            var signalSection = root.Section("signal");
+            double rate = signalSection?.Number("sample_rate_hz", min: 0, minExclusive: true) ?? double.NaN;
+            var channels = signalSection?.TextList("channels", nonEmpty: true) ?? [];
+            signalSection?.RejectUnknown(SignalKeys);
+            foreach (var duplicate in channels.GroupBy(c => c, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+            {
+                signalSection!.Problem("channels", $"lists '{duplicate.Key}' more than once");
+            }
+
+            var paradigmSection = root.Section("paradigm");
+            string? dataset = paradigmSection?.Has("dataset") == true ? paradigmSection.Text("dataset") : null;
+            var runs = paradigmSection?.TextList("runs", []) ?? [];
+            var events = new Dictionary<string, string>(StringComparer.Ordinal);
+            var eventsSection = paradigmSection?.Section("events");
+            if (eventsSection != null)
+            {
+                foreach (var key in eventsSection.Keys.ToArray())
+                {
+                    events[key] = eventsSection.Text(key);
+                }
+
+                if (events.Count == 0)
+                {
+                    eventsSection.Problem("must map at least one event label to a class");
+                }
+                else if (events.Values.Distinct(StringComparer.Ordinal).Count() < 2)
+                {
+                    eventsSection.Problem("must map events to at least two classes");
+                }
+            }
+
+            var epochSection = paradigmSection?.Section("epoch");
+            double epochStart = epochSection?.Number("start_s") ?? double.NaN;
+            double epochLength = epochSection?.Number("length_s", min: 0, minExclusive: true) ?? double.NaN;
+            epochSection?.RejectUnknown(EpochKeys);
+            paradigmSection?.RejectUnknown(ParadigmKeys);
+
+            var windowSection = root.Section("windows");
+            double windowLength = windowSection?.Number("length_s", min: 0, minExclusive: true) ?? double.NaN;
+            double stride = windowSection?.Number("stride_s", min: 0, minExclusive: true) ?? double.NaN;
+            windowSection?.RejectUnknown(WindowKeys);
+
+            var steps = ReadSteps(root, problems);
+            var model = ReadModel(root.Section("model", optional: true) ?? Empty("model", problems));
+            var training = ReadTraining(root.Section("training", optional: true) ?? Empty("training", problems));
+            root.RejectUnknown(TopLevel);
+
+            if (problems.Count == 0)
+            {
+                CheckSemantics(rate, channels, epochLength, windowLength, stride, steps, model, problems);
+            }
+
+            if (problems.Count > 0)
+            {
+                throw new PipelineDefinitionException(source, problems);
+            }
+
+            return new PipelineDefinition
+            {
+                Name = name,
+                Description = description,
+                Citations = citations,
+                Signal = new SignalRequirements(rate, channels),
+                Paradigm = new Paradigm(dataset, runs, events, epochStart, epochLength),
+                Windows = new WindowSettings(windowLength, stride),
+                Steps = steps.Select(s => s.Spec!).ToArray(),
+                Model = model,
+                Training = training,
+                Source = source,
+                Json = json,
+            };
+        }
+    }
+
+    private sealed record ParsedStep(int Index, string Type, StepSpec? Spec)
+    {
+        public string Where => $"step {Index} '{Type}'";
+    }
+
+    private static List<ParsedStep> ReadSteps(JsonSection root, List<string> problems)
+    {
+        var result = new List<ParsedStep>();
+        var raw = root.Raw("steps");
+        if (raw is null || raw.Value.ValueKind != JsonValueKind.Array)
+        {
+            root.Problem("steps", "is required (a list of {\"type\", \"parameters\"} objects)");
+            return result;
+        }
+
+        int index = 0;
+        foreach (var item in raw.Value.EnumerateArray())
+        {
+            index++;
+            var step = new JsonSection(item, $"step {index}", problems);
+            if (!step.IsObject)
+            {
+                continue;
+            }
+
+            string type = step.Text("type");
+            var parametersElement = step.Raw("parameters");
+            step.RejectUnknown(StepKeys);
+            if (type.Length == 0)
+            {
+                continue;
+            }
+
+            var where = $"step {index} '{type}'";
+            var parameters = parametersElement is null
+                ? new JsonSection(JsonDocument.Parse("{}").RootElement.Clone(), where, problems)
+                : new JsonSection(parametersElement.Value, where, problems);
+            if (!parameters.IsObject)
+            {
+                continue;
+            }
+
+            result.Add(new ParsedStep(index, type, StageRegistry.Parse(type, parameters)));
+        }
+
+        return result;
+    }
+
+    private static JsonSection Empty(string where, List<string> problems) => new(JsonDocument.Parse("{}").RootElement.Clone(), where, problems);
+
+    private static ModelSettings ReadModel(JsonSection s)
+    {
+        string extractor = s.Text("extractor", "mlp", Extractors);
+        var settings = new ModelSettings(
+            extractor,
+            s.IntegerList("hidden_sizes", [64, 64], min: 1, nonEmpty: true),
+            s.Number("dropout", 0.25, min: 0, max: 0.999),
+            s.Integer("spatial_filters", 16, min: 1),
+            s.Integer("temporal_filters", 16, min: 1),
+            s.Integer("temporal_kernel", 25, min: 1),
+            s.Integer("pool_length", 75, min: 1),
+            s.Integer("pool_stride", 15, min: 1),
+            s.IntegerList("domain_hidden_sizes", [64], min: 1),
+            s.Text("standardization", "z_score", ["z_score", "none"]));
+        s.RejectUnknown(ModelKeys);
+        return settings;
+    }
+
+    private static TrainingSettings ReadTraining(JsonSection s)
+    {
+        var settings = new TrainingSettings(
+            s.Text("method", "dann", Methods),
+            s.Integer("seed", 0),
+            s.Integer("epochs", 150, min: 1),
+            s.Integer("batch_size", 32, min: 1),
+            s.Number("learning_rate", 0.01, min: 0, minExclusive: true),
+            s.Number("learning_rate_alpha", 10.0, min: 0),
+            s.Number("learning_rate_beta", 0.75, min: 0),
+            s.Number("momentum", 0.9, min: 0, max: 0.999),
+            s.Number("weight_decay", 1e-4, min: 0),
+            s.Number("lambda_scale", 1.0, min: 0, minExclusive: true),
+            s.Number("lambda_gamma", 10.0, min: 0, minExclusive: true),
+            s.Number("target_label_weight", 1.0, min: 0),
+            s.Number("reweighting_clip", 10.0, min: 1),
+            s.Number("reweighting_c", 1.0, min: 0, minExclusive: true));
+        s.RejectUnknown(TrainingKeys);
+        return settings;
+    }
+
+    private static void CheckSemantics(double rate, IReadOnlyList<string> channels, double epochLength, double windowLength, double stride, List<ParsedStep> steps, ModelSettings model, List<string> problems)
+    {
+        long epochSamples = SampleTime.ToSamples(epochLength, rate);
+        long windowSamples = SampleTime.ToSamples(windowLength, rate);
+        long strideSamples = SampleTime.ToSamples(stride, rate);
+        if (epochSamples < 8)
+        {
+            problems.Add($"paradigm.epoch: 'length_s' {epochLength} s is {epochSamples} samples at {rate} Hz; at least 8 are needed");
+        }
+
+        if (windowSamples != epochSamples)
+        {
+            problems.Add($"windows: 'length_s' ({windowLength} s = {windowSamples} samples) must equal the epoch length ({epochLength} s = {epochSamples} samples): the decoder sees windows shaped like the training epochs");
+        }
+
+        if (strideSamples < 1)
+        {
+            problems.Add($"windows: 'stride_s' {stride} s is less than one sample at {rate} Hz");
+        }
+
+        StepKind previous = StepKind.Signal;
+        string? previousWhere = null;
+        foreach (var step in steps)
+        {
+            if (step.Spec is null)
+            {
+                continue;
+            }
+
+            if (step.Spec.Kind < previous)
+            {
+                problems.Add($"{step.Where}: a {step.Spec.Kind.ToString().ToLowerInvariant()} step cannot come after {previousWhere} (order: signal steps, euclidean_alignment, feature steps, standardize)");
+            }
+
+            previous = step.Spec.Kind;
+            previousWhere = step.Where;
+            try
+            {
+                switch (step.Spec)
+                {
+                    case SignalStepSpec signal:
+                        signal.Design(rate);
+                        if (signal is CommonAverageReferenceSpec && channels.Count < 2)
+                        {
+                            problems.Add($"{step.Where}: needs at least 2 channels");
+                        }
+
+                        break;
+                    case FeatureStepSpec feature:
+                        feature.Create(new FeatureShape(channels, (int)Math.Max(epochSamples, 8), rate), feature switch
+                        {
+                            CspSpec csp => csp.Components <= channels.Count
+                                ? new CspFit(channels.Count, ["a", "b"], new double[csp.Components * channels.Count], new double[csp.Components])
+                                : throw new ArgumentException($"'components' {csp.Components} exceeds the {channels.Count} channels"),
+                            TangentSpaceSpec ts => new TangentSpaceFit(channels.Count, ts.Metric, new double[channels.Count * channels.Count], new double[channels.Count * channels.Count], ts.Shrinkage),
+                            _ => null,
+                        });
+                        break;
+                }
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add($"{step.Where}: {e.Message}");
+            }
+        }
+
+        var counts = steps.Where(s => s.Spec != null).GroupBy(s => s.Spec!.Kind).ToDictionary(g => g.Key, g => g.ToList());
+        foreach (var kind in new[] { StepKind.Alignment, StepKind.Standardize })
+        {
+            if (counts.TryGetValue(kind, out var list) && list.Count > 1)
+            {
+                problems.Add($"{list[1].Where}: only one {list[1].Type} step is allowed");
+            }
+        }
+
+        bool hasFeatures = counts.ContainsKey(StepKind.Feature);
+        if (model.Extractor == "mlp" && !hasFeatures)
+        {
+            problems.Add("steps: the mlp extractor reads feature vectors; add at least one feature step (e.g. log_variance)");
+        }
+
+        if (model.Extractor == "conv" && (hasFeatures || counts.ContainsKey(StepKind.Standardize)))
+        {
+            problems.Add("steps: the conv extractor reads the (aligned) filtered windows themselves; remove the feature and standardize steps");
+        }
+
+        foreach (var duplicate in steps.Where(s => s.Spec is FeatureStepSpec).GroupBy(s => s.Spec).Where(g => g.Count() > 1))
+        {
+            problems.Add($"{duplicate.Skip(1).First().Where}: repeats {duplicate.First().Where} (the features would have the same names)");
+        }
+    }
+}

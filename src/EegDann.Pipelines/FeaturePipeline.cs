@@ -1,0 +1,240 @@
+using EegDann.Core;
+using EegDann.Dsp.Alignment;
+using EegDann.Dsp.Features;
+using EegDann.Pipelines.Definitions;
+using EegDann.Pipelines.Signal;
+using EegDann.Pipelines.Steps;
+
+namespace EegDann.Pipelines;
+
+/// <summary>
+/// Fitting and applying a pipeline's window stages (alignment, features, standardisation) to
+/// epochs: what calibration, evaluation and export use. Fit returns an immutable
+/// <see cref="FittedPipeline"/>; transforming never refits.
+/// </summary>
+public static class FeaturePipeline
+{
+    /// <summary>Fits one subject's Euclidean alignment from its epochs or windows (labels are ignored).</summary>
+    /// <exception cref="InvalidOperationException">When the pipeline has no alignment step.</exception>
+    public static AlignmentFit FitAlignment(SignalPipeline signal, EpochSet unlabeled)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        ArgumentNullException.ThrowIfNull(unlabeled);
+        var spec = signal.Definition.Alignment ?? throw new InvalidOperationException($"pipeline '{signal.Definition.Name}' has no euclidean_alignment step.");
+        return EuclideanAlignment.Fit(unlabeled.Subject, unlabeled.Epochs.Select(e => e.Data).ToArray(), unlabeled.Info.ChannelCount, spec.Options);
+    }
+
+    /// <summary>
+    /// Fits the window stages: each subject's alignment (from <paramref name="alignments"/> when
+    /// given, else from that subject's epochs here, labels unused), then the feature steps and the
+    /// standardisation on the labeled source only.
+    /// </summary>
+    /// <param name="signal">The compiled signal path (its designs are recorded in the fit).</param>
+    /// <param name="labeledSource">The source subjects' labeled epochs, one set per subject.</param>
+    /// <param name="unlabeled">Other subjects (the target) whose alignment should be fitted from these epochs; their labels are never read.</param>
+    /// <param name="alignments">Precomputed alignments by subject (e.g. fitted on sliding windows); others are fitted from the epochs given.</param>
+    /// <exception cref="ArgumentException">When the source is empty or unlabeled, or a fit fails (the message says which).</exception>
+    public static FittedPipeline Fit(SignalPipeline signal, IReadOnlyList<EpochSet> labeledSource, IReadOnlyList<EpochSet>? unlabeled = null, IReadOnlyDictionary<string, AlignmentFit>? alignments = null)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        ArgumentNullException.ThrowIfNull(labeledSource);
+        var definition = signal.Definition;
+        if (labeledSource.Sum(s => s.Count) == 0)
+        {
+            throw new ArgumentException("the labeled source has no epochs.", nameof(labeledSource));
+        }
+
+        foreach (var set in labeledSource)
+        {
+            CheckShape(signal, set);
+            var unlabeledEpoch = set.Epochs.FirstOrDefault(e => e.Info.Label is null);
+            if (unlabeledEpoch != null)
+            {
+                throw new ArgumentException($"source epoch of {unlabeledEpoch.Info.Recording} at sample {unlabeledEpoch.Info.StartSample} has no label.", nameof(labeledSource));
+            }
+        }
+
+        var subjectAlignments = new Dictionary<string, AlignmentFit>(StringComparer.Ordinal);
+        if (definition.Alignment != null)
+        {
+            foreach (var set in labeledSource.Concat(unlabeled ?? []).GroupBy(s => s.Subject, StringComparer.Ordinal))
+            {
+                subjectAlignments[set.Key] = alignments != null && alignments.TryGetValue(set.Key, out var given)
+                    ? given
+                    : FitAlignment(signal, EpochSet.Concat(set.ToArray()));
+            }
+        }
+
+        var shape = new FeatureShape(signal.Info.Channels, signal.EpochSamples, signal.Info.SampleRateHz);
+        var fitted = new FittedPipeline
+        {
+            PipelineName = definition.Name,
+            Channels = signal.Info.Channels,
+            SampleRateHz = signal.Info.SampleRateHz,
+            EpochSamples = signal.EpochSamples,
+            ClassNames = definition.ClassNames,
+            SignalDesigns = signal.Designs,
+            Alignment = definition.Alignment?.Options,
+            SubjectAlignments = subjectAlignments,
+            Features = [],
+            FeatureNames = [],
+        };
+
+        if (!definition.FeatureSteps.Any())
+        {
+            return fitted;
+        }
+
+        // Aligned covariances and labels of the source: what the feature steps are fitted on.
+        var context = new WindowContext(signal.Info.ChannelCount, signal.EpochSamples, signal.Info.SampleRateHz);
+        var covariances = new List<double[]>();
+        var labels = new List<string>();
+        foreach (var set in labeledSource)
+        {
+            var whitening = Whitening(fitted, set.Subject);
+            foreach (var epoch in set.Epochs)
+            {
+                context.Load(epoch.Data);
+                if (whitening != null)
+                {
+                    context.Align(whitening);
+                }
+
+                covariances.Add((double[])context.Covariance.Clone());
+                labels.Add(epoch.Info.Label!);
+            }
+        }
+
+        var fitData = new FeatureFitData(covariances, labels, shape);
+        var features = new List<FittedFeatureStep>();
+        foreach (var step in definition.FeatureSteps)
+        {
+            object? fit;
+            try
+            {
+                fit = step.Fit(fitData);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"pipeline '{definition.Name}', step '{step.Type}': {e.Message}", e);
+            }
+
+            features.Add(new FittedFeatureStep(step.Type, fit as CspFit, fit as TangentSpaceFit));
+        }
+
+        fitted = fitted with { Features = features };
+        var unstandardized = CreateFeaturizer(definition, fitted, standardize: false);
+        fitted = fitted with { FeatureNames = unstandardized.FeatureNames };
+        if (definition.Standardizes)
+        {
+            var rows = Transform(labeledSource, fitted, unstandardized);
+            fitted = fitted with { Standardization = StandardizationFit.Fit(rows.Values, rows.FeatureCount) };
+        }
+
+        return fitted;
+    }
+
+    /// <summary>The features of a subject's epochs (one row each), aligned with that subject's fitted alignment.</summary>
+    /// <exception cref="InvalidOperationException">When the pipeline aligns and no alignment was fitted for the subject.</exception>
+    public static FeatureTable Transform(PipelineDefinition definition, FittedPipeline fitted, EpochSet epochs)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(fitted);
+        ArgumentNullException.ThrowIfNull(epochs);
+        if (epochs.Count > 0 && (epochs.Info.ChannelCount != fitted.Channels.Count || epochs.SampleCount != fitted.EpochSamples))
+        {
+            throw new ArgumentException($"epochs of {epochs.Subject} are {epochs.Info.ChannelCount} × {epochs.SampleCount}, the fitted pipeline expects {fitted.Channels.Count} × {fitted.EpochSamples}.", nameof(epochs));
+        }
+
+        return Transform([epochs], fitted, CreateFeaturizer(definition, fitted, standardize: true));
+    }
+
+    /// <summary>
+    /// The aligned epochs themselves (for the convolutional extractor): one float block per epoch,
+    /// channel-major <c>(epochs, channels, samples)</c>, µV after alignment.
+    /// </summary>
+    public static float[] AlignedEpochs(FittedPipeline fitted, EpochSet epochs)
+    {
+        ArgumentNullException.ThrowIfNull(fitted);
+        ArgumentNullException.ThrowIfNull(epochs);
+        int size = fitted.Channels.Count * fitted.EpochSamples;
+        var result = new float[epochs.Count * size];
+        var whitening = Whitening(fitted, epochs.Subject);
+        var context = new WindowContext(fitted.Channels.Count, fitted.EpochSamples, fitted.SampleRateHz);
+        for (int i = 0; i < epochs.Count; i++)
+        {
+            context.Load(epochs.Epochs[i].Data);
+            if (whitening != null)
+            {
+                context.Align(whitening);
+            }
+
+            var aligned = context.AlignedSamples;
+            for (int k = 0; k < size; k++)
+            {
+                result[(i * size) + k] = (float)aligned[k];
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The per-window featurizer of a fitted pipeline (shared with the live decoder).</summary>
+    public static WindowFeaturizer CreateFeaturizer(PipelineDefinition definition, FittedPipeline fitted, bool standardize = true)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(fitted);
+        var steps = definition.FeatureSteps.ToArray();
+        if (steps.Length != fitted.Features.Count || steps.Where((s, i) => s.Type != fitted.Features[i].Type).Any())
+        {
+            throw new ArgumentException($"the fitted pipeline's feature steps ({string.Join(", ", fitted.Features.Select(f => f.Type))}) do not match the definition's ({string.Join(", ", steps.Select(s => s.Type))}).", nameof(fitted));
+        }
+
+        var shape = new FeatureShape(fitted.Channels, fitted.EpochSamples, fitted.SampleRateHz);
+        var extractors = steps.Select((s, i) => s.Create(shape, fitted.Features[i].Fit)).ToArray();
+        return new WindowFeaturizer(fitted.Channels.Count, fitted.EpochSamples, fitted.SampleRateHz, extractors, standardize ? fitted.Standardization : null);
+    }
+
+    /// <summary>R^-1/2 of a subject, or null when the pipeline does not align.</summary>
+    /// <exception cref="InvalidOperationException">When the pipeline aligns and the subject has no fitted alignment.</exception>
+    public static double[]? Whitening(FittedPipeline fitted, string subject)
+    {
+        ArgumentNullException.ThrowIfNull(fitted);
+        if (fitted.Alignment is null)
+        {
+            return null;
+        }
+
+        return fitted.SubjectAlignments.TryGetValue(subject, out var fit)
+            ? fit.Whitening
+            : throw new InvalidOperationException($"no Euclidean alignment was fitted for subject '{subject}': fit it from the subject's unlabeled epochs first (FeaturePipeline.FitAlignment, FittedPipeline.WithSubjectAlignment).");
+    }
+
+    private static FeatureTable Transform(IReadOnlyList<EpochSet> sets, FittedPipeline fitted, WindowFeaturizer featurizer)
+    {
+        int total = sets.Sum(s => s.Count), f = featurizer.FeatureCount;
+        var values = new double[total * f];
+        var rows = new List<EpochInfo>(total);
+        int r = 0;
+        foreach (var set in sets)
+        {
+            var whitening = Whitening(fitted, set.Subject);
+            foreach (var epoch in set.Epochs)
+            {
+                featurizer.Compute(epoch.Data, whitening ?? [], values.AsSpan(r * f, f));
+                rows.Add(epoch.Info);
+                r++;
+            }
+        }
+
+        return new FeatureTable(featurizer.FeatureNames, rows, values);
+    }
+
+    private static void CheckShape(SignalPipeline signal, EpochSet set)
+    {
+        if (set.Count > 0 && (set.Info.ChannelCount != signal.Info.ChannelCount || set.SampleCount != signal.EpochSamples))
+        {
+            throw new ArgumentException($"epochs of {set.Subject} are {set.Info.ChannelCount} × {set.SampleCount}, the pipeline makes {signal.Info.ChannelCount} × {signal.EpochSamples}.");
+        }
+    }
+}

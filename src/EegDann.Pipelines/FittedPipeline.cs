@@ -1,0 +1,121 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EegDann.Dsp.Alignment;
+using EegDann.Dsp.Features;
+using EegDann.Dsp.Filters;
+using EegDann.Pipelines.Steps;
+
+namespace EegDann.Pipelines;
+
+/// <summary>The fitted state of one feature step.</summary>
+/// <param name="Type">The step type, e.g. <c>csp</c>.</param>
+/// <param name="Csp">CSP filters (csp only).</param>
+/// <param name="TangentSpace">Reference point (tangent_space only).</param>
+public sealed record FittedFeatureStep(string Type, CspFit? Csp = null, TangentSpaceFit? TangentSpace = null)
+{
+    /// <summary>The fit object the step's extractor is built from, or null.</summary>
+    [JsonIgnore]
+    public object? Fit => (object?)Csp ?? TangentSpace;
+}
+
+/// <summary>
+/// Everything a pipeline learned from data, apart from its options: the filter designs it ran,
+/// each subject's Euclidean alignment, CSP filters, the tangent-space reference, the feature
+/// standardisation. Immutable; serialisable to JSON so a model file can carry it.
+/// </summary>
+/// <remarks>
+/// What is fitted on what: alignments on each subject's own unlabeled epochs (sources and the
+/// target alike); CSP on the labeled source; the tangent-space reference and the standardisation
+/// on the source only. At decode time the target's alignment is applied (or estimated online).
+/// </remarks>
+public sealed record FittedPipeline
+{
+    /// <summary>The serialisation format version.</summary>
+    public const int CurrentFormat = 1;
+
+    /// <summary>Format version of this document.</summary>
+    public int Format { get; init; } = CurrentFormat;
+
+    /// <summary>The pipeline's name.</summary>
+    public required string PipelineName { get; init; }
+
+    /// <summary>Channels in pipeline order.</summary>
+    public required IReadOnlyList<string> Channels { get; init; }
+
+    /// <summary>Pipeline sample rate, Hz.</summary>
+    public required double SampleRateHz { get; init; }
+
+    /// <summary>Epoch (and window) length, samples.</summary>
+    public required int EpochSamples { get; init; }
+
+    /// <summary>Class names in network order.</summary>
+    public required IReadOnlyList<string> ClassNames { get; init; }
+
+    /// <summary>The design of each signal step in order (null for steps without coefficients).</summary>
+    public required IReadOnlyList<SosDesign?> SignalDesigns { get; init; }
+
+    /// <summary>Alignment options, or null when the pipeline has no alignment.</summary>
+    public EuclideanAlignmentOptions? Alignment { get; init; }
+
+    /// <summary>Fitted alignment of each subject seen (sources and target), by subject.</summary>
+    public IReadOnlyDictionary<string, AlignmentFit> SubjectAlignments { get; init; } = new Dictionary<string, AlignmentFit>();
+
+    /// <summary>Fitted state of each feature step, in order.</summary>
+    public required IReadOnlyList<FittedFeatureStep> Features { get; init; }
+
+    /// <summary>Feature standardisation, or null.</summary>
+    public StandardizationFit? Standardization { get; init; }
+
+    /// <summary>Names of the features, in order (empty for a pipeline without feature steps).</summary>
+    public required IReadOnlyList<string> FeatureNames { get; init; }
+
+    /// <summary>The same fit with another subject's alignment added (or replaced).</summary>
+    public FittedPipeline WithSubjectAlignment(AlignmentFit alignment)
+    {
+        ArgumentNullException.ThrowIfNull(alignment);
+        var all = new Dictionary<string, AlignmentFit>(SubjectAlignments, StringComparer.Ordinal) { [alignment.Subject] = alignment };
+        return this with { SubjectAlignments = all };
+    }
+
+    /// <summary>The JSON options of the document (snake_case, enums as strings, doubles round-trip exactly).</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        WriteIndented = false,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Serialises to JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Reads a document written by <see cref="ToJson"/>.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <param name="source">Where it came from, for messages.</param>
+    /// <exception cref="InvalidDataException">When it is not a valid fitted pipeline; the message names <paramref name="source"/>.</exception>
+    public static FittedPipeline FromJson(string json, string source)
+    {
+        FittedPipeline? fitted;
+        try
+        {
+            fitted = JsonSerializer.Deserialize<FittedPipeline>(json, JsonOptions);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or NotSupportedException)
+        {
+            throw new InvalidDataException($"{source}: the fitted pipeline is not valid: {e.Message}", e);
+        }
+
+        if (fitted is null)
+        {
+            throw new InvalidDataException($"{source}: the fitted pipeline is empty.");
+        }
+
+        if (fitted.Format != CurrentFormat)
+        {
+            throw new InvalidDataException($"{source}: fitted pipeline format {fitted.Format} is not supported (this build reads {CurrentFormat}).");
+        }
+
+        return fitted;
+    }
+}

@@ -1,0 +1,177 @@
+using EegDann.Core;
+using EegDann.Dsp.Alignment;
+using EegDann.Dsp.Features;
+using EegDann.Dsp.Segmentation;
+using EegDann.Dsp.Streaming;
+using EegDann.Pipelines.Definitions;
+using EegDann.Pipelines.Signal;
+
+namespace EegDann.Pipelines;
+
+/// <summary>How the live decoder aligns windows.</summary>
+public enum OnlineAlignment
+{
+    /// <summary>Use the subject's alignment from the fitted pipeline as it is (calibrated beforehand).</summary>
+    Fixed,
+
+    /// <summary>Start from the subject's fitted alignment (if any) and keep updating it with the windows seen.</summary>
+    Adaptive,
+
+    /// <summary>Estimate the alignment from the stream only; windows are flagged not ready during the warm-up.</summary>
+    FromStream,
+}
+
+/// <summary>One decoded window as the live path hands it on. Valid only during the call.</summary>
+public readonly ref struct OnlineWindow
+{
+    private readonly WindowContext _context;
+
+    /// <summary>Creates the view.</summary>
+    public OnlineWindow(long startSample, int length, ReadOnlySpan<double> features, WindowContext context, bool alignmentReady)
+    {
+        StartSample = startSample;
+        Length = length;
+        Features = features;
+        _context = context;
+        AlignmentReady = alignmentReady;
+    }
+
+    /// <summary>Stream index (pipeline rate) of the window's first sample.</summary>
+    public long StartSample { get; }
+
+    /// <summary>Window length, samples.</summary>
+    public int Length { get; }
+
+    /// <summary>Stream index one past the window's last sample.</summary>
+    public long EndSample => StartSample + Length;
+
+    /// <summary>The features (standardised when the pipeline standardises); empty for pipelines without feature steps.</summary>
+    public ReadOnlySpan<double> Features { get; }
+
+    /// <summary>
+    /// The aligned filtered window, channel-major (channels × samples), µV: the convolutional
+    /// extractor's input. Computed on first read (a channels² × samples product).
+    /// </summary>
+    public ReadOnlySpan<double> AlignedSamples => _context.AlignedSamples;
+
+    /// <summary>False while a stream-estimated alignment is still warming up: do not act on this window.</summary>
+    public bool AlignmentReady { get; }
+}
+
+/// <summary>Receives the live path's windows.</summary>
+public interface IOnlineWindowConsumer
+{
+    /// <summary>One window is ready.</summary>
+    void OnWindow(in OnlineWindow window);
+}
+
+/// <summary>
+/// The live decoder's signal front end: chunks in → channel mapping, resampling, filters → sliding
+/// windows → alignment (fixed or estimated online) → features → consumer. The same streaming stages
+/// and per-window featurizer as calibration, with no allocation per chunk or window after
+/// construction (the aligned samples of a window are computed only if the consumer reads them).
+/// </summary>
+public sealed class OnlineFrontEnd : IWindowSink
+{
+    private readonly StreamingSignalProcessor _processor;
+    private readonly WindowFeaturizer? _featurizer;
+    private readonly WindowContext _context;
+    private readonly double[] _features;
+    private readonly double[]? _fixedWhitening;
+    private readonly OnlineEuclideanAlignment? _online;
+    private readonly IOnlineWindowConsumer _consumer;
+    private readonly int _length;
+
+    /// <summary>Builds the front end for a source stream.</summary>
+    /// <param name="definition">The pipeline (as stored in the model file).</param>
+    /// <param name="fitted">Its fitted state (filter designs, alignments, feature fits).</param>
+    /// <param name="source">The stream's channels and rate.</param>
+    /// <param name="subject">Who is being decoded (selects the fitted alignment).</param>
+    /// <param name="alignment">How to align.</param>
+    /// <param name="consumer">Receives each window.</param>
+    /// <exception cref="ChannelMismatchException">When the stream lacks a pipeline channel.</exception>
+    /// <exception cref="InvalidOperationException">When <see cref="OnlineAlignment.Fixed"/> is asked and the subject has no fitted alignment.</exception>
+    public OnlineFrontEnd(PipelineDefinition definition, FittedPipeline fitted, SignalInfo source, string subject, OnlineAlignment alignment, IOnlineWindowConsumer consumer)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(fitted);
+        ArgumentNullException.ThrowIfNull(consumer);
+        var signal = SignalPipeline.Create(definition, fitted.SignalDesigns);
+        _consumer = consumer;
+        _length = signal.WindowSamples;
+        int c = signal.Info.ChannelCount;
+        if (definition.FeatureSteps.Any())
+        {
+            _featurizer = FeaturePipeline.CreateFeaturizer(definition, fitted);
+            _context = _featurizer.Context;
+            _features = new double[_featurizer.FeatureCount];
+        }
+        else
+        {
+            _context = new WindowContext(c, _length, signal.Info.SampleRateHz);
+            _features = [];
+        }
+
+        if (fitted.Alignment != null)
+        {
+            fitted.SubjectAlignments.TryGetValue(subject, out var prior);
+            switch (alignment)
+            {
+                case OnlineAlignment.Fixed:
+                    _fixedWhitening = FeaturePipeline.Whitening(fitted, subject);
+                    break;
+                case OnlineAlignment.Adaptive:
+                    _online = new OnlineEuclideanAlignment(subject, c, fitted.Alignment, prior);
+                    break;
+                default:
+                    _online = new OnlineEuclideanAlignment(subject, c, fitted.Alignment);
+                    break;
+            }
+        }
+
+        Windower = new SlidingWindower(c, _length, signal.StrideSamples, this);
+        _processor = signal.CreateProcessor(source, [Windower]);
+    }
+
+    /// <summary>The online alignment estimate, or null (fixed or no alignment).</summary>
+    public OnlineEuclideanAlignment? Alignment => _online;
+
+    /// <summary>The windower (window count).</summary>
+    public SlidingWindower Windower { get; }
+
+    /// <summary>Stream index (source rate) the next chunk must start at.</summary>
+    public long NextInputIndex => _processor.NextInputIndex;
+
+    /// <summary>Feature names (empty without feature steps).</summary>
+    public IReadOnlyList<string> FeatureNames => _featurizer?.FeatureNames ?? [];
+
+    /// <summary>Processes a chunk; windows completed by it reach the consumer before this returns.</summary>
+    /// <exception cref="StreamDiscontinuityException">On a gap or overlap in sample indices (then call <see cref="Restart"/>).</exception>
+    public void Push(SampleChunk chunk) => _processor.Push(chunk);
+
+    /// <summary>Processes samples (sample-major, source channel order, µV).</summary>
+    public void Push(ReadOnlySpan<float> samples, int sampleCount, long firstSampleIndex) => _processor.Push(samples, sampleCount, firstSampleIndex);
+
+    /// <summary>Starts over after a gap: filter state and history are cleared (the alignment estimate is kept).</summary>
+    public void Restart(long firstSampleIndex) => _processor.Restart(firstSampleIndex);
+
+    /// <inheritdoc />
+    void IWindowSink.OnWindow(long startSample, ReadOnlySpan<double> window)
+    {
+        _context.Load(window);
+        bool ready = true;
+        if (_online != null)
+        {
+            _online.Observe(_context.SecondMoment);
+            _context.Align(_online.Whitening);
+            ready = _online.IsWarm;
+        }
+        else if (_fixedWhitening != null)
+        {
+            _context.Align(_fixedWhitening);
+        }
+
+        _featurizer?.Extract(_features);
+        _consumer.OnWindow(new OnlineWindow(startSample, _length, _features, _context, ready));
+    }
+}

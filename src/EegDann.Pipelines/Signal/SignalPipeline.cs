@@ -1,0 +1,201 @@
+using EegDann.Core;
+using EegDann.Dsp.Filters;
+using EegDann.Dsp.Resampling;
+using EegDann.Dsp.Segmentation;
+using EegDann.Dsp.Streaming;
+using EegDann.Pipelines.Definitions;
+using EegDann.Pipelines.Steps;
+
+namespace EegDann.Pipelines.Signal;
+
+/// <summary>Epochs cut from one recording, and the cues that could not be used (with why).</summary>
+/// <param name="Epochs">The epochs (one subject).</param>
+/// <param name="Skipped">One line per cue whose epoch falls outside the recording.</param>
+public sealed record RecordingEpochs(EpochSet Epochs, IReadOnlyList<string> Skipped);
+
+/// <summary>
+/// A pipeline definition's signal path made runnable: channel mapping, resampling, the signal
+/// steps with their designs, and the segmentation (cue-locked epochs, sliding windows). Batch
+/// extraction pushes recordings through the same <see cref="StreamingSignalProcessor"/> the live
+/// decoder uses.
+/// </summary>
+public sealed class SignalPipeline
+{
+    private readonly SignalStepSpec[] _steps;
+
+    private SignalPipeline(PipelineDefinition definition, IReadOnlyList<SosDesign?> designs)
+    {
+        Definition = definition;
+        _steps = definition.SignalSteps.ToArray();
+        Designs = designs;
+        Info = new SignalInfo(definition.Signal.SampleRateHz, definition.Signal.Channels);
+        EpochSamples = definition.EpochSamples;
+        EpochOffsetSamples = SampleTime.ToSamples(definition.Paradigm.EpochStartSeconds, Info.SampleRateHz);
+        WindowSamples = (int)SampleTime.ToSamples(definition.Windows.LengthSeconds, Info.SampleRateHz);
+        StrideSamples = (int)SampleTime.ToSamples(definition.Windows.StrideSeconds, Info.SampleRateHz);
+    }
+
+    /// <summary>The definition.</summary>
+    public PipelineDefinition Definition { get; }
+
+    /// <summary>Channels and rate of the pipeline (after mapping and resampling).</summary>
+    public SignalInfo Info { get; }
+
+    /// <summary>The design of each signal step, in order (null for steps without one).</summary>
+    public IReadOnlyList<SosDesign?> Designs { get; }
+
+    /// <summary>Epoch length, samples.</summary>
+    public int EpochSamples { get; }
+
+    /// <summary>Epoch start relative to the cue, samples: round(start_s · fs).</summary>
+    public long EpochOffsetSamples { get; }
+
+    /// <summary>Sliding-window length, samples.</summary>
+    public int WindowSamples { get; }
+
+    /// <summary>Samples between sliding-window starts.</summary>
+    public int StrideSamples { get; }
+
+    /// <summary>Compiles a definition, designing its filters at the pipeline's rate.</summary>
+    public static SignalPipeline Create(PipelineDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return new SignalPipeline(definition, definition.SignalSteps.Select(s => s.Design(definition.Signal.SampleRateHz)).ToArray());
+    }
+
+    /// <summary>Compiles a definition with the filter designs a model file carries (so decoding runs exactly what calibration ran).</summary>
+    /// <exception cref="ArgumentException">When the designs do not match the signal steps.</exception>
+    public static SignalPipeline Create(PipelineDefinition definition, IReadOnlyList<SosDesign?> designs)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(designs);
+        var steps = definition.SignalSteps.ToArray();
+        if (designs.Count != steps.Length)
+        {
+            throw new ArgumentException($"{designs.Count} filter designs for {steps.Length} signal steps.", nameof(designs));
+        }
+
+        for (int i = 0; i < steps.Length; i++)
+        {
+            bool needs = steps[i].Design(definition.Signal.SampleRateHz) != null;
+            if (needs != (designs[i] != null) || (designs[i] != null && designs[i]!.SampleRateHz != definition.Signal.SampleRateHz))
+            {
+                throw new ArgumentException($"the design of signal step {i + 1} ('{steps[i].Type}') does not fit the pipeline.", nameof(designs));
+            }
+        }
+
+        return new SignalPipeline(definition, designs);
+    }
+
+    /// <summary>
+    /// Builds the streaming path for a source with its own channels and rate: channels are picked
+    /// by name, the rate converted when it differs, then the signal steps run, then
+    /// <paramref name="segmenters"/> cut segments.
+    /// </summary>
+    /// <exception cref="ChannelMismatchException">When the source lacks a pipeline channel (named in the message).</exception>
+    /// <exception cref="ArgumentException">When the source's rate cannot be converted to the pipeline's.</exception>
+    public StreamingSignalProcessor CreateProcessor(SignalInfo source, IReadOnlyList<ISegmenter> segmenters)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var selector = new ChannelSelector(source, Info.Channels);
+        var resampler = source.SampleRateHz.Equals(Info.SampleRateHz)
+            ? null
+            : new PolyphaseResampler(ResamplerDesign.For(source.SampleRateHz, Info.SampleRateHz), Info.ChannelCount, StreamingSignalProcessor.BlockSize);
+        var stages = _steps.Select((s, i) => s.Create(Info.ChannelCount, Designs[i])).ToArray();
+        return new StreamingSignalProcessor(selector, resampler, stages, segmenters);
+    }
+
+    /// <summary>The name EegDann gives a recording: its source file's name without extension, else subject + run.</summary>
+    public static string RecordingName(Recording recording)
+    {
+        ArgumentNullException.ThrowIfNull(recording);
+        var meta = recording.Metadata;
+        if (!string.IsNullOrEmpty(meta.SourceFile))
+        {
+            return Path.GetFileNameWithoutExtension(meta.SourceFile);
+        }
+
+        return meta.Subject + (meta.Run ?? string.Empty);
+    }
+
+    /// <summary>
+    /// The epochs the paradigm defines in a recording: for every event mapped to a class, the
+    /// window starting at round(onset · fs) + round(start_s · fs) (pipeline rate), epoch-length long.
+    /// </summary>
+    /// <param name="recording">The recording (its own rate and channel order).</param>
+    /// <param name="recordingName">Name for the rows (default: <see cref="RecordingName"/>).</param>
+    /// <param name="skipped">Receives a line for each cue whose epoch falls outside the recording.</param>
+    public IReadOnlyList<EpochRequest> EpochRequests(Recording recording, string? recordingName, List<string>? skipped = null)
+    {
+        ArgumentNullException.ThrowIfNull(recording);
+        string name = recordingName ?? RecordingName(recording);
+        double fs = Info.SampleRateHz;
+        long length = (long)Math.Ceiling(recording.SampleCount * fs / recording.Info.SampleRateHz);
+        var requests = new List<EpochRequest>();
+        foreach (var e in recording.Events)
+        {
+            if (!Definition.Paradigm.Events.TryGetValue(e.Label, out var label))
+            {
+                continue;
+            }
+
+            long start = SampleTime.ToSamples(e.OnsetSeconds, fs) + EpochOffsetSamples;
+            if (start < 0 || start + EpochSamples > length)
+            {
+                skipped?.Add($"{name}: cue {e.Label} at {e.OnsetSeconds:0.###} s: its epoch (samples {start}..{start + EpochSamples - 1}) lies outside the recording (0..{length - 1})");
+                continue;
+            }
+
+            requests.Add(new EpochRequest(start, EpochSamples, new EpochInfo(recording.Metadata.Subject, name, start, label)));
+        }
+
+        return requests;
+    }
+
+    /// <summary>
+    /// Cuts the paradigm's epochs out of a recording by streaming it through the pipeline (in
+    /// chunks of <paramref name="chunkSamples"/>, the whole recording by default: the result does
+    /// not depend on it).
+    /// </summary>
+    /// <exception cref="ChannelMismatchException">When the recording lacks a pipeline channel.</exception>
+    public RecordingEpochs ExtractEpochs(Recording recording, string? recordingName = null, int? chunkSamples = null)
+    {
+        ArgumentNullException.ThrowIfNull(recording);
+        var skipped = new List<string>();
+        var cutter = new EpochCutter(Info.ChannelCount, EpochRequests(recording, recordingName, skipped));
+        Stream(recording, [cutter], chunkSamples);
+        skipped.AddRange(cutter.Pending.Concat(cutter.Missed).Select(r => $"{r.Info.Recording}: epoch at sample {r.StartSample} was not complete at the end of the stream"));
+        return new RecordingEpochs(new EpochSet(recording.Metadata.Subject, Info, cutter.Epochs), skipped);
+    }
+
+    /// <summary>Every sliding window of a recording (unlabeled), as the live decoder would see it.</summary>
+    public EpochSet ExtractWindows(Recording recording, string? recordingName = null)
+    {
+        ArgumentNullException.ThrowIfNull(recording);
+        string name = recordingName ?? RecordingName(recording);
+        var sink = new CollectingWindowSink(recording.Metadata.Subject, name, Info.ChannelCount, WindowSamples);
+        Stream(recording, [new SlidingWindower(Info.ChannelCount, WindowSamples, StrideSamples, sink)], null);
+        return new EpochSet(recording.Metadata.Subject, Info, sink.Windows);
+    }
+
+    private void Stream(Recording recording, IReadOnlyList<ISegmenter> segmenters, int? chunkSamples)
+    {
+        var processor = CreateProcessor(recording.Info, segmenters);
+        int chunk = Math.Max(1, chunkSamples ?? 10 * StreamingSignalProcessor.BlockSize);
+        for (long start = 0; start < recording.SampleCount; start += chunk)
+        {
+            int count = (int)Math.Min(chunk, recording.SampleCount - start);
+            processor.Push(SampleChunk.FromChannelMajor(recording.Samples, start, count));
+        }
+
+        processor.Complete();
+    }
+
+    private sealed class CollectingWindowSink(string subject, string recording, int channels, int samples) : IWindowSink
+    {
+        public List<Epoch> Windows { get; } = [];
+
+        public void OnWindow(long startSample, ReadOnlySpan<double> window) =>
+            Windows.Add(new Epoch(new EpochInfo(subject, recording, startSample, null), channels, samples, window.ToArray()));
+    }
+}

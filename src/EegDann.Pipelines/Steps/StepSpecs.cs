@@ -1,0 +1,198 @@
+using EegDann.Core;
+using EegDann.Dsp.Alignment;
+using EegDann.Dsp.Features;
+using EegDann.Dsp.Filters;
+using EegDann.Dsp.Spatial;
+using EegDann.Dsp.Streaming;
+
+namespace EegDann.Pipelines.Steps;
+
+/// <summary>What part of the pipeline a step belongs to; steps must appear in this order.</summary>
+public enum StepKind
+{
+    /// <summary>Sample by sample on the stream (filters, re-referencing): before windowing.</summary>
+    Signal = 0,
+
+    /// <summary>Spatial alignment of each window (Euclidean alignment): after windowing, before features.</summary>
+    Alignment = 1,
+
+    /// <summary>Features of each window, concatenated in step order.</summary>
+    Feature = 2,
+
+    /// <summary>Standardisation of the concatenated features.</summary>
+    Standardize = 3,
+}
+
+/// <summary>One validated step of a pipeline: its type name, kind and parameters (options only, never fitted values).</summary>
+public abstract record StepSpec(string Type)
+{
+    /// <summary>What part of the pipeline the step belongs to.</summary>
+    public abstract StepKind Kind { get; }
+}
+
+/// <summary>A streaming sample stage.</summary>
+public abstract record SignalStepSpec(string Type) : StepSpec(Type)
+{
+    /// <inheritdoc />
+    public override StepKind Kind => StepKind.Signal;
+
+    /// <summary>The filter coefficients at <paramref name="sampleRateHz"/>, or null for a stage without a design (re-referencing).</summary>
+    public abstract SosDesign? Design(double sampleRateHz);
+
+    /// <summary>Builds the stage for <paramref name="channels"/> channels, using <paramref name="design"/> (from <see cref="Design"/> or a model file) when it has one.</summary>
+    public abstract ISampleStage Create(int channels, SosDesign? design);
+}
+
+/// <summary><c>bandpass</c>: causal Butterworth band-pass.</summary>
+public sealed record BandPassSpec(double LowHz, double HighHz, int Order) : SignalStepSpec("bandpass")
+{
+    /// <inheritdoc />
+    public override SosDesign? Design(double sampleRateHz) => Butterworth.BandPass(LowHz, HighHz, Order, sampleRateHz);
+
+    /// <inheritdoc />
+    public override ISampleStage Create(int channels, SosDesign? design) => new SosFilter(design!, channels);
+}
+
+/// <summary><c>highpass</c>: causal Butterworth high-pass.</summary>
+public sealed record HighPassSpec(double CutoffHz, int Order) : SignalStepSpec("highpass")
+{
+    /// <inheritdoc />
+    public override SosDesign? Design(double sampleRateHz) => Butterworth.HighPass(CutoffHz, Order, sampleRateHz);
+
+    /// <inheritdoc />
+    public override ISampleStage Create(int channels, SosDesign? design) => new SosFilter(design!, channels);
+}
+
+/// <summary><c>lowpass</c>: causal Butterworth low-pass.</summary>
+public sealed record LowPassSpec(double CutoffHz, int Order) : SignalStepSpec("lowpass")
+{
+    /// <inheritdoc />
+    public override SosDesign? Design(double sampleRateHz) => Butterworth.LowPass(CutoffHz, Order, sampleRateHz);
+
+    /// <inheritdoc />
+    public override ISampleStage Create(int channels, SosDesign? design) => new SosFilter(design!, channels);
+}
+
+/// <summary><c>notch</c>: causal Butterworth band-stop with its null on the mains frequency.</summary>
+public sealed record NotchSpec(double FrequencyHz, double WidthHz, int Order) : SignalStepSpec("notch")
+{
+    /// <inheritdoc />
+    public override SosDesign? Design(double sampleRateHz) => Butterworth.Notch(FrequencyHz, WidthHz, Order, sampleRateHz);
+
+    /// <inheritdoc />
+    public override ISampleStage Create(int channels, SosDesign? design) => new SosFilter(design!, channels);
+}
+
+/// <summary><c>common_average_reference</c>.</summary>
+public sealed record CommonAverageReferenceSpec() : SignalStepSpec("common_average_reference")
+{
+    /// <inheritdoc />
+    public override SosDesign? Design(double sampleRateHz) => null;
+
+    /// <inheritdoc />
+    public override ISampleStage Create(int channels, SosDesign? design) => new CommonAverageReference(channels);
+}
+
+/// <summary>Which windows estimate a subject's alignment reference in batch work.</summary>
+public enum AlignmentReference
+{
+    /// <summary>The paradigm's cue-locked epochs (labels unused), as He &amp; Wu: the default.</summary>
+    Epochs,
+
+    /// <summary>The sliding windows over the whole recording (what the live stream sees).</summary>
+    Windows,
+}
+
+/// <summary><c>euclidean_alignment</c>.</summary>
+public sealed record EuclideanAlignmentSpec(EuclideanAlignmentOptions Options, AlignmentReference Reference) : StepSpec("euclidean_alignment")
+{
+    /// <inheritdoc />
+    public override StepKind Kind => StepKind.Alignment;
+}
+
+/// <summary>A feature step.</summary>
+public abstract record FeatureStepSpec(string Type) : StepSpec(Type)
+{
+    /// <inheritdoc />
+    public override StepKind Kind => StepKind.Feature;
+
+    /// <summary>Whether the step is fitted on the labeled source (CSP).</summary>
+    public virtual bool NeedsLabels => false;
+
+    /// <summary>Fits the step on the source's aligned epochs; null for steps with nothing to fit.</summary>
+    public virtual object? Fit(FeatureFitData source) => null;
+
+    /// <summary>Builds the extractor from its fit (null for unfitted steps).</summary>
+    public abstract IFeatureExtractor Create(FeatureShape shape, object? fit);
+}
+
+/// <summary>Channels, window length and rate that feature extractors are built for.</summary>
+/// <param name="Channels">Channel names in pipeline order.</param>
+/// <param name="Samples">Window length, samples.</param>
+/// <param name="SampleRateHz">Rate, Hz.</param>
+public sealed record FeatureShape(IReadOnlyList<string> Channels, int Samples, double SampleRateHz);
+
+/// <summary>The labeled source as feature steps see it when fitting: aligned covariances and labels.</summary>
+/// <param name="Covariances">Centred covariances of the aligned source epochs.</param>
+/// <param name="Labels">Each epoch's class.</param>
+/// <param name="Shape">Channels and window.</param>
+public sealed record FeatureFitData(IReadOnlyList<double[]> Covariances, IReadOnlyList<string> Labels, FeatureShape Shape);
+
+/// <summary><c>log_variance</c>.</summary>
+public sealed record LogVarianceSpec() : FeatureStepSpec("log_variance")
+{
+    /// <inheritdoc />
+    public override IFeatureExtractor Create(FeatureShape shape, object? fit) => new LogVarianceFeatures(shape.Channels);
+}
+
+/// <summary><c>covariance</c>.</summary>
+public sealed record CovarianceSpec() : FeatureStepSpec("covariance")
+{
+    /// <inheritdoc />
+    public override IFeatureExtractor Create(FeatureShape shape, object? fit) => new CovarianceFeatures(shape.Channels);
+}
+
+/// <summary><c>band_power</c>.</summary>
+public sealed record BandPowerSpec(IReadOnlyList<FrequencyBand> Bands, bool Log) : FeatureStepSpec("band_power")
+{
+    /// <inheritdoc />
+    public override IFeatureExtractor Create(FeatureShape shape, object? fit) => new BandPowerFeatures(shape.Channels, shape.Samples, shape.SampleRateHz, Bands, Log);
+
+    /// <inheritdoc />
+    public bool Equals(BandPowerSpec? other) => other is not null && Log == other.Log && Bands.SequenceEqual(other.Bands);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Log, Bands.Count);
+}
+
+/// <summary><c>csp</c>: fitted on the labeled source.</summary>
+public sealed record CspSpec(int Components, double Regularization) : FeatureStepSpec("csp")
+{
+    /// <inheritdoc />
+    public override bool NeedsLabels => true;
+
+    /// <inheritdoc />
+    public override object? Fit(FeatureFitData source) =>
+        Csp.Fit(source.Covariances, source.Labels, source.Shape.Channels.Count, Components, Regularization);
+
+    /// <inheritdoc />
+    public override IFeatureExtractor Create(FeatureShape shape, object? fit) => new CspFeatures((CspFit)fit!);
+}
+
+/// <summary><c>tangent_space</c>: reference point fitted on the source's (aligned) covariances, no labels.</summary>
+public sealed record TangentSpaceSpec(TangentSpaceMetric Metric, double Shrinkage) : FeatureStepSpec("tangent_space")
+{
+    /// <inheritdoc />
+    public override object? Fit(FeatureFitData source) =>
+        TangentSpace.Fit(source.Covariances, source.Shape.Channels.Count, Metric, Shrinkage);
+
+    /// <inheritdoc />
+    public override IFeatureExtractor Create(FeatureShape shape, object? fit) => new TangentSpaceFeatures((TangentSpaceFit)fit!, shape.Channels);
+}
+
+/// <summary><c>standardize</c>: z-score of every feature, fitted on the source's features.</summary>
+public sealed record StandardizeSpec() : StepSpec("standardize")
+{
+    /// <inheritdoc />
+    public override StepKind Kind => StepKind.Standardize;
+}
