@@ -1,0 +1,139 @@
+using EegDann.Core;
+using EegDann.Pipelines.Definitions;
+using EegDann.Pipelines.Signal;
+using EegDann.Pipelines.Steps;
+using Xunit.Abstractions;
+
+namespace EegDann.Pipelines.Tests;
+
+public sealed class OfflineOnlineTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void ARecordingInRandomChunksOf1SampleTo10SecondsGivesTheWindowsAndFeaturesOfOnePiece()
+    {
+        var recording = RealRecordings.Read("S001", "R04");
+        var definition = RealRecordings.MiLogVar;
+        var signal = SignalPipeline.Create(definition);
+        var fitted = FeaturePipeline.Fit(signal, [signal.ExtractEpochs(recording).Epochs]);
+
+        var whole = Run(definition, fitted, recording, _ => recording.SampleCount);
+        var random = new Random(20261128);
+        var chunked = Run(definition, fitted, recording, _ => random.Next(1, 1601));
+
+        Assert.Equal(whole.Starts, chunked.Starts);
+        Assert.Equal(recording.SampleCount / 10 - 31, whole.Starts.Count); // windows of 320 every 10 samples
+        double worst = MaxRelativeDifference(whole.Features, chunked.Features);
+        output.WriteLine($"{whole.Starts.Count} windows of S001R04, max relative feature difference chunked vs whole: {worst:E3}");
+        Assert.True(worst <= 1e-9, $"max relative difference {worst:E3}");
+    }
+
+    [Fact]
+    public void EpochsCutInRandomChunksEqualEpochsCutInOnePiece()
+    {
+        var recording = RealRecordings.Read("S001", "R08");
+        var signal = SignalPipeline.Create(RealRecordings.MiLogVar);
+        var whole = signal.ExtractEpochs(recording, chunkSamples: recording.SampleCount).Epochs;
+        var small = signal.ExtractEpochs(recording, chunkSamples: 7).Epochs;
+        Assert.Equal(15, whole.Count);
+        for (int i = 0; i < whole.Count; i++)
+        {
+            Assert.Equal(whole.Epochs[i].Info, small.Epochs[i].Info);
+            Assert.Equal(whole.Epochs[i].Data, small.Epochs[i].Data);
+        }
+    }
+
+    [Fact]
+    public void WindowsOfTheOnlineFrontEndHaveTheFeaturesOfTheSameWindowsInBatch()
+    {
+        var recording = RealRecordings.Read("S001", "R12");
+        var definition = RealRecordings.MiLogVar with { Windows = new WindowSettings(2.0, 1.0) };
+        var signal = SignalPipeline.Create(definition);
+        var fitted = FeaturePipeline.Fit(signal, [signal.ExtractEpochs(recording).Epochs]);
+        var batch = FeaturePipeline.Transform(definition, fitted, signal.ExtractWindows(recording));
+        var online = Run(definition, fitted, recording, _ => 37);
+        Assert.Equal(batch.Rows.Select(r => r.StartSample), online.Starts);
+        Assert.Equal(0, MaxRelativeDifference(Enumerable.Range(0, batch.RowCount).Select(i => batch.Row(i).ToArray()).ToList(), online.Features));
+    }
+
+    [Fact]
+    public void OnlineAlignmentFromTheStreamConvergesToTheBatchAlignmentOfTheSameWindows()
+    {
+        var recording = RealRecordings.Read("S001", "R04");
+        var alignment = new EuclideanAlignmentSpec(new Dsp.Alignment.EuclideanAlignmentOptions { WarmupWindows = 8, UpdateEveryWindows = 4 }, AlignmentReference.Windows);
+        var definition = RealRecordings.MiLogVar.WithAlignment(alignment) with { Windows = new WindowSettings(2.0, 0.5) };
+        var signal = SignalPipeline.Create(definition);
+        var windows = signal.ExtractWindows(recording);
+        var batch = FeaturePipeline.FitAlignment(signal, windows);
+        var fitted = FeaturePipeline.Fit(signal, [signal.ExtractEpochs(recording).Epochs]);
+
+        var consumer = new Collector();
+        var frontEnd = new OnlineFrontEnd(definition, fitted, recording.Info, "S001", OnlineAlignment.FromStream, consumer);
+        Push(frontEnd, recording, _ => 160);
+        Assert.Equal(windows.Count, consumer.Starts.Count);
+        Assert.Equal(7, consumer.Ready.IndexOf(true)); // the 8th window ends the warm-up
+        frontEnd.Alignment!.Update();
+        var online = frontEnd.Alignment.Whitening.ToArray();
+        double difference = 0, norm = 0;
+        for (int i = 0; i < online.Length; i++)
+        {
+            difference += Math.Pow(online[i] - batch.Whitening[i], 2);
+            norm += batch.Whitening[i] * batch.Whitening[i];
+        }
+
+        Assert.True(Math.Sqrt(difference / norm) < 1e-10, $"relative difference {Math.Sqrt(difference / norm):E3}");
+    }
+
+    internal static double MaxRelativeDifference(IReadOnlyList<double[]> a, IReadOnlyList<double[]> b)
+    {
+        Assert.Equal(a.Count, b.Count);
+        double worst = 0;
+        for (int i = 0; i < a.Count; i++)
+        {
+            Assert.Equal(a[i].Length, b[i].Length);
+            for (int f = 0; f < a[i].Length; f++)
+            {
+                double scale = Math.Max(Math.Abs(a[i][f]), Math.Abs(b[i][f]));
+                if (scale > 0)
+                {
+                    worst = Math.Max(worst, Math.Abs(a[i][f] - b[i][f]) / scale);
+                }
+            }
+        }
+
+        return worst;
+    }
+
+    private static Collector Run(PipelineDefinition definition, FittedPipeline fitted, Recording recording, Func<long, int> chunk)
+    {
+        var consumer = new Collector();
+        var frontEnd = new OnlineFrontEnd(definition, fitted, recording.Info, recording.Metadata.Subject, OnlineAlignment.Fixed, consumer);
+        Push(frontEnd, recording, chunk);
+        return consumer;
+    }
+
+    private static void Push(OnlineFrontEnd frontEnd, Recording recording, Func<long, int> chunk)
+    {
+        for (long start = 0; start < recording.SampleCount;)
+        {
+            int count = (int)Math.Min(chunk(start), recording.SampleCount - start);
+            frontEnd.Push(SampleChunk.FromChannelMajor(recording.Samples, start, count));
+            start += count;
+        }
+    }
+
+    private sealed class Collector : IOnlineWindowConsumer
+    {
+        public List<long> Starts { get; } = [];
+
+        public List<double[]> Features { get; } = [];
+
+        public List<bool> Ready { get; } = [];
+
+        public void OnWindow(in OnlineWindow window)
+        {
+            Starts.Add(window.StartSample);
+            Features.Add(window.Features.ToArray());
+            Ready.Add(window.AlignmentReady);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using System.Text.Json.Nodes;
+using EegDann.Pipelines.Definitions;
+using EegDann.Pipelines.Steps;
+using EegDann.TestSupport;
+
+namespace EegDann.Pipelines.Tests;
+
+public sealed class PipelineDefinitionTests
+{
+    public static TheoryData<string> ShippedPipelines()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(TestData.PipelinesDirectory, "*.json").Order())
+        {
+            data.Add(Path.GetFileName(file));
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ShippedPipelines))]
+    public void EveryShippedPipelineLoadsAndCompiles(string file)
+    {
+        var definition = PipelineDefinitionLoader.Load(Path.Combine(TestData.PipelinesDirectory, file));
+        Assert.Equal(Path.GetFileNameWithoutExtension(file), definition.Name);
+        Assert.NotEmpty(definition.Citations);
+        Signal.SignalPipeline.Create(definition);
+    }
+
+    [Fact]
+    public void MiLogVarIsTheIssuesPipeline()
+    {
+        var d = RealRecordings.MiLogVar;
+        Assert.Equal(160, d.Signal.SampleRateHz);
+        Assert.Equal(64, d.Signal.Channels.Count);
+        Assert.Equal("left", d.Paradigm.Events["T1"]);
+        Assert.Equal("right", d.Paradigm.Events["T2"]);
+        Assert.Equal(["R04", "R08", "R12"], d.Paradigm.Runs);
+        Assert.Equal(0.5, d.Paradigm.EpochStartSeconds);
+        Assert.Equal(320, d.EpochSamples);
+        Assert.Equal(new BandPassSpec(8, 30, 4), d.Steps[0]);
+        Assert.IsType<LogVarianceSpec>(d.Steps[1]);
+        Assert.Equal(2, d.Steps.Count);
+        Assert.Equal(["left", "right"], d.ClassNames);
+        Assert.Equal("mlp", d.Model.Extractor);
+    }
+
+    [Fact]
+    public void AnUnknownStepTypeFailsNamingTheFileTheStepAndTheKnownTypes()
+    {
+        var e = Invalid(j => j["steps"]!.AsArray().Insert(1, Step("wavelet_denoise", new JsonObject())));
+        Assert.StartsWith("bad.json: ", e.Message);
+        Assert.Contains("step 2 'wavelet_denoise': unknown step type 'wavelet_denoise'", e.Message);
+        Assert.Contains("bandpass", e.Message);
+    }
+
+    [Fact]
+    public void AnUnknownParameterFailsNamingTheStepAndTheKnownParameters()
+    {
+        var e = Invalid(j => j["steps"]![0]!["parameters"]!["lowhz"] = 8);
+        Assert.Contains("step 1 'bandpass': unknown parameter 'lowhz' (known: low_hz, high_hz, order)", e.Message);
+    }
+
+    [Fact]
+    public void EveryProblemIsListedAtOnce()
+    {
+        var e = Invalid(j =>
+        {
+            j["steps"]![0]!["parameters"]!["order"] = 0;
+            j["signal"]!["sample_rate_hz"] = -1;
+            j["training"]!["method"] = "magic";
+            j["colour"] = "blue";
+        });
+        Assert.Equal(4, e.Problems.Count);
+        Assert.Contains(e.Problems, p => p.Contains("'order' must be ≥ 1"));
+        Assert.Contains(e.Problems, p => p.Contains("'sample_rate_hz' must be > 0"));
+        Assert.Contains(e.Problems, p => p.Contains("training: 'method' must be one of"));
+        Assert.Contains(e.Problems, p => p.Contains("unknown parameter 'colour'"));
+    }
+
+    [Fact]
+    public void AFilterThatCannotBeDesignedAtThePipelineRateIsRefusedBeforeAnythingRuns()
+    {
+        var e = Invalid(j => j["steps"]![0]!["parameters"]!["high_hz"] = 90);
+        Assert.Contains("step 1 'bandpass'", e.Message);
+        Assert.Contains("Nyquist frequency 80 Hz", e.Message);
+    }
+
+    [Fact]
+    public void StepsOutOfOrderAreRefused()
+    {
+        var e = Invalid(j => j["steps"]!.AsArray().Add(Step("notch", new JsonObject { ["frequency_hz"] = 50 })));
+        Assert.Contains("step 3 'notch': a signal step cannot come after step 2 'log_variance'", e.Message);
+    }
+
+    [Fact]
+    public void WindowsMustHaveTheEpochsLength()
+    {
+        var e = Invalid(j => j["windows"]!["length_s"] = 1.0);
+        Assert.Contains("windows: 'length_s' (1 s = 160 samples) must equal the epoch length", e.Message);
+    }
+
+    [Fact]
+    public void TheConvExtractorTakesWindowsNotFeatures()
+    {
+        var e = Invalid(j => j["model"]!["extractor"] = "conv");
+        Assert.Contains("the conv extractor reads the (aligned) filtered windows themselves", e.Message);
+    }
+
+    [Fact]
+    public void CspComponentsCannotExceedTheChannels()
+    {
+        var e = Invalid(j =>
+        {
+            j["signal"]!["channels"] = new JsonArray("C3", "Cz", "C4");
+            j["steps"]!.AsArray().Add(Step("csp", new JsonObject { ["components"] = 6 }));
+        });
+        Assert.Contains("step 3 'csp'", e.Message);
+        Assert.Contains("exceeds the 3 channels", e.Message);
+    }
+
+    [Fact]
+    public void InvalidJsonNamesTheFile()
+    {
+        var e = Assert.Throws<PipelineDefinitionException>(() => PipelineDefinitionLoader.Parse("{ \"name\": ", "broken.json"));
+        Assert.StartsWith("broken.json: not valid JSON", e.Message);
+    }
+
+    [Fact]
+    public void AlignmentCanBeAddedAndRemovedForBaselines()
+    {
+        var d = RealRecordings.MiLogVar;
+        var aligned = d.WithAlignment(new EuclideanAlignmentSpec(new Dsp.Alignment.EuclideanAlignmentOptions(), AlignmentReference.Epochs));
+        Assert.Equal(["bandpass", "euclidean_alignment", "log_variance"], aligned.Steps.Select(s => s.Type));
+        Assert.Equal(["bandpass", "log_variance"], aligned.WithoutAlignment().Steps.Select(s => s.Type));
+    }
+
+    private static JsonObject Step(string type, JsonObject parameters) => new() { ["type"] = type, ["parameters"] = parameters };
+
+    private static PipelineDefinitionException Invalid(Action<JsonObject> edit)
+    {
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.PipelinesDirectory, "mi-logvar.json")))!.AsObject();
+        edit(json);
+        return Assert.Throws<PipelineDefinitionException>(() => PipelineDefinitionLoader.Parse(json.ToJsonString(), "bad.json"));
+    }
+}
