@@ -59,6 +59,8 @@ public static class EegDannCli
         root.Options.Add(LogJsonOption);
         root.Options.Add(VerbosityOption);
         root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(InfoCommand.Create());
         return root;
     }
 

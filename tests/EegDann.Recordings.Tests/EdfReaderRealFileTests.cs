@@ -19,6 +19,7 @@ public sealed class EdfReaderRealFileTests
         Assert.Equal(golden.SampleRate, source.Info.SampleRateHz);
         Assert.Equal(golden.Channels, source.OriginalLabels);
         Assert.Equal(golden.SampleCount, source.Samples[0].Length);
+        Assert.Equal(golden.Sha256, RecordingImporter.Sha256(EdfGolden.RawPath(golden)));
         for (int i = 0; i < golden.Indices.Length; i++)
         {
             for (int c = 0; c < golden.Channels.Length; c++)

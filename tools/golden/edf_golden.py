@@ -3,12 +3,13 @@
 
 Run from the repository root:  /usr/bin/python3 tools/golden/edf_golden.py
 It reads every EDF file in the shared raw folder (shared/recordings-raw/eegmmidb beside the
-repository or an ancestor of it, or $EEGDANN_RAW_DIR) with mne.io.read_raw_edf and writes tests/data/edf_golden.json: per file the
-sample rate, sample count, channel names, per-channel sum, sum of absolute values and sum of
+repository or an ancestor of it, or $EEGDANN_RAW_DIR) with mne.io.read_raw_edf and writes tests/data/edf_golden.json: per file its
+SHA-256, the sample rate, sample count, channel names, per-channel sum, sum of absolute values and sum of
 squares in microvolts, every channel's value at a few fixed sample indices, and the annotations
 (onset, duration, description). The C# tests read this file; they never run Python.
 """
 import glob
+import hashlib
 import json
 import os
 import sys
@@ -51,6 +52,7 @@ def main():
         name = os.path.splitext(os.path.basename(path))[0]
         out["files"][name] = {
             "path": os.path.relpath(path, RAW),
+            "sha256": hashlib.sha256(open(path, "rb").read()).hexdigest(),
             "sfreq": raw.info["sfreq"],
             "n_samples": n,
             "channels": raw.ch_names,

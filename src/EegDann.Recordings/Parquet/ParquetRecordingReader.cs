@@ -94,7 +94,7 @@ public static class ParquetRecordingReader
 
             return events.OrderBy(e => e.OnsetSeconds).ToList();
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or NotSupportedException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
+        catch (Exception e) when (CorruptData.Is(e))
         {
             throw new RecordingFormatException(eventsPath, $"not a readable events file ({e.Message}).", e);
         }

@@ -58,7 +58,7 @@ public sealed class ParquetSampleReader : IAsyncDisposable
         {
             reader = await ParquetReader.CreateAsync(stream, null, leaveStreamOpen: false, cancellationToken);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or NotSupportedException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
+        catch (Exception e) when (CorruptData.Is(e))
         {
             await stream.DisposeAsync();
             throw new RecordingFormatException(path, $"not a readable Parquet file ({e.Message}).", e);
@@ -103,7 +103,7 @@ public sealed class ParquetSampleReader : IAsyncDisposable
 
             return new SampleBlock(groupStarts[index], samples);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or NotSupportedException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
+        catch (Exception e) when (CorruptData.Is(e))
         {
             throw new RecordingFormatException(Path, $"row group {index} cannot be read ({e.Message}).", e);
         }

@@ -118,7 +118,7 @@ public static class RecordingParquet
         var options = new ParquetOptions
         {
             CompressionMethod = CompressionMethod.Zstd,
-            CompressionLevel = System.IO.Compression.CompressionLevel.SmallestSize,
+            CompressionLevel = System.IO.Compression.CompressionLevel.Optimal,
         };
         options.ColumnEncodingHints[SampleColumn] = EncodingHint.DeltaBinaryPacked;
         foreach (var channel in info.Channels)

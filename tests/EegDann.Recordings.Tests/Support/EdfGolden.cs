@@ -7,6 +7,7 @@ namespace EegDann.Recordings.Tests.Support;
 public sealed record EdfGoldenFile(
     string Name,
     string Path,
+    string Sha256,
     double SampleRate,
     int SampleCount,
     string[] Channels,
@@ -48,6 +49,7 @@ public static class EdfGolden
             result[file.Name] = new EdfGoldenFile(
                 file.Name,
                 f.GetProperty("path").GetString()!,
+                f.GetProperty("sha256").GetString()!,
                 f.GetProperty("sfreq").GetDouble(),
                 f.GetProperty("n_samples").GetInt32(),
                 f.GetProperty("channels").EnumerateArray().Select(x => x.GetString()!).ToArray(),

@@ -45,7 +45,7 @@ public sealed class SyntheticEdf
         int ns = Signals.Count + (plus ? 1 : 0);
         int bytesPerSample = Bdf ? 3 : 2;
         var header = new StringBuilder();
-        void Field(string value, int width) => header.Append(value.PadRight(width)[..width]);
+        void Field(string value, int width) => header.Append(value.Length <= width ? value.PadRight(width) : throw new ArgumentException($"'{value}' does not fit {width} characters"));
         string Num(double v) => v.ToString(CultureInfo.InvariantCulture);
         Field("", 8);
         Field(Patient, 80);

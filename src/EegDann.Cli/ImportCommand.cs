@@ -1,0 +1,71 @@
+using System.CommandLine;
+using EegDann.Recordings.Import;
+using Serilog;
+
+namespace EegDann.Cli;
+
+/// <summary><c>eegdann import INPUT... --out DIR [--subject S]</c>: EDF/BDF/GDF files to Parquet recordings.</summary>
+public static class ImportCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var inputs = new Argument<FileInfo[]>("INPUT")
+        {
+            Description = "EDF, EDF+, BDF, BDF+ or GDF 2.x files.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var output = new Option<DirectoryInfo>("--out")
+        {
+            Description = "Folder for DIR/<input name>.parquet and DIR/<input name>.events.parquet (created if missing).",
+            Required = true,
+        };
+        var subject = new Option<string?>("--subject") { Description = "Subject of every input (default: the EDF+ patient code, else the file-name prefix, S001R04 → S001)." };
+        var rowGroupSeconds = new Option<double>("--row-group-seconds")
+        {
+            Description = "Seconds of samples per Parquet row group.",
+            DefaultValueFactory = _ => Recordings.Parquet.ParquetRecordingWriter.DefaultRowGroupSeconds,
+        };
+        var command = new Command("import", "Import EEG files as Parquet recordings (samples in µV + events). One bad input does not stop the others; exit code 2 if any failed.");
+        command.Arguments.Add(inputs);
+        command.Options.Add(output);
+        command.Options.Add(subject);
+        command.Options.Add(rowGroupSeconds);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            double seconds = parse.GetValue(rowGroupSeconds);
+            if (!double.IsFinite(seconds) || seconds <= 0)
+            {
+                Log.Error("--row-group-seconds must be a positive number of seconds, got {Seconds}", seconds);
+                return ExitCodes.BadInput;
+            }
+
+            var files = parse.GetValue(inputs)!.Select(f => f.FullName).ToList();
+            var outDir = parse.GetValue(output)!.FullName;
+            var options = new ImportOptions { Subject = parse.GetValue(subject), RowGroupSeconds = seconds };
+            var results = await ProgressDisplay.RunAsync("import", progress => RecordingImporter.ImportAsync(files, outDir, options, progress, cancellationToken));
+            foreach (var result in results)
+            {
+                if (result.Recording is { } r)
+                {
+                    Log.Information("Imported {Input} to {Output}: {Channels} channels, {Samples} samples at {RateHz} Hz ({Seconds:F1} s), {Events} events, subject {Subject}",
+                        result.Input, result.Output, r.Info.ChannelCount, r.SampleCount, r.Info.SampleRateHz, r.DurationSeconds, r.Events.Count, r.Metadata.Subject);
+                }
+                else
+                {
+                    Log.Error("Not imported: {Problem}", result.Error);
+                }
+            }
+
+            int failed = results.Count(r => !r.Succeeded);
+            if (failed > 0)
+            {
+                Log.Error("{Failed} of {Total} inputs failed; nothing was written for them", failed, results.Count);
+                return ExitCodes.BadInput;
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using EegDann.Recordings.Parquet;
+using EegDann.TestSupport;
+
+namespace EegDann.Cli.Tests;
+
+/// <summary>The done-when checks of the foundation issue, run through the real command line.</summary>
+public sealed class ImportAndInfoCommandTests
+{
+    [Fact]
+    public async Task ImportOfS001R04GivesTwentyThousandRowsSixtyFourChannelsAndThirtyEventsThatInfoReports()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string output = Path.Combine(dir.Path, "X");
+
+        var import = await EegDannProcess.RunAsync("import", TestData.RawEdf("S001", "R04"), "--out", output);
+        Assert.True(import.ExitCode == 0, import.StdErr);
+        Assert.Equal(["S001R04.events.parquet", "S001R04.parquet"], Directory.GetFiles(output).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        var recording = await ParquetRecordingReader.ReadAsync(Path.Combine(output, "S001R04.parquet"));
+        Assert.Equal(20000, recording.SampleCount);
+        Assert.Equal(64, recording.Info.ChannelCount);
+        Assert.Equal(30, recording.Events.Count);
+
+        var info = await EegDannProcess.RunAsync("info", Path.Combine(output, "S001R04.parquet"), "--json");
+        Assert.True(info.ExitCode == 0, info.StdErr);
+        using var json = JsonDocument.Parse(info.StdOut);
+        var root = json.RootElement;
+        Assert.Equal(160, root.GetProperty("sample_rate_hz").GetDouble());
+        Assert.Equal(64, root.GetProperty("channels").GetArrayLength());
+        Assert.Equal("C3", root.GetProperty("channels")[8].GetString());
+        Assert.Equal(20000, root.GetProperty("n_samples").GetInt64());
+        Assert.Equal(30, root.GetProperty("events").GetArrayLength());
+        Assert.Equal("T0", root.GetProperty("events")[0].GetProperty("label").GetString());
+        Assert.Equal(4.2, root.GetProperty("events")[0].GetProperty("duration_s").GetDouble());
+        Assert.Equal("S001", root.GetProperty("subject").GetString());
+        Assert.Equal("R04", root.GetProperty("run").GetString());
+        Assert.Equal("S001R04.edf", root.GetProperty("source_file").GetString());
+        Assert.Equal("C3..", root.GetProperty("original_channels")[8].GetString());
+    }
+
+    [Fact]
+    public async Task CrLfCorruptedCopyIsRefusedNamingItWhileTheGoodInputIsImported()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string corrupt = Path.Combine(dir.Path, "S001R04.edf");
+        var bytes = File.ReadAllBytes(TestData.RawEdf("S001", "R04"));
+        File.WriteAllBytes(corrupt, bytes.SelectMany(b => b == (byte)'\n' ? new[] { (byte)'\r', b } : [b]).ToArray());
+        string output = Path.Combine(dir.Path, "out");
+
+        var run = await EegDannProcess.RunAsync("import", corrupt, TestData.RawEdf("S002", "R04"), "--out", output);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(corrupt, run.StdErr);
+        Assert.Contains("header and file length disagree", run.StdErr);
+        Assert.Equal(["S002R04.events.parquet", "S002R04.parquet"], Directory.GetFiles(output).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ImportOfAMissingFileFailsNamingIt()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string missing = Path.Combine(dir.Path, "S009R99.edf");
+
+        var run = await EegDannProcess.RunAsync("import", missing, "--out", Path.Combine(dir.Path, "out"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"{missing}: cannot be read: no such file", run.StdErr);
+        Assert.Empty(Directory.GetFiles(Path.Combine(dir.Path, "out")));
+    }
+
+    [Fact]
+    public async Task InfoOnACorruptParquetFileFailsNamingIt()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = Path.Combine(dir.Path, "broken.parquet");
+        File.WriteAllBytes(path, [.. "PAR1"u8.ToArray(), .. new byte[100], .. "PAR1"u8.ToArray()]);
+
+        var run = await EegDannProcess.RunAsync("info", path, "--json");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("", run.StdOut);
+        Assert.Contains(path, run.StdErr);
+        Assert.Contains("not a readable Parquet file", run.StdErr);
+    }
+}
