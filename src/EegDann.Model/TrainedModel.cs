@@ -29,6 +29,7 @@ public sealed record TrainingRecord(
     ImportanceWeightSummary? Reweighting)
 {
     /// <summary>Diagnostics of the last epoch.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public EpochDiagnostics? Final => Epochs.Count > 0 ? Epochs[^1] : null;
 }
 
@@ -149,7 +150,8 @@ public sealed class TrainedModel : IDisposable
 
 /// <summary>
 /// Class probabilities from a <see cref="TrainedModel"/>: for a batch, or for one sample cheaply
-/// (one forward pass in its own dispose scope, no gradient, a preallocated input buffer). Not
+/// (one forward pass in its own dispose scope, no gradient, a preallocated input buffer; equal to
+/// the batch result up to float rounding, since one row takes a matrix-vector path). Not
 /// thread-safe: use one predictor per thread. It holds no native memory of its own; the model must
 /// outlive it.
 /// </summary>

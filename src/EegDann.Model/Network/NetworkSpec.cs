@@ -121,7 +121,6 @@ public sealed record ConvExtractorSpec(
 }
 
 /// <summary>Whether the network standardises its input with statistics fitted on the source.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<InputStandardization>))]
 public enum InputStandardization
 {
     /// <summary>Inputs go to the extractor as they are.</summary>
@@ -190,6 +189,7 @@ public sealed record NetworkSpec(
     }
 
     /// <summary>Number of values in one input sample.</summary>
+    [JsonIgnore]
     public int SampleSize => SampleShape.Aggregate(1, (a, b) => a * b);
 
     /// <inheritdoc />

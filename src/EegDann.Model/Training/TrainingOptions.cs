@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace EegDann.Model;
 
 /// <summary>How a network is trained: which losses, on which data.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TrainingMethod>))]
+[JsonConverter(typeof(TrainingMethodJsonConverter))]
 public enum TrainingMethod
 {
     /// <summary><c>source_only</c>: the label loss on the labeled source; the target is not used.</summary>
@@ -28,6 +28,28 @@ public enum TrainingMethod
     /// <see cref="Dann"/> on several subjects pools them as one source domain.
     /// </summary>
     MultiSourceDann,
+}
+
+/// <summary>Reads and writes a <see cref="TrainingMethod"/> as its snake_case name (<see cref="TrainingMethods.Name"/>).</summary>
+public sealed class TrainingMethodJsonConverter : JsonConverter<TrainingMethod>
+{
+    /// <inheritdoc />
+    public override TrainingMethod Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        string? name = reader.GetString();
+        try
+        {
+            return TrainingMethods.Parse(name ?? "");
+        }
+        catch (ArgumentException e)
+        {
+            throw new System.Text.Json.JsonException(e.Message, e);
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, TrainingMethod value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.Name());
 }
 
 /// <summary>Names of training methods as they appear in files, options and on the command line.</summary>
