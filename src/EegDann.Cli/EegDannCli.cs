@@ -61,6 +61,7 @@ public static class EegDannCli
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(RecoverCommand.Create());
         return root;
     }
 

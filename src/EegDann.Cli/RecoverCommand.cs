@@ -1,0 +1,48 @@
+using System.CommandLine;
+using EegDann.Recordings;
+using EegDann.Recordings.Parquet;
+using Serilog;
+
+namespace EegDann.Cli;
+
+/// <summary><c>eegdann recover PART...</c>: completes recordings whose writer died (NAME.parquet.part → NAME.parquet).</summary>
+public static class RecoverCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var parts = new Argument<FileInfo[]>("PART")
+        {
+            Description = "Part files (NAME.parquet.part) left by a session recorder that did not finish.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var command = new Command("recover", "Turn part files left by a crash into complete recordings, keeping every row group that reached the disk.");
+        command.Arguments.Add(parts);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            int failed = 0;
+            foreach (var part in parse.GetValue(parts)!)
+            {
+                try
+                {
+                    var summary = await RecordingPartWriter.RecoverAsync(part.FullName, cancellationToken);
+                    Log.Information("Recovered {Part} as {Output}: {Samples} samples ({Seconds:F1} s), {Events} events",
+                        part.FullName, summary.Path, summary.SampleCount, summary.SampleCount / summary.Info.SampleRateHz, summary.Events.Count);
+                }
+                catch (RecordingFormatException e)
+                {
+                    Log.Error("Not recovered: {Problem}", e.Message);
+                    failed++;
+                }
+                catch (IOException e)
+                {
+                    Log.Error("Not recovered: {Part}: {Problem}", part.FullName, e.Message);
+                    failed++;
+                }
+            }
+
+            return failed == 0 ? ExitCodes.Success : ExitCodes.BadInput;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,368 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EegDann.Core;
+using Parquet;
+using Parquet.Schema;
+
+namespace EegDann.Recordings.Parquet;
+
+/// <summary>
+/// Writes a recording incrementally, as a live stream arrives, so that a crash (even kill -9 or a
+/// power cut) loses at most the row group being filled. The session recorder of the daemon uses it.
+/// </summary>
+/// <remarks>
+/// <para>Files: samples go to <c>NAME.parquet.part</c>; beside it <c>NAME.parquet.part.state</c>
+/// (JSON, replaced atomically) records the last durable state. <see cref="CompleteAsync"/> writes
+/// the events file and renames the part file to <c>NAME.parquet</c>; <see cref="RecoverAsync"/> does
+/// the same for a part file left behind by a crash.</para>
+/// <para>How it survives a crash: after each row group the part file is a complete Parquet file
+/// (Parquet.Net's append mode writes the new row group over the old footer, then a new footer), and
+/// is flushed to disk. Only then is the state file replaced; it holds the byte offset where the
+/// footer starts, the footer bytes themselves (footer, its length, <c>PAR1</c>), the number of
+/// samples and the events so far. A crash while appending the next row group leaves the old data
+/// intact below that offset, so recovery truncates the part file there and writes the saved footer
+/// back: the file is then exactly the last durable state. A crash between flushing the part file
+/// and replacing the state file leaves a part file that is itself valid and one row group ahead;
+/// recovery keeps it as it is.</para>
+/// <para>Not thread-safe: one writer, one caller.</para>
+/// </remarks>
+public sealed class RecordingPartWriter : IAsyncDisposable
+{
+    /// <summary>Suffix of the part file after the final samples path.</summary>
+    public const string PartSuffix = ".part";
+
+    /// <summary>Suffix of the state file after the part file's path.</summary>
+    public const string StateSuffix = ".state";
+
+    private readonly string finalPath;
+    private readonly FileStream stream;
+    private readonly ParquetSchema schema;
+    private readonly ParquetOptions options;
+    private readonly RecordingMetadata metadata;
+    private readonly float[][] buffer;
+    private readonly List<RecordingEvent> events = [];
+    private int buffered;
+    private bool closed;
+
+    private RecordingPartWriter(string finalPath, FileStream stream, SignalInfo info, RecordingMetadata metadata, int rowsPerGroup)
+    {
+        this.finalPath = finalPath;
+        this.stream = stream;
+        Info = info;
+        this.metadata = metadata;
+        schema = RecordingParquet.SamplesSchema(info);
+        options = RecordingParquet.WriterOptions(info);
+        RowsPerGroup = rowsPerGroup;
+        buffer = new float[info.ChannelCount][];
+        for (int c = 0; c < buffer.Length; c++)
+        {
+            buffer[c] = new float[rowsPerGroup];
+        }
+    }
+
+    /// <summary>Rate and channels of the stream.</summary>
+    public SignalInfo Info { get; }
+
+    /// <summary>Samples per row group.</summary>
+    public int RowsPerGroup { get; }
+
+    /// <summary>Samples per channel already on disk in complete row groups (what a crash keeps).</summary>
+    public long DurableSamples { get; private set; }
+
+    /// <summary>Index of the next sample <see cref="AppendAsync"/> expects.</summary>
+    public long NextSample => DurableSamples + buffered;
+
+    /// <summary>The part file.</summary>
+    public string PartPath => finalPath + PartSuffix;
+
+    /// <summary>The state file.</summary>
+    public string StatePath => PartPath + StateSuffix;
+
+    /// <summary>The samples file <see cref="CompleteAsync"/> produces.</summary>
+    public string FinalPath => finalPath;
+
+    /// <summary>Starts a part file for <paramref name="samplesPath"/>.</summary>
+    /// <param name="samplesPath">The final samples file (<c>NAME.parquet</c>); neither it nor its part file may exist.</param>
+    /// <param name="info">Rate and channels of the stream.</param>
+    /// <param name="metadata">Subject, session, run… (written into every footer).</param>
+    /// <param name="rowGroupSeconds">Seconds per row group: the most a crash can lose.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="IOException">When the final or part file already exists, or the folder cannot be written.</exception>
+    public static async Task<RecordingPartWriter> CreateAsync(string samplesPath, SignalInfo info, RecordingMetadata metadata, double rowGroupSeconds = ParquetRecordingWriter.DefaultRowGroupSeconds, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(samplesPath);
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowGroupSeconds);
+        string full = Path.GetFullPath(samplesPath);
+        if (File.Exists(full))
+        {
+            throw new IOException($"{full} already exists; a recording is never overwritten by a live session.");
+        }
+
+        var stream = new FileStream(full + PartSuffix, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        var writer = new RecordingPartWriter(full, stream, info, metadata with { EegDannVersion = metadata.EegDannVersion ?? EegDannVersion.Current }, ParquetRecordingWriter.RowsPerGroup(info.SampleRateHz, rowGroupSeconds));
+        try
+        {
+            await writer.CommitAsync(append: false, cancellationToken);
+            return writer;
+        }
+        catch
+        {
+            await stream.DisposeAsync();
+            File.Delete(full + PartSuffix);
+            throw;
+        }
+    }
+
+    /// <summary>Appends a block; it must start at <see cref="NextSample"/>. Full row groups are written and made durable as they fill.</summary>
+    /// <exception cref="ArgumentException">When the block does not start at <see cref="NextSample"/> (a gap or overlap) or has the wrong channel count.</exception>
+    public async Task AppendAsync(SampleBlock block, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ObjectDisposedException.ThrowIf(closed, this);
+        if (block.Samples.Length != Info.ChannelCount)
+        {
+            throw new ArgumentException($"block has {block.Samples.Length} channels, the recording {Info.ChannelCount}.", nameof(block));
+        }
+
+        if (block.FirstSample != NextSample)
+        {
+            throw new ArgumentException($"block starts at sample {block.FirstSample}, expected {NextSample}: a recording is one gap-free stream; start a new recording after a gap.", nameof(block));
+        }
+
+        int done = 0;
+        while (done < block.Length)
+        {
+            int take = Math.Min(RowsPerGroup - buffered, block.Length - done);
+            for (int c = 0; c < buffer.Length; c++)
+            {
+                block.Samples[c].AsSpan(done, take).CopyTo(buffer[c].AsSpan(buffered));
+            }
+
+            buffered += take;
+            done += take;
+            if (buffered == RowsPerGroup)
+            {
+                await FlushAsync(cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Appends samples given sample-major (<c>[s0c0, s0c1, …, s1c0, …]</c>), as the TCP protocol carries them.</summary>
+    public Task AppendInterleavedAsync(long firstSample, ReadOnlyMemory<float> sampleMajor, CancellationToken cancellationToken = default)
+    {
+        int channels = Info.ChannelCount;
+        if (sampleMajor.Length % channels != 0)
+        {
+            throw new ArgumentException($"{sampleMajor.Length} values are not a whole number of {channels}-channel samples.", nameof(sampleMajor));
+        }
+
+        int count = sampleMajor.Length / channels;
+        var samples = new float[channels][];
+        var span = sampleMajor.Span;
+        for (int c = 0; c < channels; c++)
+        {
+            samples[c] = new float[count];
+            for (int s = 0; s < count; s++)
+            {
+                samples[c][s] = span[(s * channels) + c];
+            }
+        }
+
+        return AppendAsync(new SampleBlock(firstSample, samples), cancellationToken);
+    }
+
+    /// <summary>Adds an event; it becomes durable with the next row group.</summary>
+    public void AddEvent(RecordingEvent recordingEvent)
+    {
+        ArgumentNullException.ThrowIfNull(recordingEvent);
+        ObjectDisposedException.ThrowIf(closed, this);
+        events.Add(recordingEvent);
+    }
+
+    /// <summary>Writes the samples buffered so far as a (possibly short) row group and makes it durable.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(closed, this);
+        if (buffered == 0)
+        {
+            return;
+        }
+
+        await CommitAsync(append: true, cancellationToken);
+    }
+
+    /// <summary>Flushes, writes the events file, renames the part file to the final samples file and removes the state file.</summary>
+    /// <returns>The final samples path.</returns>
+    public async Task<string> CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        await FlushAsync(cancellationToken);
+        closed = true;
+        await stream.DisposeAsync();
+        await FinishAsync(PartPath, finalPath, events, metadata.Subject, cancellationToken);
+        return finalPath;
+    }
+
+    /// <summary>Closes the file without completing: the part and state files stay for <see cref="RecoverAsync"/>. Buffered samples are lost.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        closed = true;
+        await stream.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Turns a part file left by a crash into a complete recording (samples and events) holding
+    /// everything up to the last durable row group, and removes the part and state files.
+    /// </summary>
+    /// <param name="partPath">The part file, <c>NAME.parquet.part</c>.</param>
+    /// <param name="cancellationToken">Cancels before the rename.</param>
+    /// <returns>The recovered recording's summary.</returns>
+    /// <exception cref="RecordingFormatException">When neither the part file nor its state allows recovery.</exception>
+    public static async Task<RecordingSummary> RecoverAsync(string partPath, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(partPath);
+        string full = Path.GetFullPath(partPath);
+        if (!full.EndsWith(PartSuffix, StringComparison.Ordinal))
+        {
+            throw new RecordingFormatException(full, $"not a part file (its name must end in '{PartSuffix}').");
+        }
+
+        if (!File.Exists(full))
+        {
+            throw new RecordingFormatException(full, "the part file does not exist.");
+        }
+
+        string finalPath = full[..^PartSuffix.Length];
+        string statePath = full + StateSuffix;
+        PartState? state = File.Exists(statePath) ? ReadState(statePath) : null;
+        long validSamples = await ValidSampleCountAsync(full, cancellationToken);
+        if (state is null)
+        {
+            if (validSamples < 0)
+            {
+                throw new RecordingFormatException(full, "the part file is not a valid Parquet file and its state file is missing, so it cannot be recovered.");
+            }
+        }
+        else if (validSamples < state.Samples)
+        {
+            // The crash hit while a row group was being appended: restore the last durable state.
+            await using (var stream = new FileStream(full, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            {
+                if (stream.Length < state.DataEnd)
+                {
+                    throw new RecordingFormatException(full, $"the part file is {stream.Length} bytes, shorter than its last durable state ({state.DataEnd} bytes of data); it cannot be recovered.");
+                }
+
+                stream.SetLength(state.DataEnd);
+                stream.Seek(0, SeekOrigin.End);
+                await stream.WriteAsync(Convert.FromBase64String(state.Footer), cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+
+            if (await ValidSampleCountAsync(full, cancellationToken) != state.Samples)
+            {
+                throw new RecordingFormatException(full, "restoring the last durable state did not give a readable file; it cannot be recovered.");
+            }
+        }
+
+        string subject;
+        await using (var reader = await ParquetSampleReader.OpenAsync(full, cancellationToken))
+        {
+            subject = reader.Metadata.Subject;
+        }
+
+        await FinishAsync(full, finalPath, state?.Events ?? [], subject, cancellationToken);
+        return await RecordingSummary.ReadAsync(finalPath, cancellationToken);
+    }
+
+    private static async Task FinishAsync(string partPath, string finalPath, IReadOnlyList<RecordingEvent> events, string subject, CancellationToken cancellationToken)
+    {
+        var sorted = events.OrderBy(e => e.OnsetSeconds).ToList();
+        await AtomicFile.WriteAsync(RecordingParquet.EventsPathFor(finalPath), s => ParquetRecordingWriter.WriteEventsAsync(s, sorted, subject, cancellationToken), cancellationToken);
+        File.Move(partPath, finalPath, overwrite: false);
+        File.Delete(partPath + StateSuffix);
+    }
+
+    /// <summary>Samples in a part file if it is a valid recording whose every row group reads, else -1.</summary>
+    private static async Task<long> ValidSampleCountAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var reader = await ParquetSampleReader.OpenAsync(path, cancellationToken);
+            for (int g = 0; g < reader.BlockCount; g++)
+            {
+                await reader.ReadBlockAsync(g, cancellationToken);
+            }
+
+            return reader.SampleCount;
+        }
+        catch (RecordingFormatException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>Writes the buffered rows (if any) as a row group, the footer, flushes to disk, then replaces the state file.</summary>
+    private async Task CommitAsync(bool append, CancellationToken cancellationToken)
+    {
+        long total = DurableSamples + buffered;
+        stream.Position = 0;
+        await using (var writer = await ParquetWriter.CreateAsync(schema, stream, options, append, cancellationToken))
+        {
+            writer.CustomMetadata = RecordingParquet.SamplesMetadata(Info, metadata, total);
+            if (buffered > 0)
+            {
+                await ParquetRecordingWriter.WriteRowGroupAsync(writer, schema, DurableSamples, buffer, 0, buffered, cancellationToken);
+            }
+        }
+
+        await stream.FlushAsync(cancellationToken);
+        stream.Flush(flushToDisk: true);
+
+        // The tail is the footer, its 4-byte length and "PAR1".
+        long length = stream.Length;
+        var lengthBytes = new byte[8];
+        stream.Position = length - 8;
+        await stream.ReadExactlyAsync(lengthBytes, cancellationToken);
+        int footerLength = BinaryPrimitives.ReadInt32LittleEndian(lengthBytes);
+        long dataEnd = length - 8 - footerLength;
+        var tail = new byte[length - dataEnd];
+        stream.Position = dataEnd;
+        await stream.ReadExactlyAsync(tail, cancellationToken);
+
+        DurableSamples = total;
+        buffered = 0;
+        var state = new PartState(1, dataEnd, Convert.ToBase64String(tail), total, events.ToList());
+        await AtomicFile.WriteAllBytesAsync(StatePath, JsonSerializer.SerializeToUtf8Bytes(state, StateJson), cancellationToken);
+    }
+
+    private static readonly JsonSerializerOptions StateJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private static PartState ReadState(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<PartState>(File.ReadAllBytes(path), StateJson)
+                ?? throw new RecordingFormatException(path, "the state file is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new RecordingFormatException(path, $"the state file is not valid JSON ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>The durable state of a part file.</summary>
+    /// <param name="Version">State format version (1).</param>
+    /// <param name="DataEnd">Byte offset where the footer of the durable state starts.</param>
+    /// <param name="Footer">Base64 of the bytes from <paramref name="DataEnd"/> to the end: footer, length, PAR1.</param>
+    /// <param name="Samples">Samples per channel in the durable state.</param>
+    /// <param name="Events">Events added up to the durable state.</param>
+    private sealed record PartState(
+        int Version,
+        long DataEnd,
+        string Footer,
+        long Samples,
+        [property: JsonPropertyName("events")] List<RecordingEvent> Events);
+}

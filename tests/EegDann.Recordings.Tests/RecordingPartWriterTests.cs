@@ -1,0 +1,192 @@
+using EegDann.Core;
+using EegDann.Recordings.Import;
+using EegDann.Recordings.Parquet;
+using EegDann.TestSupport;
+
+namespace EegDann.Recordings.Tests;
+
+/// <summary>The incremental writer of live sessions: complete files equal the stream, crashes lose at most the row group being filled.</summary>
+public sealed class RecordingPartWriterTests
+{
+    private static readonly Lazy<Recording> Source = new(() => RecordingImporter.Read(TestData.RawEdf("S003", "R08")));
+
+    private static RecordingMetadata Metadata => new() { Subject = "S003", Session = "live-1", Run = "R01" };
+
+    /// <summary>Feeds samples [from, to) of the source in chunks of irregular size.</summary>
+    private static async Task FeedAsync(RecordingPartWriter writer, int from, int to, int seed)
+    {
+        var random = new Random(seed);
+        var source = Source.Value;
+        for (int start = from; start < to;)
+        {
+            int count = Math.Min(random.Next(1, 500), to - start);
+            var block = new SampleBlock(start, source.Samples.Select(s => s.AsSpan(start, count).ToArray()).ToArray());
+            await writer.AppendAsync(block);
+            start += count;
+        }
+    }
+
+    private static void AssertSamplesEqual(Recording read, int count)
+    {
+        Assert.Equal(count, read.SampleCount);
+        for (int c = 0; c < read.Info.ChannelCount; c++)
+        {
+            Assert.Equal(Source.Value.Samples[c].AsSpan(0, count).ToArray(), read.Samples[c]);
+        }
+    }
+
+    [Fact]
+    public async Task CompletedSessionEqualsTheStreamAndLeavesNoPartFiles()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("session.parquet");
+        var writer = await RecordingPartWriter.CreateAsync(path, Source.Value.Info, Metadata);
+        await FeedAsync(writer, 0, 19680, seed: 1);
+        foreach (var e in Source.Value.Events)
+        {
+            writer.AddEvent(e);
+        }
+
+        Assert.Equal(path, await writer.CompleteAsync());
+        await writer.DisposeAsync();
+
+        var read = await ParquetRecordingReader.ReadAsync(path);
+        AssertSamplesEqual(read, 19680);
+        Assert.Equal(Source.Value.Events, read.Events);
+        Assert.Equal("live-1", read.Metadata.Session);
+        Assert.Equal(["session.events.parquet", "session.parquet"], Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        await using var stream = await ParquetSampleReader.OpenAsync(path);
+        Assert.Equal(25, stream.BlockCount); // 24 full row groups of 800 + one of 480
+    }
+
+    [Fact]
+    public async Task PartFileIsAValidRecordingAfterEveryRowGroup()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("live.parquet");
+        await using var writer = await RecordingPartWriter.CreateAsync(path, Source.Value.Info, Metadata, rowGroupSeconds: 2);
+
+        await FeedAsync(writer, 0, 1000, seed: 2);
+
+        // 320 samples per row group: three are durable, 40 samples wait in the buffer.
+        Assert.Equal(960, writer.DurableSamples);
+        string copy = dir.File("copy.parquet");
+        File.Copy(writer.PartPath, copy);
+        await using var reader = await ParquetSampleReader.OpenAsync(copy);
+        Assert.Equal(960, reader.SampleCount);
+        Assert.Equal(3, reader.BlockCount);
+    }
+
+    [Fact]
+    public async Task AbandonedWriterIsRecoveredUpToItsLastCompleteRowGroupWithItsEvents()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("crash.parquet");
+        var writer = await RecordingPartWriter.CreateAsync(path, Source.Value.Info, Metadata);
+        writer.AddEvent(new RecordingEvent(1.0, 4.2, "T1", 160));
+        await FeedAsync(writer, 0, 1968, seed: 3);
+        writer.AddEvent(new RecordingEvent(11.0, 4.2, "T2", 1760)); // after the last durable row group: lost with it
+
+        // The process dies: nothing is flushed or completed.
+        await writer.DisposeAsync();
+        Assert.False(File.Exists(path));
+
+        var summary = await RecordingPartWriter.RecoverAsync(path + ".part");
+
+        Assert.Equal(1600, summary.SampleCount);
+        Assert.Equal([new RecordingEvent(1.0, 4.2, "T1", 160)], summary.Events);
+        AssertSamplesEqual(await ParquetRecordingReader.ReadAsync(path), 1600);
+        Assert.False(File.Exists(path + ".part"));
+        Assert.False(File.Exists(path + ".part.state"));
+    }
+
+    [Theory]
+    [InlineData(0.1)]
+    [InlineData(0.5)]
+    [InlineData(0.99)]
+    public async Task CrashInsideARowGroupIsRecoveredToThePreviousRowGroup(double fractionOfGroupWritten)
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("torn.parquet");
+        var writer = await RecordingPartWriter.CreateAsync(path, Source.Value.Info, Metadata);
+        await FeedAsync(writer, 0, 1600, seed: 4);
+        long durableLength = new FileInfo(writer.PartPath).Length;
+        byte[] durableState = File.ReadAllBytes(writer.StatePath);
+        await FeedAsync(writer, 1600, 2400, seed: 5);
+        long fullLength = new FileInfo(writer.PartPath).Length;
+        await writer.DisposeAsync();
+
+        // As if the process died while the third row group was being written: its bytes are torn,
+        // the old footer is overwritten, and the state file still describes two row groups.
+        File.WriteAllBytes(writer.StatePath, durableState);
+        await using (var stream = new FileStream(writer.PartPath, FileMode.Open, FileAccess.ReadWrite))
+        {
+            stream.SetLength(durableLength + (long)((fullLength - durableLength) * fractionOfGroupWritten));
+        }
+
+        var summary = await RecordingPartWriter.RecoverAsync(writer.PartPath);
+
+        Assert.Equal(1600, summary.SampleCount);
+        AssertSamplesEqual(await ParquetRecordingReader.ReadAsync(path), 1600);
+    }
+
+    [Fact]
+    public async Task CrashAfterTheRowGroupButBeforeTheStateFileKeepsTheNewerRowGroup()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("late.parquet");
+        var writer = await RecordingPartWriter.CreateAsync(path, Source.Value.Info, Metadata);
+        await FeedAsync(writer, 0, 1600, seed: 6);
+        byte[] olderState = File.ReadAllBytes(writer.StatePath);
+        await FeedAsync(writer, 1600, 2400, seed: 7);
+        await writer.DisposeAsync();
+        File.WriteAllBytes(writer.StatePath, olderState);
+
+        var summary = await RecordingPartWriter.RecoverAsync(writer.PartPath);
+
+        Assert.Equal(2400, summary.SampleCount);
+        AssertSamplesEqual(await ParquetRecordingReader.ReadAsync(path), 2400);
+    }
+
+    [Fact]
+    public async Task PartFileThatIsCorruptAndHasNoStateIsRefusedNamingIt()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string part = dir.File("lost.parquet.part");
+        File.WriteAllBytes(part, [1, 2, 3, 4, 5]);
+
+        var e = await Assert.ThrowsAsync<RecordingFormatException>(() => RecordingPartWriter.RecoverAsync(part));
+
+        Assert.Equal(part, e.FilePath);
+        Assert.Contains("cannot be recovered", e.Message);
+        Assert.False(File.Exists(dir.File("lost.parquet")));
+    }
+
+    [Fact]
+    public async Task GapInTheStreamIsRefused()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        await using var writer = await RecordingPartWriter.CreateAsync(dir.File("gap.parquet"), new SignalInfo(100, ["A"]), Metadata);
+        await writer.AppendAsync(new SampleBlock(0, [new float[10]]));
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => writer.AppendAsync(new SampleBlock(15, [new float[10]])));
+
+        Assert.Contains("starts at sample 15, expected 10", e.Message);
+    }
+
+    [Fact]
+    public async Task InterleavedFramesAreWrittenChannelByChannel()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("tcp.parquet");
+        var writer = await RecordingPartWriter.CreateAsync(path, new SignalInfo(100, ["A", "B"]), Metadata);
+        await writer.AppendInterleavedAsync(0, new float[] { 1, 10, 2, 20, 3, 30 });
+        await writer.CompleteAsync();
+        await writer.DisposeAsync();
+
+        var read = await ParquetRecordingReader.ReadAsync(path);
+
+        Assert.Equal([1f, 2f, 3f], read.Samples[0]);
+        Assert.Equal([10f, 20f, 30f], read.Samples[1]);
+    }
+}
