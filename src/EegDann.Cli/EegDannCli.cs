@@ -62,6 +62,7 @@ public static class EegDannCli
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(RecoverCommand.Create());
+        root.Subcommands.Add(ExportFeaturesCommand.Create());
         return root;
     }
 

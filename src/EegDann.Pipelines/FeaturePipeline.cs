@@ -1,6 +1,7 @@
 using EegDann.Core;
 using EegDann.Dsp.Alignment;
 using EegDann.Dsp.Features;
+using EegDann.Dsp.Segmentation;
 using EegDann.Pipelines.Definitions;
 using EegDann.Pipelines.Signal;
 using EegDann.Pipelines.Steps;
@@ -22,6 +23,37 @@ public static class FeaturePipeline
         ArgumentNullException.ThrowIfNull(unlabeled);
         var spec = signal.Definition.Alignment ?? throw new InvalidOperationException($"pipeline '{signal.Definition.Name}' has no euclidean_alignment step.");
         return EuclideanAlignment.Fit(unlabeled.Subject, unlabeled.Epochs.Select(e => e.Data).ToArray(), unlabeled.Info.ChannelCount, spec.Options);
+    }
+
+    /// <summary>
+    /// Fits one subject's Euclidean alignment on every sliding window of its recordings (the
+    /// <c>windows</c> reference: what the live stream sees), without keeping the windows.
+    /// </summary>
+    public static AlignmentFit FitAlignmentOnWindows(SignalPipeline signal, string subject, IReadOnlyList<Recording> recordings)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        ArgumentNullException.ThrowIfNull(recordings);
+        var spec = signal.Definition.Alignment ?? throw new InvalidOperationException($"pipeline '{signal.Definition.Name}' has no euclidean_alignment step.");
+        var sink = new SecondMomentSink(signal.Info.ChannelCount, signal.WindowSamples, signal.Info.SampleRateHz);
+        foreach (var recording in recordings)
+        {
+            var processor = signal.CreateProcessor(recording.Info, [new SlidingWindower(signal.Info.ChannelCount, signal.WindowSamples, signal.StrideSamples, sink)]);
+            for (long start = 0; start < recording.SampleCount; start += 4096)
+            {
+                int count = (int)Math.Min(4096, recording.SampleCount - start);
+                processor.Push(SampleChunk.FromChannelMajor(recording.Samples, start, count));
+            }
+
+            processor.Complete();
+        }
+
+        if (sink.Count == 0)
+        {
+            throw new ArgumentException($"the recordings of subject '{subject}' are shorter than one window.", nameof(recordings));
+        }
+
+        var mean = sink.Sum.Select(v => v / sink.Count).ToArray();
+        return EuclideanAlignment.FromReference(subject, mean, sink.Count, signal.Info.ChannelCount, spec.Options);
     }
 
     /// <summary>
@@ -59,9 +91,18 @@ public static class FeaturePipeline
         {
             foreach (var set in labeledSource.Concat(unlabeled ?? []).GroupBy(s => s.Subject, StringComparer.Ordinal))
             {
-                subjectAlignments[set.Key] = alignments != null && alignments.TryGetValue(set.Key, out var given)
-                    ? given
-                    : FitAlignment(signal, EpochSet.Concat(set.ToArray()));
+                if (alignments != null && alignments.TryGetValue(set.Key, out var given))
+                {
+                    subjectAlignments[set.Key] = given;
+                }
+                else if (definition.Alignment.Reference == AlignmentReference.Windows)
+                {
+                    throw new ArgumentException($"pipeline '{definition.Name}' aligns on sliding windows (reference 'windows'): pass the alignment of subject '{set.Key}' from {nameof(FitAlignmentOnWindows)}.", nameof(alignments));
+                }
+                else
+                {
+                    subjectAlignments[set.Key] = FitAlignment(signal, EpochSet.Concat(set.ToArray()));
+                }
             }
         }
 
@@ -228,6 +269,26 @@ public static class FeaturePipeline
         }
 
         return new FeatureTable(featurizer.FeatureNames, rows, values);
+    }
+
+    private sealed class SecondMomentSink(int channels, int samples, double rate) : IWindowSink
+    {
+        private readonly WindowContext _context = new(channels, samples, rate);
+
+        public double[] Sum { get; } = new double[channels * channels];
+
+        public long Count { get; private set; }
+
+        public void OnWindow(long startSample, ReadOnlySpan<double> window)
+        {
+            _context.Load(window);
+            for (int i = 0; i < Sum.Length; i++)
+            {
+                Sum[i] += _context.SecondMoment[i];
+            }
+
+            Count++;
+        }
     }
 
     private static void CheckShape(SignalPipeline signal, EpochSet set)

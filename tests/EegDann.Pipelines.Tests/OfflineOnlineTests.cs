@@ -64,7 +64,10 @@ public sealed class OfflineOnlineTests(ITestOutputHelper output)
         var signal = SignalPipeline.Create(definition);
         var windows = signal.ExtractWindows(recording);
         var batch = FeaturePipeline.FitAlignment(signal, windows);
-        var fitted = FeaturePipeline.Fit(signal, [signal.ExtractEpochs(recording).Epochs]);
+        var streamed = FeaturePipeline.FitAlignmentOnWindows(signal, "S001", [recording]);
+        Assert.All(batch.Reference.Zip(streamed.Reference), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-12 * Math.Abs(batch.Reference[0])));
+        Assert.Throws<ArgumentException>(() => FeaturePipeline.Fit(signal, [signal.ExtractEpochs(recording).Epochs]));
+        var fitted = FeaturePipeline.Fit(signal, [signal.ExtractEpochs(recording).Epochs], alignments: new Dictionary<string, Dsp.Alignment.AlignmentFit> { ["S001"] = batch });
 
         var consumer = new Collector();
         var frontEnd = new OnlineFrontEnd(definition, fitted, recording.Info, "S001", OnlineAlignment.FromStream, consumer);

@@ -136,6 +136,32 @@ public sealed class PipelineDefinitionTests
         Assert.Equal(["bandpass", "log_variance"], aligned.WithoutAlignment().Steps.Select(s => s.Type));
     }
 
+    [Fact]
+    public void ModelAndTrainingSectionsMapOntoTheNetworksOptions()
+    {
+        var options = RealRecordings.MiLogVar.ToTrainingOptions();
+        Assert.Empty(options.Validate());
+        Assert.Equal(Model.TrainingMethod.Dann, options.Method);
+        Assert.Equal(new Model.MlpExtractorSpec([64, 64], 0.25), options.Extractor);
+        Assert.Equal(150, options.Epochs);
+        Assert.Equal(32, options.BatchSize);
+        Assert.Equal(1e-4, options.WeightDecay);
+        Assert.Equal(Model.InputStandardization.ZScore, options.Standardization);
+        Assert.Equal(Model.TrainingMethod.SourceOnly, RealRecordings.MiLogVar.ToTrainingOptions(Model.TrainingMethod.SourceOnly, seed: 3).Method);
+        Assert.Equal([64], RealRecordings.MiLogVar.SampleShape(64));
+    }
+
+    [Fact]
+    public void AConvExtractorTooLargeForTheEpochIsRefusedAtLoad()
+    {
+        var e = Invalid(j =>
+        {
+            j["steps"] = new JsonArray(Step("bandpass", new JsonObject { ["low_hz"] = 8, ["high_hz"] = 30 }));
+            j["model"] = new JsonObject { ["extractor"] = "conv", ["temporal_kernel"] = 200, ["pool_length"] = 200 };
+        });
+        Assert.Contains("model: windows of 320 samples are too short", e.Message);
+    }
+
     private static JsonObject Step(string type, JsonObject parameters) => new() { ["type"] = type, ["parameters"] = parameters };
 
     private static PipelineDefinitionException Invalid(Action<JsonObject> edit)

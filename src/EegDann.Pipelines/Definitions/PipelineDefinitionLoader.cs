@@ -126,6 +126,7 @@ public static class PipelineDefinitionLoader
             if (problems.Count == 0)
             {
                 CheckSemantics(rate, channels, epochLength, windowLength, stride, steps, model, problems);
+                CheckNetwork(model, training, channels.Count, SampleTime.ToSamples(epochLength, rate), problems);
             }
 
             if (problems.Count > 0)
@@ -237,6 +238,22 @@ public static class PipelineDefinitionLoader
             s.Number("reweighting_c", 1.0, min: 0, minExclusive: true));
         s.RejectUnknown(TrainingKeys);
         return settings;
+    }
+
+    private static void CheckNetwork(ModelSettings model, TrainingSettings training, int channels, long epochSamples, List<string> problems)
+    {
+        // The network's own checks, on the shape it will see (feature count is known only after fitting; 1 stands in).
+        var shape = model.Extractor == "conv" ? new[] { channels, (int)epochSamples } : new[] { 1 };
+        foreach (var problem in model.ToExtractorSpec().Validate(shape))
+        {
+            problems.Add($"model: {problem}");
+        }
+
+        var options = ModelSettingsMapping.ToTrainingOptions(model, training);
+        foreach (var problem in options.Validate())
+        {
+            problems.Add($"training: {problem}");
+        }
     }
 
     private static void CheckSemantics(double rate, IReadOnlyList<string> channels, double epochLength, double windowLength, double stride, List<ParsedStep> steps, ModelSettings model, List<string> problems)

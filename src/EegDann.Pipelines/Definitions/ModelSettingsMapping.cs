@@ -1,0 +1,65 @@
+using EegDann.Model;
+
+namespace EegDann.Pipelines.Definitions;
+
+/// <summary>Maps a pipeline file's <c>model</c> and <c>training</c> sections onto EegDann.Model's options.</summary>
+public static class ModelSettingsMapping
+{
+    /// <summary>The feature extractor the <c>model</c> section describes.</summary>
+    public static ExtractorSpec ToExtractorSpec(this ModelSettings model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Extractor == "conv"
+            ? new ConvExtractorSpec(model.SpatialFilters, model.TemporalFilters, model.TemporalKernel, model.PoolLength, model.PoolStride, model.Dropout)
+            : new MlpExtractorSpec(model.HiddenSizes, model.Dropout);
+    }
+
+    /// <summary>
+    /// The training options the pipeline's <c>model</c> and <c>training</c> sections describe;
+    /// <paramref name="method"/> and <paramref name="seed"/> override the file's (command-line options).
+    /// </summary>
+    public static TrainingOptions ToTrainingOptions(this PipelineDefinition definition, TrainingMethod? method = null, int? seed = null)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return ToTrainingOptions(definition.Model, definition.Training, method, seed);
+    }
+
+    /// <summary>The training options of a <c>model</c> and a <c>training</c> section.</summary>
+    public static TrainingOptions ToTrainingOptions(ModelSettings m, TrainingSettings t, TrainingMethod? method = null, int? seed = null)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        ArgumentNullException.ThrowIfNull(t);
+        return new TrainingOptions
+        {
+            Method = method ?? TrainingMethods.Parse(t.Method),
+            Seed = seed ?? t.Seed,
+            Epochs = t.Epochs,
+            BatchSize = t.BatchSize,
+            LearningRate = t.LearningRate,
+            LearningRateAlpha = t.LearningRateAlpha,
+            LearningRateBeta = t.LearningRateBeta,
+            Momentum = t.Momentum,
+            WeightDecay = t.WeightDecay,
+            LambdaScale = t.LambdaScale,
+            LambdaGamma = t.LambdaGamma,
+            TargetLabelWeight = t.TargetLabelWeight,
+            ReweightingClip = t.ReweightingClip,
+            ReweightingC = t.ReweightingC,
+            Extractor = m.ToExtractorSpec(),
+            DomainHiddenSizes = m.DomainHiddenSizes,
+            Standardization = m.Standardization == "none" ? InputStandardization.None : InputStandardization.ZScore,
+        };
+    }
+
+    /// <summary>
+    /// The shape of one network input: <c>[features]</c> for the MLP (<paramref name="featureCount"/>),
+    /// <c>[channels, samples]</c> for the conv extractor.
+    /// </summary>
+    public static int[] SampleShape(this PipelineDefinition definition, int featureCount)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return definition.Model.Extractor == "conv"
+            ? [definition.Signal.Channels.Count, definition.EpochSamples]
+            : [featureCount];
+    }
+}
