@@ -111,7 +111,7 @@ public sealed class FeatureTests
         var f = new double[2];
         for (int i = 0; i < covariances.Count; i++)
         {
-            covariances[i].CopyTo(ctxLeft.Covariance, 0);
+            ctxLeft.LoadCovariance(covariances[i]);
             extractor.Extract(ctxLeft, f);
             if (labels[i] == "left")
             {
@@ -145,14 +145,11 @@ public sealed class FeatureTests
             var extractor = new TangentSpaceFeatures(fit, ["a", "b", "c", "d"]);
             var ctx = new WindowContext(n, 10, 160);
             var v = new double[10];
-            fit.Reference.CopyTo(ctx.Covariance, 0);
+            ctx.LoadCovariance(fit.Reference);
             extractor.Extract(ctx, v);
             Assert.All(v, x => Assert.Equal(0, x, 9));
 
-            for (int i = 0; i < n * n; i++)
-            {
-                ctx.Covariance[i] = 2 * fit.Reference[i];
-            }
+            ctx.LoadCovariance(fit.Reference.Select(x => 2 * x).ToArray());
 
             extractor.Extract(ctx, v);
             Assert.Equal(Math.Log(2), v[0], 9);
@@ -173,7 +170,7 @@ public sealed class FeatureTests
         var v = new double[15];
         foreach (var c in covs)
         {
-            c.CopyTo(ctx.Covariance, 0);
+            ctx.LoadCovariance(c);
             extractor.Extract(ctx, v);
             for (int i = 0; i < 15; i++)
             {

@@ -22,11 +22,10 @@ public sealed class LogVarianceFeatures : IFeatureExtractor
     /// <inheritdoc />
     public void Extract(WindowContext window, Span<double> destination)
     {
-        int n = window.Channels;
-        var cov = window.Covariance;
-        for (int c = 0; c < n; c++)
+        var variances = window.Variances;
+        for (int c = 0; c < variances.Length; c++)
         {
-            destination[c] = Math.Log(Math.Max(cov[(c * n) + c], VarianceFloor));
+            destination[c] = Math.Log(Math.Max(variances[c], VarianceFloor));
         }
     }
 }

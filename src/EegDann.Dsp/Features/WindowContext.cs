@@ -3,16 +3,30 @@ using EegDann.Dsp.LinearAlgebra;
 namespace EegDann.Dsp.Features;
 
 /// <summary>
-/// One window as feature extractors see it, after alignment: the aligned, centred spatial
-/// covariance (always), and the aligned samples (computed on first request). Buffers are reused
-/// from window to window; nothing is valid after the next window is loaded.
+/// One window as feature extractors see it, after alignment. Everything is computed on first
+/// request and only then — the per-channel variances (all log-variance needs, O(n·samples)), the
+/// full covariance (O(n²·samples)), its aligned form W·Σ·Wᵀ, the aligned samples W·X — so a
+/// pipeline pays only for what its steps read. Buffers are reused from window to window; nothing
+/// is valid after the next window is loaded.
 /// </summary>
 public sealed class WindowContext
 {
     private readonly double[] _raw;
     private readonly double[] _aligned;
     private readonly double[] _whitening;
+    private readonly double[] _mean;
+    private readonly double[] _centered;
+    private readonly double[] _rawCovariance;
+    private readonly double[] _secondMoment;
+    private readonly double[] _covariance;
+    private readonly double[] _variances;
+    private bool _hasSamples;
     private bool _hasWhitening;
+    private bool _centeredReady;
+    private bool _rawCovarianceReady;
+    private bool _secondMomentReady;
+    private bool _covarianceReady;
+    private bool _variancesReady;
     private bool _alignedReady;
 
     /// <summary>Creates buffers for windows of <paramref name="channels"/> × <paramref name="samples"/>.</summary>
@@ -25,12 +39,13 @@ public sealed class WindowContext
         SampleRateHz = sampleRateHz;
         _raw = new double[channels * samples];
         _aligned = new double[channels * samples];
+        _centered = new double[channels * samples];
         _whitening = new double[channels * channels];
-        Mean = new double[channels];
-        RawCovariance = new double[channels * channels];
-        SecondMoment = new double[channels * channels];
-        Covariance = new double[channels * channels];
-        Centered = new double[channels * samples];
+        _mean = new double[channels];
+        _rawCovariance = new double[channels * channels];
+        _secondMoment = new double[channels * channels];
+        _covariance = new double[channels * channels];
+        _variances = new double[channels];
         Scratch = new double[channels * channels];
     }
 
@@ -43,47 +58,171 @@ public sealed class WindowContext
     /// <summary>Sample rate of the window, Hz.</summary>
     public double SampleRateHz { get; }
 
-    /// <summary>Channel means of the unaligned window.</summary>
-    public double[] Mean { get; }
-
-    /// <summary>Centred covariance of the unaligned window, channels × channels.</summary>
-    public double[] RawCovariance { get; }
-
-    /// <summary>Uncentred second moment X·Xᵀ/n of the unaligned window (what alignment averages).</summary>
-    public double[] SecondMoment { get; }
-
-    /// <summary>Centred covariance of the aligned window, W·Σ·Wᵀ (Σ itself without alignment), channels × channels.</summary>
-    public double[] Covariance { get; }
-
     /// <summary>Scratch space of channels × channels for extractors (contents undefined between calls).</summary>
     internal double[] Scratch { get; }
 
-    private double[] Centered { get; }
-
-    /// <summary>Loads a window (channels × samples, channel-major) and computes its covariances.</summary>
+    /// <summary>Loads a window (channels × samples, channel-major, µV). Nothing is computed yet.</summary>
     public void Load(ReadOnlySpan<double> window)
     {
         window[..(Channels * Samples)].CopyTo(_raw);
-        SpatialCovariance.Compute(_raw, Channels, Samples, Mean, RawCovariance, Centered, SecondMoment);
-        RawCovariance.CopyTo(Covariance, 0);
+        _hasSamples = true;
         _hasWhitening = false;
-        _alignedReady = false;
+        _centeredReady = _rawCovarianceReady = _secondMomentReady = _covarianceReady = _variancesReady = _alignedReady = false;
     }
 
-    /// <summary>Aligns the loaded window with R^-1/2 (n × n): the covariance becomes W·Σ·Wᵀ.</summary>
+    /// <summary>
+    /// Loads only a (centred, aligned) covariance, for covariance-based extractors (log-variance,
+    /// covariance, CSP, tangent space); samples, means and second moments are then unavailable.
+    /// </summary>
+    public void LoadCovariance(ReadOnlySpan<double> covariance)
+    {
+        covariance[..(Channels * Channels)].CopyTo(_covariance);
+        _hasSamples = false;
+        _hasWhitening = false;
+        _centeredReady = _rawCovarianceReady = _secondMomentReady = _variancesReady = _alignedReady = false;
+        _covarianceReady = true;
+    }
+
+    /// <summary>Aligns the loaded window with R^-1/2 (n × n, row-major).</summary>
     public void Align(ReadOnlySpan<double> whitening)
     {
+        RequireSamples();
         whitening[..(Channels * Channels)].CopyTo(_whitening);
         _hasWhitening = true;
-        _alignedReady = false;
-        Matrices.Congruence(_whitening, RawCovariance, Covariance, Scratch, Channels, Channels);
+        _covarianceReady = _variancesReady = _alignedReady = false;
     }
 
-    /// <summary>The aligned samples W·X (the raw samples when not aligned), channels × samples, channel-major.</summary>
+    /// <summary>Channel means of the unaligned window.</summary>
+    public ReadOnlySpan<double> Mean
+    {
+        get
+        {
+            EnsureCentered();
+            return _mean;
+        }
+    }
+
+    /// <summary>Centred (population, 1/n) covariance of the unaligned window, channels × channels.</summary>
+    public double[] RawCovariance
+    {
+        get
+        {
+            if (!_rawCovarianceReady)
+            {
+                EnsureCentered();
+                int n = Channels;
+                for (int i = 0; i < n; i++)
+                {
+                    var yi = _centered.AsSpan(i * Samples, Samples);
+                    for (int j = i; j < n; j++)
+                    {
+                        double v = Matrices.Dot(yi, _centered.AsSpan(j * Samples, Samples)) / Samples;
+                        _rawCovariance[(i * n) + j] = v;
+                        _rawCovariance[(j * n) + i] = v;
+                    }
+                }
+
+                _rawCovarianceReady = true;
+            }
+
+            return _rawCovariance;
+        }
+    }
+
+    /// <summary>Uncentred second moment X·Xᵀ/n = Σ + μμᵀ of the unaligned window (what alignment averages).</summary>
+    public double[] SecondMoment
+    {
+        get
+        {
+            if (!_secondMomentReady)
+            {
+                var cov = RawCovariance;
+                int n = Channels;
+                for (int i = 0; i < n; i++)
+                {
+                    for (int j = 0; j < n; j++)
+                    {
+                        _secondMoment[(i * n) + j] = cov[(i * n) + j] + (_mean[i] * _mean[j]);
+                    }
+                }
+
+                _secondMomentReady = true;
+            }
+
+            return _secondMoment;
+        }
+    }
+
+    /// <summary>Centred covariance of the aligned window, W·Σ·Wᵀ (Σ itself without alignment), channels × channels.</summary>
+    public double[] Covariance
+    {
+        get
+        {
+            if (!_covarianceReady)
+            {
+                if (_hasWhitening)
+                {
+                    Matrices.Congruence(_whitening, RawCovariance, _covariance, Scratch, Channels, Channels);
+                }
+                else
+                {
+                    RawCovariance.CopyTo(_covariance, 0);
+                }
+
+                _covarianceReady = true;
+            }
+
+            return _covariance;
+        }
+    }
+
+    /// <summary>Population variance of each aligned channel (the diagonal of <see cref="Covariance"/>), µV².</summary>
+    public ReadOnlySpan<double> Variances
+    {
+        get
+        {
+            if (!_variancesReady)
+            {
+                int n = Channels;
+                if (_hasWhitening || !_hasSamples)
+                {
+                    var cov = Covariance;
+                    for (int c = 0; c < n; c++)
+                    {
+                        _variances[c] = cov[(c * n) + c];
+                    }
+                }
+                else if (_rawCovarianceReady)
+                {
+                    for (int c = 0; c < n; c++)
+                    {
+                        _variances[c] = _rawCovariance[(c * n) + c];
+                    }
+                }
+                else
+                {
+                    // Only the diagonal: O(n·samples), the same arithmetic as the covariance's diagonal.
+                    EnsureCentered();
+                    for (int c = 0; c < n; c++)
+                    {
+                        var y = _centered.AsSpan(c * Samples, Samples);
+                        _variances[c] = Matrices.Dot(y, y) / Samples;
+                    }
+                }
+
+                _variancesReady = true;
+            }
+
+            return _variances;
+        }
+    }
+
+    /// <summary>The aligned samples W·X (the loaded samples when not aligned), channels × samples, channel-major.</summary>
     public ReadOnlySpan<double> AlignedSamples
     {
         get
         {
+            RequireSamples();
             if (!_hasWhitening)
             {
                 return _raw;
@@ -96,6 +235,43 @@ public sealed class WindowContext
             }
 
             return _aligned;
+        }
+    }
+
+    private void EnsureCentered()
+    {
+        if (_centeredReady)
+        {
+            return;
+        }
+
+        RequireSamples();
+        for (int c = 0; c < Channels; c++)
+        {
+            var x = _raw.AsSpan(c * Samples, Samples);
+            double sum = 0;
+            for (int s = 0; s < Samples; s++)
+            {
+                sum += x[s];
+            }
+
+            double mu = sum / Samples;
+            _mean[c] = mu;
+            var y = _centered.AsSpan(c * Samples, Samples);
+            for (int s = 0; s < Samples; s++)
+            {
+                y[s] = x[s] - mu;
+            }
+        }
+
+        _centeredReady = true;
+    }
+
+    private void RequireSamples()
+    {
+        if (!_hasSamples)
+        {
+            throw new InvalidOperationException("no window samples are loaded (only a covariance).");
         }
     }
 }
