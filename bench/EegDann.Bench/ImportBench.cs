@@ -72,13 +72,29 @@ public sealed class ImportBench : IBench
             }
 
             long parquetBytes = Directory.GetFiles(output).Sum(f => new FileInfo(f).Length);
+            var parquetRead = new List<double>();
+            var outputs = Directory.GetFiles(output, "*.parquet").Where(f => !f.EndsWith(".events.parquet", StringComparison.Ordinal)).ToList();
+            for (int r = 0; r <= repeats; r++)
+            {
+                var clock = Stopwatch.StartNew();
+                foreach (var file in outputs)
+                {
+                    await ParquetRecordingReader.ReadAsync(file);
+                }
+
+                if (r > 0)
+                {
+                    parquetRead.Add(clock.Elapsed.TotalSeconds);
+                }
+            }
+
             double importMedian = Median(import);
             double readMedian = Median(read);
             Console.WriteLine($"import (read EDF, SHA-256, write Parquet): median {importMedian:F3} s = {recordedSeconds / importMedian:F0}× real time, {megabytes / importMedian:F1} MB/s (runs: {string.Join(", ", import.Select(x => x.ToString("F3", CultureInfo.InvariantCulture)))})");
             Console.WriteLine($"  CPU time (all threads, robust to other load on the machine): import median {Median(importCpu):F3} s = {recordedSeconds / Median(importCpu):F0}× real time; EDF reading {Median(readCpu):F3} s");
             Console.WriteLine($"EDF reading alone: median {readMedian:F3} s = {recordedSeconds / readMedian:F0}× real time, {megabytes / readMedian:F1} MB/s");
             Console.WriteLine($"load average while measuring: {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?")} (2 cores)");
-            Console.WriteLine($"Parquet written: {parquetBytes / 1e6:F1} MB ({parquetBytes / 1e6 / megabytes:P0} of the EDF size)");
+            Console.WriteLine($"Parquet written: {parquetBytes / 1e6:F1} MB ({parquetBytes / 1e6 / megabytes:P0} of the EDF size); reading it all back (samples + events): median {Median(parquetRead):F3} s = {recordedSeconds / Median(parquetRead):F0}× real time");
 
             var (mne, mneCpu) = RunMne(context, files, repeats);
             if (mne is { } m && mneCpu is { } mc)
@@ -100,6 +116,7 @@ public sealed class ImportBench : IBench
                 ["mne_read_cpu_median_s"] = mneCpu,
                 ["load_average"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : null,
                 ["parquet_mb"] = parquetBytes / 1e6,
+                ["parquet_read_median_s"] = Median(parquetRead),
             };
             File.WriteAllText(Path.Combine(context.ResultsDirectory, "import.json"), JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
             return 0;

@@ -41,6 +41,21 @@ public sealed class BdfAndGdfTests
     }
 
     [Fact]
+    public void EdfPlusEventOnsetsCountFromTheFirstRecordNotFromTheHeaderStartTime()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        // The first record starts 0.5 s after the header's start time (EDF+ allows sub-second starts).
+        var edf = new SyntheticEdf { Reserved = "EDF+C", RecordOnset = r => 0.5 + r };
+        edf.Signals.Add(SyntheticEdf.Ramp("C3", 30));
+        edf.Annotations.Add((1.75, 1, "cue"));
+        string path = edf.WriteTo(dir.File("offset.edf"));
+
+        var recording = RecordingImporter.Read(path);
+
+        Assert.Equal([new RecordingEvent(1.25, 1, "cue", 12)], recording.Events);
+    }
+
+    [Fact]
     public void PlainBdfWithoutAnnotationsIsRead()
     {
         using var dir = TestData.NewTemporaryDirectory();

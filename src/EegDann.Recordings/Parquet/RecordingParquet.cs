@@ -109,16 +109,22 @@ public static class RecordingParquet
         new DataField<long>("sample", nullable: false));
 
     /// <summary>
-    /// Writer options: Zstandard compression; BYTE_STREAM_SPLIT for the float channels (it puts the
-    /// exponent bytes of neighbouring samples together, which is what makes EEG floats compress) and
-    /// delta encoding for the sample index.
+    /// Writer options: Zstandard compression at its fastest level; BYTE_STREAM_SPLIT for the float
+    /// channels (it puts the exponent bytes of neighbouring samples together, which is what makes EEG
+    /// floats compress) and delta encoding for the sample index.
     /// </summary>
+    /// <remarks>
+    /// Measured on S001R04 (5.1 MB of float32): Zstandard fastest 1.75 MB, ~40-60 ms CPU to read;
+    /// Zstandard optimal 1.72 MB but ~110-170 ms to read; LZ4_RAW 2.2 MB, ~15 ms; no compression
+    /// 5.2 MB. Zstandard is read by every current Parquet reader (LZ4_RAW is not by older ones),
+    /// and its fastest level costs 2 % in size for reads two to three times faster.
+    /// </remarks>
     public static ParquetOptions WriterOptions(SignalInfo info)
     {
         var options = new ParquetOptions
         {
             CompressionMethod = CompressionMethod.Zstd,
-            CompressionLevel = System.IO.Compression.CompressionLevel.Optimal,
+            CompressionLevel = System.IO.Compression.CompressionLevel.Fastest,
         };
         options.ColumnEncodingHints[SampleColumn] = EncodingHint.DeltaBinaryPacked;
         foreach (var channel in info.Channels)
