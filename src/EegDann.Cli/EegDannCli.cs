@@ -63,6 +63,7 @@ public static class EegDannCli
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(RecoverCommand.Create());
         root.Subcommands.Add(ExportFeaturesCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 
