@@ -31,18 +31,21 @@ public sealed class EdfReaderRealFileTests
 
         for (int c = 0; c < golden.Channels.Length; c++)
         {
-            double sum = 0, sumAbs = 0, sumSq = 0;
-            foreach (float v in source.Samples[c])
+            double sum = 0, sumAbs = 0, sumSq = 0, sumIw = 0;
+            for (int i = 0; i < source.Samples[c].Length; i++)
             {
+                double v = source.Samples[c][i];
                 sum += v;
                 sumAbs += Math.Abs(v);
-                sumSq += (double)v * v;
+                sumSq += v * v;
+                sumIw += (i + 1) * v;
             }
 
             // Storing in float32 moves each value by at most 2^-24 of itself: these bounds follow.
             Assert.True(Math.Abs(sum - golden.Sum[c]) <= (golden.SumAbs[c] * Math.Pow(2, -23)) + 1e-9, $"{name} {golden.Channels[c]} sum {sum} vs {golden.Sum[c]}");
             Assert.True(Math.Abs(sumAbs - golden.SumAbs[c]) <= (golden.SumAbs[c] * Math.Pow(2, -23)) + 1e-9, $"{name} {golden.Channels[c]} sum|x| {sumAbs} vs {golden.SumAbs[c]}");
             Assert.True(Math.Abs(sumSq - golden.SumSq[c]) <= (golden.SumSq[c] * Math.Pow(2, -21)) + 1e-9, $"{name} {golden.Channels[c]} sum x² {sumSq} vs {golden.SumSq[c]}");
+            Assert.True(Math.Abs(sumIw - golden.SumIw[c]) <= (golden.SumAbs[c] * golden.SampleCount * Math.Pow(2, -23)) + 1e-6, $"{name} {golden.Channels[c]} sum (i+1)x {sumIw} vs {golden.SumIw[c]}");
         }
     }
 

@@ -3,10 +3,11 @@
 
 Run from the repository root:  /usr/bin/python3 tools/golden/edf_golden.py
 It reads every EDF file in the shared raw folder (shared/recordings-raw/eegmmidb beside the
-repository or an ancestor of it, or $EEGDANN_RAW_DIR) with mne.io.read_raw_edf and writes tests/data/edf_golden.json: per file its
-SHA-256, the sample rate, sample count, channel names, per-channel sum, sum of absolute values and sum of
-squares in microvolts, every channel's value at a few fixed sample indices, and the annotations
-(onset, duration, description). The C# tests read this file; they never run Python.
+repository or an ancestor of it, or $EEGDANN_RAW_DIR) with mne.io.read_raw_edf and writes
+tests/data/edf_golden.json: per file its SHA-256, sample rate, sample count and channel names;
+per channel, in microvolts, the sum, the sum of absolute values, the sum of squares and the
+position-weighted sum (i + 1) * x[i]; every channel's value at a few fixed sample indices; and the
+annotations (onset, duration, description). The C# tests read this file; they never run Python.
 """
 import glob
 import hashlib
@@ -59,6 +60,8 @@ def main():
             "sum": data.sum(axis=1).tolist(),
             "sum_abs": np.abs(data).sum(axis=1).tolist(),
             "sum_sq": (data ** 2).sum(axis=1).tolist(),
+            # Position-weighted: sum over i of (i + 1) * x[i]; catches shifted or swapped samples.
+            "sum_iw": (data * np.arange(1, n + 1)).sum(axis=1).tolist(),
             "indices": idx,
             "values": data[:, idx].T.tolist(),  # (len(indices), channels)
             "events": [[float(a["onset"]), float(a["duration"]), a["description"]] for a in raw.annotations],

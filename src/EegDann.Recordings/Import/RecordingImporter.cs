@@ -14,6 +14,9 @@ public sealed record ImportOptions
 
     /// <summary>Seconds per Parquet row group.</summary>
     public double RowGroupSeconds { get; init; } = ParquetRecordingWriter.DefaultRowGroupSeconds;
+
+    /// <summary>Files imported at the same time (default: one per processor). Results keep input order either way.</summary>
+    public int MaxParallelism { get; init; } = Environment.ProcessorCount;
 }
 
 /// <summary>The outcome of importing one input.</summary>
@@ -65,41 +68,52 @@ public static partial class RecordingImporter
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxParallelism);
         Directory.CreateDirectory(outputDirectory);
-        var results = new List<ImportResult>();
+        var results = new ImportResult?[inputs.Count];
+        var outputs = new string?[inputs.Count];
         var claimed = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var input in inputs)
+        for (int i = 0; i < inputs.Count; i++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            string output = Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(input) + ".parquet");
-            string task = $"import {Path.GetFileName(input)}";
+            string output = Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(inputs[i]) + ".parquet");
             if (claimed.TryGetValue(output, out var earlier))
             {
-                results.Add(new ImportResult(input, null, $"{input}: its output {output} is already taken by {earlier}; import files with the same name into different folders.", null));
-                continue;
+                results[i] = new ImportResult(inputs[i], null, $"{inputs[i]}: its output {output} is already taken by {earlier}; import files with the same name into different folders.", null);
             }
-
-            claimed[output] = input;
-            try
+            else
             {
-                var recording = Read(input, options.Subject, (done, total) => progress?.Report(new WorkProgress(task, done, total + 1)), cancellationToken);
-                await ParquetRecordingWriter.WriteAsync(recording, output, options.RowGroupSeconds, cancellationToken);
-                progress?.Report(new WorkProgress(task, 1, 1, "done"));
-                results.Add(new ImportResult(input, output, null, recording));
-            }
-            catch (RecordingFormatException e)
-            {
-                progress?.Report(new WorkProgress(task, 1, 1, "failed"));
-                results.Add(new ImportResult(input, null, e.Message, null));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                progress?.Report(new WorkProgress(task, 1, 1, "failed"));
-                results.Add(new ImportResult(input, null, $"{input}: cannot write {output}: {e.Message}", null));
+                claimed[output] = inputs[i];
+                outputs[i] = output;
             }
         }
 
-        return results;
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, inputs.Count).Where(i => outputs[i] is not null),
+            new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism, CancellationToken = cancellationToken },
+            async (i, token) => results[i] = await ImportOneAsync(inputs[i], outputs[i]!, options, progress, token));
+        return results.Select(r => r!).ToList();
+    }
+
+    private static async Task<ImportResult> ImportOneAsync(string input, string output, ImportOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        string task = $"import {Path.GetFileName(input)}";
+        try
+        {
+            var recording = Read(input, options.Subject, (done, total) => progress?.Report(new WorkProgress(task, done, total + 1)), cancellationToken);
+            await ParquetRecordingWriter.WriteAsync(recording, output, options.RowGroupSeconds, cancellationToken);
+            progress?.Report(new WorkProgress(task, 1, 1, "done"));
+            return new ImportResult(input, output, null, recording);
+        }
+        catch (RecordingFormatException e)
+        {
+            progress?.Report(new WorkProgress(task, 1, 1, "failed"));
+            return new ImportResult(input, null, e.Message, null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            progress?.Report(new WorkProgress(task, 1, 1, "failed"));
+            return new ImportResult(input, null, $"{input}: cannot write {output}: {e.Message}", null);
+        }
     }
 
     /// <summary>Reads one source file into a <see cref="Recording"/> with its metadata decided.</summary>

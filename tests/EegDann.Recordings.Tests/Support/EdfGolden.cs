@@ -14,6 +14,7 @@ public sealed record EdfGoldenFile(
     double[] Sum,
     double[] SumAbs,
     double[] SumSq,
+    double[] SumIw,
     int[] Indices,
     double[][] Values,
     (double Onset, double Duration, string Label)[] Events);
@@ -56,6 +57,7 @@ public static class EdfGolden
                 Doubles(f.GetProperty("sum")),
                 Doubles(f.GetProperty("sum_abs")),
                 Doubles(f.GetProperty("sum_sq")),
+                Doubles(f.GetProperty("sum_iw")),
                 f.GetProperty("indices").EnumerateArray().Select(x => x.GetInt32()).ToArray(),
                 f.GetProperty("values").EnumerateArray().Select(Doubles).ToArray(),
                 f.GetProperty("events").EnumerateArray().Select(e => (e[0].GetDouble(), e[1].GetDouble(), e[2].GetString()!)).ToArray());
