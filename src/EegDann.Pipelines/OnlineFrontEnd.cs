@@ -89,9 +89,13 @@ public sealed class OnlineFrontEnd : IWindowSink
     /// <param name="subject">Who is being decoded (selects the fitted alignment).</param>
     /// <param name="alignment">How to align.</param>
     /// <param name="consumer">Receives each window.</param>
+    /// <param name="priorWeightWindows">
+    /// <see cref="OnlineAlignment.Adaptive"/>: how many windows the fitted alignment counts for in the
+    /// running mean (default: the warm-up count). Larger values adapt more slowly.
+    /// </param>
     /// <exception cref="ChannelMismatchException">When the stream lacks a pipeline channel.</exception>
     /// <exception cref="InvalidOperationException">When <see cref="OnlineAlignment.Fixed"/> is asked and the subject has no fitted alignment.</exception>
-    public OnlineFrontEnd(PipelineDefinition definition, FittedPipeline fitted, SignalInfo source, string subject, OnlineAlignment alignment, IOnlineWindowConsumer consumer)
+    public OnlineFrontEnd(PipelineDefinition definition, FittedPipeline fitted, SignalInfo source, string subject, OnlineAlignment alignment, IOnlineWindowConsumer consumer, double? priorWeightWindows = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(fitted);
@@ -121,7 +125,7 @@ public sealed class OnlineFrontEnd : IWindowSink
                     _fixedWhitening = FeaturePipeline.Whitening(fitted, subject);
                     break;
                 case OnlineAlignment.Adaptive:
-                    _online = new OnlineEuclideanAlignment(subject, c, fitted.Alignment, prior);
+                    _online = new OnlineEuclideanAlignment(subject, c, fitted.Alignment, prior, priorWeightWindows);
                     break;
                 default:
                     _online = new OnlineEuclideanAlignment(subject, c, fitted.Alignment);
@@ -146,6 +150,10 @@ public sealed class OnlineFrontEnd : IWindowSink
     public IReadOnlyList<string> FeatureNames => _featurizer?.FeatureNames ?? [];
 
     /// <summary>Processes a chunk; windows completed by it reach the consumer before this returns.</summary>
+    /// <remarks>
+    /// The filters are recursive: NaN or infinity in the input would stay in their state for good.
+    /// Check chunks before pushing them (the daemon's fail-safe does), or <see cref="Restart"/> after a bad one.
+    /// </remarks>
     /// <exception cref="StreamDiscontinuityException">On a gap or overlap in sample indices (then call <see cref="Restart"/>).</exception>
     public void Push(SampleChunk chunk) => _processor.Push(chunk);
 
@@ -154,6 +162,42 @@ public sealed class OnlineFrontEnd : IWindowSink
 
     /// <summary>Starts over after a gap: filter state and history are cleared (the alignment estimate is kept).</summary>
     public void Restart(long firstSampleIndex) => _processor.Restart(firstSampleIndex);
+
+    /// <summary>
+    /// Replays a whole recording through the live path and returns every window's features
+    /// (unlabeled rows): e.g. a new subject's unlabeled training data, computed exactly as the
+    /// decoder will compute them. Use a definition with a coarser <c>windows.stride_s</c> to get fewer rows.
+    /// With <see cref="OnlineAlignment.FromStream"/> the warm-up windows are included (aligned with the identity).
+    /// </summary>
+    public static FeatureTable Replay(PipelineDefinition definition, FittedPipeline fitted, Recording recording, OnlineAlignment alignment = OnlineAlignment.Fixed, string? recordingName = null)
+    {
+        ArgumentNullException.ThrowIfNull(recording);
+        var collector = new FeatureCollector(recording.Metadata.Subject, recordingName ?? SignalPipeline.RecordingName(recording));
+        var frontEnd = new OnlineFrontEnd(definition, fitted, recording.Info, recording.Metadata.Subject, alignment, collector);
+        for (long start = 0; start < recording.SampleCount; start += 4096)
+        {
+            int count = (int)Math.Min(4096, recording.SampleCount - start);
+            frontEnd.Push(SampleChunk.FromChannelMajor(recording.Samples, start, count));
+        }
+
+        return new FeatureTable(frontEnd.FeatureNames, collector.Rows, collector.Values.ToArray());
+    }
+
+    private sealed class FeatureCollector(string subject, string recording) : IOnlineWindowConsumer
+    {
+        public List<EpochInfo> Rows { get; } = [];
+
+        public List<double> Values { get; } = [];
+
+        public void OnWindow(in OnlineWindow window)
+        {
+            Rows.Add(new EpochInfo(subject, recording, window.StartSample, null));
+            foreach (var v in window.Features)
+            {
+                Values.Add(v);
+            }
+        }
+    }
 
     /// <inheritdoc />
     void IWindowSink.OnWindow(long startSample, ReadOnlySpan<double> window)

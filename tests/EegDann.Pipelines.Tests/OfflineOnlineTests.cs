@@ -53,6 +53,10 @@ public sealed class OfflineOnlineTests(ITestOutputHelper output)
         var online = Run(definition, fitted, recording, _ => 37);
         Assert.Equal(batch.Rows.Select(r => r.StartSample), online.Starts);
         Assert.Equal(0, MaxRelativeDifference(Enumerable.Range(0, batch.RowCount).Select(i => batch.Row(i).ToArray()).ToList(), online.Features));
+
+        var replay = OnlineFrontEnd.Replay(definition, fitted, recording);
+        Assert.Equal(batch.Rows, replay.Rows);
+        Assert.Equal(batch.Values, replay.Values);
     }
 
     [Fact]
