@@ -26,6 +26,19 @@ public sealed class FeatureTests
     }
 
     [Fact]
+    public void VariancesAreBitIdenticalToTheCovarianceDiagonalWhicheverIsComputedFirst()
+    {
+        var window = ChannelMajorNoise(7, 301, seed: 4, offset: -3);
+        var first = new WindowContext(7, 301, 160);
+        first.Load(window);
+        var variances = first.Variances.ToArray();
+        var second = new WindowContext(7, 301, 160);
+        second.Load(window);
+        var cov = second.Covariance;
+        Assert.Equal(Enumerable.Range(0, 7).Select(c => cov[(c * 7) + c]), variances);
+    }
+
+    [Fact]
     public void LogVarianceOfAnAlignedWindowEqualsLogVarianceOfTheWhitenedSamples()
     {
         const int n = 3, samples = 320;

@@ -22,6 +22,7 @@ public sealed class WindowContext
     private readonly double[] _variances;
     private bool _hasSamples;
     private bool _hasWhitening;
+    private bool _meanReady;
     private bool _centeredReady;
     private bool _rawCovarianceReady;
     private bool _secondMomentReady;
@@ -67,7 +68,7 @@ public sealed class WindowContext
         window[..(Channels * Samples)].CopyTo(_raw);
         _hasSamples = true;
         _hasWhitening = false;
-        _centeredReady = _rawCovarianceReady = _secondMomentReady = _covarianceReady = _variancesReady = _alignedReady = false;
+        _meanReady = _centeredReady = _rawCovarianceReady = _secondMomentReady = _covarianceReady = _variancesReady = _alignedReady = false;
     }
 
     /// <summary>
@@ -79,7 +80,7 @@ public sealed class WindowContext
         covariance[..(Channels * Channels)].CopyTo(_covariance);
         _hasSamples = false;
         _hasWhitening = false;
-        _centeredReady = _rawCovarianceReady = _secondMomentReady = _variancesReady = _alignedReady = false;
+        _meanReady = _centeredReady = _rawCovarianceReady = _secondMomentReady = _variancesReady = _alignedReady = false;
         _covarianceReady = true;
     }
 
@@ -97,7 +98,7 @@ public sealed class WindowContext
     {
         get
         {
-            EnsureCentered();
+            EnsureMean();
             return _mean;
         }
     }
@@ -201,12 +202,11 @@ public sealed class WindowContext
                 }
                 else
                 {
-                    // Only the diagonal: O(n·samples), the same arithmetic as the covariance's diagonal.
-                    EnsureCentered();
+                    // Only the diagonal: O(n·samples), bit-identical to the covariance's diagonal.
+                    EnsureMean();
                     for (int c = 0; c < n; c++)
                     {
-                        var y = _centered.AsSpan(c * Samples, Samples);
-                        _variances[c] = Matrices.Dot(y, y) / Samples;
+                        _variances[c] = Matrices.CenteredSumOfSquares(_raw.AsSpan(c * Samples, Samples), _mean[c]) / Samples;
                     }
                 }
 
@@ -238,9 +238,9 @@ public sealed class WindowContext
         }
     }
 
-    private void EnsureCentered()
+    private void EnsureMean()
     {
-        if (_centeredReady)
+        if (_meanReady)
         {
             return;
         }
@@ -248,15 +248,24 @@ public sealed class WindowContext
         RequireSamples();
         for (int c = 0; c < Channels; c++)
         {
-            var x = _raw.AsSpan(c * Samples, Samples);
-            double sum = 0;
-            for (int s = 0; s < Samples; s++)
-            {
-                sum += x[s];
-            }
+            _mean[c] = Matrices.Sum(_raw.AsSpan(c * Samples, Samples)) / Samples;
+        }
 
-            double mu = sum / Samples;
-            _mean[c] = mu;
+        _meanReady = true;
+    }
+
+    private void EnsureCentered()
+    {
+        if (_centeredReady)
+        {
+            return;
+        }
+
+        EnsureMean();
+        for (int c = 0; c < Channels; c++)
+        {
+            var x = _raw.AsSpan(c * Samples, Samples);
+            double mu = _mean[c];
             var y = _centered.AsSpan(c * Samples, Samples);
             for (int s = 0; s < Samples; s++)
             {

@@ -36,6 +36,64 @@ public static class Matrices
         return sum;
     }
 
+    /// <summary>The sum of a span (SIMD lanes, then the tail).</summary>
+    public static double Sum(ReadOnlySpan<double> a)
+    {
+        int n = a.Length, i = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        {
+            var va = MemoryMarshal.Cast<double, Vector<double>>(a);
+            var acc = Vector<double>.Zero;
+            for (int k = 0; k < va.Length; k++)
+            {
+                acc += va[k];
+            }
+
+            sum = Vector.Sum(acc);
+            i = va.Length * Vector<double>.Count;
+        }
+
+        for (; i < n; i++)
+        {
+            sum += a[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// Σ (aᵢ − m)², with exactly the arithmetic of <see cref="Dot"/> applied to the centred span
+    /// (so it equals the diagonal of a covariance computed from centred rows, bit for bit).
+    /// </summary>
+    public static double CenteredSumOfSquares(ReadOnlySpan<double> a, double m)
+    {
+        int n = a.Length, i = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        {
+            var va = MemoryMarshal.Cast<double, Vector<double>>(a);
+            var vm = new Vector<double>(m);
+            var acc = Vector<double>.Zero;
+            for (int k = 0; k < va.Length; k++)
+            {
+                var y = va[k] - vm;
+                acc += y * y;
+            }
+
+            sum = Vector.Sum(acc);
+            i = va.Length * Vector<double>.Count;
+        }
+
+        for (; i < n; i++)
+        {
+            double y = a[i] - m;
+            sum += y * y;
+        }
+
+        return sum;
+    }
+
     /// <summary>destination += factor · source (SIMD).</summary>
     public static void AddScaled(Span<double> destination, ReadOnlySpan<double> source, double factor)
     {
@@ -104,33 +162,37 @@ public static class Matrices
         FromEigen(eigen, f, result, scratch);
     }
 
-    /// <summary>V·diag(f(λ))·Vᵀ from a decomposition already made.</summary>
+    /// <summary>V·diag(f(λ))·Vᵀ from a decomposition already made; <paramref name="scratch"/> holds at least n values. The result is exactly symmetric.</summary>
     public static void FromEigen(SymmetricEigen eigen, Func<double, double> f, Span<double> result, Span<double> scratch)
     {
         int n = eigen.Size;
         var v = eigen.Vectors;
-        // scratch = Vᵀ scaled: row k of scratch = f(λk) · column k of V
+        result[..(n * n)].Clear();
+        var row = scratch[..n];
         for (int k = 0; k < n; k++)
         {
+            // Rank-one update with eigenvector k: result += f(λk)·v_k·v_kᵀ, row by row (SIMD).
             double fk = f(eigen.Values[k]);
+            for (int j = 0; j < n; j++)
+            {
+                row[j] = fk * v[(j * n) + k];
+            }
+
             for (int i = 0; i < n; i++)
             {
-                scratch[(k * n) + i] = fk * v[(i * n) + k];
+                double vik = v[(i * n) + k];
+                if (vik != 0)
+                {
+                    AddScaled(result.Slice(i * n, n), row, vik);
+                }
             }
         }
 
         for (int i = 0; i < n; i++)
         {
-            for (int j = i; j < n; j++)
+            for (int j = i + 1; j < n; j++)
             {
-                double sum = 0;
-                for (int k = 0; k < n; k++)
-                {
-                    sum += v[(i * n) + k] * scratch[(k * n) + j];
-                }
-
-                result[(i * n) + j] = sum;
-                result[(j * n) + i] = sum;
+                result[(j * n) + i] = result[(i * n) + j];
             }
         }
     }

@@ -48,7 +48,50 @@ public sealed class SymmetricEigen
 
         matrix[..(n * n)].CopyTo(Vectors);
         Tred2();
+        // The QL sweeps rotate pairs of eigenvector columns: work on the transpose so each rotation
+        // touches two contiguous rows (SIMD), then transpose back. Same arithmetic per element.
+        Transpose(Vectors, n);
         Tql2();
+        Transpose(Vectors, n);
+    }
+
+    private static void Transpose(double[] m, int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = i + 1; j < n; j++)
+            {
+                (m[(i * n) + j], m[(j * n) + i]) = (m[(j * n) + i], m[(i * n) + j]);
+            }
+        }
+    }
+
+    private static void Rotate(Span<double> a, Span<double> b, double c, double s)
+    {
+        // (a, b) ← (c·a − s·b, s·a + c·b), element by element.
+        int n = a.Length, k = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && n >= System.Numerics.Vector<double>.Count)
+        {
+            var va = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(a);
+            var vb = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(b);
+            var vc = new System.Numerics.Vector<double>(c);
+            var vs = new System.Numerics.Vector<double>(s);
+            for (int i = 0; i < va.Length; i++)
+            {
+                var h = vb[i];
+                vb[i] = (vs * va[i]) + (vc * h);
+                va[i] = (vc * va[i]) - (vs * h);
+            }
+
+            k = va.Length * System.Numerics.Vector<double>.Count;
+        }
+
+        for (; k < n; k++)
+        {
+            double h = b[k];
+            b[k] = (s * a[k]) + (c * h);
+            a[k] = (c * a[k]) - (s * h);
+        }
     }
 
     private void Tred2()
@@ -263,12 +306,7 @@ public sealed class SymmetricEigen
                         c = p / r;
                         p = (c * d[i]) - (s * g);
                         d[i + 1] = h + (s * ((c * g) + (s * d[i])));
-                        for (int k = 0; k < n; k++)
-                        {
-                            h = v[(k * n) + i + 1];
-                            v[(k * n) + i + 1] = (s * v[(k * n) + i]) + (c * h);
-                            v[(k * n) + i] = (c * v[(k * n) + i]) - (s * h);
-                        }
+                        Rotate(v.AsSpan(i * n, n), v.AsSpan((i + 1) * n, n), c, s); // rows of the transposed vectors
                     }
 
                     p = -s * s2 * c3 * el1 * e[l] / dl1;
@@ -301,7 +339,7 @@ public sealed class SymmetricEigen
                 d[i] = p;
                 for (int j = 0; j < n; j++)
                 {
-                    (v[(j * n) + i], v[(j * n) + k]) = (v[(j * n) + k], v[(j * n) + i]);
+                    (v[(i * n) + j], v[(k * n) + j]) = (v[(k * n) + j], v[(i * n) + j]); // rows of the transpose
                 }
             }
         }

@@ -67,13 +67,18 @@ public sealed class SignalHistory
         }
 
         int c = ChannelCount;
+        int slot = (int)(start % Capacity);
         for (int n = 0; n < length; n++)
         {
-            int slot = (int)((start + n) % Capacity);
             var row = _ring.AsSpan(slot * c, c);
             for (int ch = 0; ch < c; ch++)
             {
                 destination[(ch * length) + n] = row[ch];
+            }
+
+            if (++slot == Capacity)
+            {
+                slot = 0;
             }
         }
     }
