@@ -119,8 +119,10 @@ internal static class TrainingLoop
             double lastLambda = 0, lastRate = learningRate.At(0);
             double uniformLoss = Math.Log(spec.ClassCount);
 
+            var stepClock = new Stopwatch();
             for (int epoch = 1; epoch <= options.Epochs; epoch++)
             {
+                stepClock.Start();
                 Shuffle(permutation, rng);
                 for (int chunkStart = 0; chunkStart < stepsPerEpoch; chunkStart += stepsPerChunk)
                 {
@@ -204,13 +206,14 @@ internal static class TrainingLoop
                     }
                 }
 
+                stepClock.Stop();
                 var measured = diagnostics.Measure(network, epoch, (double)step / totalSteps, lastLambda, lastRate, nT > 0, sourceDomains + 1);
                 history.Add(measured);
                 var failure = CheckDivergence(measured, optimizer, uniformLoss * options.DivergenceFactor, options);
                 if (failure is not null)
                 {
                     progress?.Report(new WorkProgress(task, epoch, options.Epochs, "diverged"));
-                    return new TrainingResult(null, failure, history, clock.Elapsed, step);
+                    return new TrainingResult(null, failure, history, clock.Elapsed, stepClock.Elapsed, step);
                 }
 
                 progress?.Report(new WorkProgress(task, epoch, options.Epochs, Describe(measured)));
@@ -230,7 +233,7 @@ internal static class TrainingLoop
                 plan.Reweighting);
             var model = new TrainedModel(network, problem.ClassNames, record);
             keep = true;
-            return new TrainingResult(model, null, history, clock.Elapsed, step);
+            return new TrainingResult(model, null, history, clock.Elapsed, stepClock.Elapsed, step);
         }
         finally
         {

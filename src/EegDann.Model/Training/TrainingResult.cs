@@ -50,8 +50,9 @@ public sealed class TrainingFailedException(TrainingFailure failure) : Exception
 /// </summary>
 public sealed class TrainingResult
 {
-    internal TrainingResult(TrainedModel? model, TrainingFailure? failure, IReadOnlyList<EpochDiagnostics> epochs, TimeSpan elapsed, long steps)
+    internal TrainingResult(TrainedModel? model, TrainingFailure? failure, IReadOnlyList<EpochDiagnostics> epochs, TimeSpan elapsed, TimeSpan stepTime, long steps)
     {
+        StepTime = stepTime;
         Model = model;
         Failure = failure;
         Epochs = epochs;
@@ -73,6 +74,13 @@ public sealed class TrainingResult
 
     /// <summary>Wall time of the run (not stored in the model file, which stays byte-identical across runs).</summary>
     public TimeSpan Elapsed { get; }
+
+    /// <summary>
+    /// Wall time spent in the optimisation steps alone (batch gathering, forward, backward,
+    /// update), without setup and the per-epoch diagnostics; <c>StepTime / Steps</c> is the time
+    /// per training step.
+    /// </summary>
+    public TimeSpan StepTime { get; }
 
     /// <summary>Optimisation steps taken.</summary>
     public long Steps { get; }
