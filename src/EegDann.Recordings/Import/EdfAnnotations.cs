@@ -93,9 +93,9 @@ public static class EdfAnnotations
     {
         string text = Encoding.ASCII.GetString(bytes);
         bool valid = text.Length > 0;
-        if (signed)
+        if (signed && valid)
         {
-            valid &= text[0] is '+' or '-';
+            valid = text[0] is '+' or '-';
         }
 
         // Only digits and at most one decimal point after the sign: no exponents, spaces, NaN.

@@ -43,6 +43,9 @@ public sealed class EdfHeader
     private const int FixedBytes = 256;
     private const int BytesPerSignal = 256;
 
+    // EDF recommends records under 61440 bytes; anything near this limit is a damaged header.
+    private const long MaxRecordBytes = 1L << 28;
+
     private EdfHeader()
     {
     }
@@ -217,6 +220,10 @@ public sealed class EdfHeader
         if (recordBytes == 0)
         {
             problems.Add("data records hold no samples");
+        }
+        else if (recordBytes > MaxRecordBytes)
+        {
+            problems.Add($"one data record would be {recordBytes} bytes, more than the {MaxRecordBytes} EegDann accepts");
         }
 
         if (problems.Count > 0)

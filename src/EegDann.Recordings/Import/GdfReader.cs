@@ -154,6 +154,11 @@ public static class GdfReader
             throw new RecordingFormatException(path, "invalid header: " + string.Join("; ", problems) + ".");
         }
 
+        if (recordBytes > 1L << 28)
+        {
+            throw new RecordingFormatException(path, $"invalid header: one data record would be {recordBytes} bytes.");
+        }
+
         double recordSeconds = (double)durationNumerator / durationDenominator;
         if (perRecord.Distinct().Count() > 1)
         {
@@ -289,6 +294,11 @@ public static class GdfReader
         }
 
         int entryBytes = mode == 3 ? 12 : 6;
+        if ((long)count * entryBytes > stream.Length - stream.Position)
+        {
+            throw new RecordingFormatException(path, $"truncated: the event table promises {count} events ({(long)count * entryBytes} bytes) but the file ends after {stream.Length - stream.Position} more bytes.");
+        }
+
         var table = new byte[(long)count * entryBytes];
         if (stream.ReadAtLeast(table, table.Length, throwOnEndOfStream: false) < table.Length)
         {

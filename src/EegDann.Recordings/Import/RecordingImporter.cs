@@ -114,6 +114,12 @@ public static partial class RecordingImporter
             progress?.Report(new WorkProgress(task, 1, 1, "failed"));
             return new ImportResult(input, null, $"{input}: cannot write {output}: {e.Message}", null);
         }
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
+        {
+            // A reader bug must not take the other inputs down with it; the message says it is one.
+            progress?.Report(new WorkProgress(task, 1, 1, "failed"));
+            return new ImportResult(input, null, $"{input}: unexpected error while importing ({e.GetType().Name}: {e.Message}); this is a bug in EegDann, please report it with the file.", null);
+        }
     }
 
     /// <summary>Reads one source file into a <see cref="Recording"/> with its metadata decided.</summary>
