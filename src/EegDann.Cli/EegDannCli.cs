@@ -31,14 +31,19 @@ public static class EegDannCli
     };
 
     /// <summary>Runs the command line and returns the process exit code.</summary>
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, BuildRootCommand());
+
+    /// <summary>Runs <paramref name="args"/> against a given command tree (tests use it to inject faults).</summary>
+    public static async Task<int> RunAsync(string[] args, RootCommand root)
     {
-        var root = BuildRootCommand();
+        ArgumentNullException.ThrowIfNull(root);
         var parse = root.Parse(args);
         Log.Logger = CreateLogger(parse);
         try
         {
-            return await parse.InvokeAsync();
+            // Our own handler below logs the fault (with its stack trace) and returns ExitCodes.Internal;
+            // System.CommandLine's default one would print and exit 1 before Log.Fatal ever ran.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)
         {
