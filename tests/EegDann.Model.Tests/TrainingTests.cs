@@ -199,3 +199,21 @@ public sealed class TrainingTests
         Assert.True(after > before + 0.25, $"DANN target accuracy {after} vs source-only {before}");
     }
 }
+
+public sealed class LabeledSelectionTests
+{
+    [Fact]
+    public void PicksKOfEachClassReproduciblyAndReturnsTheRest()
+    {
+        int[] labels = [0, 1, 0, 1, 0, 1, 0, 1, 1, 1];
+
+        var (selected, rest) = LabeledSelection.PerClass(labels, 2, seed: 7);
+        var again = LabeledSelection.PerClass(labels, 2, seed: 7);
+
+        Assert.Equal(2, selected.Count(i => labels[i] == 0));
+        Assert.Equal(2, selected.Count(i => labels[i] == 1));
+        Assert.Equal(selected, again.Selected);
+        Assert.Equal(Enumerable.Range(0, 10), selected.Concat(rest).Order());
+        Assert.Empty(selected.Intersect(rest));
+    }
+}

@@ -224,6 +224,19 @@ public sealed record TrainingOptions
         return problems;
     }
 
+    /// <inheritdoc />
+    public bool Equals(TrainingOptions? other) =>
+        other is not null && Method == other.Method && Seed == other.Seed && Epochs == other.Epochs && BatchSize == other.BatchSize &&
+        LearningRate.Equals(other.LearningRate) && LearningRateAlpha.Equals(other.LearningRateAlpha) && LearningRateBeta.Equals(other.LearningRateBeta) &&
+        Momentum.Equals(other.Momentum) && WeightDecay.Equals(other.WeightDecay) && LambdaScale.Equals(other.LambdaScale) &&
+        LambdaGamma.Equals(other.LambdaGamma) && Equals(Extractor, other.Extractor) &&
+        (DomainHiddenSizes ?? []).SequenceEqual(other.DomainHiddenSizes ?? []) && Standardization == other.Standardization &&
+        TargetLabelWeight.Equals(other.TargetLabelWeight) && ReweightingClip.Equals(other.ReweightingClip) &&
+        ReweightingC.Equals(other.ReweightingC) && DivergenceFactor.Equals(other.DivergenceFactor) && DiagnosticSamples == other.DiagnosticSamples;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Method, Seed, Epochs, BatchSize, LearningRate, Extractor, Standardization);
+
     private static void Positive(double value, string name, List<string> problems)
     {
         if (!(value > 0) || double.IsInfinity(value))

@@ -1,0 +1,39 @@
+namespace EegDann.Model;
+
+/// <summary>
+/// Picks the few labeled target samples of the semi-supervised case: K per class, reproducibly
+/// from a seed, and the rest (which alone may be used to score the result).
+/// </summary>
+public static class LabeledSelection
+{
+    /// <summary>
+    /// Chooses <paramref name="perClass"/> sample indices of each class (all of a class when it has
+    /// fewer), uniformly at random from <paramref name="seed"/>, in ascending order; the remaining
+    /// indices, ascending, are returned as <c>Remaining</c>.
+    /// </summary>
+    /// <param name="labels">Class index of every sample.</param>
+    /// <param name="perClass">K ≥ 0.</param>
+    /// <param name="seed">Seed of the choice.</param>
+    public static (int[] Selected, int[] Remaining) PerClass(IReadOnlyList<int> labels, int perClass, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentOutOfRangeException.ThrowIfNegative(perClass);
+        var random = new Random(seed);
+        var selected = new List<int>();
+        foreach (var group in labels.Select((label, index) => (label, index)).GroupBy(p => p.label).OrderBy(g => g.Key))
+        {
+            var indices = group.Select(p => p.index).ToArray();
+            for (int i = indices.Length - 1; i > 0; i--)
+            {
+                int j = random.Next(i + 1);
+                (indices[i], indices[j]) = (indices[j], indices[i]);
+            }
+
+            selected.AddRange(indices.Take(perClass));
+        }
+
+        var chosen = selected.Order().ToArray();
+        var set = chosen.ToHashSet();
+        return (chosen, Enumerable.Range(0, labels.Count).Where(i => !set.Contains(i)).ToArray());
+    }
+}
