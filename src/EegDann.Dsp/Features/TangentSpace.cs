@@ -1,3 +1,4 @@
+using EegDann.Dsp.Alignment;
 using EegDann.Dsp.LinearAlgebra;
 
 namespace EegDann.Dsp.Features;
@@ -50,7 +51,7 @@ public static class TangentSpace
         int n = channels, nn = n * n;
         var eigen = new SymmetricEigen(n);
         var scratch = new double[nn];
-        var shrunk = covariances.Select(c => Shrink(c, n, shrinkage)).ToArray();
+        var shrunk = covariances.Select(c => EuclideanAlignment.Shrink(c, n, shrinkage)).ToArray();
         var mean = new double[nn];
         if (metric == TangentSpaceMetric.LogEuclid)
         {
@@ -127,31 +128,6 @@ public static class TangentSpace
         var inverseSqrt = new double[nn];
         SafeFunction(eigen, mean, static x => 1 / Math.Sqrt(x), inverseSqrt, scratch);
         return new TangentSpaceFit(n, metric, mean, inverseSqrt, shrinkage);
-    }
-
-    internal static double[] Shrink(double[] c, int n, double shrinkage)
-    {
-        var r = (double[])c.Clone();
-        if (shrinkage > 0)
-        {
-            double trace = 0;
-            for (int i = 0; i < n; i++)
-            {
-                trace += r[(i * n) + i];
-            }
-
-            for (int i = 0; i < r.Length; i++)
-            {
-                r[i] *= 1 - shrinkage;
-            }
-
-            for (int i = 0; i < n; i++)
-            {
-                r[(i * n) + i] += shrinkage * trace / n;
-            }
-        }
-
-        return r;
     }
 
     /// <summary>f of a symmetric positive (semi-)definite matrix, with eigenvalues floored at 10⁻¹² of the largest so that log and inverse roots stay finite.</summary>

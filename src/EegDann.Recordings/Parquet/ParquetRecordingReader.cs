@@ -76,11 +76,11 @@ public static class ParquetRecordingReader
             {
                 using var group = reader.OpenRowGroupReader(g);
                 int rows = checked((int)group.RowCount);
-                var onsets = await ReadAsync<double>(eventsPath, group, onsetField, rows, cancellationToken);
-                var durations = await ReadAsync<double>(eventsPath, group, durationField, rows, cancellationToken);
+                var onsets = await ParquetColumns.ReadRequiredAsync<double>(eventsPath, group, onsetField, rows, null, cancellationToken);
+                var durations = await ParquetColumns.ReadRequiredAsync<double>(eventsPath, group, durationField, rows, null, cancellationToken);
                 var labels = new string[rows];
                 await group.ReadAsync(labelField, labels, null, cancellationToken);
-                var samples = await ReadAsync<long>(eventsPath, group, sampleField, rows, cancellationToken);
+                var samples = await ParquetColumns.ReadRequiredAsync<long>(eventsPath, group, sampleField, rows, null, cancellationToken);
                 for (int i = 0; i < rows; i++)
                 {
                     if (!double.IsFinite(onsets[i]) || !double.IsFinite(durations[i]) || durations[i] < 0)
@@ -98,25 +98,5 @@ public static class ParquetRecordingReader
         {
             throw new RecordingFormatException(eventsPath, $"not a readable events file ({e.Message}).", e);
         }
-    }
-
-    private static async Task<T[]> ReadAsync<T>(string path, ParquetRowGroupReader group, DataField field, int rows, CancellationToken cancellationToken)
-        where T : struct
-    {
-        var values = new T[rows];
-        if (!field.IsNullable)
-        {
-            await group.ReadAsync<T>(field, values, null, cancellationToken);
-            return values;
-        }
-
-        var nullable = new T?[rows];
-        await group.ReadAsync<T>(field, nullable.AsMemory(), null, cancellationToken);
-        for (int i = 0; i < rows; i++)
-        {
-            values[i] = nullable[i] ?? throw new RecordingFormatException(path, $"column '{field.Name}' has a null at row {i}.");
-        }
-
-        return values;
     }
 }

@@ -85,7 +85,7 @@ public sealed class ParquetSampleReader : IAsyncDisposable
         {
             using var group = reader.OpenRowGroupReader(index);
             int rows = checked((int)group.RowCount);
-            var indices = await ReadColumnAsync<long>(group, sampleField, rows, index, cancellationToken);
+            var indices = await ParquetColumns.ReadRequiredAsync<long>(Path, group, sampleField, rows, index, cancellationToken);
             for (int i = 0; i < rows; i++)
             {
                 if (indices[i] != groupStarts[index] + i)
@@ -98,7 +98,7 @@ public sealed class ParquetSampleReader : IAsyncDisposable
             var samples = new float[channelFields.Length][];
             for (int c = 0; c < channelFields.Length; c++)
             {
-                samples[c] = await ReadColumnAsync<float>(group, channelFields[c], rows, index, cancellationToken);
+                samples[c] = await ParquetColumns.ReadRequiredAsync<float>(Path, group, channelFields[c], rows, index, cancellationToken);
             }
 
             return new SampleBlock(groupStarts[index], samples);
@@ -142,27 +142,6 @@ public sealed class ParquetSampleReader : IAsyncDisposable
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => reader.DisposeAsync();
-
-    private async Task<T[]> ReadColumnAsync<T>(ParquetRowGroupReader group, DataField field, int rows, int index, CancellationToken cancellationToken)
-        where T : struct
-    {
-        var values = new T[rows];
-        if (!field.IsNullable)
-        {
-            await group.ReadAsync<T>(field, values, null, cancellationToken);
-            return values;
-        }
-
-        // Files written by other tools (pandas, Spark) mark columns nullable even when they hold no nulls.
-        var nullable = new T?[rows];
-        await group.ReadAsync<T>(field, nullable.AsMemory(), null, cancellationToken);
-        for (int i = 0; i < rows; i++)
-        {
-            values[i] = nullable[i] ?? throw new RecordingFormatException(Path, $"column '{field.Name}' has a null at row {i} of row group {index}.");
-        }
-
-        return values;
-    }
 
     private static ParquetSampleReader Check(string path, ParquetReader reader)
     {
