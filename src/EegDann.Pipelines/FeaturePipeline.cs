@@ -22,7 +22,8 @@ public static class FeaturePipeline
         ArgumentNullException.ThrowIfNull(signal);
         ArgumentNullException.ThrowIfNull(unlabeled);
         var spec = signal.Definition.Alignment ?? throw new InvalidOperationException($"pipeline '{signal.Definition.Name}' has no euclidean_alignment step.");
-        return EuclideanAlignment.Fit(unlabeled.Subject, unlabeled.Epochs.Select(e => e.Data).ToArray(), unlabeled.Info.ChannelCount, spec.Options);
+        CheckShape(signal, unlabeled);
+        return EuclideanAlignment.Fit(unlabeled.Subject, unlabeled.Epochs.Select(e => e.Data).ToArray(), signal.Info.ChannelCount, spec.Options, signal.BandCount);
     }
 
     /// <summary>
@@ -34,10 +35,10 @@ public static class FeaturePipeline
         ArgumentNullException.ThrowIfNull(signal);
         ArgumentNullException.ThrowIfNull(recordings);
         var spec = signal.Definition.Alignment ?? throw new InvalidOperationException($"pipeline '{signal.Definition.Name}' has no euclidean_alignment step.");
-        var sink = new SecondMomentSink(signal.Info.ChannelCount, signal.WindowSamples, signal.Info.SampleRateHz);
+        var sink = new SecondMomentSink(signal.Info.ChannelCount, signal.BandCount, signal.WindowSamples, signal.Info.SampleRateHz);
         foreach (var recording in recordings)
         {
-            var processor = signal.CreateProcessor(recording.Info, [new SlidingWindower(signal.Info.ChannelCount, signal.WindowSamples, signal.StrideSamples, sink)]);
+            var processor = signal.CreateProcessor(recording.Info, [new SlidingWindower(signal.WindowInfo.ChannelCount, signal.WindowSamples, signal.StrideSamples, sink)]);
             for (long start = 0; start < recording.SampleCount; start += 4096)
             {
                 int count = (int)Math.Min(4096, recording.SampleCount - start);
@@ -53,7 +54,7 @@ public static class FeaturePipeline
         }
 
         var mean = sink.Sum.Select(v => v / sink.Count).ToArray();
-        return EuclideanAlignment.FromReference(subject, mean, sink.Count, signal.Info.ChannelCount, spec.Options);
+        return EuclideanAlignment.FromReference(subject, mean, sink.Count, signal.Info.ChannelCount, spec.Options, signal.BandCount);
     }
 
     /// <summary>
@@ -115,6 +116,7 @@ public static class FeaturePipeline
             EpochSamples = signal.EpochSamples,
             ClassNames = definition.ClassNames,
             SignalDesigns = signal.Designs,
+            FilterBankDesigns = signal.FilterBankDesigns,
             Alignment = definition.Alignment?.Options,
             SubjectAlignments = subjectAlignments,
             Features = [],
@@ -126,41 +128,52 @@ public static class FeaturePipeline
             return fitted;
         }
 
-        // Aligned covariances and labels of the source: what the feature steps are fitted on.
+        // Aligned covariances and labels of the source, band by band: what the feature steps are fitted on.
+        int bands = signal.BandCount, bandSize = signal.Info.ChannelCount * signal.EpochSamples;
         var context = new WindowContext(signal.Info.ChannelCount, signal.EpochSamples, signal.Info.SampleRateHz);
-        var covariances = new List<double[]>();
+        var covariances = Enumerable.Range(0, bands).Select(_ => new List<double[]>()).ToArray();
         var labels = new List<string>();
-        foreach (var set in labeledSource)
+        int block = signal.Info.ChannelCount * signal.Info.ChannelCount;
+        bool anyFitted = definition.FeatureSteps.Any(step => step.IsFitted);
+        foreach (var set in anyFitted ? labeledSource : [])
         {
             var whitening = Whitening(fitted, set.Subject);
             foreach (var epoch in set.Epochs)
             {
-                context.Load(epoch.Data);
-                if (whitening != null)
+                for (int b = 0; b < bands; b++)
                 {
-                    context.Align(whitening);
+                    context.Load(epoch.Data.AsSpan(b * bandSize, bandSize));
+                    if (whitening != null)
+                    {
+                        context.Align(whitening.AsSpan(b * block, block));
+                    }
+
+                    covariances[b].Add((double[])context.Covariance.Clone());
                 }
 
-                covariances.Add((double[])context.Covariance.Clone());
                 labels.Add(epoch.Info.Label!);
             }
         }
 
-        var fitData = new FeatureFitData(covariances, labels, shape);
         var features = new List<FittedFeatureStep>();
-        foreach (var step in definition.FeatureSteps)
+        for (int b = 0; b < bands; b++)
         {
-            object? fit;
-            try
+            var fitData = new FeatureFitData(covariances[b], labels, shape);
+            foreach (var step in definition.FeatureSteps)
             {
-                fit = step.Fit(fitData);
-            }
-            catch (ArgumentException e)
-            {
-                throw new ArgumentException($"pipeline '{definition.Name}', step '{step.Type}': {e.Message}", e);
-            }
+                object? fit;
+                try
+                {
+                    fit = step.Fit(fitData);
+                }
+                catch (ArgumentException e)
+                {
+                    string band = bands > 1 ? $", band {definition.FilterBank!.Bands[b].LowHz:0.###}-{definition.FilterBank.Bands[b].HighHz:0.###} Hz" : "";
+                    throw new ArgumentException($"pipeline '{definition.Name}', step '{step.Type}'{band}: {e.Message}", e);
+                }
 
-            features.Add(new FittedFeatureStep(step.Type, fit as CspFit, fit as TangentSpaceFit));
+                features.Add(new FittedFeatureStep(step.Type, fit as CspFit, fit as TangentSpaceFit));
+            }
         }
 
         fitted = fitted with { Features = features };
@@ -175,6 +188,43 @@ public static class FeaturePipeline
         return fitted;
     }
 
+    /// <summary>
+    /// The fit of a pipeline whose feature steps are not fitted on the source (log-variance, band
+    /// power, covariance): only each subject's alignment, given here, and no standardisation. A
+    /// subject's features then depend on that subject's own data alone, so cross-subject
+    /// evaluation computes them once per subject and fits the source-side standardisation per fold.
+    /// </summary>
+    /// <param name="signal">The compiled signal path.</param>
+    /// <param name="alignments">Alignment of every subject, by subject (ignored when the pipeline does not align).</param>
+    /// <exception cref="ArgumentException">When a feature step is fitted on the source (CSP, tangent space).</exception>
+    public static FittedPipeline FitPerSubject(SignalPipeline signal, IReadOnlyDictionary<string, AlignmentFit> alignments)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        ArgumentNullException.ThrowIfNull(alignments);
+        var definition = signal.Definition;
+        var fittedStep = definition.FeatureSteps.FirstOrDefault(s => s.IsFitted);
+        if (fittedStep != null)
+        {
+            throw new ArgumentException($"pipeline '{definition.Name}': step '{fittedStep.Type}' is fitted on the source, so its features are not per subject.", nameof(signal));
+        }
+
+        var fitted = new FittedPipeline
+        {
+            PipelineName = definition.Name,
+            Channels = signal.Info.Channels,
+            SampleRateHz = signal.Info.SampleRateHz,
+            EpochSamples = signal.EpochSamples,
+            ClassNames = definition.ClassNames,
+            SignalDesigns = signal.Designs,
+            FilterBankDesigns = signal.FilterBankDesigns,
+            Alignment = definition.Alignment?.Options,
+            SubjectAlignments = definition.Alignment is null ? new Dictionary<string, AlignmentFit>() : new Dictionary<string, AlignmentFit>(alignments, StringComparer.Ordinal),
+            Features = Enumerable.Range(0, signal.BandCount).SelectMany(_ => definition.FeatureSteps.Select(s => new FittedFeatureStep(s.Type))).ToArray(),
+            FeatureNames = [],
+        };
+        return fitted with { FeatureNames = CreateFeaturizer(definition, fitted, standardize: false).FeatureNames };
+    }
+
     /// <summary>The features of a subject's epochs (one row each), aligned with that subject's fitted alignment.</summary>
     /// <exception cref="InvalidOperationException">When the pipeline aligns and no alignment was fitted for the subject.</exception>
     public static FeatureTable Transform(PipelineDefinition definition, FittedPipeline fitted, EpochSet epochs)
@@ -182,9 +232,9 @@ public static class FeaturePipeline
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(fitted);
         ArgumentNullException.ThrowIfNull(epochs);
-        if (epochs.Count > 0 && (epochs.Info.ChannelCount != fitted.Channels.Count || epochs.SampleCount != fitted.EpochSamples))
+        if (epochs.Count > 0 && (epochs.Info.ChannelCount != fitted.Channels.Count * fitted.BandCount || epochs.SampleCount != fitted.EpochSamples))
         {
-            throw new ArgumentException($"epochs of {epochs.Subject} are {epochs.Info.ChannelCount} × {epochs.SampleCount}, the fitted pipeline expects {fitted.Channels.Count} × {fitted.EpochSamples}.", nameof(epochs));
+            throw new ArgumentException($"epochs of {epochs.Subject} are {epochs.Info.ChannelCount} × {epochs.SampleCount}, the fitted pipeline expects {fitted.Channels.Count * fitted.BandCount} × {fitted.EpochSamples}.", nameof(epochs));
         }
 
         return Transform([epochs], fitted, CreateFeaturizer(definition, fitted, standardize: true));
@@ -198,6 +248,11 @@ public static class FeaturePipeline
     {
         ArgumentNullException.ThrowIfNull(fitted);
         ArgumentNullException.ThrowIfNull(epochs);
+        if (fitted.BandCount != 1)
+        {
+            throw new ArgumentException("aligned epochs are for the conv extractor, which reads one band; this pipeline has a filter bank.", nameof(fitted));
+        }
+
         int size = fitted.Channels.Count * fitted.EpochSamples;
         var result = new float[epochs.Count * size];
         var whitening = Whitening(fitted, epochs.Subject);
@@ -226,14 +281,22 @@ public static class FeaturePipeline
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(fitted);
         var steps = definition.FeatureSteps.ToArray();
-        if (steps.Length != fitted.Features.Count || steps.Where((s, i) => s.Type != fitted.Features[i].Type).Any())
+        int bands = definition.BandCount;
+        if (fitted.BandCount != bands)
         {
-            throw new ArgumentException($"the fitted pipeline's feature steps ({string.Join(", ", fitted.Features.Select(f => f.Type))}) do not match the definition's ({string.Join(", ", steps.Select(s => s.Type))}).", nameof(fitted));
+            throw new ArgumentException($"the fitted pipeline has {fitted.BandCount} band(s), the definition {bands}.", nameof(fitted));
+        }
+
+        if (steps.Length * bands != fitted.Features.Count || fitted.Features.Where((f, i) => f.Type != steps[i % steps.Length].Type).Any())
+        {
+            throw new ArgumentException($"the fitted pipeline's feature steps ({string.Join(", ", fitted.Features.Select(f => f.Type))}) do not match the definition's ({string.Join(", ", steps.Select(s => s.Type))}) for {bands} band(s).", nameof(fitted));
         }
 
         var shape = new FeatureShape(fitted.Channels, fitted.EpochSamples, fitted.SampleRateHz);
-        var extractors = steps.Select((s, i) => s.Create(shape, fitted.Features[i].Fit)).ToArray();
-        return new WindowFeaturizer(fitted.Channels.Count, fitted.EpochSamples, fitted.SampleRateHz, extractors, standardize ? fitted.Standardization : null);
+        var extractors = Enumerable.Range(0, bands)
+            .Select(b => (IReadOnlyList<IFeatureExtractor>)steps.Select((s, i) => s.Create(shape, fitted.Features[(b * steps.Length) + i].Fit)).ToArray())
+            .ToArray();
+        return new WindowFeaturizer(fitted.Channels.Count, fitted.EpochSamples, fitted.SampleRateHz, extractors, definition.FilterBank?.Tags, standardize ? fitted.Standardization : null);
     }
 
     /// <summary>R^-1/2 of a subject, or null when the pipeline does not align.</summary>
@@ -271,20 +334,25 @@ public static class FeaturePipeline
         return new FeatureTable(featurizer.FeatureNames, rows, values);
     }
 
-    private sealed class SecondMomentSink(int channels, int samples, double rate) : IWindowSink
+    private sealed class SecondMomentSink(int channels, int bands, int samples, double rate) : IWindowSink
     {
         private readonly WindowContext _context = new(channels, samples, rate);
 
-        public double[] Sum { get; } = new double[channels * channels];
+        public double[] Sum { get; } = new double[bands * channels * channels];
 
         public long Count { get; private set; }
 
         public void OnWindow(long startSample, ReadOnlySpan<double> window)
         {
-            _context.Load(window);
-            for (int i = 0; i < Sum.Length; i++)
+            int block = channels * channels, size = channels * samples;
+            for (int b = 0; b < bands; b++)
             {
-                Sum[i] += _context.SecondMoment[i];
+                _context.Load(window.Slice(b * size, size));
+                var moment = _context.SecondMoment;
+                for (int i = 0; i < block; i++)
+                {
+                    Sum[(b * block) + i] += moment[i];
+                }
             }
 
             Count++;
@@ -293,9 +361,9 @@ public static class FeaturePipeline
 
     private static void CheckShape(SignalPipeline signal, EpochSet set)
     {
-        if (set.Count > 0 && (set.Info.ChannelCount != signal.Info.ChannelCount || set.SampleCount != signal.EpochSamples))
+        if (set.Count > 0 && (set.Info.ChannelCount != signal.WindowInfo.ChannelCount || set.SampleCount != signal.EpochSamples))
         {
-            throw new ArgumentException($"epochs of {set.Subject} are {set.Info.ChannelCount} × {set.SampleCount}, the pipeline makes {signal.Info.ChannelCount} × {signal.EpochSamples}.");
+            throw new ArgumentException($"epochs of {set.Subject} are {set.Info.ChannelCount} × {set.SampleCount}, the pipeline makes {signal.WindowInfo.ChannelCount} × {signal.EpochSamples}.");
         }
     }
 }

@@ -54,13 +54,20 @@ public sealed record FittedPipeline
     /// <summary>The design of each signal step in order (null for steps without coefficients).</summary>
     public required IReadOnlyList<SosDesign?> SignalDesigns { get; init; }
 
+    /// <summary>The filter bank's band designs in band order, or null without a filter bank.</summary>
+    public IReadOnlyList<SosDesign>? FilterBankDesigns { get; init; }
+
+    /// <summary>Bands every window carries (1 without a filter bank).</summary>
+    [JsonIgnore]
+    public int BandCount => FilterBankDesigns?.Count ?? 1;
+
     /// <summary>Alignment options, or null when the pipeline has no alignment.</summary>
     public EuclideanAlignmentOptions? Alignment { get; init; }
 
-    /// <summary>Fitted alignment of each subject seen (sources and target), by subject.</summary>
+    /// <summary>Fitted alignment of each subject seen (sources and target), by subject (one block per band after a filter bank).</summary>
     public IReadOnlyDictionary<string, AlignmentFit> SubjectAlignments { get; init; } = new Dictionary<string, AlignmentFit>();
 
-    /// <summary>Fitted state of each feature step, in order.</summary>
+    /// <summary>Fitted state of each feature step, in order; after a filter bank band by band (every step of band 1, then of band 2…).</summary>
     public required IReadOnlyList<FittedFeatureStep> Features { get; init; }
 
     /// <summary>Feature standardisation, or null.</summary>

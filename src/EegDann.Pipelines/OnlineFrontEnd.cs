@@ -77,6 +77,7 @@ public sealed class OnlineFrontEnd : IWindowSink
     private readonly WindowFeaturizer? _featurizer;
     private readonly WindowContext _context;
     private readonly double[] _features;
+    private readonly double[] _moments;
     private readonly double[]? _fixedWhitening;
     private readonly OnlineEuclideanAlignment? _online;
     private readonly IOnlineWindowConsumer _consumer;
@@ -100,10 +101,11 @@ public sealed class OnlineFrontEnd : IWindowSink
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(fitted);
         ArgumentNullException.ThrowIfNull(consumer);
-        var signal = SignalPipeline.Create(definition, fitted.SignalDesigns);
+        var signal = SignalPipeline.Create(definition, fitted);
         _consumer = consumer;
         _length = signal.WindowSamples;
-        int c = signal.Info.ChannelCount;
+        int c = signal.Info.ChannelCount, bands = signal.BandCount;
+        _moments = new double[bands * c * c];
         if (definition.FeatureSteps.Any())
         {
             _featurizer = FeaturePipeline.CreateFeaturizer(definition, fitted);
@@ -125,15 +127,15 @@ public sealed class OnlineFrontEnd : IWindowSink
                     _fixedWhitening = FeaturePipeline.Whitening(fitted, subject);
                     break;
                 case OnlineAlignment.Adaptive:
-                    _online = new OnlineEuclideanAlignment(subject, c, fitted.Alignment, prior, priorWeightWindows);
+                    _online = new OnlineEuclideanAlignment(subject, c, fitted.Alignment, prior, priorWeightWindows, bands);
                     break;
                 default:
-                    _online = new OnlineEuclideanAlignment(subject, c, fitted.Alignment);
+                    _online = new OnlineEuclideanAlignment(subject, c, fitted.Alignment, bands: bands);
                     break;
             }
         }
 
-        Windower = new SlidingWindower(c, _length, signal.StrideSamples, this);
+        Windower = new SlidingWindower(signal.WindowInfo.ChannelCount, _length, signal.StrideSamples, this);
         _processor = signal.CreateProcessor(source, [Windower]);
     }
 
@@ -202,20 +204,40 @@ public sealed class OnlineFrontEnd : IWindowSink
     /// <inheritdoc />
     void IWindowSink.OnWindow(long startSample, ReadOnlySpan<double> window)
     {
-        _context.Load(window);
         bool ready = true;
-        if (_online != null)
+        if (_featurizer != null)
         {
-            _online.Observe(_context.SecondMoment);
-            _context.Align(_online.Whitening);
-            ready = _online.IsWarm;
+            // Every band of a filter bank is loaded, observed and aligned on its own.
+            _featurizer.Load(window);
+            if (_online != null)
+            {
+                _featurizer.CopySecondMoments(_moments);
+                _online.Observe(_moments);
+                _featurizer.Align(_online.Whitening);
+                ready = _online.IsWarm;
+            }
+            else if (_fixedWhitening != null)
+            {
+                _featurizer.Align(_fixedWhitening);
+            }
+
+            _featurizer.Extract(_features);
         }
-        else if (_fixedWhitening != null)
+        else
         {
-            _context.Align(_fixedWhitening);
+            _context.Load(window);
+            if (_online != null)
+            {
+                _online.Observe(_context.SecondMoment);
+                _context.Align(_online.Whitening);
+                ready = _online.IsWarm;
+            }
+            else if (_fixedWhitening != null)
+            {
+                _context.Align(_fixedWhitening);
+            }
         }
 
-        _featurizer?.Extract(_features);
         _consumer.OnWindow(new OnlineWindow(startSample, _length, _features, _context, ready));
     }
 }

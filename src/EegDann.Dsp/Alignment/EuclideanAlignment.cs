@@ -47,14 +47,21 @@ public sealed record EuclideanAlignmentOptions
 
 /// <summary>
 /// The fitted state of Euclidean alignment for one subject: the reference R (mean spatial second
-/// moment of the subject's epochs) and the whitening matrix R^-1/2 applied to every epoch.
+/// moment of the subject's epochs) and the whitening matrix R^-1/2 applied to every epoch. After
+/// a filter bank every band is aligned on its own: R and R^-1/2 then hold one n × n block per
+/// band, in band order.
 /// </summary>
 /// <param name="Subject">Whose data R was estimated from.</param>
-/// <param name="ChannelCount">n.</param>
+/// <param name="ChannelCount">n: channels per band.</param>
 /// <param name="EpochCount">Epochs (or windows) averaged into R.</param>
-/// <param name="Reference">R, n × n row-major, µV².</param>
-/// <param name="Whitening">R^-1/2, n × n row-major, 1/µV.</param>
-public sealed record AlignmentFit(string Subject, int ChannelCount, long EpochCount, double[] Reference, double[] Whitening);
+/// <param name="Reference">R, <paramref name="Bands"/> blocks of n × n row-major, µV².</param>
+/// <param name="Whitening">R^-1/2, <paramref name="Bands"/> blocks of n × n row-major, 1/µV.</param>
+/// <param name="Bands">Bands of a filter bank aligned separately (1 without a filter bank).</param>
+public sealed record AlignmentFit(string Subject, int ChannelCount, long EpochCount, double[] Reference, double[] Whitening, int Bands = 1)
+{
+    /// <summary>R^-1/2 of band <paramref name="band"/> (n × n, row-major).</summary>
+    public ReadOnlySpan<double> BandWhitening(int band) => Whitening.AsSpan(band * ChannelCount * ChannelCount, ChannelCount * ChannelCount);
+}
 
 /// <summary>
 /// Euclidean alignment (He &amp; Wu 2019): per subject, R = mean over the subject's epochs of
@@ -70,27 +77,36 @@ public static class EuclideanAlignment
 {
     /// <summary>Fits R and R^-1/2 from a subject's epochs (labels are not used).</summary>
     /// <param name="subject">Whose epochs they are.</param>
-    /// <param name="epochs">channel-major windows, each <paramref name="channels"/> × samples (lengths may differ).</param>
-    /// <param name="channels">n.</param>
+    /// <param name="epochs">
+    /// channel-major windows, each <paramref name="bands"/> × <paramref name="channels"/> × samples
+    /// (band-major after a filter bank; lengths may differ between epochs).
+    /// </param>
+    /// <param name="channels">n: channels per band.</param>
     /// <param name="options">Shrinkage.</param>
-    /// <exception cref="ArgumentException">When there are no epochs or the reference is not positive definite.</exception>
-    public static AlignmentFit Fit(string subject, IReadOnlyList<double[]> epochs, int channels, EuclideanAlignmentOptions options)
+    /// <param name="bands">Bands aligned separately (1 without a filter bank).</param>
+    /// <exception cref="ArgumentException">When there are no epochs or a reference is not positive definite.</exception>
+    public static AlignmentFit Fit(string subject, IReadOnlyList<double[]> epochs, int channels, EuclideanAlignmentOptions options, int bands = 1)
     {
         ArgumentNullException.ThrowIfNull(epochs);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bands);
         if (epochs.Count == 0)
         {
             throw new ArgumentException($"Euclidean alignment of subject '{subject}' needs at least one epoch.", nameof(epochs));
         }
 
-        var sum = new double[channels * channels];
+        int block = channels * channels;
+        var sum = new double[bands * block];
         foreach (var epoch in epochs)
         {
-            int samples = epoch.Length / channels;
-            var m = SpatialCovariance.SecondMoment(epoch, channels, samples);
-            for (int i = 0; i < sum.Length; i++)
+            int samples = epoch.Length / (channels * bands);
+            for (int b = 0; b < bands; b++)
             {
-                sum[i] += m[i];
+                var m = SpatialCovariance.SecondMoment(epoch.AsSpan(b * channels * samples, channels * samples), channels, samples);
+                for (int i = 0; i < block; i++)
+                {
+                    sum[(b * block) + i] += m[i];
+                }
             }
         }
 
@@ -99,33 +115,46 @@ public static class EuclideanAlignment
             sum[i] /= epochs.Count;
         }
 
-        return FromReference(subject, sum, epochs.Count, channels, options);
+        return FromReference(subject, sum, epochs.Count, channels, options, bands);
     }
 
-    /// <summary>Builds the fit from a reference already averaged (R), applying shrinkage and computing R^-1/2.</summary>
-    public static AlignmentFit FromReference(string subject, double[] reference, long count, int channels, EuclideanAlignmentOptions options)
+    /// <summary>Builds the fit from a reference already averaged (R, one n × n block per band), applying shrinkage and computing R^-1/2.</summary>
+    public static AlignmentFit FromReference(string subject, double[] reference, long count, int channels, EuclideanAlignmentOptions options, int bands = 1)
     {
-        var r = Shrink(reference, channels, options.Shrinkage);
-        var w = new double[channels * channels];
-        InverseSquareRoot(r, channels, w, new SymmetricEigen(channels), new double[channels * channels], subject);
-        return new AlignmentFit(subject, channels, count, r, w);
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(options);
+        int block = channels * channels;
+        if (reference.Length != bands * block)
+        {
+            throw new ArgumentException($"a reference of {bands} band(s) × {channels} channels needs {bands * block} values, got {reference.Length}.", nameof(reference));
+        }
+
+        var r = (double[])reference.Clone();
+        var w = new double[bands * block];
+        var eigen = new SymmetricEigen(channels);
+        var scratch = new double[block];
+        for (int b = 0; b < bands; b++)
+        {
+            ShrinkInPlace(r.AsSpan(b * block, block), channels, options.Shrinkage);
+            InverseSquareRoot(r.AsSpan(b * block, block), channels, w.AsSpan(b * block, block), eigen, scratch, bands == 1 ? subject : $"{subject}, band {b + 1}");
+        }
+
+        return new AlignmentFit(subject, channels, count, r, w, bands);
     }
 
-    /// <summary>Aligns one window: returns R^-1/2·X (channel-major, same shape).</summary>
+    /// <summary>Aligns one window: returns R^-1/2·X for every band (channel-major, same shape).</summary>
     public static double[] Apply(AlignmentFit fit, double[] window)
     {
         ArgumentNullException.ThrowIfNull(fit);
-        int n = fit.ChannelCount, samples = window.Length / n;
+        ArgumentNullException.ThrowIfNull(window);
+        int n = fit.ChannelCount, samples = window.Length / (n * fit.Bands), size = n * samples;
         var result = new double[window.Length];
-        Matrices.Multiply(fit.Whitening, window, result, n, n, samples);
-        return result;
-    }
+        for (int b = 0; b < fit.Bands; b++)
+        {
+            Matrices.Multiply(fit.BandWhitening(b), window.AsSpan(b * size, size), result.AsSpan(b * size, size), n, n, samples);
+        }
 
-    internal static double[] Shrink(double[] reference, int n, double shrinkage)
-    {
-        var r = (double[])reference.Clone();
-        ShrinkInPlace(r, n, shrinkage);
-        return r;
+        return result;
     }
 
     internal static void ShrinkInPlace(Span<double> r, int n, double shrinkage)

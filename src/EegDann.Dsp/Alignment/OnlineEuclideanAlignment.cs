@@ -14,7 +14,9 @@ namespace EegDann.Dsp.Alignment;
 /// when the warm-up ends, then every <see cref="EuclideanAlignmentOptions.UpdateEveryWindows"/> windows. With a prior of
 /// weight w (in windows), R_t = (w·R_prior + Σ_{i≤t} C_i) / (w + t) and the alignment is warm at
 /// once. After t windows (no prior), R_t equals <see cref="EuclideanAlignment.Fit"/> over the same
-/// windows, so the streaming estimate converges to the batch one. No allocation per window.
+/// windows, so the streaming estimate converges to the batch one. After a filter bank every band
+/// keeps its own estimate (one n × n block per band, as <see cref="AlignmentFit"/>). No allocation
+/// per window.
 /// </remarks>
 public sealed class OnlineEuclideanAlignment
 {
@@ -33,8 +35,10 @@ public sealed class OnlineEuclideanAlignment
     /// <param name="options">Warm-up, update period, shrinkage.</param>
     /// <param name="prior">A fitted reference to start from (calibration), or null.</param>
     /// <param name="priorWeightWindows">How many windows the prior counts for (≥ 0). Default: the warm-up count.</param>
-    public OnlineEuclideanAlignment(string subject, int channels, EuclideanAlignmentOptions options, AlignmentFit? prior = null, double? priorWeightWindows = null)
+    /// <param name="bands">Bands of a filter bank, each aligned on its own (1 without a filter bank).</param>
+    public OnlineEuclideanAlignment(string subject, int channels, EuclideanAlignmentOptions options, AlignmentFit? prior = null, double? priorWeightWindows = null, int bands = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bands);
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Problems();
         if (problems.Count > 0)
@@ -42,17 +46,23 @@ public sealed class OnlineEuclideanAlignment
             throw new ArgumentException("invalid alignment options: " + string.Join("; ", problems) + ".", nameof(options));
         }
 
-        if (prior != null && prior.ChannelCount != channels)
+        if (prior != null && (prior.ChannelCount != channels || prior.Bands != bands))
         {
-            throw new ArgumentException($"the prior alignment has {prior.ChannelCount} channels, the stream {channels}.", nameof(prior));
+            throw new ArgumentException($"the prior alignment has {prior.Bands} band(s) of {prior.ChannelCount} channels, the stream {bands} of {channels}.", nameof(prior));
         }
 
         Subject = subject;
         ChannelCount = channels;
+        Bands = bands;
         _options = options;
-        _sum = new double[channels * channels];
-        _mean = new double[channels * channels];
-        _whitening = Matrices.Identity(channels);
+        _sum = new double[bands * channels * channels];
+        _mean = new double[bands * channels * channels];
+        _whitening = new double[bands * channels * channels];
+        for (int b = 0; b < bands; b++)
+        {
+            Matrices.Identity(channels).CopyTo(_whitening, b * channels * channels);
+        }
+
         _scratch = new double[channels * channels];
         _eigen = new SymmetricEigen(channels);
         if (prior != null)
@@ -72,8 +82,11 @@ public sealed class OnlineEuclideanAlignment
     /// <summary>The subject.</summary>
     public string Subject { get; }
 
-    /// <summary>n.</summary>
+    /// <summary>n: channels per band.</summary>
     public int ChannelCount { get; }
+
+    /// <summary>Bands aligned separately (1 without a filter bank).</summary>
+    public int Bands { get; }
 
     /// <summary>Whether a prior reference was given.</summary>
     public bool HasPrior { get; }
@@ -87,10 +100,10 @@ public sealed class OnlineEuclideanAlignment
     /// <summary>Times R^-1/2 was recomputed.</summary>
     public long Updates { get; private set; }
 
-    /// <summary>The current R^-1/2 (n × n, row-major). Do not modify.</summary>
+    /// <summary>The current R^-1/2 (one n × n block per band, row-major). Do not modify.</summary>
     public ReadOnlySpan<double> Whitening => _whitening;
 
-    /// <summary>Adds one window's uncentred second moment X·Xᵀ/n (n × n) to the running mean, and updates R^-1/2 when due.</summary>
+    /// <summary>Adds one window's uncentred second moment X·Xᵀ/n (n × n per band) to the running mean, and updates R^-1/2 when due.</summary>
     public void Observe(ReadOnlySpan<double> secondMoment)
     {
         for (int i = 0; i < _sum.Length; i++)
@@ -122,8 +135,13 @@ public sealed class OnlineEuclideanAlignment
             _mean[i] = _sum[i] / weight;
         }
 
-        EuclideanAlignment.ShrinkInPlace(_mean, ChannelCount, _options.Shrinkage);
-        EuclideanAlignment.InverseSquareRoot(_mean, ChannelCount, _whitening, _eigen, _scratch, Subject);
+        int block = ChannelCount * ChannelCount;
+        for (int b = 0; b < Bands; b++)
+        {
+            EuclideanAlignment.ShrinkInPlace(_mean.AsSpan(b * block, block), ChannelCount, _options.Shrinkage);
+            EuclideanAlignment.InverseSquareRoot(_mean.AsSpan(b * block, block), ChannelCount, _whitening.AsSpan(b * block, block), _eigen, _scratch, Subject);
+        }
+
         _sinceUpdate = 0;
         Updates++;
     }
@@ -135,9 +153,9 @@ public sealed class OnlineEuclideanAlignment
         var mean = new double[_sum.Length];
         for (int i = 0; i < mean.Length; i++)
         {
-            mean[i] = weight > 0 ? _sum[i] / weight : (i % (ChannelCount + 1) == 0 ? 1 : 0);
+            mean[i] = weight > 0 ? _sum[i] / weight : (i % (ChannelCount * ChannelCount) % (ChannelCount + 1) == 0 ? 1 : 0);
         }
 
-        return EuclideanAlignment.FromReference(Subject, mean, WindowCount, ChannelCount, _options);
+        return EuclideanAlignment.FromReference(Subject, mean, WindowCount, ChannelCount, _options, Bands);
     }
 }

@@ -70,7 +70,41 @@ public static class Csp
             {
                 sigma[k][j] /= counts[k];
             }
+        }
 
+        return FitFromClassMeans(sigma[0], sigma[1], classes, n, components, regularization);
+    }
+
+    /// <summary>
+    /// Fits the filters from the two classes' mean covariances (what <see cref="Fit"/> computes from
+    /// the epochs): for callers that keep running sums per class instead of every epoch's covariance.
+    /// </summary>
+    /// <param name="first">Mean covariance (n × n) of the first class (by name order).</param>
+    /// <param name="second">Mean covariance of the second class.</param>
+    /// <param name="classes">The two class names, in that order.</param>
+    /// <param name="channels">n.</param>
+    /// <param name="components">k, 1..n.</param>
+    /// <param name="regularization">Shrinkage of each class covariance towards a scaled identity, in [0, 1).</param>
+    /// <exception cref="ArgumentException">When the covariances are singular.</exception>
+    public static CspFit FitFromClassMeans(double[] first, double[] second, IReadOnlyList<string> classes, int channels, int components, double regularization = 0)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        ArgumentNullException.ThrowIfNull(classes);
+        int n = channels;
+        if (first.Length != n * n || second.Length != n * n || classes.Count != 2)
+        {
+            throw new ArgumentException($"CSP needs two {n} × {n} class covariances and two class names.");
+        }
+
+        if (components < 1 || components > channels)
+        {
+            throw new ArgumentOutOfRangeException(nameof(components), components, $"CSP components must be 1..{channels}.");
+        }
+
+        var sigma = new[] { (double[])first.Clone(), (double[])second.Clone() };
+        for (int k = 0; k < 2; k++)
+        {
             if (regularization > 0)
             {
                 double trace = 0;
@@ -90,7 +124,6 @@ public static class Csp
                 }
             }
         }
-
         var composite = new double[n * n];
         for (int j = 0; j < n * n; j++)
         {
@@ -131,7 +164,7 @@ public static class Csp
             }
         }
 
-        return new CspFit(n, classes, filters, values);
+        return new CspFit(n, classes.ToArray(), filters, values);
     }
 }
 

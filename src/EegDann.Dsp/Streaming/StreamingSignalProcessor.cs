@@ -1,4 +1,5 @@
 using EegDann.Core;
+using EegDann.Dsp.Filters;
 using EegDann.Dsp.Resampling;
 using EegDann.Dsp.Segmentation;
 
@@ -7,7 +8,8 @@ namespace EegDann.Dsp.Streaming;
 /// <summary>
 /// The streaming signal path: raw chunks in (source channel order and rate) → channel selection
 /// and float→double → optional resampling → in-place stages (filters, re-referencing) in order →
-/// history → segmenters (epochs, sliding windows). Batch work (calibration, export) pushes a whole
+/// optional filter bank (one copy of every channel per band) → history → segmenters (epochs,
+/// sliding windows). Batch work (calibration, export) pushes a whole
 /// recording through this same object, so offline equals online by construction.
 /// </summary>
 /// <remarks>
@@ -24,8 +26,10 @@ public sealed class StreamingSignalProcessor
     private readonly PolyphaseResampler? _resampler;
     private readonly ISampleStage[] _stages;
     private readonly ISegmenter[] _segmenters;
+    private readonly FilterBank? _filterBank;
     private readonly double[] _selected;
     private readonly double[] _work;
+    private readonly double[]? _banded;
     private long _nextInputIndex;
     private bool _completed;
 
@@ -35,7 +39,12 @@ public sealed class StreamingSignalProcessor
     /// <param name="stages">In-place stages, run in this order.</param>
     /// <param name="segmenters">Epoch cutters and windowers fed from the history.</param>
     /// <param name="extraHistory">Extra samples of history to keep beyond the longest segment (for callers that read it).</param>
-    public StreamingSignalProcessor(ChannelSelector selector, PolyphaseResampler? resampler, IReadOnlyList<ISampleStage> stages, IReadOnlyList<ISegmenter> segmenters, int extraHistory = 0)
+    /// <param name="filterBank">
+    /// A filter bank after the stages, or null. With a bank the history and the segments hold
+    /// <see cref="FilterBank.OutputChannelCount"/> channels (band-major); it must accept blocks of
+    /// the resampler's largest output (or <see cref="BlockSize"/>).
+    /// </param>
+    public StreamingSignalProcessor(ChannelSelector selector, PolyphaseResampler? resampler, IReadOnlyList<ISampleStage> stages, IReadOnlyList<ISegmenter> segmenters, int extraHistory = 0, FilterBank? filterBank = null)
     {
         ArgumentNullException.ThrowIfNull(selector);
         ArgumentNullException.ThrowIfNull(stages);
@@ -54,16 +63,33 @@ public sealed class StreamingSignalProcessor
             throw new ArgumentException($"the resampler must accept blocks of {BlockSize} samples.", nameof(resampler));
         }
 
+        int maxOut = resampler?.MaxOutputBlock ?? BlockSize;
+        if (filterBank != null && (filterBank.InputChannelCount != c || filterBank.MaxBlockSamples < Math.Max(maxOut, BlockSize)))
+        {
+            throw new ArgumentException($"the filter bank must take {c} channels in blocks of {Math.Max(maxOut, BlockSize)} samples.", nameof(filterBank));
+        }
+
         _selector = selector;
         _resampler = resampler;
         _stages = stages.ToArray();
         _segmenters = segmenters.ToArray();
-        int maxOut = resampler?.MaxOutputBlock ?? BlockSize;
+        _filterBank = filterBank;
         _selected = new double[BlockSize * c];
         _work = new double[Math.Max(maxOut, BlockSize) * c];
+        OutputChannelCount = filterBank?.OutputChannelCount ?? c;
+        _banded = filterBank is null ? null : new double[Math.Max(maxOut, BlockSize) * OutputChannelCount];
         int longest = _segmenters.Length == 0 ? 1 : _segmenters.Max(s => s.MaxSegmentLength);
-        History = new SignalHistory(c, longest + Math.Max(maxOut, BlockSize) + Math.Max(0, extraHistory));
+        History = new SignalHistory(OutputChannelCount, longest + Math.Max(maxOut, BlockSize) + Math.Max(0, extraHistory));
     }
+
+    /// <summary>Channels per sample in the history and the segments: the pipeline's channels, times the bands of a filter bank.</summary>
+    public int OutputChannelCount { get; }
+
+    /// <summary>
+    /// The largest block of filter-bank input one call to <see cref="FilterBank.Process"/> gets on
+    /// this path (size a bank for it): the resampler's largest output block, or <see cref="BlockSize"/>.
+    /// </summary>
+    public static int MaxDeliveredBlock(PolyphaseResampler? resampler) => Math.Max(resampler?.MaxOutputBlock ?? BlockSize, BlockSize);
 
     /// <summary>The filtered samples retained (pipeline channels and rate).</summary>
     public SignalHistory History { get; }
@@ -149,6 +175,7 @@ public sealed class StreamingSignalProcessor
             stage.Reset();
         }
 
+        _filterBank?.Reset();
         long outputIndex = firstSampleIndex;
         if (_resampler != null)
         {
@@ -178,7 +205,15 @@ public sealed class StreamingSignalProcessor
             stage.Process(_work, sampleCount);
         }
 
-        History.Append(_work, sampleCount);
+        if (_filterBank is null)
+        {
+            History.Append(_work, sampleCount);
+        }
+        else
+        {
+            _filterBank.Process(_work, sampleCount, _banded!);
+            History.Append(_banded, sampleCount);
+        }
         foreach (var segmenter in _segmenters)
         {
             segmenter.OnAppended(History);

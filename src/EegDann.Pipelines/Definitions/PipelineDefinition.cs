@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using EegDann.Pipelines.Steps;
 
 namespace EegDann.Pipelines.Definitions;
@@ -45,6 +47,12 @@ public sealed record PipelineDefinition
     /// <summary>The signal steps, in order.</summary>
     public IEnumerable<SignalStepSpec> SignalSteps => Steps.OfType<SignalStepSpec>();
 
+    /// <summary>The filter bank, or null.</summary>
+    public FilterBankSpec? FilterBank => Steps.OfType<FilterBankSpec>().FirstOrDefault();
+
+    /// <summary>Bands every window carries: the filter bank's, else 1.</summary>
+    public int BandCount => FilterBank?.Bands.Count ?? 1;
+
     /// <summary>The alignment step, or null.</summary>
     public EuclideanAlignmentSpec? Alignment => Steps.OfType<EuclideanAlignmentSpec>().FirstOrDefault();
 
@@ -60,10 +68,32 @@ public sealed record PipelineDefinition
     /// <summary>Class names in a fixed order (sorted), as networks number them.</summary>
     public IReadOnlyList<string> ClassNames => Paradigm.Events.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
 
-    /// <summary>The same pipeline without its alignment step (for the unaligned baselines), validated again.</summary>
-    public PipelineDefinition WithoutAlignment() => this with { Steps = Steps.Where(s => s is not EuclideanAlignmentSpec).ToArray(), Name = Name + "-no-ea" };
+    /// <summary>
+    /// The same pipeline without its alignment step (for the unaligned baselines), named
+    /// <c>NAME-no-ea</c>, its JSON edited to match (so a model file carries what actually ran).
+    /// </summary>
+    public PipelineDefinition WithoutAlignment()
+    {
+        var document = ParseJson();
+        var steps = (JsonArray)document["steps"]!;
+        foreach (var step in steps.Where(s => s?["type"]?.GetValue<string>() == "euclidean_alignment").ToArray())
+        {
+            steps.Remove(step);
+        }
 
-    /// <summary>The same pipeline with Euclidean alignment in front of its features (if it had none).</summary>
+        document["name"] = Name + "-no-ea";
+        return this with
+        {
+            Steps = Steps.Where(s => s is not EuclideanAlignmentSpec).ToArray(),
+            Name = Name + "-no-ea",
+            Json = document.ToJsonString(IndentedJson),
+        };
+    }
+
+    /// <summary>
+    /// The same pipeline with Euclidean alignment in front of its features (if it had none), named
+    /// <c>NAME-ea</c>, its JSON edited to match.
+    /// </summary>
     public PipelineDefinition WithAlignment(EuclideanAlignmentSpec alignment)
     {
         ArgumentNullException.ThrowIfNull(alignment);
@@ -72,9 +102,30 @@ public sealed record PipelineDefinition
             return this;
         }
 
-        var steps = Steps.Where(s => s.Kind == StepKind.Signal).Append(alignment).Concat(Steps.Where(s => s.Kind > StepKind.Alignment)).ToArray();
-        return this with { Steps = steps, Name = Name + "-ea" };
+        var steps = Steps.Where(s => s.Kind == StepKind.Signal).Append<StepSpec>(alignment).Concat(Steps.Where(s => s.Kind > StepKind.Alignment)).ToArray();
+        var document = ParseJson();
+        var jsonSteps = (JsonArray)document["steps"]!;
+        int signalSteps = Steps.Count(s => s.Kind == StepKind.Signal);
+        jsonSteps.Insert(signalSteps, new JsonObject
+        {
+            ["type"] = "euclidean_alignment",
+            ["parameters"] = new JsonObject
+            {
+                ["shrinkage"] = alignment.Options.Shrinkage,
+                ["warmup_windows"] = alignment.Options.WarmupWindows,
+                ["update_every_windows"] = alignment.Options.UpdateEveryWindows,
+                ["reference"] = alignment.Reference == AlignmentReference.Windows ? "windows" : "epochs",
+            },
+        });
+        document["name"] = Name + "-ea";
+        return this with { Steps = steps, Name = Name + "-ea", Json = document.ToJsonString(IndentedJson) };
     }
+
+    private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+
+    private JsonObject ParseJson() =>
+        JsonNode.Parse(Json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })?.AsObject()
+        ?? throw new InvalidOperationException($"{Source}: the pipeline's JSON is empty.");
 }
 
 /// <summary>The channels and rate a pipeline works in; recordings are mapped onto them by name and resampled when their rate differs.</summary>
@@ -140,6 +191,7 @@ public sealed record ModelSettings(
 /// <param name="TargetLabelWeight">Semi-supervised: weight of the labeled target's label loss.</param>
 /// <param name="ReweightingClip">Reweighting: the largest sample weight.</param>
 /// <param name="ReweightingC">Reweighting: inverse L2 strength of the domain classifier.</param>
+/// <param name="Ensemble">Networks trained with different seeds and averaged (their logits) into the model, ≥ 1.</param>
 public sealed record TrainingSettings(
     string Method,
     int Seed,
@@ -154,4 +206,5 @@ public sealed record TrainingSettings(
     double LambdaGamma,
     double TargetLabelWeight,
     double ReweightingClip,
-    double ReweightingC);
+    double ReweightingC,
+    int Ensemble = 1);

@@ -25,7 +25,7 @@ public static class PipelineDefinitionLoader
     private static readonly string[] WindowKeys = ["length_s", "stride_s"];
     private static readonly string[] StepKeys = ["type", "parameters"];
     private static readonly string[] ModelKeys = ["extractor", "hidden_sizes", "dropout", "spatial_filters", "temporal_filters", "temporal_kernel", "pool_length", "pool_stride", "domain_hidden_sizes", "standardization"];
-    private static readonly string[] TrainingKeys = ["method", "seed", "epochs", "batch_size", "learning_rate", "learning_rate_alpha", "learning_rate_beta", "momentum", "weight_decay", "lambda_scale", "lambda_gamma", "target_label_weight", "reweighting_clip", "reweighting_c"];
+    private static readonly string[] TrainingKeys = ["method", "seed", "epochs", "batch_size", "learning_rate", "learning_rate_alpha", "learning_rate_beta", "momentum", "weight_decay", "lambda_scale", "lambda_gamma", "target_label_weight", "reweighting_clip", "reweighting_c", "ensemble"];
 
     /// <summary>Reads and validates a pipeline file.</summary>
     /// <param name="path">The file.</param>
@@ -235,7 +235,8 @@ public static class PipelineDefinitionLoader
             s.Number("lambda_gamma", 10.0, min: 0, minExclusive: true),
             s.Number("target_label_weight", 1.0, min: 0),
             s.Number("reweighting_clip", 10.0, min: 1),
-            s.Number("reweighting_c", 1.0, min: 0, minExclusive: true));
+            s.Number("reweighting_c", 1.0, min: 0, minExclusive: true),
+            s.Integer("ensemble", 1, min: 1, max: 64));
         s.RejectUnknown(TrainingKeys);
         return settings;
     }
@@ -278,6 +279,7 @@ public static class PipelineDefinitionLoader
 
         StepKind previous = StepKind.Signal;
         string? previousWhere = null;
+        string? sawFilterBank = null;
         foreach (var step in steps)
         {
             if (step.Spec is null)
@@ -294,8 +296,39 @@ public static class PipelineDefinitionLoader
             previousWhere = step.Where;
             try
             {
+                if (step.Spec.Kind == StepKind.Signal && sawFilterBank != null)
+                {
+                    problems.Add($"{step.Where}: comes after {sawFilterBank}; the filter bank must be the last signal step");
+                }
+
                 switch (step.Spec)
                 {
+                    case FilterBankSpec bank:
+                        sawFilterBank ??= step.Where;
+                        if (bank.Bands.Count < 2)
+                        {
+                            problems.Add($"{step.Where}: needs at least two bands (use bandpass for one)");
+                        }
+
+                        foreach (var band in bank.Bands)
+                        {
+                            if (!(band.HighHz > band.LowHz))
+                            {
+                                problems.Add($"{step.Where}: band [{band.LowHz}, {band.HighHz}] Hz is empty");
+                            }
+                        }
+
+                        foreach (var duplicate in bank.Bands.GroupBy(b => b.Tag).Where(g => g.Count() > 1))
+                        {
+                            problems.Add($"{step.Where}: band {duplicate.Key.Replace('_', '-')} Hz appears more than once");
+                        }
+
+                        if (bank.Bands.All(b => b.HighHz > b.LowHz))
+                        {
+                            bank.Designs(rate);
+                        }
+
+                        break;
                     case SignalStepSpec signal:
                         signal.Design(rate);
                         if (signal is CommonAverageReferenceSpec && channels.Count < 2)
@@ -323,6 +356,11 @@ public static class PipelineDefinitionLoader
         }
 
         var counts = steps.Where(s => s.Spec != null).GroupBy(s => s.Spec!.Kind).ToDictionary(g => g.Key, g => g.ToList());
+        if (steps.Count(s => s.Spec is FilterBankSpec) > 1)
+        {
+            problems.Add($"{steps.Where(s => s.Spec is FilterBankSpec).Skip(1).First().Where}: only one filter_bank step is allowed");
+        }
+
         foreach (var kind in new[] { StepKind.Alignment, StepKind.Standardize })
         {
             if (counts.TryGetValue(kind, out var list) && list.Count > 1)
@@ -335,6 +373,11 @@ public static class PipelineDefinitionLoader
         if (model.Extractor == "mlp" && !hasFeatures)
         {
             problems.Add("steps: the mlp extractor reads feature vectors; add at least one feature step (e.g. log_variance)");
+        }
+
+        if (model.Extractor == "conv" && sawFilterBank != null)
+        {
+            problems.Add($"{sawFilterBank}: the conv extractor reads one band; remove the filter bank (or use the mlp extractor)");
         }
 
         if (model.Extractor == "conv" && (hasFeatures || counts.ContainsKey(StepKind.Standardize)))

@@ -23,12 +23,17 @@ public sealed class SignalPipeline
 {
     private readonly SignalStepSpec[] _steps;
 
-    private SignalPipeline(PipelineDefinition definition, IReadOnlyList<SosDesign?> designs)
+    private SignalPipeline(PipelineDefinition definition, IReadOnlyList<SosDesign?> designs, IReadOnlyList<SosDesign>? bankDesigns)
     {
         Definition = definition;
         _steps = definition.SignalSteps.ToArray();
         Designs = designs;
+        FilterBankDesigns = bankDesigns;
         Info = new SignalInfo(definition.Signal.SampleRateHz, definition.Signal.Channels);
+        BandCount = bankDesigns?.Count ?? 1;
+        WindowInfo = definition.FilterBank is { } bank
+            ? new SignalInfo(Info.SampleRateHz, bank.Tags.SelectMany(tag => Info.Channels.Select(c => $"fb{tag}_{c}")).ToArray())
+            : Info;
         EpochSamples = definition.EpochSamples;
         EpochOffsetSamples = SampleTime.ToSamples(definition.Paradigm.EpochStartSeconds, Info.SampleRateHz);
         WindowSamples = (int)SampleTime.ToSamples(definition.Windows.LengthSeconds, Info.SampleRateHz);
@@ -43,6 +48,18 @@ public sealed class SignalPipeline
 
     /// <summary>The design of each signal step, in order (null for steps without one).</summary>
     public IReadOnlyList<SosDesign?> Designs { get; }
+
+    /// <summary>The filter bank's band designs in band order, or null without a filter bank.</summary>
+    public IReadOnlyList<SosDesign>? FilterBankDesigns { get; }
+
+    /// <summary>Bands in every epoch and window (1 without a filter bank).</summary>
+    public int BandCount { get; }
+
+    /// <summary>
+    /// The channels of epochs and windows: <see cref="Info"/>'s, or after a filter bank one copy
+    /// per band, band-major, named <c>fb8_12_C3</c>.
+    /// </summary>
+    public SignalInfo WindowInfo { get; }
 
     /// <summary>Epoch length, samples.</summary>
     public int EpochSamples { get; }
@@ -60,15 +77,27 @@ public sealed class SignalPipeline
     public static SignalPipeline Create(PipelineDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        return new SignalPipeline(definition, definition.SignalSteps.Select(s => s.Design(definition.Signal.SampleRateHz)).ToArray());
+        return new SignalPipeline(
+            definition,
+            definition.SignalSteps.Select(s => s.Design(definition.Signal.SampleRateHz)).ToArray(),
+            definition.FilterBank?.Designs(definition.Signal.SampleRateHz));
     }
 
     /// <summary>Compiles a definition with the filter designs a model file carries (so decoding runs exactly what calibration ran).</summary>
+    /// <param name="definition">The pipeline.</param>
+    /// <param name="designs">The design of each signal step (null for steps without one).</param>
+    /// <param name="filterBankDesigns">The filter bank's band designs (null without a filter bank).</param>
     /// <exception cref="ArgumentException">When the designs do not match the signal steps.</exception>
-    public static SignalPipeline Create(PipelineDefinition definition, IReadOnlyList<SosDesign?> designs)
+    public static SignalPipeline Create(PipelineDefinition definition, IReadOnlyList<SosDesign?> designs, IReadOnlyList<SosDesign>? filterBankDesigns = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(designs);
+        int bands = definition.FilterBank?.Bands.Count ?? 0;
+        if ((filterBankDesigns?.Count ?? 0) != bands || (filterBankDesigns != null && filterBankDesigns.Any(d => d is null || d.SampleRateHz != definition.Signal.SampleRateHz)))
+        {
+            throw new ArgumentException($"{filterBankDesigns?.Count ?? 0} filter-bank designs at the pipeline's rate are given for {bands} bands.", nameof(filterBankDesigns));
+        }
+
         var steps = definition.SignalSteps.ToArray();
         if (designs.Count != steps.Length)
         {
@@ -84,7 +113,15 @@ public sealed class SignalPipeline
             }
         }
 
-        return new SignalPipeline(definition, designs);
+        return new SignalPipeline(definition, designs, filterBankDesigns);
+    }
+
+    /// <summary>Compiles a definition with the filter designs of its fitted state (a model file's), so decoding runs exactly what calibration ran.</summary>
+    /// <exception cref="ArgumentException">When the fitted designs do not match the definition's signal steps and filter bank.</exception>
+    public static SignalPipeline Create(PipelineDefinition definition, FittedPipeline fitted)
+    {
+        ArgumentNullException.ThrowIfNull(fitted);
+        return Create(definition, fitted.SignalDesigns, fitted.FilterBankDesigns);
     }
 
     /// <summary>
@@ -102,7 +139,8 @@ public sealed class SignalPipeline
             ? null
             : new PolyphaseResampler(ResamplerDesign.For(source.SampleRateHz, Info.SampleRateHz), Info.ChannelCount, StreamingSignalProcessor.BlockSize);
         var stages = _steps.Select((s, i) => s.Create(Info.ChannelCount, Designs[i])).ToArray();
-        return new StreamingSignalProcessor(selector, resampler, stages, segmenters);
+        var bank = FilterBankDesigns is null ? null : new FilterBank(FilterBankDesigns, Info.ChannelCount, StreamingSignalProcessor.MaxDeliveredBlock(resampler));
+        return new StreamingSignalProcessor(selector, resampler, stages, segmenters, filterBank: bank);
     }
 
     /// <summary>The name EegDann gives a recording: its source file's name without extension, else subject + run.</summary>
@@ -162,20 +200,23 @@ public sealed class SignalPipeline
     {
         ArgumentNullException.ThrowIfNull(recording);
         var skipped = new List<string>();
-        var cutter = new EpochCutter(Info.ChannelCount, EpochRequests(recording, recordingName, skipped));
+        var cutter = new EpochCutter(WindowInfo.ChannelCount, EpochRequests(recording, recordingName, skipped));
         Stream(recording, [cutter], chunkSamples);
         skipped.AddRange(cutter.Pending.Concat(cutter.Missed).Select(r => $"{r.Info.Recording}: epoch at sample {r.StartSample} was not complete at the end of the stream"));
-        return new RecordingEpochs(new EpochSet(recording.Metadata.Subject, Info, cutter.Epochs), skipped);
+        return new RecordingEpochs(new EpochSet(recording.Metadata.Subject, WindowInfo, cutter.Epochs), skipped);
     }
 
     /// <summary>Every sliding window of a recording (unlabeled), as the live decoder would see it.</summary>
-    public EpochSet ExtractWindows(Recording recording, string? recordingName = null)
+    /// <param name="recording">The recording.</param>
+    /// <param name="recordingName">Name for the rows (default: <see cref="RecordingName"/>).</param>
+    /// <param name="strideSamples">Samples between window starts (default: the pipeline's stride); larger values give fewer windows of the same stream.</param>
+    public EpochSet ExtractWindows(Recording recording, string? recordingName = null, int? strideSamples = null)
     {
         ArgumentNullException.ThrowIfNull(recording);
         string name = recordingName ?? RecordingName(recording);
-        var sink = new CollectingWindowSink(recording.Metadata.Subject, name, Info.ChannelCount, WindowSamples);
-        Stream(recording, [new SlidingWindower(Info.ChannelCount, WindowSamples, StrideSamples, sink)], null);
-        return new EpochSet(recording.Metadata.Subject, Info, sink.Windows);
+        var sink = new CollectingWindowSink(recording.Metadata.Subject, name, WindowInfo.ChannelCount, WindowSamples);
+        Stream(recording, [new SlidingWindower(WindowInfo.ChannelCount, WindowSamples, strideSamples ?? StrideSamples, sink)], null);
+        return new EpochSet(recording.Metadata.Subject, WindowInfo, sink.Windows);
     }
 
     private void Stream(Recording recording, IReadOnlyList<ISegmenter> segmenters, int? chunkSamples)

@@ -23,6 +23,8 @@ public static class StageRegistry
             new LowPassSpec(p.Number("cutoff_hz", min: 0, minExclusive: true), p.Integer("order", 4, 1, 12))),
         ["notch"] = new("causal Butterworth band-stop centred on the mains frequency", ["frequency_hz", "width_hz", "order"], p =>
             new NotchSpec(p.Number("frequency_hz", min: 0, minExclusive: true), p.Number("width_hz", 4.0, min: 0, minExclusive: true), p.Integer("order", 2, 1, 12))),
+        ["filter_bank"] = new("causal Butterworth band-passes side by side; later steps run on every band (last signal step)", ["bands", "order"], p =>
+            new FilterBankSpec(p.PairList("bands").Select(b => new FrequencyBand(b.Low, b.High)).ToArray(), p.Integer("order", 4, 1, 12))),
         ["common_average_reference"] = new("subtract the mean of all pipeline channels at every sample", [], _ => new CommonAverageReferenceSpec()),
         ["euclidean_alignment"] = new("Euclidean alignment (He & Wu 2019), per subject", ["shrinkage", "warmup_windows", "update_every_windows", "reference"], p =>
             new EuclideanAlignmentSpec(

@@ -93,6 +93,31 @@ public sealed record CommonAverageReferenceSpec() : SignalStepSpec("common_avera
     public override ISampleStage Create(int channels, SosDesign? design) => new CommonAverageReference(channels);
 }
 
+/// <summary>
+/// <c>filter_bank</c>: the last signal step, splitting the stream into frequency bands, each a
+/// causal Butterworth band-pass of the same order. Every later step (alignment, features) runs on
+/// each band separately, and features are named per band (<c>fb8_12_logvar_C3</c>).
+/// </summary>
+/// <param name="Bands">The bands, Hz, in order (at least two).</param>
+/// <param name="Order">Butterworth order of each band-pass.</param>
+public sealed record FilterBankSpec(IReadOnlyList<FrequencyBand> Bands, int Order) : StepSpec("filter_bank")
+{
+    /// <inheritdoc />
+    public override StepKind Kind => StepKind.Signal;
+
+    /// <summary>Each band's tag in names (e.g. <c>8_12</c>), in band order.</summary>
+    public IReadOnlyList<string> Tags => Bands.Select(b => b.Tag).ToArray();
+
+    /// <summary>Each band's filter at <paramref name="sampleRateHz"/>, in band order.</summary>
+    public IReadOnlyList<SosDesign> Designs(double sampleRateHz) => Bands.Select(b => Butterworth.BandPass(b.LowHz, b.HighHz, Order, sampleRateHz)).ToArray();
+
+    /// <inheritdoc />
+    public bool Equals(FilterBankSpec? other) => other is not null && Order == other.Order && Bands.SequenceEqual(other.Bands);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Order, Bands.Count);
+}
+
 /// <summary>Which windows estimate a subject's alignment reference in batch work.</summary>
 public enum AlignmentReference
 {
@@ -118,6 +143,9 @@ public abstract record FeatureStepSpec(string Type) : StepSpec(Type)
 
     /// <summary>Whether the step is fitted on the labeled source (CSP).</summary>
     public virtual bool NeedsLabels => false;
+
+    /// <summary>Whether the step is fitted on the source at all (CSP, tangent space); unfitted steps depend on each window (and its subject's alignment) only.</summary>
+    public virtual bool IsFitted => false;
 
     /// <summary>Fits the step on the source's aligned epochs; null for steps with nothing to fit.</summary>
     public virtual object? Fit(FeatureFitData source) => null;
@@ -172,6 +200,9 @@ public sealed record CspSpec(int Components, double Regularization) : FeatureSte
     public override bool NeedsLabels => true;
 
     /// <inheritdoc />
+    public override bool IsFitted => true;
+
+    /// <inheritdoc />
     public override object? Fit(FeatureFitData source) =>
         Csp.Fit(source.Covariances, source.Labels, source.Shape.Channels.Count, Components, Regularization);
 
@@ -182,6 +213,9 @@ public sealed record CspSpec(int Components, double Regularization) : FeatureSte
 /// <summary><c>tangent_space</c>: reference point fitted on the source's (aligned) covariances, no labels.</summary>
 public sealed record TangentSpaceSpec(TangentSpaceMetric Metric, double Shrinkage) : FeatureStepSpec("tangent_space")
 {
+    /// <inheritdoc />
+    public override bool IsFitted => true;
+
     /// <inheritdoc />
     public override object? Fit(FeatureFitData source) =>
         TangentSpace.Fit(source.Covariances, source.Shape.Channels.Count, Metric, Shrinkage);
