@@ -114,6 +114,32 @@ public sealed class DannNetwork : Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>Copies parameter values in by name (<c>features.layers.0.weight</c>, …); every parameter must be given, with its shape.</summary>
+    /// <exception cref="ArgumentException">When a parameter is missing, unknown or misshapen.</exception>
+    internal void LoadParameters(IReadOnlyDictionary<string, (float[] Values, long[] Shape)> values)
+    {
+        using var noGrad = no_grad();
+        var parameters = named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+        var unknown = values.Keys.Except(parameters.Keys).ToArray();
+        var missing = parameters.Keys.Except(values.Keys).ToArray();
+        if (unknown.Length > 0 || missing.Length > 0)
+        {
+            throw new ArgumentException($"parameters do not match the network: missing [{string.Join(", ", missing)}], unknown [{string.Join(", ", unknown)}].", nameof(values));
+        }
+
+        foreach (var (name, parameter) in parameters)
+        {
+            var (data, shape) = values[name];
+            if (!shape.SequenceEqual(parameter.shape))
+            {
+                throw new ArgumentException($"parameter {name} is [{string.Join(", ", parameter.shape)}], got [{string.Join(", ", shape)}].", nameof(values));
+            }
+
+            using var t = tensor(data, shape);
+            parameter.copy_(t);
+        }
+    }
+
     private static void Uniform(Tensor parameter, long fanIn, Generator generator)
     {
         double bound = 1.0 / Math.Sqrt(fanIn);

@@ -57,6 +57,27 @@ public sealed class InputStandardizer : Module<Tensor, Tensor>
         scale.copy_(s.reshape(scale.shape).to_type(ScalarType.Float32));
     }
 
+    /// <summary>Sets mean and scale to values fitted elsewhere (e.g. by the stacked trainer, with <see cref="Fit"/>'s arithmetic).</summary>
+    /// <exception cref="ArgumentException">When the lengths differ from the buffers'.</exception>
+    internal void Load(float[] meanValues, float[] scaleValues)
+    {
+        if (meanValues.Length != mean.numel() || scaleValues.Length != scale.numel())
+        {
+            throw new ArgumentException($"the standardiser holds {mean.numel()} values, got {meanValues.Length} means and {scaleValues.Length} scales.");
+        }
+
+        if (!enabled)
+        {
+            return;
+        }
+
+        using var noGrad = no_grad();
+        using var m = tensor(meanValues, mean.shape);
+        using var s = tensor(scaleValues, scale.shape);
+        mean.copy_(m);
+        scale.copy_(s);
+    }
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => enabled ? input.sub(mean).div_(scale) : input;
 }

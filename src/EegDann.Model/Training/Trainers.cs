@@ -66,6 +66,15 @@ public abstract class TrainerBase : IDomainAdaptationTrainer
         return Run(problem, options, progress, cancellationToken);
     }
 
+    /// <summary>Every problem with <paramref name="options"/> and with <paramref name="problem"/> for the method the options name; empty when it can be trained.</summary>
+    internal static List<string> Problems(TrainingProblem problem, TrainingOptions options)
+    {
+        var trainer = (TrainerBase)Trainers.For(options.Method);
+        var problems = new List<string>(options.Validate());
+        problems.AddRange(trainer.CheckData(problem, options));
+        return problems;
+    }
+
     /// <summary>What is wrong with the data for this method; empty when fine.</summary>
     protected virtual IEnumerable<string> CheckData(TrainingProblem problem, TrainingOptions options) => [];
 

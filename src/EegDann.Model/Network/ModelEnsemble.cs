@@ -1,0 +1,178 @@
+using static TorchSharp.torch;
+
+namespace EegDann.Model;
+
+/// <summary>
+/// Several MLP networks trained on the same data (different seeds) joined into one network whose
+/// class logits are the mean of the members' logits: an ensemble that decodes, saves and loads
+/// like any single <see cref="TrainedModel"/>.
+/// </summary>
+/// <remarks>
+/// The join is exact, not an approximation: the first hidden layer stacks the members' rows, later
+/// hidden layers are block-diagonal (member k's units read only member k's units), and the label
+/// head concatenates the members' heads scaled by 1/K with the mean of their biases, so the joined
+/// logits are (1/K)·Σ member logits up to float rounding. The domain head is joined the same way
+/// (block-diagonal hidden layers, averaged output); it is kept for the model file's completeness
+/// and is not used in decoding. Dropout is off at decode time, so the members' dropout does not matter.
+/// </remarks>
+public static class ModelEnsemble
+{
+    /// <summary>Joins <paramref name="members"/> into one network.</summary>
+    /// <param name="members">At least one trained MLP network, all with the same architecture, classes and input standardisation.</param>
+    /// <param name="record">The training record to carry (e.g. the first member's, with the ensemble described in the model file's context).</param>
+    /// <returns>A new model; the members are left as they are (the caller still owns them).</returns>
+    /// <exception cref="ArgumentException">When the members cannot be joined; the message says why.</exception>
+    public static TrainedModel Merge(IReadOnlyList<TrainedModel> members, TrainingRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        ArgumentNullException.ThrowIfNull(record);
+        if (members.Count == 0)
+        {
+            throw new ArgumentException("an ensemble needs at least one member.", nameof(members));
+        }
+
+        var spec = members[0].Spec;
+        if (spec.Extractor is not MlpExtractorSpec mlp)
+        {
+            throw new ArgumentException("only MLP networks can be joined into one network.", nameof(members));
+        }
+
+        foreach (var member in members)
+        {
+            if (!member.Spec.Equals(spec) || !member.ClassNames.SequenceEqual(members[0].ClassNames, StringComparer.Ordinal))
+            {
+                throw new ArgumentException("the members differ in architecture or classes.", nameof(members));
+            }
+
+            if (!member.Network.Standardizer.Mean.SequenceEqual(members[0].Network.Standardizer.Mean) ||
+                !member.Network.Standardizer.Scale.SequenceEqual(members[0].Network.Standardizer.Scale))
+            {
+                throw new ArgumentException("the members were standardised differently (trained on different data).", nameof(members));
+            }
+        }
+
+        int k = members.Count;
+        var parameters = members.Select(Parameters).ToArray();
+        var joined = new Dictionary<string, (float[] Values, long[] Shape)>(StringComparer.Ordinal);
+        var hidden = mlp.HiddenSizes;
+        for (int l = 0; l < hidden.Count; l++)
+        {
+            string name = $"features.layers.{l}";
+            joined[name + ".weight"] = l == 0 ? StackRows(parameters, name + ".weight") : BlockDiagonal(parameters, name + ".weight");
+            joined[name + ".bias"] = Concatenate(parameters, name + ".bias");
+        }
+
+        joined["label.output.weight"] = StackColumnsScaled(parameters, "label.output.weight", 1f / k);
+        joined["label.output.bias"] = Mean(parameters, "label.output.bias");
+        for (int l = 0; l < spec.DomainHiddenSizes.Count; l++)
+        {
+            string name = $"domain.hidden.{l}";
+            joined[name + ".weight"] = BlockDiagonal(parameters, name + ".weight");
+            joined[name + ".bias"] = Concatenate(parameters, name + ".bias");
+        }
+
+        joined["domain.output.weight"] = StackColumnsScaled(parameters, "domain.output.weight", 1f / k);
+        joined["domain.output.bias"] = Mean(parameters, "domain.output.bias");
+
+        var joinedSpec = spec with
+        {
+            Extractor = new MlpExtractorSpec(hidden.Select(h => h * k).ToArray(), mlp.Dropout),
+            DomainHiddenSizes = spec.DomainHiddenSizes.Select(h => h * k).ToArray(),
+        };
+        var network = new DannNetwork(joinedSpec);
+        try
+        {
+            network.LoadParameters(joined);
+            network.Standardizer.Load(members[0].Network.Standardizer.Mean, members[0].Network.Standardizer.Scale);
+            return new TrainedModel(network, members[0].ClassNames, record);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    private static Dictionary<string, (float[] Values, long[] Shape)> Parameters(TrainedModel model)
+    {
+        using var noGrad = no_grad();
+        return model.Network.named_parameters().ToDictionary(
+            p => p.name,
+            p =>
+            {
+                using var c = p.parameter.detach().contiguous();
+                return (c.data<float>().ToArray(), c.shape);
+            },
+            StringComparer.Ordinal);
+    }
+
+    /// <summary>Weights <c>(out, in)</c> of every member stacked on top of each other: <c>(K·out, in)</c>.</summary>
+    private static (float[], long[]) StackRows(Dictionary<string, (float[] Values, long[] Shape)>[] members, string name)
+    {
+        var shape = members[0][name].Shape;
+        return (members.SelectMany(m => m[name].Values).ToArray(), [shape[0] * members.Length, shape[1]]);
+    }
+
+    /// <summary>Weights <c>(out, in)</c> of every member on the diagonal of <c>(K·out, K·in)</c>.</summary>
+    private static (float[], long[]) BlockDiagonal(Dictionary<string, (float[] Values, long[] Shape)>[] members, string name)
+    {
+        int k = members.Length;
+        var shape = members[0][name].Shape;
+        int rows = (int)shape[0], columns = (int)shape[1], width = columns * k;
+        var values = new float[rows * k * width];
+        for (int m = 0; m < k; m++)
+        {
+            var w = members[m][name].Values;
+            for (int r = 0; r < rows; r++)
+            {
+                w.AsSpan(r * columns, columns).CopyTo(values.AsSpan((((m * rows) + r) * width) + (m * columns), columns));
+            }
+        }
+
+        return (values, [rows * k, width]);
+    }
+
+    /// <summary>Weights <c>(out, in)</c> of every member side by side, scaled: <c>(out, K·in)</c>.</summary>
+    private static (float[], long[]) StackColumnsScaled(Dictionary<string, (float[] Values, long[] Shape)>[] members, string name, float factor)
+    {
+        int k = members.Length;
+        var shape = members[0][name].Shape;
+        int rows = (int)shape[0], columns = (int)shape[1], width = columns * k;
+        var values = new float[rows * width];
+        for (int m = 0; m < k; m++)
+        {
+            var w = members[m][name].Values;
+            for (int r = 0; r < rows; r++)
+            {
+                for (int c = 0; c < columns; c++)
+                {
+                    values[(r * width) + (m * columns) + c] = w[(r * columns) + c] * factor;
+                }
+            }
+        }
+
+        return (values, [rows, width]);
+    }
+
+    private static (float[], long[]) Concatenate(Dictionary<string, (float[] Values, long[] Shape)>[] members, string name) =>
+        (members.SelectMany(m => m[name].Values).ToArray(), [members[0][name].Shape[0] * members.Length]);
+
+    private static (float[], long[]) Mean(Dictionary<string, (float[] Values, long[] Shape)>[] members, string name)
+    {
+        var values = new float[members[0][name].Values.Length];
+        foreach (var m in members)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] += m[name].Values[i];
+            }
+        }
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] /= members.Length;
+        }
+
+        return (values, members[0][name].Shape);
+    }
+}
