@@ -69,6 +69,8 @@ public static class EegDannCli
         root.Subcommands.Add(RecoverCommand.Create());
         root.Subcommands.Add(ExportFeaturesCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(CalibrateCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
         return root;
     }
 

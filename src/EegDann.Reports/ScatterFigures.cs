@@ -46,11 +46,7 @@ public sealed record ScatterPanel(string Title, IReadOnlyList<PointGroup> Points
 /// </summary>
 public static class ScatterFigures
 {
-    private static readonly Color[] Palette =
-    [
-        Color.FromHex("#1f77b4"), Color.FromHex("#d62728"), Color.FromHex("#2ca02c"), Color.FromHex("#ff7f0e"),
-        Color.FromHex("#9467bd"), Color.FromHex("#8c564b"), Color.FromHex("#e377c2"), Color.FromHex("#7f7f7f"),
-    ];
+    private static Color[] Palette => ReportPalette.Colors;
 
     /// <summary>Renders <paramref name="panels"/> side by side as one PNG.</summary>
     /// <param name="panels">One or more panels.</param>
@@ -91,7 +87,7 @@ public static class ScatterFigures
 
         foreach (var group in panel.Points)
         {
-            var color = Palette[((group.ColorIndex % Palette.Length) + Palette.Length) % Palette.Length];
+            var color = ReportPalette.At(group.ColorIndex);
             var markers = plot.Add.Markers(group.X.ToArray(), group.Y.ToArray(), group.Style == PointStyle.Filled ? MarkerShape.FilledCircle : MarkerShape.OpenCircle, 5, color);
             markers.LegendText = group.Label;
         }

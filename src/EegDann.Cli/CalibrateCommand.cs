@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Text.Json;
+using EegDann.Model;
+using EegDann.Pipelines.Calibration;
+using EegDann.Pipelines.UseCases;
+using Serilog;
+using Serilog.Extensions.Logging;
+
+namespace EegDann.Cli;
+
+/// <summary>
+/// <c>eegdann calibrate-new-subject --pipeline P --source REC... --target REC... --out MODEL
+/// [--report REPORT.json] [--method M] [--target-labeled K] [--seed N]</c>.
+/// </summary>
+public static class CalibrateCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var pipeline = new Option<FileInfo>("--pipeline") { Description = "The pipeline file (pipelines/*.json).", Required = true };
+        var sources = new Option<FileInfo[]>("--source")
+        {
+            Description = "Labeled source recordings (EegDann Parquet with events, or EDF/BDF/GDF); one or more subjects.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var targets = new Option<FileInfo[]>("--target")
+        {
+            Description = "The new subject's recordings; used without their labels (cue events, if any, only score the report).",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var output = new Option<FileInfo>("--out") { Description = "The model file to write (atomically; an existing file is replaced only on success).", Required = true };
+        var report = new Option<FileInfo?>("--report") { Description = "The report's JSON file (Markdown and PNGs beside it); default: MODEL.report.json beside the model." };
+        var method = new Option<string?>("--method") { Description = "[ea_]BASE[_xK] with BASE source_only, reweighting, dann, dann_multi_source, dann_semi; default: the pipeline's own method." };
+        var labeled = new Option<int>("--target-labeled") { Description = "Semi-supervised: the first K cue epochs per class of the target join training and are not scored.", DefaultValueFactory = _ => 0 };
+        var seed = new Option<int?>("--seed") { Description = "The seed (default: the pipeline's)." };
+        var baselines = new Option<bool>("--no-baselines") { Description = "Train only the chosen method (faster; the report then has no baselines)." };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => 1 };
+        var json = new Option<bool>("--json") { Description = "Print the report's JSON on stdout." };
+        var command = new Command(
+            "calibrate-new-subject",
+            "Adapt a decoder trained on labeled source subjects to a new subject from the new subject's unlabeled recordings; write the model file and a report " +
+            "(JSON, Markdown, PNGs) with the baselines trained on the same data.");
+        foreach (var option in new Option[] { pipeline, sources, targets, output, report, method, labeled, seed, baselines, threads, json })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(threads) < 1)
+            {
+                Log.Error("--threads must be ≥ 1");
+                return ExitCodes.BadInput;
+            }
+
+            TorchRuntime.UseThreads(parse.GetValue(threads));
+            var request = new CalibrateRequest
+            {
+                PipelinePath = parse.GetValue(pipeline)!.FullName,
+                Sources = parse.GetValue(sources)!.Select(f => RecordingInput.FromPath(f.FullName)).ToArray(),
+                Targets = parse.GetValue(targets)!.Select(f => RecordingInput.FromPath(f.FullName)).ToArray(),
+                ModelPath = parse.GetValue(output)!.FullName,
+                ReportPath = parse.GetValue(report)?.FullName,
+                Method = parse.GetValue(method),
+                TargetLabeledPerClass = parse.GetValue(labeled),
+                Seed = parse.GetValue(seed),
+                Baselines = !parse.GetValue(baselines),
+            };
+            using var factory = new SerilogLoggerFactory(Log.Logger);
+            try
+            {
+                using var outcome = await ProgressDisplay.RunAsync("calibrate-new-subject", progress =>
+                    Task.Run(() => CalibrateNewSubject.RunAsync(request, factory.CreateLogger("calibrate"), progress, cancellationToken), cancellationToken));
+                foreach (var file in outcome.WrittenFiles)
+                {
+                    Log.Information("Wrote {File}", file);
+                }
+
+                if (parse.GetValue(json))
+                {
+                    Console.Out.WriteLine(outcome.Report.Json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+                }
+
+                return ExitCodes.Success;
+            }
+            catch (CalibrationInputException e)
+            {
+                Log.Error("{Problem}", e.Message);
+                return ExitCodes.BadInput;
+            }
+            catch (CalibrationFailedException e)
+            {
+                Log.Error("Calibration failed, nothing was written: {Problem}", e.Message);
+                return ExitCodes.Failed;
+            }
+        });
+        return command;
+    }
+}

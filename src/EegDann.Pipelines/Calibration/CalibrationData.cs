@@ -1,0 +1,200 @@
+using EegDann.Core;
+using EegDann.Dsp.Alignment;
+using EegDann.Dsp.Streaming;
+using EegDann.Pipelines.Definitions;
+using EegDann.Pipelines.Signal;
+using EegDann.Pipelines.Steps;
+
+namespace EegDann.Pipelines.Calibration;
+
+/// <summary>A recording or pipeline that cannot be used for calibration or evaluation; the message names the file and the problem.</summary>
+public sealed class CalibrationInputException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// One subject's data as calibration and evaluation see it: the paradigm's cue-locked epochs (with
+/// their labels, which are read only where the subject is a labeled source or for scoring), the
+/// sliding windows of a subject without cues, and the subject's Euclidean alignment — fitted on
+/// the subject's own unlabeled epochs or windows, never on labels.
+/// </summary>
+public sealed class SubjectData
+{
+    internal SubjectData(string subject, IReadOnlyList<string> recordings, EpochSet epochs, EpochSet? windows, AlignmentFit alignment, IReadOnlyList<string> skipped)
+    {
+        Subject = subject;
+        Recordings = recordings;
+        Epochs = epochs;
+        Windows = windows;
+        Alignment = alignment;
+        Skipped = skipped;
+    }
+
+    /// <summary>The subject.</summary>
+    public string Subject { get; }
+
+    /// <summary>The recordings' names, in the order given.</summary>
+    public IReadOnlyList<string> Recordings { get; }
+
+    /// <summary>Cue-locked epochs in recording order (empty when the recordings carry no cue the paradigm maps).</summary>
+    public EpochSet Epochs { get; }
+
+    /// <summary>Unlabeled sliding windows (only for a subject without cue epochs: the unlabeled data of a live-style target).</summary>
+    public EpochSet? Windows { get; }
+
+    /// <summary>The subject's Euclidean alignment (one block per band), fitted without labels.</summary>
+    public AlignmentFit Alignment { get; }
+
+    /// <summary>Cues whose epoch could not be cut, one line each.</summary>
+    public IReadOnlyList<string> Skipped { get; }
+
+    /// <summary>Whether the subject has labeled (cue-locked) epochs.</summary>
+    public bool HasCues => Epochs.Count > 0;
+
+    /// <summary>Epochs per class name.</summary>
+    public IReadOnlyDictionary<string, int> ClassCounts =>
+        Epochs.Epochs.GroupBy(e => e.Info.Label ?? "").ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+}
+
+/// <summary>
+/// A pipeline made ready for cross-subject work: its signal path, the two variants every method
+/// runs on (with and without Euclidean alignment), and the subjects' data cut from their recordings.
+/// </summary>
+public sealed class CalibrationData
+{
+    /// <summary>The alignment used by <c>ea_</c> methods when the pipeline itself has none (He &amp; Wu's: no shrinkage, reference from the epochs).</summary>
+    public static EuclideanAlignmentSpec DefaultAlignment { get; } = new(new EuclideanAlignmentOptions(), AlignmentReference.Epochs);
+
+    private CalibrationData(PipelineDefinition definition, SignalPipeline signal, IReadOnlyDictionary<string, SubjectData> subjects)
+    {
+        Definition = definition;
+        Signal = signal;
+        Aligned = definition.WithAlignment(DefaultAlignment);
+        Unaligned = definition.WithoutAlignment();
+        AlignedSignal = SignalPipeline.Create(Aligned, signal.Designs, signal.FilterBankDesigns);
+        UnalignedSignal = SignalPipeline.Create(Unaligned, signal.Designs, signal.FilterBankDesigns);
+        Subjects = subjects;
+    }
+
+    /// <summary>The pipeline as given.</summary>
+    public PipelineDefinition Definition { get; }
+
+    /// <summary>Its signal path.</summary>
+    public SignalPipeline Signal { get; }
+
+    /// <summary>The pipeline with Euclidean alignment (its own step, else <see cref="DefaultAlignment"/>): what <c>ea_</c> methods run.</summary>
+    public PipelineDefinition Aligned { get; }
+
+    /// <summary>The pipeline without alignment: what the other methods run.</summary>
+    public PipelineDefinition Unaligned { get; }
+
+    /// <summary>The signal path of <see cref="Aligned"/> (the same filters).</summary>
+    public SignalPipeline AlignedSignal { get; }
+
+    /// <summary>The signal path of <see cref="Unaligned"/>.</summary>
+    public SignalPipeline UnalignedSignal { get; }
+
+    /// <summary>The subjects' data, by subject.</summary>
+    public IReadOnlyDictionary<string, SubjectData> Subjects { get; }
+
+    /// <summary>Class names in network order.</summary>
+    public IReadOnlyList<string> ClassNames => Definition.ClassNames;
+
+    /// <summary>The definition of a method's variant.</summary>
+    public PipelineDefinition DefinitionFor(bool aligned) => aligned ? Aligned : Unaligned;
+
+    /// <summary>The signal path of a method's variant.</summary>
+    public SignalPipeline SignalFor(bool aligned) => aligned ? AlignedSignal : UnalignedSignal;
+
+    /// <summary>
+    /// Cuts every subject's epochs out of its recordings through the pipeline and fits each
+    /// subject's alignment (from its epochs, or from sliding windows when the pipeline's alignment
+    /// says so or the subject has no cues). Recordings are grouped by their subject metadata.
+    /// </summary>
+    /// <param name="definition">The pipeline.</param>
+    /// <param name="recordings">Recordings with the names to report them by (e.g. file names).</param>
+    /// <param name="windowStrideSeconds">Stride of the unlabeled windows kept for subjects without cues, s.</param>
+    /// <param name="cancellationToken">Stops between recordings.</param>
+    /// <exception cref="CalibrationInputException">When a recording does not fit the pipeline (missing channels, a rate that cannot be converted, non-finite samples) or a subject's alignment cannot be fitted; the message names the file.</exception>
+    public static CalibrationData Create(PipelineDefinition definition, IReadOnlyList<(string Name, Recording Recording)> recordings, double windowStrideSeconds = 0.5, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(recordings);
+        if (definition.Model.Extractor != "mlp")
+        {
+            throw new CalibrationInputException($"{definition.Source}: calibration trains the MLP extractor on feature vectors; pipeline '{definition.Name}' uses '{definition.Model.Extractor}'.");
+        }
+
+        var signal = SignalPipeline.Create(definition);
+        var alignmentSpec = definition.Alignment ?? DefaultAlignment;
+        var subjects = new Dictionary<string, SubjectData>(StringComparer.Ordinal);
+        foreach (var group in recordings.GroupBy(r => r.Recording.Metadata.Subject, StringComparer.Ordinal))
+        {
+            var sets = new List<EpochSet>();
+            var skipped = new List<string>();
+            foreach (var (name, recording) in group)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                CheckFinite(name, recording);
+                try
+                {
+                    var cut = signal.ExtractEpochs(recording, Path.GetFileNameWithoutExtension(name));
+                    sets.Add(cut.Epochs);
+                    skipped.AddRange(cut.Skipped);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new CalibrationInputException($"{name}: {e.Message}", e);
+                }
+            }
+
+            var epochs = EpochSet.Concat(sets);
+            EpochSet? windows = null;
+            AlignmentFit alignment;
+            try
+            {
+                bool fromWindows = alignmentSpec.Reference == AlignmentReference.Windows || epochs.Count == 0;
+                if (epochs.Count == 0)
+                {
+                    int stride = Math.Max(1, (int)Math.Round(windowStrideSeconds * signal.Info.SampleRateHz));
+                    windows = EpochSet.Concat(group.Select(r => signal.ExtractWindows(r.Recording, Path.GetFileNameWithoutExtension(r.Name), stride)).ToArray());
+                }
+
+                var options = alignmentSpec.Options;
+                alignment = fromWindows
+                    ? AlignOnWindows(signal, group.Key, group.Select(r => r.Recording).ToArray(), options)
+                    : Dsp.Alignment.EuclideanAlignment.Fit(group.Key, epochs.Epochs.Select(e => e.Data).ToArray(), signal.Info.ChannelCount, options, signal.BandCount);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CalibrationInputException($"{string.Join(", ", group.Select(r => r.Name))}: cannot align subject {group.Key}: {e.Message}", e);
+            }
+
+            subjects[group.Key] = new SubjectData(group.Key, group.Select(r => r.Name).ToArray(), epochs, windows, alignment, skipped);
+        }
+
+        return new CalibrationData(definition, signal, subjects);
+    }
+
+    private static AlignmentFit AlignOnWindows(SignalPipeline signal, string subject, IReadOnlyList<Recording> recordings, EuclideanAlignmentOptions options)
+    {
+        // FitAlignmentOnWindows reads the options of the pipeline's own step; a pipeline without one is aligned with the default options.
+        var withAlignment = signal.Definition.Alignment is null
+            ? SignalPipeline.Create(signal.Definition.WithAlignment(new EuclideanAlignmentSpec(options, AlignmentReference.Windows)), signal.Designs, signal.FilterBankDesigns)
+            : signal;
+        return FeaturePipeline.FitAlignmentOnWindows(withAlignment, subject, recordings);
+    }
+
+    private static void CheckFinite(string name, Recording recording)
+    {
+        for (int c = 0; c < recording.Samples.Length; c++)
+        {
+            var samples = recording.Samples[c];
+            for (int i = 0; i < samples.Length; i++)
+            {
+                if (!float.IsFinite(samples[i]))
+                {
+                    throw new CalibrationInputException($"{name}: channel '{recording.Info.Channels[c]}' has a non-finite value (NaN or infinity) at sample {i}; the causal filters would carry it into every later sample.");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,426 @@
+using System.Diagnostics;
+using EegDann.Core;
+using EegDann.Dsp.Features;
+using EegDann.Model;
+using EegDann.Pipelines.Definitions;
+
+namespace EegDann.Pipelines.Calibration;
+
+/// <summary>One cross-subject fold: a target subject (unlabeled in training) and the labeled source subjects.</summary>
+/// <param name="Target">The target subject.</param>
+/// <param name="Sources">The source subjects.</param>
+public sealed record CrossSubjectFold(string Target, IReadOnlyList<string> Sources);
+
+/// <summary>How a method scored on the target's epochs (when they carry cues).</summary>
+/// <param name="Accuracy">Fraction of scored epochs decoded right.</param>
+/// <param name="BalancedAccuracy">Mean over classes of each class's recall.</param>
+/// <param name="Confusion"><c>[true class][predicted class]</c> counts, classes in network order.</param>
+public sealed record TargetScore(double Accuracy, double BalancedAccuracy, int[][] Confusion)
+{
+    /// <summary>Scores predictions against labels (class indices).</summary>
+    public static TargetScore Of(IReadOnlyList<int> truth, IReadOnlyList<int> predicted, int classes)
+    {
+        var confusion = Enumerable.Range(0, classes).Select(_ => new int[classes]).ToArray();
+        for (int i = 0; i < truth.Count; i++)
+        {
+            confusion[truth[i]][predicted[i]]++;
+        }
+
+        double accuracy = truth.Count == 0 ? double.NaN : Enumerable.Range(0, classes).Sum(k => confusion[k][k]) / (double)truth.Count;
+        double balanced = Enumerable.Range(0, classes).Where(k => confusion[k].Sum() > 0).Select(k => confusion[k][k] / (double)confusion[k].Sum()).DefaultIfEmpty(double.NaN).Average();
+        return new TargetScore(accuracy, balanced, confusion);
+    }
+}
+
+/// <summary>One method with one seed on one fold.</summary>
+/// <param name="Method">The method.</param>
+/// <param name="Seed">The seed (an ensemble's members use seeds derived from it).</param>
+/// <param name="Predicted">Predicted class of each scored target epoch; null when training failed or the target has no cues.</param>
+/// <param name="Score">The score; null without cues or when training failed.</param>
+/// <param name="Curves">Per-epoch diagnostics (mean over an ensemble's members); empty for CSP + LDA.</param>
+/// <param name="Failure">Why training failed, or null.</param>
+/// <param name="MemberSeeds">The seeds of the networks trained (empty for CSP + LDA).</param>
+public sealed record MethodRun(CalibrationMethod Method, int Seed, int[]? Predicted, TargetScore? Score, IReadOnlyList<EpochDiagnostics> Curves, TrainingFailure? Failure, IReadOnlyList<int> MemberSeeds);
+
+/// <summary>A trained network kept for the caller (a model file, a figure), with everything needed to decode.</summary>
+/// <param name="Method">Its method.</param>
+/// <param name="Seed">Its seed.</param>
+/// <param name="Model">The network (an ensemble joined into one); the caller disposes it.</param>
+/// <param name="Definition">The pipeline variant it decodes (with or without alignment).</param>
+/// <param name="Fitted">The fitted pipeline: filter designs, the fold's subjects' alignments, standardisation.</param>
+/// <param name="Members">Training results of every member (curves), in seed order.</param>
+public sealed record KeptModel(CalibrationMethod Method, int Seed, TrainedModel Model, Definitions.PipelineDefinition Definition, FittedPipeline Fitted, IReadOnlyList<TrainingResult> Members);
+
+/// <summary>What one fold produced.</summary>
+public sealed class FoldOutcome : IDisposable
+{
+    internal FoldOutcome(CrossSubjectFold fold, IReadOnlyList<MethodRun> runs, IReadOnlyList<EpochInfo> scored, IReadOnlyList<EpochInfo> labeledTarget, IReadOnlyList<KeptModel> kept, FoldTimings timings)
+    {
+        Fold = fold;
+        Runs = runs;
+        Scored = scored;
+        LabeledTarget = labeledTarget;
+        Kept = kept;
+        Timings = timings;
+    }
+
+    /// <summary>The fold.</summary>
+    public CrossSubjectFold Fold { get; }
+
+    /// <summary>Every method × seed, in request order.</summary>
+    public IReadOnlyList<MethodRun> Runs { get; }
+
+    /// <summary>The target epochs scored (all cue epochs except the labeled ones that joined training).</summary>
+    public IReadOnlyList<EpochInfo> Scored { get; }
+
+    /// <summary>The target epochs whose labels joined training (semi-supervised), else empty.</summary>
+    public IReadOnlyList<EpochInfo> LabeledTarget { get; }
+
+    /// <summary>Networks kept as asked.</summary>
+    public IReadOnlyList<KeptModel> Kept { get; }
+
+    /// <summary>Where the time went.</summary>
+    public FoldTimings Timings { get; }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var k in Kept)
+        {
+            k.Model.Dispose();
+        }
+    }
+}
+
+/// <summary>Wall times of one fold, s.</summary>
+/// <param name="FeaturesSeconds">Feature rows (cached per subject after the first fold that needs them).</param>
+/// <param name="NetworksSeconds">Every network of the fold, trained together.</param>
+/// <param name="NetworkCount">Networks trained.</param>
+/// <param name="CspLdaSeconds">The CSP + LDA baselines.</param>
+public sealed record FoldTimings(double FeaturesSeconds, double NetworksSeconds, int NetworkCount, double CspLdaSeconds);
+
+/// <summary>
+/// Trains and scores methods on cross-subject folds of one <see cref="CalibrationData"/>, caching
+/// every subject's features across folds and methods. The target's labels are read in two places
+/// only: to pick the labeled epochs of the semi-supervised case (<c>targetLabeledPerClass</c> &gt; 0)
+/// and to score predictions; the target enters training as unlabeled rows (its own alignment, the
+/// domain loss, the reweighting classifier) and through those labeled epochs.
+/// </summary>
+public sealed class CrossSubjectRunner
+{
+    private readonly CalibrationData _data;
+    private readonly FeatureCache _cache;
+
+    /// <summary>Creates the runner.</summary>
+    public CrossSubjectRunner(CalibrationData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        _data = data;
+        _cache = new FeatureCache(data);
+    }
+
+    /// <summary>The data.</summary>
+    public CalibrationData Data => _data;
+
+    /// <summary>The seeds of an ensemble's members for <paramref name="seed"/>: seed·K + k.</summary>
+    public static IReadOnlyList<int> MemberSeeds(CalibrationMethod method, int seed) =>
+        Enumerable.Range(0, method.Ensemble).Select(k => checked((seed * method.Ensemble) + k)).ToArray();
+
+    /// <summary>The target's labeled epochs of the semi-supervised case: the first <paramref name="perClass"/> cues of each class, in time order.</summary>
+    public static IReadOnlyList<Epoch> LabeledTargetEpochs(SubjectData target, IReadOnlyList<string> classes, int perClass)
+    {
+        if (perClass <= 0)
+        {
+            return [];
+        }
+
+        return classes.SelectMany(c => target.Epochs.Epochs.Where(e => e.Info.Label == c).Take(perClass))
+            .OrderBy(e => e.Info.Recording, StringComparer.Ordinal).ThenBy(e => e.Info.StartSample).ToArray();
+    }
+
+    /// <summary>Trains every method with every seed on the fold and scores them on the target's cue epochs (if it has any).</summary>
+    /// <param name="fold">Target and sources.</param>
+    /// <param name="methods">Methods, in report order.</param>
+    /// <param name="seeds">Seeds.</param>
+    /// <param name="targetLabeledPerClass">Labeled target epochs per class that join training (and are not scored); 0: unsupervised.</param>
+    /// <param name="keep">Which (method name, seed) networks to keep for the caller; the others are disposed.</param>
+    /// <param name="progress">Training progress, or null.</param>
+    /// <param name="cancellationToken">Stops training.</param>
+    /// <exception cref="CalibrationInputException">When the fold cannot be trained (e.g. a class without epochs); the message says why.</exception>
+    public FoldOutcome Run(
+        CrossSubjectFold fold,
+        IReadOnlyList<CalibrationMethod> methods,
+        IReadOnlyList<int> seeds,
+        int targetLabeledPerClass,
+        IReadOnlyCollection<(string Method, int Seed)>? keep = null,
+        IProgress<WorkProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fold);
+        ArgumentNullException.ThrowIfNull(methods);
+        ArgumentNullException.ThrowIfNull(seeds);
+        keep ??= [];
+        var classes = _data.ClassNames;
+        var target = Subject(fold.Target);
+        var sources = fold.Sources.Select(Subject).ToArray();
+        var labeled = LabeledTargetEpochs(target, classes, targetLabeledPerClass);
+        var labeledSet = labeled.Select(e => e.Info).ToHashSet();
+        var scored = target.Epochs.Epochs.Where(e => !labeledSet.Contains(e.Info)).ToArray();
+        bool useWindows = !target.HasCues;
+
+        var clock = Stopwatch.StartNew();
+        var problems = new Dictionary<bool, FoldProblem>();
+        foreach (bool aligned in methods.Where(m => m.Family == MethodFamily.Network).Select(m => m.Aligned).Distinct())
+        {
+            problems[aligned] = BuildProblem(aligned, sources, target, labeled, scored, useWindows);
+        }
+
+        double featureSeconds = clock.Elapsed.TotalSeconds;
+
+        // Every network of the fold in one batched run.
+        var members = new List<StackedMember>();
+        var slots = new List<(int Run, int Member)>();
+        var runs = new List<(CalibrationMethod Method, int Seed, string Requested)>();
+        foreach (var method in methods)
+        {
+            foreach (int seed in seeds)
+            {
+                runs.Add((method.WithTargetLabels(labeled.Count), seed, method.Name));
+            }
+        }
+
+        for (int r = 0; r < runs.Count; r++)
+        {
+            var (method, seed, _) = runs[r];
+            if (method.Family != MethodFamily.Network)
+            {
+                continue;
+            }
+
+            var problem = problems[method.Aligned];
+            var memberSeeds = MemberSeeds(method, seed);
+            for (int k = 0; k < memberSeeds.Count; k++)
+            {
+                members.Add(new StackedMember(problem.Problem, _data.Definition.ToTrainingOptions(method.Training, memberSeeds[k])));
+                slots.Add((r, k));
+            }
+        }
+
+        clock.Restart();
+        var trained = members.Count == 0 ? [] : StackedMlpTrainer.Train(members, progress, cancellationToken);
+        double networkSeconds = clock.Elapsed.TotalSeconds;
+
+        var truth = scored.Select(e => ClassCovariances.IndexOf(classes, e.Info.Label)).ToArray();
+        var results = new MethodRun[runs.Count];
+        var kept = new List<KeptModel>();
+        clock.Restart();
+        for (int r = 0; r < runs.Count; r++)
+        {
+            var (method, seed, requested) = runs[r];
+            if (method.Family == MethodFamily.CspLda)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int[]? predicted = scored.Length > 0 ? CspLda.FitPredict(_data, _cache, method.Aligned, sources, target, labeled, scored) : null;
+                results[r] = new MethodRun(method, seed, predicted, predicted is null ? null : TargetScore.Of(truth, predicted, classes.Count), [], null, []);
+                continue;
+            }
+
+            var memberResults = slots.Select((s, i) => (s, i)).Where(p => p.s.Run == r).Select(p => trained[p.i]).ToArray();
+            var failure = memberResults.Select(m => m.Failure).FirstOrDefault(f => f is not null);
+            var curves = MeanCurves(memberResults);
+            if (failure is not null)
+            {
+                foreach (var m in memberResults)
+                {
+                    m.Model?.Dispose();
+                }
+
+                results[r] = new MethodRun(method, seed, null, null, curves, failure, MemberSeeds(method, seed));
+                continue;
+            }
+
+            var models = memberResults.Select(m => m.Model!).ToArray();
+            var model = models.Length == 1 ? models[0] : ModelEnsemble.Merge(models, models[0].Training);
+            var problem = problems[method.Aligned];
+            int[]? prediction = scored.Length > 0 ? model.Predict(problem.Scored) : null;
+            results[r] = new MethodRun(method, seed, prediction, prediction is null ? null : TargetScore.Of(truth, prediction, classes.Count), curves, null, MemberSeeds(method, seed));
+            bool keepIt = keep.Contains((requested, seed)) || keep.Contains((method.Name, seed));
+            if (models.Length > 1)
+            {
+                foreach (var m in models)
+                {
+                    m.Dispose();
+                }
+            }
+
+            if (keepIt)
+            {
+                kept.Add(new KeptModel(method, seed, model, _data.DefinitionFor(method.Aligned), problem.Fitted, memberResults));
+            }
+            else
+            {
+                model.Dispose();
+            }
+        }
+
+        return new FoldOutcome(fold, results, scored.Select(e => e.Info).ToArray(), labeled.Select(e => e.Info).ToArray(), kept, new FoldTimings(featureSeconds, networkSeconds, members.Count, clock.Elapsed.TotalSeconds));
+    }
+
+    /// <summary>The features of one variant for one fold: standardised with the sources' statistics when the pipeline standardises.</summary>
+    /// <param name="Problem">Sources labeled (one domain per source subject), the target unlabeled, the labeled target epochs (if any).</param>
+    /// <param name="Scored">The scored target epochs' features (empty without cues).</param>
+    /// <param name="Fitted">The fitted pipeline these features come from (what a model file carries).</param>
+    /// <param name="SourceRows">The sources' features (for figures).</param>
+    /// <param name="TargetRows">The target's unlabeled features (for figures).</param>
+    internal sealed record FoldProblem(TrainingProblem Problem, SampleMatrix Scored, FittedPipeline Fitted, SampleMatrix SourceRows, SampleMatrix TargetRows);
+
+    /// <summary>The variant's features for a fold (also used by calibration's figures).</summary>
+    internal FoldProblem BuildProblem(bool aligned, IReadOnlyList<SubjectData> sources, SubjectData target, IReadOnlyList<Epoch> labeled, IReadOnlyList<Epoch> scored, bool useWindows)
+    {
+        var definition = _data.DefinitionFor(aligned);
+        var signal = _data.SignalFor(aligned);
+        var classes = _data.ClassNames;
+        FeatureTable[] sourceTables;
+        FeatureTable targetTable;
+        FittedPipeline fitted;
+        Func<EpochSet, FeatureTable> transform;
+        var alignments = sources.Append(target).ToDictionary(s => s.Subject, s => s.Alignment, StringComparer.Ordinal);
+        if (_cache.RowsArePerSubject)
+        {
+            sourceTables = sources.Select(s => _cache.Rows(aligned, s, windows: false)).ToArray();
+            targetTable = _cache.Rows(aligned, target, useWindows);
+            fitted = FeaturePipeline.FitPerSubject(signal, alignments);
+            StandardizationFit? standardization = null;
+            if (definition.Standardizes)
+            {
+                var all = FeatureTable.Concat(sourceTables);
+                standardization = StandardizationFit.Fit(all.Values, all.FeatureCount);
+                fitted = fitted with { Standardization = standardization };
+            }
+
+            if (standardization != null)
+            {
+                sourceTables = sourceTables.Select(t => Standardize(t, standardization)).ToArray();
+                targetTable = Standardize(targetTable, standardization);
+            }
+
+            // The target's labeled and scored epochs are rows of its (cached) epoch table.
+            var epochTable = targetTable;
+            transform = set => SelectRows(epochTable, set);
+        }
+        else
+        {
+            var sourceSets = sources.Select(s => s.Epochs).ToArray();
+            var targetSet = Unlabeled(useWindows ? target.Windows! : target.Epochs);
+            fitted = FeaturePipeline.Fit(signal, sourceSets, [targetSet], alignments);
+            var fit = fitted;
+            sourceTables = sourceSets.Select(s => FeaturePipeline.Transform(definition, fit, s)).ToArray();
+            targetTable = FeaturePipeline.Transform(definition, fitted, targetSet);
+            transform = set => FeaturePipeline.Transform(definition, fit, set);
+        }
+
+        var sourceRows = ToMatrix(sourceTables.SelectMany(t => Enumerable.Range(0, t.RowCount).Select(i => (t, i))).ToArray());
+        var sourceLabels = sourceTables.SelectMany(t => t.Rows.Select(r => ClassCovariances.IndexOf(classes, r.Label))).ToArray();
+        var domains = sourceTables.SelectMany((t, d) => Enumerable.Repeat(d, t.RowCount)).ToArray();
+        var targetRows = ToMatrix(Enumerable.Range(0, targetTable.RowCount).Select(i => (targetTable, i)).ToArray());
+        LabeledSamples? targetLabeled = null;
+        if (labeled.Count > 0)
+        {
+            var table = transform(new EpochSet(target.Subject, target.Epochs.Info, labeled));
+            targetLabeled = new LabeledSamples(ToMatrix(Enumerable.Range(0, table.RowCount).Select(i => (table, i)).ToArray()), labeled.Select(e => ClassCovariances.IndexOf(classes, e.Info.Label)).ToArray());
+        }
+
+        var scoredTable = scored.Count > 0 ? transform(new EpochSet(target.Subject, target.Epochs.Info, scored)) : null;
+        var scoredRows = scoredTable is null ? new SampleMatrix([], 0, sourceRows.SampleSize) : ToMatrix(Enumerable.Range(0, scoredTable.RowCount).Select(i => (scoredTable, i)).ToArray());
+        var problem = new TrainingProblem(new LabeledSamples(sourceRows, sourceLabels, domains), targetRows, classes, targetLabeled);
+        fitted = fitted with { SubjectAlignments = definition.Alignment is null ? new Dictionary<string, Dsp.Alignment.AlignmentFit>() : alignments };
+        return new FoldProblem(problem, scoredRows, fitted, sourceRows, targetRows);
+    }
+
+    private SubjectData Subject(string subject) =>
+        _data.Subjects.TryGetValue(subject, out var data) ? data : throw new CalibrationInputException($"subject '{subject}' has no recordings.");
+
+    /// <summary>The same epochs with their labels removed: what training may see of the target.</summary>
+    private static EpochSet Unlabeled(EpochSet set) =>
+        new(set.Subject, set.Info, set.Epochs.Select(e => new Epoch(e.Info with { Label = null }, e.ChannelCount, e.SampleCount, e.Data)).ToArray());
+
+    /// <summary>The rows of <paramref name="table"/> of the given epochs (matched by recording and first sample), in the epochs' order.</summary>
+    private static FeatureTable SelectRows(FeatureTable table, EpochSet set)
+    {
+        var index = new Dictionary<(string, long), int>();
+        for (int i = 0; i < table.RowCount; i++)
+        {
+            index[(table.Rows[i].Recording, table.Rows[i].StartSample)] = i;
+        }
+
+        var values = new double[set.Count * table.FeatureCount];
+        for (int i = 0; i < set.Count; i++)
+        {
+            var info = set.Epochs[i].Info;
+            if (!index.TryGetValue((info.Recording, info.StartSample), out int row))
+            {
+                throw new InvalidOperationException($"epoch of {info.Recording} at sample {info.StartSample} has no cached features.");
+            }
+
+            table.Row(row).CopyTo(values.AsSpan(i * table.FeatureCount, table.FeatureCount));
+        }
+
+        return new FeatureTable(table.FeatureNames, set.Epochs.Select(e => e.Info).ToArray(), values);
+    }
+
+    private static FeatureTable Standardize(FeatureTable table, StandardizationFit fit)
+    {
+        var values = (double[])table.Values.Clone();
+        for (int i = 0; i < table.RowCount; i++)
+        {
+            fit.Apply(values.AsSpan(i * table.FeatureCount, table.FeatureCount));
+        }
+
+        return new FeatureTable(table.FeatureNames, table.Rows, values);
+    }
+
+    private static SampleMatrix ToMatrix(IReadOnlyList<(FeatureTable Table, int Row)> rows)
+    {
+        int f = rows.Count == 0 ? 1 : rows[0].Table.FeatureCount;
+        var values = new float[rows.Count * f];
+        for (int i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i].Table.Row(rows[i].Row);
+            for (int j = 0; j < f; j++)
+            {
+                values[(i * f) + j] = (float)row[j];
+            }
+        }
+
+        return new SampleMatrix(values, rows.Count, f);
+    }
+
+    /// <summary>Per epoch, the mean over an ensemble's members of each diagnostic.</summary>
+    private static IReadOnlyList<EpochDiagnostics> MeanCurves(IReadOnlyList<TrainingResult> members)
+    {
+        if (members.Count == 1)
+        {
+            return members[0].Epochs;
+        }
+
+        int epochs = members.Min(m => m.Epochs.Count);
+        static double? Mean(IEnumerable<double?> values)
+        {
+            var list = values.ToArray();
+            return list.Any(v => v is null) ? null : list.Average(v => v!.Value);
+        }
+
+        return Enumerable.Range(0, epochs).Select(e =>
+        {
+            var all = members.Select(m => m.Epochs[e]).ToArray();
+            return all[0] with
+            {
+                LabelLoss = all.Average(d => d.LabelLoss),
+                SourceAccuracy = all.Average(d => d.SourceAccuracy),
+                DomainLoss = Mean(all.Select(d => d.DomainLoss)),
+                DomainAccuracy = Mean(all.Select(d => d.DomainAccuracy)),
+                TargetLabeledLoss = Mean(all.Select(d => d.TargetLabeledLoss)),
+            };
+        }).ToArray();
+    }
+}

@@ -1,0 +1,222 @@
+using System.Collections.Concurrent;
+using EegDann.Core;
+using EegDann.Dsp.Features;
+using EegDann.Dsp.LinearAlgebra;
+
+namespace EegDann.Pipelines.Calibration;
+
+/// <summary>
+/// What cross-subject work computes once per subject and reuses in every fold: each subject's
+/// feature rows (with and without its alignment) when the pipeline's feature steps are not fitted
+/// on the source, and each subject's per-band, per-class sums of epoch covariances for CSP. Both
+/// depend on the subject's own data only (its alignment is fitted on its own unlabeled epochs), so
+/// caching them never mixes subjects. Thread-safe.
+/// </summary>
+internal sealed class FeatureCache(CalibrationData data)
+{
+    private readonly ConcurrentDictionary<(bool Aligned, string Subject, bool Windows), Lazy<FeatureTable>> _rows = new();
+    private readonly ConcurrentDictionary<string, Lazy<ClassCovariances>> _covariances = new(StringComparer.Ordinal);
+
+    /// <summary>Whether every feature step is unfitted, so rows can be cached per subject.</summary>
+    public bool RowsArePerSubject { get; } = !data.Definition.FeatureSteps.Any(s => s.IsFitted);
+
+    /// <summary>
+    /// A subject's unstandardised feature rows: of its cue epochs, or of its unlabeled windows
+    /// (<paramref name="windows"/>), aligned with its own alignment when <paramref name="aligned"/>.
+    /// </summary>
+    public FeatureTable Rows(bool aligned, SubjectData subject, bool windows) =>
+        _rows.GetOrAdd((aligned, subject.Subject, windows), _ => new Lazy<FeatureTable>(() => Compute(aligned, subject, windows))).Value;
+
+    /// <summary>The subject's per-band sums of centred epoch covariances for each class (unaligned; align with W·Σ·Wᵀ).</summary>
+    public ClassCovariances Covariances(SubjectData subject) =>
+        _covariances.GetOrAdd(subject.Subject, _ => new Lazy<ClassCovariances>(() => ClassCovariances.Compute(data, subject))).Value;
+
+    private FeatureTable Compute(bool aligned, SubjectData subject, bool windows)
+    {
+        var signal = data.SignalFor(aligned);
+        var fitted = FeaturePipeline.FitPerSubject(signal, new Dictionary<string, Dsp.Alignment.AlignmentFit> { [subject.Subject] = subject.Alignment });
+        var set = windows ? subject.Windows! : subject.Epochs;
+        return FeaturePipeline.Transform(signal.Definition, fitted, set);
+    }
+}
+
+/// <summary>One subject's per-band, per-class sums of centred epoch covariances (n × n each) and counts.</summary>
+/// <param name="Sums">[band][class] → n × n sum.</param>
+/// <param name="Counts">[class] → epochs.</param>
+internal sealed record ClassCovariances(double[][][] Sums, int[] Counts)
+{
+    public static ClassCovariances Compute(CalibrationData data, SubjectData subject)
+    {
+        var signal = data.Signal;
+        int c = signal.Info.ChannelCount, bands = signal.BandCount, samples = signal.EpochSamples, classes = data.ClassNames.Count;
+        var sums = Enumerable.Range(0, bands).Select(_ => Enumerable.Range(0, classes).Select(_ => new double[c * c]).ToArray()).ToArray();
+        var counts = new int[classes];
+        var context = new WindowContext(c, samples, signal.Info.SampleRateHz);
+        foreach (var epoch in subject.Epochs.Epochs)
+        {
+            int k = IndexOf(data.ClassNames, epoch.Info.Label);
+            counts[k]++;
+            for (int b = 0; b < bands; b++)
+            {
+                context.Load(epoch.Data.AsSpan(b * c * samples, c * samples));
+                var covariance = context.RawCovariance;
+                var sum = sums[b][k];
+                for (int i = 0; i < sum.Length; i++)
+                {
+                    sum[i] += covariance[i];
+                }
+            }
+        }
+
+        return new ClassCovariances(sums, counts);
+    }
+
+    public static int IndexOf(IReadOnlyList<string> classes, string? label)
+    {
+        for (int i = 0; i < classes.Count; i++)
+        {
+            if (string.Equals(classes[i], label, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        throw new ArgumentException($"label '{label}' is not one of the classes ({string.Join(", ", classes)}).");
+    }
+}
+
+/// <summary>
+/// The CSP + shrinkage LDA baseline over the pipeline's signal path: per band, CSP (6 components)
+/// fitted on the labeled source's class-mean covariances (aligned per subject for <c>ea_csp_lda</c>),
+/// ln-variance of the components, then a shrinkage LDA on the source features.
+/// </summary>
+internal static class CspLda
+{
+    public const int Components = 6;
+
+    /// <summary>Fits on the sources (and labeled target epochs) and predicts the scored target epochs.</summary>
+    public static int[] FitPredict(CalibrationData data, FeatureCache cache, bool aligned, IReadOnlyList<SubjectData> sources, SubjectData target, IReadOnlyList<Epoch> labeledTarget, IReadOnlyList<Epoch> scored)
+    {
+        var signal = data.Signal;
+        var classes = data.ClassNames;
+        int c = signal.Info.ChannelCount, bands = signal.BandCount, samples = signal.EpochSamples, block = c * c;
+        var filters = new double[bands][];
+        var scratch = new double[block];
+        for (int b = 0; b < bands; b++)
+        {
+            var means = new[] { new double[block], new double[block] };
+            var counts = new int[2];
+            foreach (var source in sources)
+            {
+                var sums = cache.Covariances(source);
+                for (int k = 0; k < 2; k++)
+                {
+                    Accumulate(means[k], sums.Sums[b][k], aligned ? source.Alignment.BandWhitening(b) : default, c, scratch);
+                    counts[k] += sums.Counts[k];
+                }
+            }
+
+            var context = new WindowContext(c, samples, signal.Info.SampleRateHz);
+            foreach (var epoch in labeledTarget)
+            {
+                int k = ClassCovariances.IndexOf(classes, epoch.Info.Label);
+                context.Load(epoch.Data.AsSpan(b * c * samples, c * samples));
+                Accumulate(means[k], context.RawCovariance, aligned ? target.Alignment.BandWhitening(b) : default, c, scratch);
+                counts[k]++;
+            }
+
+            for (int k = 0; k < 2; k++)
+            {
+                for (int i = 0; i < block; i++)
+                {
+                    means[k][i] /= counts[k];
+                }
+            }
+
+            filters[b] = Csp.FitFromClassMeans(means[0], means[1], classes, c, Components, 0).Filters;
+        }
+
+        var sourceRows = new List<double>();
+        var sourceLabels = new List<int>();
+        foreach (var source in sources)
+        {
+            var combined = Combined(filters, aligned ? source.Alignment : null, c);
+            foreach (var epoch in source.Epochs.Epochs)
+            {
+                sourceRows.AddRange(Features(combined, epoch, c, samples));
+                sourceLabels.Add(ClassCovariances.IndexOf(classes, epoch.Info.Label));
+            }
+        }
+
+        var targetCombined = Combined(filters, aligned ? target.Alignment : null, c);
+        foreach (var epoch in labeledTarget)
+        {
+            sourceRows.AddRange(Features(targetCombined, epoch, c, samples));
+            sourceLabels.Add(ClassCovariances.IndexOf(classes, epoch.Info.Label));
+        }
+
+        var lda = Model.ShrinkageLda.Fit(sourceRows.ToArray(), Components * bands, sourceLabels, classes.Count);
+        var targetRows = scored.SelectMany(e => Features(targetCombined, e, c, samples)).ToArray();
+        return lda.Predict(targetRows);
+    }
+
+    /// <summary>sum += W·S·Wᵀ (or S when <paramref name="whitening"/> is empty).</summary>
+    private static void Accumulate(double[] sum, ReadOnlySpan<double> s, ReadOnlySpan<double> whitening, int n, double[] scratch)
+    {
+        if (whitening.IsEmpty)
+        {
+            for (int i = 0; i < sum.Length; i++)
+            {
+                sum[i] += s[i];
+            }
+
+            return;
+        }
+
+        var aligned = new double[n * n];
+        Matrices.Congruence(whitening, s, aligned, scratch, n, n);
+        for (int i = 0; i < sum.Length; i++)
+        {
+            sum[i] += aligned[i];
+        }
+    }
+
+    /// <summary>Per band, the CSP filters applied after the subject's alignment: F·W (components × n).</summary>
+    private static double[][] Combined(double[][] filters, Dsp.Alignment.AlignmentFit? alignment, int n)
+    {
+        var result = new double[filters.Length][];
+        for (int b = 0; b < filters.Length; b++)
+        {
+            if (alignment is null)
+            {
+                result[b] = filters[b];
+                continue;
+            }
+
+            result[b] = new double[Components * n];
+            Matrices.Multiply(filters[b], alignment.BandWhitening(b), result[b], Components, n, n);
+        }
+
+        return result;
+    }
+
+    /// <summary>ln of the variance (population, mean removed) of each component of each band: ln(wᵀΣw).</summary>
+    private static double[] Features(double[][] combined, Epoch epoch, int n, int samples)
+    {
+        var result = new double[combined.Length * Components];
+        var y = new double[Components * samples];
+        for (int b = 0; b < combined.Length; b++)
+        {
+            Matrices.Multiply(combined[b], epoch.Data.AsSpan(b * n * samples, n * samples), y, Components, n, samples);
+            for (int k = 0; k < Components; k++)
+            {
+                var row = y.AsSpan(k * samples, samples);
+                double mean = Matrices.Sum(row) / samples;
+                double variance = Matrices.CenteredSumOfSquares(row, mean) / samples;
+                result[(b * Components) + k] = Math.Log(Math.Max(variance, LogVarianceFeatures.VarianceFloor));
+            }
+        }
+
+        return result;
+    }
+}
