@@ -31,7 +31,7 @@ public static class EvaluateCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var seeds = new Option<string>("--seeds") { Description = "Seeds, e.g. 0,1,2 or 0-4.", DefaultValueFactory = _ => "0" };
-        var labeled = new Option<int>("--target-labeled") { Description = "Semi-supervised: the first K cue epochs per class of the target join training and are not scored.", DefaultValueFactory = _ => 0 };
+        var labeled = new Option<int>("--target-labeled") { Description = "Semi-supervised: K cue epochs per class of the target (drawn at random from the seed) join training and are not scored.", DefaultValueFactory = _ => 0 };
         var report = new Option<DirectoryInfo?>("--report") { Description = "Write evaluation.md, evaluation.json, per-subject.png and methods.png into this directory." };
         var parallel = new Option<int>("--parallel") { Description = "Folds trained at the same time (results do not depend on it).", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (1 is fastest for these small networks and keeps results identical across machines).", DefaultValueFactory = _ => 1 };

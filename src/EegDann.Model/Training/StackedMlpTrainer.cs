@@ -240,7 +240,9 @@ public static class StackedMlpTrainer
             var labelPool = tensor(labelValues);
             var domainPool = tensor(domainValues);
             var weightPool = plans.Any(p => p.Weights is not null) ? tensor(weightValues) : null;
-            var diagnostics = new StackDiagnostics(plans, dataRandom, n, nS, nT, nL, options.DiagnosticSamples, pool, labelPool, domainPool, domains);
+            // The diagnostic subsets come from their own generators, so how many samples are measured never changes the training itself.
+        var diagnosticRandom = plans.Select(p => new Random(unchecked(p.Options.Seed ^ 0x0D1A6))).ToArray();
+        var diagnostics = new StackDiagnostics(plans, diagnosticRandom, n, nS, nT, nL, options.DiagnosticSamples, pool, labelPool, domainPool, domains);
 
             int rowsPerStep = batch + (nT > 0 ? batch : 0) + labeledPerStep;
             int stepsPerChunk = (int)Math.Clamp(ChunkBytes / Math.Max(1L, (long)m * rowsPerStep * (features + hidden.Sum()) * sizeof(float)), 1, stepsPerEpoch);
@@ -382,7 +384,7 @@ public static class StackedMlpTrainer
             var p = plans[k];
             if (failures[k] is { } failure)
             {
-                results[k] = new TrainingResult(null, failure, histories[k], clock.Elapsed, step);
+                results[k] = new TrainingResult(null, failure, histories[k], clock.Elapsed, stepClock.Elapsed, step);
                 continue;
             }
 
@@ -399,7 +401,7 @@ public static class StackedMlpTrainer
                 histories[k],
                 p.Weights?.Summary);
             var spec = new NetworkSpec([features], classes, domains, mlp, domainHidden, p.Options.Standardization);
-            results[k] = new TrainingResult(snapshots[k]!.ToModel(spec, standardizers[k], p.Problem.ClassNames, record), null, histories[k], clock.Elapsed, step);
+            results[k] = new TrainingResult(snapshots[k]!.ToModel(spec, standardizers[k], p.Problem.ClassNames, record), null, histories[k], clock.Elapsed, stepClock.Elapsed, step);
         }
 
         return results;

@@ -91,7 +91,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     /// <summary>The same method when <paramref name="targetLabeledPerClass"/> labeled target epochs join training: plain DANN becomes semi-supervised DANN.</summary>
     public CalibrationMethod WithTargetLabels(int targetLabeledPerClass) =>
         targetLabeledPerClass > 0 && Family == MethodFamily.Network && Training == TrainingMethod.Dann
-            ? this with { Training = TrainingMethod.SemiSupervisedDann }
+            ? Parse(Canonical(Aligned, TrainingMethod.SemiSupervisedDann.Name(), Ensemble))
             : this;
 
     /// <summary>A sentence for reports.</summary>

@@ -79,10 +79,10 @@ public sealed class CalibrationReport
         var outcome = input.Outcome;
         var data = input.Data;
         var target = data.Subjects[input.Target];
-        bool scored = outcome.Scored.Count > 0;
+        bool scored = outcome.Scored[input.Seed].Count > 0;
         string targetUse = scored
             ? "The target's cue events located its epochs; their labels were used only to score the methods in this report, never in training" +
-              (input.TargetLabeledPerClass > 0 ? $", except the first {input.TargetLabeledPerClass} epochs of each class, which joined training as labeled data and are not scored." : ".")
+              (input.TargetLabeledPerClass > 0 ? $", except {input.TargetLabeledPerClass} epochs of each class (drawn from the seed), which joined training as labeled data and are not scored." : ".")
             : "The target recordings carry no cue events: the methods are trained on its unlabeled sliding windows and cannot be scored.";
 
         var methods = new JsonArray();
@@ -122,9 +122,9 @@ public sealed class CalibrationReport
                 ["recordings"] = new JsonArray(target.Recordings.Select(r => (JsonNode)Path.GetFileName(r)).ToArray()),
                 ["cue_epochs"] = target.Epochs.Count,
                 ["unlabeled_windows"] = target.Windows?.Count,
-                ["labeled_epochs_in_training"] = outcome.LabeledTarget.Count,
-                ["scored_epochs"] = outcome.Scored.Count,
-                ["labels_used_for"] = scored ? (input.TargetLabeledPerClass > 0 ? "scoring, and training with the first epochs of each class" : "scoring only") : "nothing (no cue events)",
+                ["labeled_epochs_in_training"] = outcome.LabeledTarget[input.Seed].Count,
+                ["scored_epochs"] = outcome.Scored[input.Seed].Count,
+                ["labels_used_for"] = scored ? (input.TargetLabeledPerClass > 0 ? "scoring, and training with the labeled epochs named in the methods' runs" : "scoring only") : "nothing (no cue events)",
             },
             ["sources"] = new JsonArray(input.Sources.Select(s => (JsonNode)new JsonObject
             {
@@ -179,7 +179,7 @@ public sealed class CalibrationReport
         }
 
         md.AppendLine();
-        md.AppendLine(inv, $"Classes: {string.Join(", ", input.Data.ClassNames)}. Scored target epochs: {input.Outcome.Scored.Count}. " +
+        md.AppendLine(inv, $"Classes: {string.Join(", ", input.Data.ClassNames)}. Scored target epochs: {input.Outcome.Scored[input.Seed].Count}. " +
             $"Networks trained together: {input.Outcome.Timings.NetworkCount} in {input.Outcome.Timings.NetworksSeconds:F1} s.");
         md.AppendLine();
         md.AppendLine("Methods:");
@@ -242,8 +242,8 @@ public sealed class CalibrationReport
         var outcome = input.Outcome;
         var target = input.Data.Subjects[input.Target];
         var sources = input.Sources.Select(s => input.Data.Subjects[s]).ToArray();
-        var labeled = CrossSubjectRunner.LabeledTargetEpochs(target, input.Data.ClassNames, input.TargetLabeledPerClass);
-        var scoredSet = outcome.Scored.ToHashSet();
+        var labeled = CrossSubjectRunner.LabeledTargetEpochs(target, input.Data.ClassNames, input.TargetLabeledPerClass, input.Seed);
+        var scoredSet = outcome.Scored[input.Seed].ToHashSet();
         var scored = target.Epochs.Epochs.Where(e => scoredSet.Contains(e.Info)).ToArray();
         var problem = input.Runner.BuildProblem(input.Model.Method.Aligned, sources, target, labeled, scored, !target.HasCues);
         var sourceLabels = problem.Problem.Source.Labels;

@@ -54,7 +54,7 @@ public sealed record KeptModel(CalibrationMethod Method, int Seed, TrainedModel 
 /// <summary>What one fold produced.</summary>
 public sealed class FoldOutcome : IDisposable
 {
-    internal FoldOutcome(CrossSubjectFold fold, IReadOnlyList<MethodRun> runs, IReadOnlyList<EpochInfo> scored, IReadOnlyList<EpochInfo> labeledTarget, IReadOnlyList<KeptModel> kept, FoldTimings timings)
+    internal FoldOutcome(CrossSubjectFold fold, IReadOnlyList<MethodRun> runs, IReadOnlyDictionary<int, IReadOnlyList<EpochInfo>> scored, IReadOnlyDictionary<int, IReadOnlyList<EpochInfo>> labeledTarget, IReadOnlyList<KeptModel> kept, FoldTimings timings)
     {
         Fold = fold;
         Runs = runs;
@@ -70,11 +70,11 @@ public sealed class FoldOutcome : IDisposable
     /// <summary>Every method × seed, in request order.</summary>
     public IReadOnlyList<MethodRun> Runs { get; }
 
-    /// <summary>The target epochs scored (all cue epochs except the labeled ones that joined training).</summary>
-    public IReadOnlyList<EpochInfo> Scored { get; }
+    /// <summary>By seed, the target epochs scored (all cue epochs except the labeled ones that joined training).</summary>
+    public IReadOnlyDictionary<int, IReadOnlyList<EpochInfo>> Scored { get; }
 
-    /// <summary>The target epochs whose labels joined training (semi-supervised), else empty.</summary>
-    public IReadOnlyList<EpochInfo> LabeledTarget { get; }
+    /// <summary>By seed, the target epochs whose labels joined training (semi-supervised; drawn from the seed), else empty.</summary>
+    public IReadOnlyDictionary<int, IReadOnlyList<EpochInfo>> LabeledTarget { get; }
 
     /// <summary>Networks kept as asked.</summary>
     public IReadOnlyList<KeptModel> Kept { get; }
@@ -122,20 +122,31 @@ public sealed class CrossSubjectRunner
     /// <summary>The data.</summary>
     public CalibrationData Data => _data;
 
+    /// <summary>
+    /// Source and target samples the per-epoch diagnostics (curves, divergence checks) are measured
+    /// on, at most; null keeps the pipeline's. Evaluation, which reports no curves, measures fewer
+    /// to save time; the networks trained do not depend on it.
+    /// </summary>
+    public int? DiagnosticSamples { get; init; }
+
     /// <summary>The seeds of an ensemble's members for <paramref name="seed"/>: seed·K + k.</summary>
     public static IReadOnlyList<int> MemberSeeds(CalibrationMethod method, int seed) =>
         Enumerable.Range(0, method.Ensemble).Select(k => checked((seed * method.Ensemble) + k)).ToArray();
 
-    /// <summary>The target's labeled epochs of the semi-supervised case: the first <paramref name="perClass"/> cues of each class, in time order.</summary>
-    public static IReadOnlyList<Epoch> LabeledTargetEpochs(SubjectData target, IReadOnlyList<string> classes, int perClass)
+    /// <summary>
+    /// The target's labeled epochs of the semi-supervised case: <paramref name="perClass"/> cue
+    /// epochs of each class drawn at random from <paramref name="seed"/> (<see cref="LabeledSelection.PerClass"/>), in recording order.
+    /// </summary>
+    public static IReadOnlyList<Epoch> LabeledTargetEpochs(SubjectData target, IReadOnlyList<string> classes, int perClass, int seed)
     {
+        ArgumentNullException.ThrowIfNull(target);
         if (perClass <= 0)
         {
             return [];
         }
 
-        return classes.SelectMany(c => target.Epochs.Epochs.Where(e => e.Info.Label == c).Take(perClass))
-            .OrderBy(e => e.Info.Recording, StringComparer.Ordinal).ThenBy(e => e.Info.StartSample).ToArray();
+        var labels = target.Epochs.Epochs.Select(e => ClassCovariances.IndexOf(classes, e.Info.Label)).ToArray();
+        return LabeledSelection.PerClass(labels, perClass, seed).Selected.Select(i => target.Epochs.Epochs[i]).ToArray();
     }
 
     /// <summary>Trains every method with every seed on the fold and scores them on the target's cue epochs (if it has any).</summary>
@@ -163,16 +174,24 @@ public sealed class CrossSubjectRunner
         var classes = _data.ClassNames;
         var target = Subject(fold.Target);
         var sources = fold.Sources.Select(Subject).ToArray();
-        var labeled = LabeledTargetEpochs(target, classes, targetLabeledPerClass);
-        var labeledSet = labeled.Select(e => e.Info).ToHashSet();
-        var scored = target.Epochs.Epochs.Where(e => !labeledSet.Contains(e.Info)).ToArray();
         bool useWindows = !target.HasCues;
+        // The semi-supervised split depends on the seed; without labeled target epochs every seed shares one split (key -1).
+        int SplitKey(int seed) => targetLabeledPerClass > 0 ? seed : -1;
+        var splits = seeds.Select(SplitKey).Distinct().ToDictionary(key => key, key =>
+        {
+            var labeledEpochs = LabeledTargetEpochs(target, classes, targetLabeledPerClass, key);
+            var labeledSet = labeledEpochs.Select(e => e.Info).ToHashSet();
+            return (Labeled: labeledEpochs, Scored: (IReadOnlyList<Epoch>)target.Epochs.Epochs.Where(e => !labeledSet.Contains(e.Info)).ToArray());
+        });
 
         var clock = Stopwatch.StartNew();
-        var problems = new Dictionary<bool, FoldProblem>();
+        var problems = new Dictionary<(bool Aligned, int Split), FoldProblem>();
         foreach (bool aligned in methods.Where(m => m.Family == MethodFamily.Network).Select(m => m.Aligned).Distinct())
         {
-            problems[aligned] = BuildProblem(aligned, sources, target, labeled, scored, useWindows);
+            foreach (var (key, split) in splits)
+            {
+                problems[(aligned, key)] = BuildProblem(aligned, sources, target, split.Labeled, split.Scored, useWindows);
+            }
         }
 
         double featureSeconds = clock.Elapsed.TotalSeconds;
@@ -185,7 +204,7 @@ public sealed class CrossSubjectRunner
         {
             foreach (int seed in seeds)
             {
-                runs.Add((method.WithTargetLabels(labeled.Count), seed, method.Name));
+                runs.Add((method.WithTargetLabels(targetLabeledPerClass), seed, method.Name));
             }
         }
 
@@ -197,11 +216,12 @@ public sealed class CrossSubjectRunner
                 continue;
             }
 
-            var problem = problems[method.Aligned];
+            var problem = problems[(method.Aligned, SplitKey(seed))];
             var memberSeeds = MemberSeeds(method, seed);
             for (int k = 0; k < memberSeeds.Count; k++)
             {
-                members.Add(new StackedMember(problem.Problem, _data.Definition.ToTrainingOptions(method.Training, memberSeeds[k])));
+                var options = _data.Definition.ToTrainingOptions(method.Training, memberSeeds[k]);
+                members.Add(new StackedMember(problem.Problem, DiagnosticSamples is { } limit ? options with { DiagnosticSamples = limit } : options));
                 slots.Add((r, k));
             }
         }
@@ -210,17 +230,18 @@ public sealed class CrossSubjectRunner
         var trained = members.Count == 0 ? [] : StackedMlpTrainer.Train(members, progress, cancellationToken);
         double networkSeconds = clock.Elapsed.TotalSeconds;
 
-        var truth = scored.Select(e => ClassCovariances.IndexOf(classes, e.Info.Label)).ToArray();
         var results = new MethodRun[runs.Count];
         var kept = new List<KeptModel>();
         clock.Restart();
         for (int r = 0; r < runs.Count; r++)
         {
             var (method, seed, requested) = runs[r];
+            var (labeled, scored) = splits[SplitKey(seed)];
+            var truth = scored.Select(e => ClassCovariances.IndexOf(classes, e.Info.Label)).ToArray();
             if (method.Family == MethodFamily.CspLda)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                int[]? predicted = scored.Length > 0 ? CspLda.FitPredict(_data, _cache, method.Aligned, sources, target, labeled, scored) : null;
+                int[]? predicted = scored.Count > 0 ? CspLda.FitPredict(_data, _cache, method.Aligned, sources, target, labeled, scored) : null;
                 results[r] = new MethodRun(method, seed, predicted, predicted is null ? null : TargetScore.Of(truth, predicted, classes.Count), [], null, []);
                 continue;
             }
@@ -241,8 +262,8 @@ public sealed class CrossSubjectRunner
 
             var models = memberResults.Select(m => m.Model!).ToArray();
             var model = models.Length == 1 ? models[0] : ModelEnsemble.Merge(models, models[0].Training);
-            var problem = problems[method.Aligned];
-            int[]? prediction = scored.Length > 0 ? model.Predict(problem.Scored) : null;
+            var problem = problems[(method.Aligned, SplitKey(seed))];
+            int[]? prediction = scored.Count > 0 ? model.Predict(problem.Scored) : null;
             results[r] = new MethodRun(method, seed, prediction, prediction is null ? null : TargetScore.Of(truth, prediction, classes.Count), curves, null, MemberSeeds(method, seed));
             bool keepIt = keep.Contains((requested, seed)) || keep.Contains((method.Name, seed));
             if (models.Length > 1)
@@ -263,7 +284,9 @@ public sealed class CrossSubjectRunner
             }
         }
 
-        return new FoldOutcome(fold, results, scored.Select(e => e.Info).ToArray(), labeled.Select(e => e.Info).ToArray(), kept, new FoldTimings(featureSeconds, networkSeconds, members.Count, clock.Elapsed.TotalSeconds));
+        var scoredBySeed = seeds.ToDictionary(s => s, s => (IReadOnlyList<EpochInfo>)splits[SplitKey(s)].Scored.Select(e => e.Info).ToArray());
+        var labeledBySeed = seeds.ToDictionary(s => s, s => (IReadOnlyList<EpochInfo>)splits[SplitKey(s)].Labeled.Select(e => e.Info).ToArray());
+        return new FoldOutcome(fold, results, scoredBySeed, labeledBySeed, kept, new FoldTimings(featureSeconds, networkSeconds, members.Count, clock.Elapsed.TotalSeconds));
     }
 
     /// <summary>The features of one variant for one fold: standardised with the sources' statistics when the pipeline standardises.</summary>

@@ -71,7 +71,7 @@ public static class EvaluationReport
         md.AppendLine();
         md.AppendLine($"Subjects {string.Join(", ", result.Subjects)}; seeds {string.Join(", ", result.Seeds)}; " +
             (result.TargetLabeledPerClass > 0
-                ? $"{result.TargetLabeledPerClass} labeled target epochs per class join training (the first cues of each class) and are not scored."
+                ? $"{result.TargetLabeledPerClass} labeled target epochs per class join training (drawn at random from each seed) and are not scored."
                 : "the target is unlabeled in training; its cue labels are used only to score."));
         md.AppendLine(inv, $"Default method of `calibrate-new-subject` with this pipeline: **{result.DefaultMethod}**. {result.Networks} networks trained in {result.Seconds:F1} s.");
         md.AppendLine();

@@ -45,7 +45,7 @@ public sealed record CalibrateRequest
     /// <summary>The method (<c>[ea_]BASE[_xK]</c>); null: the pipeline's own.</summary>
     public string? Method { get; init; }
 
-    /// <summary>Semi-supervised: the first K cue epochs per class of the target join training and are not scored.</summary>
+    /// <summary>Semi-supervised: K cue epochs per class of the target (drawn at random from the seed) join training and are not scored.</summary>
     public int TargetLabeledPerClass { get; init; }
 
     /// <summary>The seed; null: the pipeline's.</summary>

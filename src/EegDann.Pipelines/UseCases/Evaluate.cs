@@ -89,6 +89,9 @@ public sealed record EvaluationResult(
 /// </summary>
 public static class Evaluate
 {
+    /// <summary>Samples per-epoch diagnostics are measured on in evaluation (no curves are reported; divergence is still checked).</summary>
+    public const int EvaluationDiagnosticSamples = 128;
+
     /// <summary>The methods evaluated when none are named: the baselines, plain DANN with and without alignment, and the pipeline's own method.</summary>
     public static IReadOnlyList<string> DefaultMethods(PipelineDefinition definition)
     {
@@ -146,7 +149,7 @@ public static class Evaluate
             ? subjects.Select(t => new CrossSubjectFold(t, subjects.Where(s => s != t).ToArray())).ToArray()
             : subjects.SelectMany(t => subjects.Where(s => s != t).Select(s => new CrossSubjectFold(t, [s]))).ToArray();
 
-        var runner = new CrossSubjectRunner(data);
+        var runner = new CrossSubjectRunner(data) { DiagnosticSamples = EvaluationDiagnosticSamples };
         var outcomes = new FoldOutcome[folds.Length];
         int done = 0;
         var training = progress is null ? null : new FoldProgress(progress);
@@ -172,7 +175,7 @@ public static class Evaluate
             MethodName(r, methods),
             r.Score?.Accuracy ?? double.NaN,
             r.Score?.BalancedAccuracy ?? double.NaN,
-            o.Scored.Count,
+            o.Scored[r.Seed].Count,
             r.Failure?.ToString()))).ToArray();
         var summary = methods.ToDictionary(
             m => m.Name,

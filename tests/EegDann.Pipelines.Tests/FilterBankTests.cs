@@ -1,0 +1,99 @@
+using EegDann.Core;
+using EegDann.Dsp.Filters;
+using EegDann.Pipelines.Definitions;
+using EegDann.Pipelines.Signal;
+using EegDann.TestSupport;
+
+namespace EegDann.Pipelines.Tests;
+
+public sealed class FilterBankTests
+{
+    private static PipelineDefinition FilterBank => PipelineDefinitionLoader.Load(Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json"));
+
+    [Fact]
+    public void EveryBandOfTheBankIsTheSameBandPassRunAlone()
+    {
+        var recording = RealRecordings.Read("S001", "R04");
+        var definition = FilterBank;
+        var signal = SignalPipeline.Create(definition);
+        var epochs = signal.ExtractEpochs(recording).Epochs;
+        Assert.Equal(15, epochs.Count);
+        Assert.Equal(64 * 5, epochs.Info.ChannelCount);
+        Assert.Equal("fb8_12_Fc5", epochs.Info.Channels[0]);
+        Assert.Equal("fb24_30_Iz", epochs.Info.Channels[^1]);
+
+        // Band 3 (16-20 Hz) equals a pipeline whose only filter is that band-pass.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(definition.Json)!;
+        json["steps"]![0] = System.Text.Json.Nodes.JsonNode.Parse("{ \"type\": \"bandpass\", \"parameters\": { \"low_hz\": 16, \"high_hz\": 20, \"order\": 4 } }");
+        var bandPass = PipelineDefinitionLoader.Parse(json.ToJsonString(), "band 16-20");
+        var reference = SignalPipeline.Create(bandPass).ExtractEpochs(recording).Epochs;
+        int size = 64 * signal.EpochSamples;
+        for (int i = 0; i < epochs.Count; i++)
+        {
+            Assert.Equal(reference.Epochs[i].Data, epochs.Epochs[i].Data.AsSpan(2 * size, size).ToArray());
+        }
+    }
+
+    [Fact]
+    public void EveryBandIsAlignedWithItsOwnReferenceSoEachBandsMeanSecondMomentIsTheIdentity()
+    {
+        var signal = SignalPipeline.Create(FilterBank);
+        var epochs = EpochSet.Concat([signal.ExtractEpochs(RealRecordings.Read("S001", "R04")).Epochs, signal.ExtractEpochs(RealRecordings.Read("S001", "R08")).Epochs]);
+        var fit = FeaturePipeline.FitAlignment(signal, epochs);
+        Assert.Equal(5, fit.Bands);
+        var sums = new double[5][];
+        foreach (var epoch in epochs.Epochs)
+        {
+            var aligned = Dsp.Alignment.EuclideanAlignment.Apply(fit, epoch.Data);
+            int samples = signal.EpochSamples;
+            for (int b = 0; b < 5; b++)
+            {
+                var m = Dsp.LinearAlgebra.SpatialCovariance.SecondMoment(aligned.AsSpan(b * 64 * samples, 64 * samples), 64, samples);
+                sums[b] = sums[b] is null ? m : sums[b].Zip(m, (x, y) => x + y).ToArray();
+            }
+        }
+
+        for (int b = 0; b < 5; b++)
+        {
+            for (int i = 0; i < 64; i++)
+            {
+                for (int j = 0; j < 64; j++)
+                {
+                    Assert.Equal(i == j ? 1.0 : 0.0, sums[b][(i * 64) + j] / epochs.Count, 9);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void FilterBankFeaturesOfTheLivePathInRandomChunksEqualTheBatchFeatures()
+    {
+        var recording = RealRecordings.Read("S001", "R12");
+        var definition = FilterBank with { Windows = new WindowSettings(2.0, 1.0) };
+        var signal = SignalPipeline.Create(definition);
+        var epochs = signal.ExtractEpochs(recording).Epochs;
+        var fitted = FeaturePipeline.Fit(signal, [epochs]);
+        Assert.Equal(320, fitted.FeatureNames.Count);
+        Assert.Equal("fb8_12_logvar_Fc5", fitted.FeatureNames[0]);
+        var batch = FeaturePipeline.Transform(definition, fitted, signal.ExtractWindows(recording));
+        var online = OnlineFrontEnd.Replay(definition, fitted, recording);
+        Assert.Equal(batch.Rows.Select(r => r.StartSample), online.Rows.Select(r => r.StartSample));
+        Assert.Equal(batch.Values, online.Values);
+
+        // The fitted state, filter-bank designs included, survives its JSON round trip.
+        var again = FittedPipeline.FromJson(fitted.ToJson(), "test");
+        Assert.Equal(5, again.FilterBankDesigns!.Count);
+        Assert.Equal(batch.Values, FeaturePipeline.Transform(definition, again, signal.ExtractWindows(recording)).Values);
+    }
+
+    [Fact]
+    public void AFilterBankMustBeTheLastSignalStepWithAtLeastTwoDistinctBands()
+    {
+        string json = FilterBank.Json;
+        string after = json.Replace("\"steps\": [", "\"steps\": [ { \"type\": \"filter_bank\", \"parameters\": { \"bands\": [[8, 12]] } },", StringComparison.Ordinal);
+        var e = Assert.Throws<PipelineDefinitionException>(() => PipelineDefinitionLoader.Parse(after, "x.json"));
+        Assert.Contains("step 1 'filter_bank': needs at least two bands", e.Message);
+        Assert.Contains("step 2 'filter_bank': comes after step 1 'filter_bank'", e.Message);
+        Assert.Contains("only one filter_bank step", e.Message);
+    }
+}
