@@ -157,6 +157,13 @@ public static class EuclideanAlignment
         return result;
     }
 
+    internal static double[] Shrink(double[] reference, int n, double shrinkage)
+    {
+        var r = (double[])reference.Clone();
+        ShrinkInPlace(r, n, shrinkage);
+        return r;
+    }
+
     internal static void ShrinkInPlace(Span<double> r, int n, double shrinkage)
     {
         if (shrinkage > 0)
