@@ -43,7 +43,7 @@ public static class DemoCommand
             IReadOnlyList<int> list;
             try
             {
-                list = parse.GetValue(seeds) is { } text ? ParseSeeds(text) : [parse.GetValue(seed)];
+                list = parse.GetValue(seeds) is { } text ? SeedList.Parse(text) : [parse.GetValue(seed)];
             }
             catch (FormatException e)
             {
@@ -175,29 +175,6 @@ public static class DemoCommand
         }
 
         return o;
-    }
-
-    private static IReadOnlyList<int> ParseSeeds(string text)
-    {
-        var list = new List<int>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var range = part.Split('-');
-            if (range.Length == 2 && int.TryParse(range[0], out int a) && int.TryParse(range[1], out int b) && a <= b && b - a < 1000)
-            {
-                list.AddRange(Enumerable.Range(a, b - a + 1));
-            }
-            else if (int.TryParse(part, out int single))
-            {
-                list.Add(single);
-            }
-            else
-            {
-                throw new FormatException($"'{part}' is neither a seed nor a range like 0-4");
-            }
-        }
-
-        return list.Count > 0 ? list : throw new FormatException("no seeds given");
     }
 
     private static double MedianOf(IEnumerable<double> values)
