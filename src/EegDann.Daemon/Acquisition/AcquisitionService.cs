@@ -1,0 +1,165 @@
+using System.Threading.Channels;
+using EegDann.Daemon.Monitoring;
+using EegDann.Daemon.Options;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EegDann.Daemon.Acquisition;
+
+/// <summary>
+/// The acquisition stage: runs the source and fans its events out to the filter/window stage,
+/// the session recorder and the online calibrator. A live source's chunk that finds a buffer full
+/// is dropped and counted (the stages see a gap and fail safe); an unpaced replay waits. Stream
+/// starts and stops are never dropped. Registered last, so it starts after every consumer and
+/// stops first: its channels complete and the stages downstream drain.
+/// </summary>
+internal sealed partial class AcquisitionService : BackgroundService
+{
+    private readonly ISampleSourceFactory _factory;
+    private readonly DaemonPipes _pipes;
+    private readonly SourceRuntime _runtime;
+    private readonly DaemonMetrics _metrics;
+    private readonly DaemonFault _fault;
+    private readonly ReplayOptions _replay;
+    private readonly AcquisitionOptions _acquisition;
+    private readonly ILogger _logger;
+
+    public AcquisitionService(ISampleSourceFactory factory, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonFault fault, IOptions<ReplayOptions> replay, IOptions<AcquisitionOptions> acquisition, ILogger<AcquisitionService> logger)
+    {
+        _factory = factory;
+        _pipes = pipes;
+        _runtime = runtime;
+        _metrics = metrics;
+        _fault = fault;
+        _replay = replay.Value;
+        _acquisition = acquisition.Value;
+        _logger = logger;
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _runtime.Source = await _factory.CreateAsync(cancellationToken);
+        LogSource(_runtime.Source.Name, _runtime.Source.Pacing.ToString());
+        await base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (_runtime.Source is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var source = _runtime.Source!;
+        bool finished = false;
+        try
+        {
+            await foreach (var e in source.ReadAsync(stoppingToken))
+            {
+                await RouteAsync(e, stoppingToken);
+            }
+
+            finished = true;
+            LogFinished(source.Name);
+            bool stopAtEnd = _acquisition.Source == SourceKind.Replay && _replay.StopAtEnd;
+            if (stopAtEnd)
+            {
+                _runtime.StopWhenDrained = true;
+            }
+            else
+            {
+                // Keep the stages (and the stale heartbeats) running until the daemon is stopped.
+                await Task.Delay(Timeout.Infinite, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        catch (Exception e)
+        {
+            _fault.Report("acquisition", e);
+        }
+        finally
+        {
+            // Completing the channels lets every stage drain and finish (the recorder completes its file).
+            _pipes.Acquired.Writer.TryComplete();
+            _pipes.Recorder?.Writer.TryComplete();
+            _pipes.Calibrator?.Writer.TryComplete();
+            if (finished && _runtime.StopWhenDrained)
+            {
+                LogDraining();
+            }
+        }
+    }
+
+    private async ValueTask RouteAsync(SourceEvent e, CancellationToken cancellationToken)
+    {
+        if (e is ChunkArrived chunk)
+        {
+            _metrics.ChunkArrived(chunk.Chunk.SampleCount, chunk.ArrivalTimestamp);
+            _runtime.Received(chunk.Chunk.EndSampleIndex);
+            bool live = _runtime.Pacing == SourcePacing.Live;
+            await WriteAsync(_pipes.Acquired.Writer, e, live, DaemonBuffer.Acquisition, cancellationToken);
+            if (_pipes.Recorder != null)
+            {
+                await WriteAsync(_pipes.Recorder.Writer, e, live, DaemonBuffer.Recorder, cancellationToken);
+            }
+
+            if (_pipes.Calibrator != null && !_pipes.Calibrator.Writer.TryWrite(e))
+            {
+                _metrics.Drop(DaemonBuffer.Calibrator);
+            }
+
+            return;
+        }
+
+        if (e is StreamStarted started)
+        {
+            _runtime.StreamStarted(started.Stream.Info.SampleRateHz);
+        }
+
+        // Stream starts and stops are never dropped.
+        await _pipes.Acquired.Writer.WriteAsync(e, cancellationToken);
+        if (_pipes.Recorder != null)
+        {
+            await _pipes.Recorder.Writer.WriteAsync(e, cancellationToken);
+        }
+
+        if (_pipes.Calibrator != null)
+        {
+            await _pipes.Calibrator.Writer.WriteAsync(e, cancellationToken);
+        }
+    }
+
+    private ValueTask WriteAsync(ChannelWriter<SourceEvent> writer, SourceEvent e, bool live, DaemonBuffer buffer, CancellationToken cancellationToken)
+    {
+        if (writer.TryWrite(e))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        if (live)
+        {
+            _metrics.Drop(buffer);
+            return ValueTask.CompletedTask;
+        }
+
+        return writer.WriteAsync(e, cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Acquisition from {Source} ({Pacing})")]
+    private partial void LogSource(string source, string pacing);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Source {Source} finished")]
+    private partial void LogFinished(string source);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Draining the stages; the daemon stops when every decision has been sent")]
+    private partial void LogDraining();
+}

@@ -1,0 +1,31 @@
+using EegDann.Daemon.Models;
+using EegDann.Daemon.Options;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EegDann.Daemon.Acquisition;
+
+/// <summary>Creates the daemon's source when it starts (register another implementation to plug in a new kind of source).</summary>
+public interface ISampleSourceFactory
+{
+    /// <summary>Creates and opens the source; a bad setting or file fails here, before anything runs.</summary>
+    Task<ISampleSource> CreateAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The source <see cref="AcquisitionOptions.Source"/> names, with its section's settings.</summary>
+internal sealed class ConfiguredSampleSourceFactory(
+    IOptions<AcquisitionOptions> acquisition,
+    IOptions<ReplayOptions> replay,
+    IOptions<TcpSourceOptions> tcp,
+    IOptions<SyntheticSourceOptions> synthetic,
+    ActiveModel models,
+    ILoggerFactory loggers) : ISampleSourceFactory
+{
+    public async Task<ISampleSource> CreateAsync(CancellationToken cancellationToken) => acquisition.Value.Source switch
+    {
+        SourceKind.Replay => await ReplaySource.OpenAsync(replay.Value, cancellationToken),
+        SourceKind.Tcp => new TcpSource(tcp.Value, loggers.CreateLogger<TcpSource>()),
+        SourceKind.Synthetic => new SyntheticSource(synthetic.Value, models.Current.PipelineSignal.Channels),
+        _ => throw new InvalidOperationException($"{AcquisitionOptions.SectionName}:Source is not set (Replay, Tcp or Synthetic)."),
+    };
+}

@@ -1,0 +1,234 @@
+using System.Globalization;
+using EegDann.Daemon.Models;
+using EegDann.Daemon.Monitoring;
+using EegDann.Daemon.Options;
+using EegDann.Pipelines.Definitions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EegDann.Daemon.Calibration;
+
+/// <summary>
+/// The online calibrator: collects the subject's unlabeled signal (clean, gap-free stretches);
+/// when <see cref="CalibratorOptions.CollectMinutes"/> are in, or when asked
+/// (<see cref="Request"/>, <c>POST /calibrate</c>), it runs the calibration use case in the
+/// background on a lowest-priority thread, checks the outcome
+/// (<see cref="CalibrationAcceptance"/>) and the model file (<see cref="DecoderModelLoader"/>), and
+/// hot-swaps the model between two windows. A failed or rejected calibration keeps the model in
+/// use. Never a daemon fault: every error is logged and counted.
+/// </summary>
+internal sealed partial class CalibratorService : BackgroundService, ICalibrationTrigger
+{
+    private const double MaxCollectSecondsWhenOnlyAsked = 30 * 60;
+    private readonly CalibratorOptions _options;
+    private readonly string _defaultSubject;
+    private readonly DaemonPipes _pipes;
+    private readonly ActiveModel _models;
+    private readonly ISubjectCalibration? _calibration;
+    private readonly DaemonMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _requested = new(0);
+    private readonly object _gate = new();
+    private readonly UnlabeledSignalCollector _collector;
+    private int _busy;
+    private string _why = string.Empty;
+    private int _runs;
+
+    public CalibratorService(IOptions<CalibratorOptions> options, IOptions<AcquisitionOptions> acquisition, DaemonPipes pipes, ActiveModel models, IEnumerable<ISubjectCalibration> calibrations, DaemonMetrics metrics, ILogger<CalibratorService> logger)
+    {
+        _options = options.Value;
+        _defaultSubject = acquisition.Value.Subject;
+        _pipes = pipes;
+        _models = models;
+        _calibration = calibrations.LastOrDefault();
+        _metrics = metrics;
+        _logger = logger;
+        _collector = new UnlabeledSignalCollector(_options.CollectMinutes > 0 ? _options.CollectMinutes * 60 : MaxCollectSecondsWhenOnlyAsked);
+    }
+
+    /// <summary>Seconds of clean signal collected so far.</summary>
+    public double CollectedSeconds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _collector.Seconds;
+            }
+        }
+    }
+
+    /// <summary>Calibrations finished (accepted or not).</summary>
+    public int Runs => Volatile.Read(ref _runs);
+
+    /// <inheritdoc />
+    public bool Request(string why)
+    {
+        if (!_options.Enabled || _calibration is null || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        {
+            return false;
+        }
+
+        _why = why;
+        _requested.Release();
+        return true;
+    }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Enabled && _calibration is null)
+        {
+            throw new InvalidOperationException($"{CalibratorOptions.SectionName}:Enabled is true, but this build has no calibration use case to call (ISubjectCalibration).");
+        }
+
+        if (_options.Enabled)
+        {
+            Directory.CreateDirectory(_options.OutputDirectory!);
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+
+        var collecting = CollectAsync();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await _requested.WaitAsync(stoppingToken);
+                try
+                {
+                    await CalibrateAsync(stoppingToken);
+                }
+                finally
+                {
+                    Interlocked.Increment(ref _runs);
+                    Volatile.Write(ref _busy, 0);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+
+        await collecting;
+    }
+
+    private async Task CollectAsync()
+    {
+        bool asked = _options.CollectMinutes <= 0;
+        await foreach (var e in _pipes.Calibrator!.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            double seconds;
+            lock (_gate)
+            {
+                _collector.Add(e, _defaultSubject);
+                seconds = _collector.Seconds;
+            }
+
+            if (!asked && seconds >= _options.CollectMinutes * 60)
+            {
+                asked = Request(string.Create(CultureInfo.InvariantCulture, $"{_options.CollectMinutes:0.##} minutes of signal collected"));
+            }
+        }
+    }
+
+    private async Task CalibrateAsync(CancellationToken stoppingToken)
+    {
+        var current = _models.Current;
+        IReadOnlyList<EegDann.Core.Recording> target;
+        string subject;
+        lock (_gate)
+        {
+            target = _collector.ToRecordings(current.WindowSamples);
+            subject = _collector.Subject ?? _defaultSubject;
+        }
+
+        double seconds = target.Sum(r => r.DurationSeconds);
+        if (target.Count == 0)
+        {
+            Reject(subject, "no clean stretch of signal as long as a window has been collected yet");
+            return;
+        }
+
+        PipelineDefinition pipeline;
+        try
+        {
+            pipeline = string.IsNullOrWhiteSpace(_options.Pipeline) ? current.Definition : PipelineDefinitionLoader.Load(_options.Pipeline);
+        }
+        catch (PipelineDefinitionException e)
+        {
+            Reject(subject, e.Message);
+            return;
+        }
+
+        string output = Path.Combine(Path.GetFullPath(_options.OutputDirectory!), $"{subject}_{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture)}.eegdann");
+        var request = new CalibrationRequest(subject, target, _options.SourceRecordings, pipeline, _options.Method, _options.Seed, output);
+        LogStarted(subject, _why, seconds, target.Count, _options.SourceRecordings.Count);
+        CalibrationOutcome outcome;
+        try
+        {
+            outcome = await LowPriorityThread.Run("eegdann-calibration", () => _calibration!.CalibrateAsync(request, null, stoppingToken).GetAwaiter().GetResult());
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            Reject(subject, $"the calibration failed: {e.Message}");
+            return;
+        }
+
+        var problems = CalibrationAcceptance.Problems(outcome, _options);
+        if (problems.Count > 0)
+        {
+            Reject(subject, string.Join("; ", problems));
+            return;
+        }
+
+        DecoderModel candidate;
+        try
+        {
+            candidate = DecoderModelLoader.Load(outcome.ModelPath!);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            Reject(subject, e.Message);
+            return;
+        }
+
+        string? swapProblem = _models.TrySwap(candidate, $"calibration of {subject}");
+        if (swapProblem != null)
+        {
+            _metrics.CalibrationRejected();
+            return;
+        }
+
+        _metrics.CalibrationAccepted();
+        LogAccepted(subject, outcome.ModelPath!, outcome.DomainAccuracy ?? double.NaN, outcome.SourceAccuracy ?? double.NaN);
+    }
+
+    private void Reject(string subject, string problem)
+    {
+        _metrics.CalibrationRejected();
+        LogRejected(subject, problem);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Calibrating for {Subject} ({Why}): {Seconds:F0} s of unlabeled signal in {Stretches} stretches, {Sources} source recordings, at lowest priority")]
+    private partial void LogStarted(string subject, string why, double seconds, int stretches, int sources);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Calibration for {Subject} accepted: {ModelPath} (domain accuracy {DomainAccuracy:F3}, source accuracy {SourceAccuracy:F3})")]
+    private partial void LogAccepted(string subject, string modelPath, double domainAccuracy, double sourceAccuracy);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Calibration for {Subject} rejected: {Problem}; keeping the current model")]
+    private partial void LogRejected(string subject, string problem);
+}

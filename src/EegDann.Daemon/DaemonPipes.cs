@@ -1,0 +1,88 @@
+using System.Threading.Channels;
+using EegDann.Daemon.Acquisition;
+using EegDann.Daemon.Decoding;
+using EegDann.Daemon.Options;
+using EegDann.Daemon.Processing;
+using Microsoft.Extensions.Options;
+
+namespace EegDann.Daemon;
+
+/// <summary>
+/// The bounded channels joining the stages: acquisition → filter/window → decoder → control
+/// output, and acquisition → recorder / calibrator.
+/// </summary>
+/// <remarks>
+/// The three channels of the control path let a waiting reader run on the writer's thread
+/// (synchronous continuations): when the stages keep up, a chunk travels from the socket to the
+/// datagram on one thread without a hand-off, which keeps the latency low on a busy machine;
+/// when a stage is busy, items queue up to the channel's capacity. The recorder's and the
+/// calibrator's channels hand off, so their disk and training work never runs on the control path.
+/// </remarks>
+internal sealed class DaemonPipes
+{
+    public DaemonPipes(IOptions<BufferOptions> buffers, IOptions<RecorderOptions> recorder, IOptions<CalibratorOptions> calibrator)
+    {
+        var b = buffers.Value;
+        Acquired = Channel.CreateBounded<SourceEvent>(new BoundedChannelOptions(b.AcquisitionChunks) { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
+        Windows = Channel.CreateBounded<WindowItem>(new BoundedChannelOptions(b.Windows) { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = true });
+        Decisions = Channel.CreateBounded<Decision>(new BoundedChannelOptions(b.Decisions) { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
+        if (!string.IsNullOrWhiteSpace(recorder.Value.Directory))
+        {
+            Recorder = Channel.CreateBounded<SourceEvent>(new BoundedChannelOptions(b.RecorderChunks) { SingleReader = true, SingleWriter = true });
+        }
+
+        if (calibrator.Value.Enabled)
+        {
+            Calibrator = Channel.CreateBounded<SourceEvent>(new BoundedChannelOptions(b.CalibratorChunks) { SingleReader = true, SingleWriter = true });
+        }
+    }
+
+    /// <summary>Acquisition → filter/window.</summary>
+    public Channel<SourceEvent> Acquired { get; }
+
+    /// <summary>Filter/window (and the stale watchdog) → decoder.</summary>
+    public Channel<WindowItem> Windows { get; }
+
+    /// <summary>Decoder → control output.</summary>
+    public Channel<Decision> Decisions { get; }
+
+    /// <summary>Acquisition → session recorder, or null when not recording.</summary>
+    public Channel<SourceEvent>? Recorder { get; }
+
+    /// <summary>Acquisition → online calibrator, or null when it is off.</summary>
+    public Channel<SourceEvent>? Calibrator { get; }
+}
+
+/// <summary>What the running source is and how it ended; shared by the services.</summary>
+internal sealed class SourceRuntime
+{
+    private long _lastEnd;
+    private double _rate;
+    private int _streams;
+
+    /// <summary>The source (set when the acquisition service starts).</summary>
+    public ISampleSource? Source { get; set; }
+
+    /// <summary>How the source reacts to full buffers.</summary>
+    public SourcePacing Pacing => Source?.Pacing ?? SourcePacing.Live;
+
+    /// <summary>The daemon should stop once every decision has been sent (a replay with StopAtEnd that finished).</summary>
+    public bool StopWhenDrained { get; set; }
+
+    /// <summary>Whether a stream has started.</summary>
+    public bool StreamSeen => Volatile.Read(ref _streams) > 0;
+
+    /// <summary>Stream index one past the last sample received.</summary>
+    public long LastEnd => Volatile.Read(ref _lastEnd);
+
+    /// <summary>The current stream's rate, Hz.</summary>
+    public double SampleRateHz => Volatile.Read(ref _rate);
+
+    internal void StreamStarted(double rate)
+    {
+        Volatile.Write(ref _rate, rate);
+        Interlocked.Increment(ref _streams);
+    }
+
+    internal void Received(long end) => Volatile.Write(ref _lastEnd, end);
+}

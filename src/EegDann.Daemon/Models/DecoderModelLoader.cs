@@ -1,0 +1,124 @@
+using EegDann.Model;
+using EegDann.Pipelines;
+
+namespace EegDann.Daemon.Models;
+
+/// <summary>
+/// Reads a model file and checks, before the daemon uses it, that its network, pipeline and
+/// fitted state fit together and that a forward pass gives probabilities. Every problem is
+/// listed at once, naming the file.
+/// </summary>
+public static class DecoderModelLoader
+{
+    /// <summary>Reads and checks a model file.</summary>
+    /// <param name="path">The model file.</param>
+    /// <exception cref="InvalidDataException">When it is not a usable model; the message names the file and every problem.</exception>
+    /// <exception cref="IOException">When it cannot be read.</exception>
+    public static DecoderModel Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(full);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new IOException($"{full}: cannot read the model file ({e.Message}).", e);
+        }
+
+        return Load(bytes, full);
+    }
+
+    /// <summary>Reads and checks a model file's bytes.</summary>
+    /// <param name="bytes">The model file's content.</param>
+    /// <param name="source">Where it came from, for messages.</param>
+    /// <exception cref="InvalidDataException">When it is not a usable model.</exception>
+    public static DecoderModel Load(byte[] bytes, string source)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ModelPackage package;
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            package = ModelFile.Read(stream);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{source}: {e.Message}", e);
+        }
+
+        try
+        {
+            var (definition, fitted) = PipelineModelContext.Read(package.Context, source);
+            var model = new DecoderModel(package, definition, fitted, source);
+            var problems = Problems(model);
+            if (problems.Count > 0)
+            {
+                throw new InvalidDataException($"{source}: the model cannot decode: " + string.Join("; ", problems) + ".");
+            }
+
+            return model;
+        }
+        catch
+        {
+            package.Dispose();
+            throw;
+        }
+    }
+
+    private static List<string> Problems(DecoderModel model)
+    {
+        var problems = new List<string>();
+        var definition = model.Definition;
+        var fitted = model.Fitted;
+        var spec = model.Package.Model.Spec;
+        if (!definition.ClassNames.SequenceEqual(model.ClassNames, StringComparer.Ordinal))
+        {
+            problems.Add($"the network's classes [{string.Join(", ", model.ClassNames)}] differ from the pipeline's [{string.Join(", ", definition.ClassNames)}]");
+        }
+
+        if (!fitted.Channels.SequenceEqual(definition.Signal.Channels, StringComparer.Ordinal) || !fitted.SampleRateHz.Equals(definition.Signal.SampleRateHz))
+        {
+            problems.Add("the fitted pipeline's channels or rate differ from the pipeline definition's");
+        }
+
+        if (model.WindowSamples != fitted.EpochSamples)
+        {
+            problems.Add($"the sliding window ({model.WindowSamples} samples) differs from the epoch length the model was trained on ({fitted.EpochSamples} samples)");
+        }
+
+        int[] expected = model.ReadsAlignedSamples ? [fitted.Channels.Count, fitted.EpochSamples] : [fitted.FeatureNames.Count];
+        if (!spec.SampleShape.SequenceEqual(expected))
+        {
+            problems.Add($"the network reads inputs of shape [{string.Join(", ", spec.SampleShape)}], the pipeline makes [{string.Join(", ", expected)}]");
+        }
+
+        if (problems.Count > 0)
+        {
+            return problems;
+        }
+
+        try
+        {
+            // Builds every stage (filter designs, feature fits) exactly as the live path will.
+            _ = FeaturePipeline.CreateFeaturizer(definition, fitted);
+            _ = Pipelines.Signal.SignalPipeline.Create(definition, fitted.SignalDesigns);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            problems.Add("its pipeline cannot be built: " + e.Message);
+            return problems;
+        }
+
+        var probabilities = new float[model.ClassNames.Count];
+        model.CreatePredictor().PredictProbabilities(new float[model.InputSize], probabilities);
+        if (probabilities.Any(p => !float.IsFinite(p)))
+        {
+            problems.Add("a forward pass on a zero input gives non-finite probabilities");
+        }
+
+        return problems;
+    }
+}

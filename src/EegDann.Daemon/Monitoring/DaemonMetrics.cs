@@ -1,0 +1,156 @@
+using System.Diagnostics;
+
+namespace EegDann.Daemon.Monitoring;
+
+/// <summary>The buffers between stages, for drop counters.</summary>
+public enum DaemonBuffer
+{
+    /// <summary>Acquisition → filter/window.</summary>
+    Acquisition,
+
+    /// <summary>Filter/window → decoder.</summary>
+    Windows,
+
+    /// <summary>Decoder → control output.</summary>
+    Decisions,
+
+    /// <summary>Acquisition → session recorder.</summary>
+    Recorder,
+
+    /// <summary>Acquisition → online calibrator.</summary>
+    Calibrator,
+}
+
+/// <summary>
+/// The daemon's counters and latency histogram: written by the stages with atomic increments (no
+/// locks, no allocation), read by the periodic log and the Prometheus endpoint.
+/// </summary>
+public sealed class DaemonMetrics
+{
+    private readonly long[] _failSafe = new long[Enum.GetValues<FailSafeReason>().Length];
+    private readonly long[] _failSafeEpisodes = new long[Enum.GetValues<FailSafeReason>().Length];
+    private readonly long[] _drops = new long[Enum.GetValues<DaemonBuffer>().Length];
+    private long _chunks;
+    private long _samples;
+    private long _windows;
+    private long _decisions;
+    private long _commands;
+    private long _sendErrors;
+    private long _modelSwaps;
+    private long _modelRejections;
+    private long _calibrations;
+    private long _calibrationsRejected;
+    private long _recordedSamples;
+    private long _recordings;
+    private long _lastArrival;
+
+    /// <summary>Latency from the arrival of a window's last sample to the send of its decision.</summary>
+    public LatencyHistogram Latency { get; } = new();
+
+    /// <summary>Decode time per window (features to decision, the forward pass included), ms.</summary>
+    public LatencyHistogram DecodeTime { get; } = new();
+
+    /// <summary>When the metrics started (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+    public long Started { get; } = Stopwatch.GetTimestamp();
+
+    /// <summary>Chunks received from the source.</summary>
+    public long Chunks => Volatile.Read(ref _chunks);
+
+    /// <summary>Samples (per channel) received from the source.</summary>
+    public long Samples => Volatile.Read(ref _samples);
+
+    /// <summary>Windows decoded by the model.</summary>
+    public long Windows => Volatile.Read(ref _windows);
+
+    /// <summary>Decisions sent (decoded and fail-safe).</summary>
+    public long Decisions => Volatile.Read(ref _decisions);
+
+    /// <summary>Decisions whose command was a class (not <c>none</c>).</summary>
+    public long Commands => Volatile.Read(ref _commands);
+
+    /// <summary>Datagrams that could not be sent.</summary>
+    public long SendErrors => Volatile.Read(ref _sendErrors);
+
+    /// <summary>Models swapped in.</summary>
+    public long ModelSwaps => Volatile.Read(ref _modelSwaps);
+
+    /// <summary>Candidate models rejected (bad file, failed check).</summary>
+    public long ModelRejections => Volatile.Read(ref _modelRejections);
+
+    /// <summary>Calibrations accepted and swapped in.</summary>
+    public long Calibrations => Volatile.Read(ref _calibrations);
+
+    /// <summary>Calibrations that failed or were rejected.</summary>
+    public long CalibrationsRejected => Volatile.Read(ref _calibrationsRejected);
+
+    /// <summary>Samples written to session recordings.</summary>
+    public long RecordedSamples => Volatile.Read(ref _recordedSamples);
+
+    /// <summary>Session recordings completed.</summary>
+    public long Recordings => Volatile.Read(ref _recordings);
+
+    /// <summary>When the last chunk arrived (<see cref="Stopwatch.GetTimestamp"/>), 0 before the first.</summary>
+    public long LastArrival => Volatile.Read(ref _lastArrival);
+
+    /// <summary>Fail-safe decisions for a reason.</summary>
+    public long FailSafe(FailSafeReason reason) => Volatile.Read(ref _failSafe[(int)reason]);
+
+    /// <summary>Fail-safe episodes (entries into the fail-safe state) for a reason.</summary>
+    public long FailSafeEpisodes(FailSafeReason reason) => Volatile.Read(ref _failSafeEpisodes[(int)reason]);
+
+    /// <summary>Fail-safe decisions for every reason.</summary>
+    public long FailSafeTotal => FailSafeReasons.All.Sum(FailSafe);
+
+    /// <summary>Items dropped at a buffer.</summary>
+    public long Dropped(DaemonBuffer buffer) => Volatile.Read(ref _drops[(int)buffer]);
+
+    /// <summary>Items dropped at every buffer.</summary>
+    public long DroppedTotal => Enum.GetValues<DaemonBuffer>().Sum(Dropped);
+
+    internal void ChunkArrived(int samples, long arrival)
+    {
+        Interlocked.Increment(ref _chunks);
+        Interlocked.Add(ref _samples, samples);
+        Volatile.Write(ref _lastArrival, arrival);
+    }
+
+    internal void WindowDecoded(double decodeMilliseconds)
+    {
+        Interlocked.Increment(ref _windows);
+        DecodeTime.Record(decodeMilliseconds);
+    }
+
+    internal void DecisionSent(bool command, double? latencyMilliseconds)
+    {
+        Interlocked.Increment(ref _decisions);
+        if (command)
+        {
+            Interlocked.Increment(ref _commands);
+        }
+
+        if (latencyMilliseconds is { } latency)
+        {
+            Latency.Record(latency);
+        }
+    }
+
+    internal void SendFailed() => Interlocked.Increment(ref _sendErrors);
+
+    internal void FailSafeDecision(FailSafeReason reason) => Interlocked.Increment(ref _failSafe[(int)reason]);
+
+    internal void FailSafeEntered(FailSafeReason reason) => Interlocked.Increment(ref _failSafeEpisodes[(int)reason]);
+
+    internal void Drop(DaemonBuffer buffer) => Interlocked.Increment(ref _drops[(int)buffer]);
+
+    internal void ModelSwapped() => Interlocked.Increment(ref _modelSwaps);
+
+    internal void ModelRejected() => Interlocked.Increment(ref _modelRejections);
+
+    internal void CalibrationAccepted() => Interlocked.Increment(ref _calibrations);
+
+    internal void CalibrationRejected() => Interlocked.Increment(ref _calibrationsRejected);
+
+    internal void Recorded(int samples) => Interlocked.Add(ref _recordedSamples, samples);
+
+    internal void RecordingCompleted() => Interlocked.Increment(ref _recordings);
+}

@@ -1,0 +1,62 @@
+namespace EegDann.Daemon.Monitoring;
+
+/// <summary>Why a decision was forced to <c>none</c>.</summary>
+public enum FailSafeReason
+{
+    /// <summary>Not a fail-safe.</summary>
+    None,
+
+    /// <summary>No samples arrived for longer than the configured time.</summary>
+    Stale,
+
+    /// <summary>NaN or infinite samples (or features).</summary>
+    NonFinite,
+
+    /// <summary>A channel the model uses is flat over the window.</summary>
+    FlatChannel,
+
+    /// <summary>A channel the model uses reached the saturation level in the window.</summary>
+    SaturatedChannel,
+
+    /// <summary>A gap (or overlap) in sample indices; the filters restarted.</summary>
+    Gap,
+
+    /// <summary>The source disconnected; the stream has not been clean since.</summary>
+    Disconnected,
+
+    /// <summary>The stream lacks channels the model needs.</summary>
+    ChannelMismatch,
+
+    /// <summary>The stream-estimated alignment is still warming up.</summary>
+    AlignmentWarmup,
+
+    /// <summary>Windows were dropped because a stage fell behind.</summary>
+    Overload,
+
+    /// <summary>A chunk could not be processed (the log has the error); the filters restarted.</summary>
+    ProcessingError,
+}
+
+/// <summary>Names of fail-safe reasons in decisions, logs and metrics.</summary>
+public static class FailSafeReasons
+{
+    /// <summary>Every reason except <see cref="FailSafeReason.None"/>.</summary>
+    public static IReadOnlyList<FailSafeReason> All { get; } = Enum.GetValues<FailSafeReason>().Where(r => r != FailSafeReason.None).ToArray();
+
+    /// <summary>The snake_case name (e.g. <c>non_finite</c>).</summary>
+    public static string Name(this FailSafeReason reason) => reason switch
+    {
+        FailSafeReason.None => "none",
+        FailSafeReason.Stale => "stale",
+        FailSafeReason.NonFinite => "non_finite",
+        FailSafeReason.FlatChannel => "flat_channel",
+        FailSafeReason.SaturatedChannel => "saturated_channel",
+        FailSafeReason.Gap => "gap",
+        FailSafeReason.Disconnected => "disconnected",
+        FailSafeReason.ChannelMismatch => "channel_mismatch",
+        FailSafeReason.AlignmentWarmup => "alignment_warmup",
+        FailSafeReason.Overload => "overload",
+        FailSafeReason.ProcessingError => "processing_error",
+        _ => reason.ToString(),
+    };
+}

@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace EegDann.Daemon.Options;
+
+/// <summary>Which acquisition source feeds the daemon.</summary>
+public enum SourceKind
+{
+    /// <summary>A Parquet recording replayed at real time × speed (<see cref="ReplayOptions"/>).</summary>
+    Replay,
+
+    /// <summary>A TCP listener for amplifier bridges (<see cref="TcpSourceOptions"/>, the protocol in the README).</summary>
+    Tcp,
+
+    /// <summary>A synthetic motor-imagery-like stream for demos (<see cref="SyntheticSourceOptions"/>).</summary>
+    Synthetic,
+}
+
+/// <summary>Section <c>Daemon:Acquisition</c>: where samples come from and whose they are.</summary>
+public sealed class AcquisitionOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Daemon:Acquisition";
+
+    /// <summary>The source (<c>Replay</c>, <c>Tcp</c>, <c>Synthetic</c>).</summary>
+    [Required]
+    public SourceKind? Source { get; set; }
+
+    /// <summary>
+    /// Who is being decoded, when the source does not say (a replayed recording and a TCP header
+    /// may name the subject). Selects the subject's fitted alignment in the model.
+    /// </summary>
+    [Required]
+    [MinLength(1)]
+    public string Subject { get; set; } = "online";
+}
+
+/// <summary>Validates <see cref="AcquisitionOptions"/> (source-generated).</summary>
+[OptionsValidator]
+public sealed partial class AcquisitionOptionsValidator : IValidateOptions<AcquisitionOptions>;

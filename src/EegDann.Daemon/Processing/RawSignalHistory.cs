@@ -1,0 +1,153 @@
+using System.Numerics;
+
+namespace EegDann.Daemon.Processing;
+
+/// <summary>
+/// The most recent raw samples of a stream (source channels and rate, sample-major, µV) in a
+/// ring: the fail-safe's flat/saturation checks read windows from it, and a model swap primes the
+/// new model's filters from it. Fixed memory; no allocation after construction.
+/// </summary>
+internal sealed class RawSignalHistory
+{
+    private readonly float[] _ring;
+    private readonly float[] _min;
+    private readonly float[] _max;
+
+    /// <summary>Creates an empty history.</summary>
+    /// <param name="channels">Channels per sample.</param>
+    /// <param name="capacity">Samples kept.</param>
+    public RawSignalHistory(int channels, int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        Channels = channels;
+        Capacity = capacity;
+        _ring = new float[channels * capacity];
+        int padded = (channels + Vector<float>.Count - 1) / Vector<float>.Count * Vector<float>.Count;
+        _min = new float[padded];
+        _max = new float[padded];
+    }
+
+    /// <summary>Channels per sample.</summary>
+    public int Channels { get; }
+
+    /// <summary>Samples kept.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Stream index one past the newest sample.</summary>
+    public long EndIndex { get; private set; }
+
+    /// <summary>Stream index of the oldest sample held.</summary>
+    public long StartIndex { get; private set; }
+
+    /// <summary>Forgets everything; the next sample will have index <paramref name="index"/>.</summary>
+    public void Restart(long index)
+    {
+        StartIndex = index;
+        EndIndex = index;
+    }
+
+    /// <summary>Appends samples that continue the history (at most <see cref="Capacity"/>).</summary>
+    public void Append(ReadOnlySpan<float> samples, int count, long firstIndex)
+    {
+        if (firstIndex != EndIndex)
+        {
+            Restart(firstIndex);
+        }
+
+        if (count > Capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"append at most {Capacity} samples at a time.");
+        }
+
+        int c = Channels;
+        for (int s = 0; s < count; s++)
+        {
+            long index = firstIndex + s;
+            samples.Slice(s * c, c).CopyTo(_ring.AsSpan((int)(index % Capacity) * c, c));
+        }
+
+        EndIndex = firstIndex + count;
+        StartIndex = Math.Max(StartIndex, EndIndex - Capacity);
+    }
+
+    /// <summary>The samples from <paramref name="start"/> to <paramref name="end"/> (clipped to what is held), in up to two contiguous pieces.</summary>
+    public (ReadOnlyMemory<float> First, ReadOnlyMemory<float> Second, long Start) Range(long start, long end)
+    {
+        start = Math.Max(start, StartIndex);
+        end = Math.Min(end, EndIndex);
+        if (end <= start)
+        {
+            return (ReadOnlyMemory<float>.Empty, ReadOnlyMemory<float>.Empty, start);
+        }
+
+        int c = Channels;
+        int from = (int)(start % Capacity);
+        long count = end - start;
+        int firstCount = (int)Math.Min(count, Capacity - from);
+        var first = new ReadOnlyMemory<float>(_ring, from * c, firstCount * c);
+        var second = new ReadOnlyMemory<float>(_ring, 0, (int)(count - firstCount) * c);
+        return (first, second, start);
+    }
+
+    /// <summary>
+    /// Peak-to-peak check of <paramref name="channels"/> over samples [<paramref name="start"/>,
+    /// <paramref name="end"/>): the first channel that is flat (peak-to-peak below
+    /// <paramref name="flat"/>) or saturated (|x| ≥ <paramref name="saturation"/>), or -1.
+    /// </summary>
+    /// <returns>The channel index and whether it is saturated (else flat).</returns>
+    public (int Channel, bool Saturated) FindBadChannel(long start, long end, ReadOnlySpan<int> channels, float flat, float saturation)
+    {
+        var (first, second, _) = Range(start, end);
+        if (first.IsEmpty)
+        {
+            return (-1, false);
+        }
+
+        var min = _min.AsSpan();
+        var max = _max.AsSpan();
+        min.Fill(float.PositiveInfinity);
+        max.Fill(float.NegativeInfinity);
+        Accumulate(first.Span, min, max);
+        Accumulate(second.Span, min, max);
+        foreach (int ch in channels)
+        {
+            if (max[ch] >= saturation || min[ch] <= -saturation)
+            {
+                return (ch, true);
+            }
+
+            if (max[ch] - min[ch] < flat)
+            {
+                return (ch, false);
+            }
+        }
+
+        return (-1, false);
+    }
+
+    private void Accumulate(ReadOnlySpan<float> rows, Span<float> min, Span<float> max)
+    {
+        // Sample-major rows: the channel minima and maxima advance a vector of channels at a time.
+        int c = Channels;
+        int width = Vector<float>.Count;
+        int vectorEnd = c / width * width;
+        for (int offset = 0; offset < rows.Length; offset += c)
+        {
+            var row = rows.Slice(offset, c);
+            int k = 0;
+            for (; k < vectorEnd; k += width)
+            {
+                var v = new Vector<float>(row[k..]);
+                Vector.Min(new Vector<float>(min[k..]), v).CopyTo(min[k..]);
+                Vector.Max(new Vector<float>(max[k..]), v).CopyTo(max[k..]);
+            }
+
+            for (; k < c; k++)
+            {
+                min[k] = Math.Min(min[k], row[k]);
+                max[k] = Math.Max(max[k], row[k]);
+            }
+        }
+    }
+}
