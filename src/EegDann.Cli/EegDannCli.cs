@@ -43,7 +43,8 @@ public static class EegDannCli
         {
             // Our own handler below logs the fault (with its stack trace) and returns ExitCodes.Internal;
             // System.CommandLine's default one would print and exit 1 before Log.Fatal ever ran.
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // SIGTERM/Ctrl-C cancel the command; the daemon needs up to its 4-s shutdown budget to drain and close its recording.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(5) });
         }
         catch (Exception e)
         {
@@ -71,6 +72,8 @@ public static class EegDannCli
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(CalibrateCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(DaemonCommand.Create());
+        root.Subcommands.Add(ListenCommand.Create());
         return root;
     }
 

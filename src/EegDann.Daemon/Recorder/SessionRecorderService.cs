@@ -47,12 +47,21 @@ internal sealed partial class SessionRecorderService : BackgroundService
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(_options.Directory!);
+        if (_pipes.Recorder != null)
+        {
+            Directory.CreateDirectory(_options.Directory!);
+        }
+
         return base.StartAsync(cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (_pipes.Recorder is null)
+        {
+            return;
+        }
+
         await Task.Yield();
         try
         {

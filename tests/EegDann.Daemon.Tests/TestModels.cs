@@ -1,0 +1,100 @@
+using EegDann.Core;
+using EegDann.Daemon.Models;
+using EegDann.Model;
+using EegDann.Pipelines;
+using EegDann.Pipelines.Definitions;
+using EegDann.Pipelines.Signal;
+using EegDann.Recordings.Parquet;
+using EegDann.TestSupport;
+
+namespace EegDann.Daemon.Tests;
+
+/// <summary>
+/// Model files for the daemon's tests, trained once per test run on the shipped recordings
+/// through the Pipelines and Model APIs (mi-logvar: band-pass, log-variance, MLP), with a small
+/// epoch budget. Until the calibrate-new-subject use case lands this is how a model is made here.
+/// </summary>
+internal static class TestModels
+{
+    private static readonly string Folder = CreateFolder();
+    private static readonly Lazy<string> S001ToS002Lazy = new(() => Train("S001_to_S002", ["S001"], "S002", TrainingMethod.Dann, seed: 0));
+    private static readonly Lazy<string> S003ToS002Lazy = new(() => Train("S003_to_S002", ["S003"], "S002", TrainingMethod.SourceOnly, seed: 1));
+    private static readonly object Gate = new();
+
+    /// <summary>DANN, S001 (runs 04/08/12, labeled) → S002 (unlabeled).</summary>
+    public static string S001ToS002 => Locked(S001ToS002Lazy);
+
+    /// <summary>Source-only, S003 → S002: another model of the same pipeline, for swaps.</summary>
+    public static string S003ToS002 => Locked(S003ToS002Lazy);
+
+    /// <summary>The mi-logvar pipeline.</summary>
+    public static PipelineDefinition MiLogVar => PipelineDefinitionLoader.Load(Path.Combine(TestData.PipelinesDirectory, "mi-logvar.json"));
+
+    /// <summary>A shipped recording.</summary>
+    public static string RecordingPath(string subject, string run) => Path.Combine(TestData.RecordingsDirectory, $"{subject}{run}.parquet");
+
+    /// <summary>Reads a shipped recording.</summary>
+    public static Recording Read(string subject, string run) => ParquetRecordingReader.ReadAsync(RecordingPath(subject, run)).GetAwaiter().GetResult();
+
+    /// <summary>A copy of a model file at <paramref name="path"/>.</summary>
+    public static string CopyTo(string model, string path)
+    {
+        File.Copy(model, path, overwrite: true);
+        return path;
+    }
+
+    private static string Locked(Lazy<string> lazy)
+    {
+        // Training uses libtorch's process-wide state: one at a time.
+        lock (Gate)
+        {
+            return lazy.Value;
+        }
+    }
+
+    private static string Train(string name, string[] sources, string target, TrainingMethod method, int seed)
+    {
+        TorchRuntime.UseThreads(1);
+        var definition = MiLogVar;
+        var signal = SignalPipeline.Create(definition);
+        string[] runs = ["R04", "R08", "R12"];
+        var sourceSets = sources.Select(s => EpochSet.Concat(runs.Select(r => signal.ExtractEpochs(Read(s, r)).Epochs).ToArray())).ToArray();
+        var targetSet = EpochSet.Concat(runs.Select(r => signal.ExtractEpochs(Read(target, r)).Epochs).ToArray());
+        var fitted = FeaturePipeline.Fit(signal, sourceSets, [targetSet]);
+        var source = FeatureTable.Concat(sourceSets.Select(s => FeaturePipeline.Transform(definition, fitted, s)).ToArray());
+        var targetFeatures = FeaturePipeline.Transform(definition, fitted, targetSet);
+        var classes = definition.ClassNames;
+        var labels = source.Rows.Select(r => classes.ToList().IndexOf(r.Label!)).ToArray();
+        var problem = new TrainingProblem(new LabeledSamples(Rows(source), labels), Rows(targetFeatures), classes);
+        var options = definition.ToTrainingOptions(method, seed) with { Epochs = 40 };
+        using var model = Trainers.Train(problem, options).RequireModel();
+        string path = Path.Combine(Folder, name + ".eegdann");
+        using (var stream = File.Create(path))
+        {
+            ModelFile.Write(stream, model, PipelineModelContext.Create(definition, fitted, new Dictionary<string, string> { ["sources"] = string.Join(",", sources), ["target"] = target }));
+        }
+
+        return path;
+    }
+
+    private static SampleMatrix Rows(FeatureTable table) =>
+        SampleMatrix.FromRows(Enumerable.Range(0, table.RowCount).Select(i => table.Row(i).ToArray().Select(v => (float)v).ToArray()).ToArray());
+
+    private static string CreateFolder()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"eegdann-daemon-test-models-{Environment.ProcessId}");
+        Directory.CreateDirectory(folder);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left to the system's temporary-file cleaning.
+            }
+        };
+        return folder;
+    }
+}
