@@ -12,11 +12,13 @@ namespace EegDann.Daemon;
 /// output, and acquisition → recorder / calibrator.
 /// </summary>
 /// <remarks>
-/// The three channels of the control path let a waiting reader run on the writer's thread
-/// (synchronous continuations): when the stages keep up, a chunk travels from the socket to the
-/// datagram on one thread without a hand-off, which keeps the latency low on a busy machine;
-/// when a stage is busy, items queue up to the channel's capacity. The recorder's and the
-/// calibrator's channels hand off, so their disk and training work never runs on the control path.
+/// The control thread blocks on the acquisition channel (one hand-off from the source's I/O
+/// thread); synchronous continuations let the writer wake it directly rather than through a
+/// thread-pool work item, which on a busy machine could wait for a worker. The decoder's and the output's channels let a waiting reader run on the writer's
+/// thread (synchronous continuations): when the stages keep up, a window travels from the filters
+/// to the datagram on the control thread without further hand-offs; when a stage is busy, items
+/// queue up to the channel's capacity. The recorder's and the calibrator's channels hand off, so
+/// their disk and training work never runs on the control thread.
 /// </remarks>
 internal sealed class DaemonPipes
 {

@@ -40,6 +40,7 @@ public static class DaemonServiceCollectionExtensions
         Section<CalibratorOptions, CalibratorOptionsValidator>(services, CalibratorOptions.SectionName);
         Section<MetricsOptions, MetricsOptionsValidator>(services, MetricsOptions.SectionName);
         Section<BufferOptions, BufferOptionsValidator>(services, BufferOptions.SectionName);
+        Section<RealtimeOptions, RealtimeOptionsValidator>(services, RealtimeOptions.SectionName);
 
         services.AddSingleton<DaemonMetrics>();
         services.AddSingleton<ActiveModel>();

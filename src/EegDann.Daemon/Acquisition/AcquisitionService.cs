@@ -1,5 +1,7 @@
 using System.Threading.Channels;
+using EegDann.Daemon.Models;
 using EegDann.Daemon.Monitoring;
+using EegDann.Daemon.Processing;
 using EegDann.Daemon.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,9 +25,12 @@ internal sealed partial class AcquisitionService : BackgroundService
     private readonly DaemonFault _fault;
     private readonly ReplayOptions _replay;
     private readonly AcquisitionOptions _acquisition;
+    private readonly ActiveModel _models;
+    private readonly DecoderOptions _decoder;
+    private readonly FailSafeOptions _failSafe;
     private readonly ILogger _logger;
 
-    public AcquisitionService(ISampleSourceFactory factory, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonFault fault, IOptions<ReplayOptions> replay, IOptions<AcquisitionOptions> acquisition, ILogger<AcquisitionService> logger)
+    public AcquisitionService(ISampleSourceFactory factory, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonFault fault, IOptions<ReplayOptions> replay, IOptions<AcquisitionOptions> acquisition, ActiveModel models, IOptions<DecoderOptions> decoder, IOptions<FailSafeOptions> failSafe, ILogger<AcquisitionService> logger)
     {
         _factory = factory;
         _pipes = pipes;
@@ -34,6 +39,9 @@ internal sealed partial class AcquisitionService : BackgroundService
         _fault = fault;
         _replay = replay.Value;
         _acquisition = acquisition.Value;
+        _models = models;
+        _decoder = decoder.Value;
+        _failSafe = failSafe.Value;
         _logger = logger;
     }
 
@@ -41,6 +49,16 @@ internal sealed partial class AcquisitionService : BackgroundService
     {
         _runtime.Source = await _factory.CreateAsync(cancellationToken);
         LogSource(_runtime.Source.Name, _runtime.Source.Pacing.ToString());
+        ControlPathWarmup.Run(_models.Current, _decoder, _failSafe);
+
+        // Start the stream with a clean heap: everything loaded so far (model, pipeline, files) is
+        // promoted now, so the collections that happen while decoding are small and short, and
+        // background collection avoids blocking full ones.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;
+        LogHeap(GC.GetTotalMemory(false) / 1e6, GC.GetTotalPauseDuration().TotalMilliseconds);
         await base.StartAsync(cancellationToken);
     }
 
@@ -156,6 +174,9 @@ internal sealed partial class AcquisitionService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Acquisition from {Source} ({Pacing})")]
     private partial void LogSource(string source, string pacing);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Heap before the stream: {HeapMb:F1} MB; collections so far paused {GcPauseMs:F1} ms")]
+    private partial void LogHeap(double heapMb, double gcPauseMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Source {Source} finished")]
     private partial void LogFinished(string source);

@@ -70,7 +70,7 @@ internal sealed partial class DecodeStage
 
         long start = Stopwatch.GetTimestamp();
         _predictor!.PredictProbabilities(_input, _probabilities);
-        _metrics.WindowDecoded(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        _metrics.WindowDecoded((double)(start - item.ArrivalTimestamp) * 1000.0 / Stopwatch.Frequency, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         foreach (float p in _probabilities)
         {
             if (!float.IsFinite(p))

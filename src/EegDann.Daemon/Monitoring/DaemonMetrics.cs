@@ -50,6 +50,12 @@ public sealed class DaemonMetrics
     /// <summary>Decode time per window (features to decision, the forward pass included), ms.</summary>
     public LatencyHistogram DecodeTime { get; } = new();
 
+    /// <summary>From a chunk's arrival to the control thread taking it (the hand-off from the source's thread), ms.</summary>
+    public LatencyHistogram HandOffDelay { get; } = new();
+
+    /// <summary>From the arrival of a window's last sample to the start of its decoding (filters, features and any queueing), ms.</summary>
+    public LatencyHistogram DecodeStartDelay { get; } = new();
+
     /// <summary>When the metrics started (<see cref="Stopwatch.GetTimestamp"/>).</summary>
     public long Started { get; } = Stopwatch.GetTimestamp();
 
@@ -114,9 +120,10 @@ public sealed class DaemonMetrics
         Volatile.Write(ref _lastArrival, arrival);
     }
 
-    internal void WindowDecoded(double decodeMilliseconds)
+    internal void WindowDecoded(double startDelayMilliseconds, double decodeMilliseconds)
     {
         Interlocked.Increment(ref _windows);
+        DecodeStartDelay.Record(startDelayMilliseconds);
         DecodeTime.Record(decodeMilliseconds);
     }
 

@@ -25,12 +25,19 @@ internal sealed partial class MetricsLogService(IOptions<MetricsOptions> options
             metrics.Commands,
             metrics.Latency.Quantile(0.5),
             metrics.Latency.Quantile(0.99),
+            metrics.HandOffDelay.Quantile(0.5),
+            metrics.HandOffDelay.Quantile(0.99),
+            metrics.DecodeStartDelay.Quantile(0.5),
+            metrics.DecodeStartDelay.Quantile(0.99),
             metrics.DecodeTime.Quantile(0.5),
             metrics.DecodeTime.Quantile(0.99),
             metrics.FailSafeTotal,
             FailSafeBreakdown(),
             metrics.DroppedTotal,
             metrics.RecordedSamples,
+            GC.CollectionCount(0),
+            GC.CollectionCount(2),
+            GC.GetTotalPauseDuration().TotalMilliseconds,
             seconds);
     }
 
@@ -90,9 +97,9 @@ internal sealed partial class MetricsLogService(IOptions<MetricsOptions> options
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Decoder: {WindowsPerSecond:F1} windows/s, {DecisionsPerSecond:F1} decisions/s, {SamplesPerSecond:F0} samples/s; latency p50 {LatencyP50Ms:F3} ms p99 {LatencyP99Ms:F3} ms (p99 since start {LatencyP99AllMs:F3} ms); forward pass p99 {DecodeP99Ms:F3} ms; drops {Drops}; fail-safe decisions {FailSafe} [{FailSafeReasons}]; model {ModelId}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Decoder: {WindowsPerSecond:F1} windows/s, {DecisionsPerSecond:F1} decisions/s, {SamplesPerSecond:F0} samples/s; latency p50 {LatencyP50Ms:F3} ms p99 {LatencyP99Ms:F3} ms (p99 since start {LatencyP99AllMs:F3} ms); decoder p99 {DecodeP99Ms:F3} ms; drops {Drops}; fail-safe decisions {FailSafe} [{FailSafeReasons}]; model {ModelId}")]
     private partial void LogInterval(double windowsPerSecond, double decisionsPerSecond, double samplesPerSecond, double latencyP50Ms, double latencyP99Ms, double latencyP99AllMs, double decodeP99Ms, long drops, long failSafe, string failSafeReasons, string modelId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Daemon summary: {Samples} samples, {Windows} windows decoded, {Decisions} decisions sent ({Commands} commands); latency p50 {LatencyP50Ms:F3} ms p99 {LatencyP99Ms:F3} ms; forward pass p50 {DecodeP50Ms:F3} ms p99 {DecodeP99Ms:F3} ms; fail-safe decisions {FailSafe} [{FailSafeReasons}]; drops {Drops}; recorded {RecordedSamples} samples; {Seconds:F1} s")]
-    private partial void LogSummary(long samples, long windows, long decisions, long commands, double latencyP50Ms, double latencyP99Ms, double decodeP50Ms, double decodeP99Ms, long failSafe, string failSafeReasons, long drops, long recordedSamples, double seconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Daemon summary: {Samples} samples, {Windows} windows decoded, {Decisions} decisions sent ({Commands} commands); latency p50 {LatencyP50Ms:F3} ms p99 {LatencyP99Ms:F3} ms (hand-off to the control thread p50 {HandOffP50Ms:F3} ms p99 {HandOffP99Ms:F3} ms; arrival to decoder p50 {StartDelayP50Ms:F3} ms p99 {StartDelayP99Ms:F3} ms; decoder p50 {DecodeP50Ms:F3} ms p99 {DecodeP99Ms:F3} ms); fail-safe decisions {FailSafe} [{FailSafeReasons}]; drops {Drops}; recorded {RecordedSamples} samples; {Gen0Collections} gen0 / {Gen2Collections} gen2 collections pausing {GcPauseMs:F1} ms; {Seconds:F1} s")]
+    private partial void LogSummary(long samples, long windows, long decisions, long commands, double latencyP50Ms, double latencyP99Ms, double handOffP50Ms, double handOffP99Ms, double startDelayP50Ms, double startDelayP99Ms, double decodeP50Ms, double decodeP99Ms, long failSafe, string failSafeReasons, long drops, long recordedSamples, int gen0Collections, int gen2Collections, double gcPauseMs, double seconds);
 }

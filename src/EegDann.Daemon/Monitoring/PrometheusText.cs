@@ -54,8 +54,18 @@ public static class PrometheusText
 
         Summary(text, "eegdann_decision_latency_seconds", "From the arrival of a window's last sample to the send of its decision.", metrics.Latency);
         Histogram(text, "eegdann_decision_latency_histogram_seconds", "From the arrival of a window's last sample to the send of its decision (buckets within 2%).", metrics.Latency);
-        Summary(text, "eegdann_forward_pass_seconds", "Decode time per window: the model's forward pass and the decision policy.", metrics.DecodeTime);
+        Summary(text, "eegdann_decoder_seconds", "Decode time per window: the model's forward pass and the decision policy.", metrics.DecodeTime);
+        Summary(text, "eegdann_handoff_delay_seconds", "From a chunk's arrival to the control thread taking it.", metrics.HandOffDelay);
+        Summary(text, "eegdann_decode_start_delay_seconds", "From the arrival of a window's last sample to the start of its decoding (filters, features, queueing).", metrics.DecodeStartDelay);
 
+        Header(text, "eegdann_gc_collections_total", "Garbage collections of the daemon's process, by generation.", "counter");
+        for (int generation = 0; generation <= 2; generation++)
+        {
+            Sample(text, "eegdann_gc_collections_total", $"generation=\"{generation}\"", GC.CollectionCount(generation));
+        }
+
+        Header(text, "eegdann_gc_pause_seconds_total", "Time the garbage collector paused the daemon's threads.", "counter");
+        Sample(text, "eegdann_gc_pause_seconds_total", null, GC.GetTotalPauseDuration().TotalSeconds);
         Header(text, "eegdann_uptime_seconds", "Seconds since the daemon started.", "gauge");
         Sample(text, "eegdann_uptime_seconds", null, Stopwatch.GetElapsedTime(metrics.Started).TotalSeconds);
         Header(text, "eegdann_model_generation", "Which model is in use (1 for the first, +1 per swap).", "gauge");

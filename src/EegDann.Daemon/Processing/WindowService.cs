@@ -1,57 +1,111 @@
 using System.Buffers;
 using EegDann.Daemon.Acquisition;
 using EegDann.Daemon.Monitoring;
+using EegDann.Daemon.Options;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EegDann.Daemon.Processing;
 
 /// <summary>
-/// The filter/window stage as a hosted service: drains the acquisition channel through the
-/// <see cref="WindowStage"/> into the decoder's channel, until acquisition completes. A live
-/// source's window that finds the decoder's buffer full is dropped and counted.
+/// The filter/window stage as a hosted service, on its own thread: the control thread. It blocks
+/// on the acquisition channel, runs each event through the <see cref="WindowStage"/> and writes
+/// the items to the decoder's channel, whose waiting reader then runs on this same thread (and the
+/// output's after it): one thread, scheduled as <see cref="RealtimeOptions"/> say, carries a chunk
+/// to its datagram. Drains until acquisition completes the channel. A live source's window that
+/// finds the decoder's buffer full is dropped and counted.
 /// </summary>
-internal sealed class WindowService(WindowStage stage, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonFault fault) : BackgroundService
+internal sealed partial class WindowService(WindowStage stage, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonFault fault, IOptions<RealtimeOptions> realtime, ILogger<WindowService> logger) : IHostedService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task StartAsync(CancellationToken cancellationToken)
     {
+        var thread = new Thread(Run) { IsBackground = true, Name = "eegdann-control" };
+        thread.Start();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _done.Task.WaitAsync(cancellationToken);
+
+    private void Run()
+    {
+        var (applied, description) = ThreadScheduling.Apply(realtime.Value);
+        if (applied)
+        {
+            LogScheduling(description);
+        }
+        else
+        {
+            LogSchedulingRefused(description);
+        }
+
         var items = new List<WindowItem>(16);
+        var reader = pipes.Acquired.Reader;
         var writer = pipes.Windows.Writer;
         try
         {
-            // Drains until acquisition completes the channel, also while stopping.
-            await foreach (var e in pipes.Acquired.Reader.ReadAllAsync(CancellationToken.None))
+            while (true)
             {
-                items.Clear();
-                stage.Handle(e, items);
-                foreach (var item in items)
+                while (reader.TryRead(out var e))
                 {
-                    if (writer.TryWrite(item))
+                    if (e is ChunkArrived chunk)
                     {
-                        continue;
+                        metrics.HandOffDelay.Record(System.Diagnostics.Stopwatch.GetElapsedTime(chunk.ArrivalTimestamp).TotalMilliseconds);
                     }
 
-                    if (runtime.Pacing == SourcePacing.Live)
+                    items.Clear();
+                    stage.Handle(e, items);
+                    foreach (var item in items)
                     {
-                        metrics.Drop(DaemonBuffer.Windows);
-                        if (item.Input != null)
-                        {
-                            ArrayPool<double>.Shared.Return(item.Input);
-                        }
-
-                        continue;
+                        Write(writer, item);
                     }
+                }
 
-                    await writer.WriteAsync(item, CancellationToken.None);
+                var wait = reader.WaitToReadAsync();
+                bool more = wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+                if (!more)
+                {
+                    break;
                 }
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
             fault.Report("filter/window", e);
         }
         finally
         {
             writer.TryComplete();
+            _done.TrySetResult();
         }
     }
+
+    private void Write(System.Threading.Channels.ChannelWriter<WindowItem> writer, WindowItem item)
+    {
+        if (writer.TryWrite(item))
+        {
+            return;
+        }
+
+        if (runtime.Pacing == SourcePacing.Live)
+        {
+            metrics.Drop(DaemonBuffer.Windows);
+            if (item.Input != null)
+            {
+                ArrayPool<double>.Shared.Return(item.Input);
+            }
+
+            return;
+        }
+
+        writer.WriteAsync(item).AsTask().GetAwaiter().GetResult();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Control thread running with {Scheduling}")]
+    private partial void LogScheduling(string scheduling);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Control thread: {Problem}; running with normal time sharing")]
+    private partial void LogSchedulingRefused(string problem);
 }
