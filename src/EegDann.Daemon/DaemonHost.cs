@@ -113,9 +113,10 @@ public static partial class DaemonHost
             using var timeout = new CancellationTokenSource(ShutdownTimeout);
             await host.StopAsync(timeout.Token);
         }
-        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or AggregateException)
+        catch (Exception)
         {
-            // Services that never started have nothing to stop.
+            // Cleaning up after a start that failed: a host whose services were never created
+            // cannot stop them, and nothing else is running.
         }
     }
 

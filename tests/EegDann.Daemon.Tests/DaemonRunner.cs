@@ -43,10 +43,14 @@ internal static class DaemonRunner
     };
 
     /// <summary>Runs until the daemon stops by itself (or <paramref name="stop"/> fires), then drains the listener.</summary>
-    public static async Task<DaemonRun> RunAsync(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null, Func<IHost, Task>? whileRunning = null)
+    public static async Task<DaemonRun> RunAsync(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null, Func<IHost, Task>? whileRunning = null, bool overrideUdp = true)
     {
         using var listener = new DecisionListener(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
-        settings["Daemon:Output:Udp"] = "127.0.0.1:" + listener.LocalEndpoint.Port.ToString(CultureInfo.InvariantCulture);
+        if (overrideUdp)
+        {
+            settings["Daemon:Output:Udp"] = "127.0.0.1:" + listener.LocalEndpoint.Port.ToString(CultureInfo.InvariantCulture);
+        }
+
         var messages = new List<string>();
         using var stopListening = new CancellationTokenSource();
         var listening = listener.ListenAsync(m => { lock (messages) { messages.Add(m); } }, 0, null, stopListening.Token);
