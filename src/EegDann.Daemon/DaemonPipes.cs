@@ -25,8 +25,8 @@ internal sealed class DaemonPipes
     public DaemonPipes(IOptions<BufferOptions> buffers, IOptions<RecorderOptions> recorder, IOptions<CalibratorOptions> calibrator)
     {
         var b = buffers.Value;
-        Acquired = Channel.CreateBounded<SourceEvent>(new BoundedChannelOptions(b.AcquisitionChunks) { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
-        Windows = Channel.CreateBounded<WindowItem>(new BoundedChannelOptions(b.Windows) { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = true });
+        Acquired = Channel.CreateBounded<SourceEvent>(new BoundedChannelOptions(b.AcquisitionChunks) { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = true });
+        Windows = Channel.CreateBounded<WindowItem>(new BoundedChannelOptions(b.Windows) { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
         Decisions = Channel.CreateBounded<Decision>(new BoundedChannelOptions(b.Decisions) { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
         if (!string.IsNullOrWhiteSpace(recorder.Value.Directory))
         {
@@ -39,10 +39,10 @@ internal sealed class DaemonPipes
         }
     }
 
-    /// <summary>Acquisition → filter/window.</summary>
+    /// <summary>Acquisition (and the stale watchdog's heartbeats) → filter/window.</summary>
     public Channel<SourceEvent> Acquired { get; }
 
-    /// <summary>Filter/window (and the stale watchdog) → decoder.</summary>
+    /// <summary>Filter/window → decoder.</summary>
     public Channel<WindowItem> Windows { get; }
 
     /// <summary>Decoder → control output.</summary>
@@ -59,7 +59,6 @@ internal sealed class DaemonPipes
 internal sealed class SourceRuntime
 {
     private long _lastEnd;
-    private double _rate;
     private int _streams;
 
     /// <summary>The source (set when the acquisition service starts).</summary>
@@ -77,14 +76,7 @@ internal sealed class SourceRuntime
     /// <summary>Stream index one past the last sample received.</summary>
     public long LastEnd => Volatile.Read(ref _lastEnd);
 
-    /// <summary>The current stream's rate, Hz.</summary>
-    public double SampleRateHz => Volatile.Read(ref _rate);
-
-    internal void StreamStarted(double rate)
-    {
-        Volatile.Write(ref _rate, rate);
-        Interlocked.Increment(ref _streams);
-    }
+    internal void StreamStarted() => Interlocked.Increment(ref _streams);
 
     internal void Received(long end) => Volatile.Write(ref _lastEnd, end);
 }

@@ -77,6 +77,7 @@ public sealed class HostTests
         var settings = DaemonRunner.Replay("unused", TestModels.S001ToS002);
         settings["Daemon:FailSafe:StaleAfterMilliseconds"] = "100";
         settings["Daemon:FailSafe:StaleHeartbeatMilliseconds"] = "20";
+        settings["Daemon:Buffers:AcquisitionChunks"] = "100000";
         using var run = await DaemonRunner.RunAsync(settings, services =>
         {
             services.AddSingleton<ISampleSourceFactory>(source);
@@ -157,7 +158,7 @@ public sealed class HostTests
         return Encoding.UTF8.GetString(answer.ToArray());
     }
 
-    /// <summary>A live stream that pauses at a sample until released, then sends 3200 more.</summary>
+    /// <summary>A live stream that pauses at a sample until released, then goes on to 6400 (faster than real time: the test's buffers hold it all).</summary>
     private sealed class GatedSource(Recording recording, long pauseAt, SemaphoreSlim gate) : ISampleSource, ISampleSourceFactory
     {
         public string Name => "gated";
@@ -177,7 +178,6 @@ public sealed class HostTests
                 }
 
                 yield return new ChunkArrived(SampleChunk.FromChannelMajor(recording.Samples, first, 10), System.Diagnostics.Stopwatch.GetTimestamp());
-                await Task.Yield();
             }
 
             await Task.Delay(Timeout.Infinite, cancellationToken);

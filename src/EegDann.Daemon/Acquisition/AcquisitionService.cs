@@ -138,9 +138,9 @@ internal sealed partial class AcquisitionService : BackgroundService
             return;
         }
 
-        if (e is StreamStarted started)
+        if (e is StreamStarted)
         {
-            _runtime.StreamStarted(started.Stream.Info.SampleRateHz);
+            _runtime.StreamStarted();
         }
 
         // Stream starts and stops are never dropped.

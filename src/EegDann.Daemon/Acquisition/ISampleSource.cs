@@ -70,3 +70,10 @@ public interface ISampleSource
     /// <summary>Delivers the stream's events until the source is finished or <paramref name="cancellationToken"/> fires.</summary>
     IAsyncEnumerable<SourceEvent> ReadAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Not from a source: the stale watchdog's heartbeat while no samples arrive, carried on the
+/// control thread's channel so that every decision is made on the control thread.
+/// </summary>
+/// <param name="Timestamp">When the heartbeat was made (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>).</param>
+internal sealed record StaleTick(long Timestamp) : SourceEvent;

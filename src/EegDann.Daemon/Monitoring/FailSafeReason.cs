@@ -30,9 +30,6 @@ public enum FailSafeReason
     /// <summary>The stream-estimated alignment is still warming up.</summary>
     AlignmentWarmup,
 
-    /// <summary>Windows were dropped because a stage fell behind.</summary>
-    Overload,
-
     /// <summary>A chunk could not be processed (the log has the error); the filters restarted.</summary>
     ProcessingError,
 }
@@ -55,7 +52,6 @@ public static class FailSafeReasons
         FailSafeReason.Disconnected => "disconnected",
         FailSafeReason.ChannelMismatch => "channel_mismatch",
         FailSafeReason.AlignmentWarmup => "alignment_warmup",
-        FailSafeReason.Overload => "overload",
         FailSafeReason.ProcessingError => "processing_error",
         _ => reason.ToString(),
     };

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using EegDann.Daemon.Models;
+using EegDann.Daemon.Acquisition;
 using EegDann.Daemon.Monitoring;
 using EegDann.Daemon.Options;
 using Microsoft.Extensions.Hosting;
@@ -12,9 +12,11 @@ namespace EegDann.Daemon.Processing;
 /// Watches the input's pulse: once a stream has started, if no samples arrive for
 /// <see cref="FailSafeOptions.StaleAfterMilliseconds"/>, it sends a <c>none</c> heartbeat (reason
 /// <c>stale</c>) every <see cref="FailSafeOptions.StaleHeartbeatMilliseconds"/> until samples
-/// flow again, so the controller always hears from the daemon. Independent of reconnection.
+/// flow again, so the controller always hears from the daemon. Independent of reconnection. The
+/// heartbeats go through the control thread like everything the controller receives. Staleness
+/// is a real-time notion: an unpaced replay (which waits for the daemon) is never stale.
 /// </summary>
-internal sealed partial class StaleWatchdogService(IOptions<FailSafeOptions> options, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, ActiveModel models, ILogger<StaleWatchdogService> logger) : BackgroundService
+internal sealed partial class StaleWatchdogService(IOptions<FailSafeOptions> options, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, ILogger<StaleWatchdogService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -27,7 +29,7 @@ internal sealed partial class StaleWatchdogService(IOptions<FailSafeOptions> opt
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 long last = metrics.LastArrival;
-                if (!runtime.StreamSeen || last == 0)
+                if (!runtime.StreamSeen || last == 0 || runtime.Pacing != SourcePacing.Live)
                 {
                     continue;
                 }
@@ -54,12 +56,9 @@ internal sealed partial class StaleWatchdogService(IOptions<FailSafeOptions> opt
                 if (Stopwatch.GetElapsedTime(lastHeartbeat).TotalMilliseconds >= o.StaleHeartbeatMilliseconds)
                 {
                     lastHeartbeat = Stopwatch.GetTimestamp();
-                    // No model: the decoder keeps the one it is using (a heartbeat must not retire it).
-                    double rate = runtime.SampleRateHz > 0 ? runtime.SampleRateHz : models.Current.PipelineSignal.SampleRateHz;
-                    var item = new WindowItem(WindowItemKind.Stale, runtime.LastEnd, rate, lastHeartbeat, null, null, FailSafeReason.Stale, null);
-                    if (!pipes.Windows.Writer.TryWrite(item))
+                    if (!pipes.Acquired.Writer.TryWrite(new StaleTick(lastHeartbeat)))
                     {
-                        metrics.Drop(DaemonBuffer.Windows);
+                        metrics.Drop(DaemonBuffer.Acquisition);
                     }
                 }
             }

@@ -90,6 +90,11 @@ internal sealed partial class WindowStage : IOnlineWindowConsumer
             case StreamStopped stopped:
                 OnStreamStopped(stopped.Reason);
                 break;
+            case StaleTick tick when _stream != null:
+                // No model: the decoder keeps the one it is using (a heartbeat must not retire it).
+                long end = _haveExpected ? PipelineIndex(_expected) : 0;
+                _output.Add(new WindowItem(WindowItemKind.Stale, end, _model?.PipelineSignal.SampleRateHz ?? _stream.Info.SampleRateHz, tick.Timestamp, null, null, FailSafeReason.Stale));
+                break;
         }
     }
 
