@@ -21,7 +21,7 @@ internal static class BatchPath
     {
         options ??= new DecoderOptions();
         using var model = DecoderModelLoader.Load(modelPath);
-        var signal = SignalPipeline.Create(model.Definition, model.Fitted.SignalDesigns);
+        var signal = SignalPipeline.Create(model.Definition, model.Fitted);
         var windows = signal.ExtractWindows(recording);
         var features = FeaturePipeline.Transform(model.Definition, model.Fitted, windows);
         var rows = Enumerable.Range(0, features.RowCount).Select(i => features.Row(i).ToArray()).ToArray();

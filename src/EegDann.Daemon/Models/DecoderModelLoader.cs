@@ -1,5 +1,6 @@
 using EegDann.Model;
 using EegDann.Pipelines;
+using EegDann.Pipelines.Definitions;
 
 namespace EegDann.Daemon.Models;
 
@@ -89,7 +90,7 @@ public static class DecoderModelLoader
             problems.Add($"the sliding window ({model.WindowSamples} samples) differs from the epoch length the model was trained on ({fitted.EpochSamples} samples)");
         }
 
-        int[] expected = model.ReadsAlignedSamples ? [fitted.Channels.Count, fitted.EpochSamples] : [fitted.FeatureNames.Count];
+        int[] expected = definition.SampleShape(fitted.FeatureNames.Count);
         if (!spec.SampleShape.SequenceEqual(expected))
         {
             problems.Add($"the network reads inputs of shape [{string.Join(", ", spec.SampleShape)}], the pipeline makes [{string.Join(", ", expected)}]");
@@ -104,7 +105,7 @@ public static class DecoderModelLoader
         {
             // Builds every stage (filter designs, feature fits) exactly as the live path will.
             _ = FeaturePipeline.CreateFeaturizer(definition, fitted);
-            _ = Pipelines.Signal.SignalPipeline.Create(definition, fitted.SignalDesigns);
+            _ = Pipelines.Signal.SignalPipeline.Create(definition, fitted);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
