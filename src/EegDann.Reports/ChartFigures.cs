@@ -70,14 +70,18 @@ public static class ChartFigures
                     continue;
                 }
 
+                double error = chart.Series[s].Errors?[c] is { } e && double.IsFinite(e) ? e : 0;
+                // ScottPlot draws the error bar with the bar's outline pen: a bar with an error gets a thin dark outline so its whiskers show.
                 bars.Add(new Bar
                 {
                     Position = c - (groupWidth / 2) + (barWidth * (s + 0.5)),
                     Value = value,
-                    Error = chart.Series[s].Errors?[c] is { } e && double.IsFinite(e) ? e : 0,
+                    Error = error,
+                    ErrorSize = barWidth * 0.5,
                     Size = barWidth * 0.92,
                     FillColor = color,
-                    LineWidth = 0,
+                    LineColor = Colors.Black.WithAlpha(0.8),
+                    LineWidth = error > 0 ? 1.5f : 0,
                 });
             }
 
