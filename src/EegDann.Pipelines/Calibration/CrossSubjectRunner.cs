@@ -85,9 +85,10 @@ public sealed class FoldOutcome : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var k in Kept)
+        // Two kept runs may share one network (a network asked for twice is trained once).
+        foreach (var model in Kept.Select(k => k.Model).Distinct())
         {
-            k.Model.Dispose();
+            model.Dispose();
         }
     }
 }
@@ -196,8 +197,11 @@ public sealed class CrossSubjectRunner
 
         double featureSeconds = clock.Elapsed.TotalSeconds;
 
-        // Every network of the fold in one batched run.
+        // Every network of the fold in one batched run. A network asked for twice (e.g. ea_dann with
+        // seed s is member s of ea_dann_x5 with seed 0: same data, same options) is trained once and
+        // shared; a member never depends on the others in its stack, so sharing changes no result.
         var members = new List<StackedMember>();
+        var memberIndex = new Dictionary<(TrainingProblem Problem, TrainingOptions Options), int>();
         var slots = new List<(int Run, int Member)>();
         var runs = new List<(CalibrationMethod Method, int Seed, string Requested)>();
         foreach (var method in methods)
@@ -221,8 +225,15 @@ public sealed class CrossSubjectRunner
             for (int k = 0; k < memberSeeds.Count; k++)
             {
                 var options = _data.Definition.ToTrainingOptions(method.Training, memberSeeds[k]);
-                members.Add(new StackedMember(problem.Problem, DiagnosticSamples is { } limit ? options with { DiagnosticSamples = limit } : options));
-                slots.Add((r, k));
+                options = DiagnosticSamples is { } limit ? options with { DiagnosticSamples = limit } : options;
+                if (!memberIndex.TryGetValue((problem.Problem, options), out int index))
+                {
+                    index = members.Count;
+                    memberIndex[(problem.Problem, options)] = index;
+                    members.Add(new StackedMember(problem.Problem, options));
+                }
+
+                slots.Add((r, index));
             }
         }
 
@@ -232,6 +243,25 @@ public sealed class CrossSubjectRunner
 
         var results = new MethodRun[runs.Count];
         var kept = new List<KeptModel>();
+        // A trained member's model is disposed after its last run, unless a run kept it as its own model.
+        var uses = new int[members.Count];
+        foreach (var (_, index) in slots)
+        {
+            uses[index]++;
+        }
+
+        var owned = new bool[members.Count];
+        void Release(IEnumerable<int> indices)
+        {
+            foreach (int i in indices)
+            {
+                if (--uses[i] == 0 && !owned[i])
+                {
+                    trained[i].Model?.Dispose();
+                }
+            }
+        }
+
         clock.Restart();
         for (int r = 0; r < runs.Count; r++)
         {
@@ -246,16 +276,13 @@ public sealed class CrossSubjectRunner
                 continue;
             }
 
-            var memberResults = slots.Select((s, i) => (s, i)).Where(p => p.s.Run == r).Select(p => trained[p.i]).ToArray();
+            var memberIndices = slots.Where(p => p.Run == r).Select(p => p.Member).ToArray();
+            var memberResults = memberIndices.Select(i => trained[i]).ToArray();
             var failure = memberResults.Select(m => m.Failure).FirstOrDefault(f => f is not null);
             var curves = MeanCurves(memberResults);
             if (failure is not null)
             {
-                foreach (var m in memberResults)
-                {
-                    m.Model?.Dispose();
-                }
-
+                Release(memberIndices);
                 results[r] = new MethodRun(method, seed, null, null, curves, failure, MemberSeeds(method, seed));
                 continue;
             }
@@ -266,22 +293,20 @@ public sealed class CrossSubjectRunner
             int[]? prediction = scored.Count > 0 ? model.Predict(problem.Scored) : null;
             results[r] = new MethodRun(method, seed, prediction, prediction is null ? null : TargetScore.Of(truth, prediction, classes.Count), curves, null, MemberSeeds(method, seed));
             bool keepIt = keep.Contains((requested, seed)) || keep.Contains((method.Name, seed));
-            if (models.Length > 1)
-            {
-                foreach (var m in models)
-                {
-                    m.Dispose();
-                }
-            }
-
             if (keepIt)
             {
                 kept.Add(new KeptModel(method, seed, model, _data.DefinitionFor(method.Aligned), problem.Fitted, memberResults));
+                if (models.Length == 1)
+                {
+                    owned[memberIndices[0]] = true;
+                }
             }
-            else
+            else if (models.Length > 1)
             {
                 model.Dispose();
             }
+
+            Release(memberIndices);
         }
 
         var scoredBySeed = seeds.ToDictionary(s => s, s => (IReadOnlyList<EpochInfo>)splits[SplitKey(s)].Scored.Select(e => e.Info).ToArray());
