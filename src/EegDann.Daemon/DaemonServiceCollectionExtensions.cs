@@ -65,6 +65,7 @@ public static class DaemonServiceCollectionExtensions
             sp.GetRequiredService<IOptions<ControlOutputOptions>>().Value,
             sp.GetRequiredService<DaemonMetrics>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ControlOutput>>()));
+        services.AddSingleton<ISubjectCalibration, UseCaseSubjectCalibration>();
         services.AddSingleton<CalibratorService>();
         services.AddSingleton<ICalibrationTrigger>(sp => sp.GetRequiredService<CalibratorService>());
         services.AddSingleton<MetricsHttpService>();

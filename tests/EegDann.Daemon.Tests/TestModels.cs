@@ -19,13 +19,27 @@ internal static class TestModels
     private static readonly string Folder = CreateFolder();
     private static readonly Lazy<string> S001ToS002Lazy = new(() => Train("S001_to_S002", ["S001"], "S002", TrainingMethod.Dann, seed: 0));
     private static readonly Lazy<string> S003ToS002Lazy = new(() => Train("S003_to_S002", ["S003"], "S002", TrainingMethod.SourceOnly, seed: 1));
-    private static readonly object Gate = new();
+    private static readonly SemaphoreSlim Gate = new(1, 1);
 
     /// <summary>DANN, S001 (runs 04/08/12, labeled) → S002 (unlabeled).</summary>
     public static string S001ToS002 => Locked(S001ToS002Lazy);
 
     /// <summary>Source-only, S003 → S002: another model of the same pipeline, for swaps.</summary>
     public static string S003ToS002 => Locked(S003ToS002Lazy);
+
+    /// <summary>Runs training work while no other test trains (libtorch's random generator is process-wide).</summary>
+    public static async Task<T> TrainingAloneAsync<T>(Func<Task<T>> work)
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            return await work();
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
 
     /// <summary>The mi-logvar pipeline.</summary>
     public static PipelineDefinition MiLogVar => PipelineDefinitionLoader.Load(Path.Combine(TestData.PipelinesDirectory, "mi-logvar.json"));
@@ -45,10 +59,15 @@ internal static class TestModels
 
     private static string Locked(Lazy<string> lazy)
     {
-        // Training uses libtorch's process-wide state: one at a time.
-        lock (Gate)
+        // Training uses libtorch's process-wide state (the random generator): one at a time.
+        Gate.Wait();
+        try
         {
             return lazy.Value;
+        }
+        finally
+        {
+            Gate.Release();
         }
     }
 

@@ -11,9 +11,13 @@ namespace EegDann.Daemon.Calibration;
 public static class CalibrationAcceptance
 {
     /// <summary>Every reason to reject <paramref name="outcome"/>; empty when it is acceptable.</summary>
-    public static IReadOnlyList<string> Problems(CalibrationOutcome outcome, CalibratorOptions options)
+    /// <param name="outcome">What the calibration reported.</param>
+    /// <param name="targetClassShares">Share of the subject's collected windows the new model gives each class (<see cref="TargetPredictions"/>).</param>
+    /// <param name="options">The thresholds.</param>
+    public static IReadOnlyList<string> Problems(OnlineCalibrationResult outcome, IReadOnlyDictionary<string, double> targetClassShares, CalibratorOptions options)
     {
         ArgumentNullException.ThrowIfNull(outcome);
+        ArgumentNullException.ThrowIfNull(targetClassShares);
         ArgumentNullException.ThrowIfNull(options);
         var problems = new List<string>();
         if (outcome.Failure != null || outcome.ModelPath is null)
@@ -24,7 +28,7 @@ public static class CalibrationAcceptance
 
         if (outcome.DomainAccuracy is not { } domain)
         {
-            problems.Add("the calibration reports no domain accuracy");
+            problems.Add("the calibration reports no domain accuracy (the method has no domain classifier)");
         }
         else if (domain > options.MaxDomainAccuracy)
         {
@@ -40,13 +44,13 @@ public static class CalibrationAcceptance
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"source accuracy {source:0.###} is below {options.MinSourceAccuracy:0.###}: the classifier collapsed"));
         }
 
-        if (outcome.TargetClassShares.Count == 0)
+        if (targetClassShares.Count == 0)
         {
-            problems.Add("the calibration reports no target predictions");
+            problems.Add("the new model made no prediction on the collected signal");
         }
         else
         {
-            var (name, share) = outcome.TargetClassShares.MaxBy(p => p.Value);
+            var (name, share) = targetClassShares.MaxBy(p => p.Value);
             if (share > options.MaxClassShare)
             {
                 problems.Add(string.Create(CultureInfo.InvariantCulture, $"{share:P0} of the target's windows are '{name}' (more than {options.MaxClassShare:P0}): the model predicts one class"));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using EegDann.Daemon.Models;
 using EegDann.Daemon.Monitoring;
@@ -26,6 +27,7 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
     private readonly DaemonPipes _pipes;
     private readonly ActiveModel _models;
     private readonly ISubjectCalibration? _calibration;
+    private readonly AlignmentMode _alignment;
     private readonly DaemonMetrics _metrics;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _requested = new(0);
@@ -35,10 +37,11 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
     private string _why = string.Empty;
     private int _runs;
 
-    public CalibratorService(IOptions<CalibratorOptions> options, IOptions<AcquisitionOptions> acquisition, DaemonPipes pipes, ActiveModel models, IEnumerable<ISubjectCalibration> calibrations, DaemonMetrics metrics, ILogger<CalibratorService> logger)
+    public CalibratorService(IOptions<CalibratorOptions> options, IOptions<AcquisitionOptions> acquisition, IOptions<DecoderOptions> decoder, DaemonPipes pipes, ActiveModel models, IEnumerable<ISubjectCalibration> calibrations, DaemonMetrics metrics, ILogger<CalibratorService> logger)
     {
         _options = options.Value;
         _defaultSubject = acquisition.Value.Subject;
+        _alignment = decoder.Value.Alignment;
         _pipes = pipes;
         _models = models;
         _calibration = calibrations.LastOrDefault();
@@ -171,12 +174,15 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
         }
 
         string output = Path.Combine(Path.GetFullPath(_options.OutputDirectory!), $"{subject}_{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture)}.eegdann");
-        var request = new CalibrationRequest(subject, target, _options.SourceRecordings, pipeline, _options.Method, _options.Seed, output);
+        var request = new OnlineCalibrationRequest(subject, target, _options.SourceRecordings, pipeline, string.IsNullOrWhiteSpace(_options.Method) ? null : _options.Method, _options.Seed, output);
         LogStarted(subject, _why, seconds, target.Count, _options.SourceRecordings.Count);
-        CalibrationOutcome outcome;
+        var clock = Stopwatch.StartNew();
+        Checked result;
         try
         {
-            outcome = await LowPriorityThread.Run("eegdann-calibration", () => _calibration!.CalibrateAsync(request, null, stoppingToken).GetAwaiter().GetResult());
+            // Training, loading the new file and predicting the collected signal with it all run
+            // on the low-priority thread; only the swap happens here.
+            result = await LowPriorityThread.Run("eegdann-calibration", () => TrainAndCheckAsync(request, stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -184,29 +190,20 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
         }
         catch (Exception e)
         {
-            Reject(subject, $"the calibration failed: {e.Message}");
+            Reject(subject, $"the calibration failed: {e.GetType().Name}: {e.Message}");
             return;
         }
 
-        var problems = CalibrationAcceptance.Problems(outcome, _options);
+        var problems = CalibrationAcceptance.Problems(result.Outcome, result.TargetClassShares, _options);
+        string shares = string.Join(", ", result.TargetClassShares.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:P0}")));
         if (problems.Count > 0)
         {
-            Reject(subject, string.Join("; ", problems));
+            result.Candidate?.Dispose();
+            Reject(subject, string.Join("; ", problems) + (result.Outcome.ModelPath is null ? string.Empty : $" (the file {result.Outcome.ModelPath} is left for inspection)"));
             return;
         }
 
-        DecoderModel candidate;
-        try
-        {
-            candidate = DecoderModelLoader.Load(outcome.ModelPath!);
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException)
-        {
-            Reject(subject, e.Message);
-            return;
-        }
-
-        string? swapProblem = _models.TrySwap(candidate, $"calibration of {subject}");
+        string? swapProblem = _models.TrySwap(result.Candidate!, $"calibration of {subject}");
         if (swapProblem != null)
         {
             _metrics.CalibrationRejected();
@@ -214,7 +211,28 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
         }
 
         _metrics.CalibrationAccepted();
-        LogAccepted(subject, outcome.ModelPath!, outcome.DomainAccuracy ?? double.NaN, outcome.SourceAccuracy ?? double.NaN);
+        LogAccepted(subject, result.Outcome.ModelPath!, clock.Elapsed.TotalSeconds, result.Outcome.DomainAccuracy ?? double.NaN, result.Outcome.SourceAccuracy ?? double.NaN, shares);
+    }
+
+    private async Task<Checked> TrainAndCheckAsync(OnlineCalibrationRequest request, CancellationToken cancellationToken)
+    {
+        var outcome = await _calibration!.CalibrateAsync(request, null, cancellationToken);
+        if (outcome.Failure != null || outcome.ModelPath is null)
+        {
+            return new Checked(outcome, null, new Dictionary<string, double>());
+        }
+
+        var candidate = DecoderModelLoader.Load(outcome.ModelPath);
+        try
+        {
+            var shares = TargetPredictions.ClassShares(candidate, request.Target, request.Subject, _alignment, cancellationToken);
+            return new Checked(outcome, candidate, shares);
+        }
+        catch
+        {
+            candidate.Dispose();
+            throw;
+        }
     }
 
     private void Reject(string subject, string problem)
@@ -226,9 +244,11 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
     [LoggerMessage(Level = LogLevel.Information, Message = "Calibrating for {Subject} ({Why}): {Seconds:F0} s of unlabeled signal in {Stretches} stretches, {Sources} source recordings, at lowest priority")]
     private partial void LogStarted(string subject, string why, double seconds, int stretches, int sources);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Calibration for {Subject} accepted: {ModelPath} (domain accuracy {DomainAccuracy:F3}, source accuracy {SourceAccuracy:F3})")]
-    private partial void LogAccepted(string subject, string modelPath, double domainAccuracy, double sourceAccuracy);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Calibration for {Subject} accepted after {Seconds:F1} s: {ModelPath} (domain accuracy {DomainAccuracy:F3}, source accuracy {SourceAccuracy:F3}, collected windows predicted as {ClassShares})")]
+    private partial void LogAccepted(string subject, string modelPath, double seconds, double domainAccuracy, double sourceAccuracy, string classShares);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Calibration for {Subject} rejected: {Problem}; keeping the current model")]
     private partial void LogRejected(string subject, string problem);
+
+    private sealed record Checked(OnlineCalibrationResult Outcome, DecoderModel? Candidate, IReadOnlyDictionary<string, double> TargetClassShares);
 }
