@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using EegDann.Recordings.Parquet;
+using EegDann.TestSupport;
+
+namespace EegDann.Cli.Tests;
+
+/// <summary>
+/// <c>eegdann daemon</c> as a real child process replaying S002R04 at 20× real time: SIGTERM stops
+/// it with exit code 0 and a complete recording of every sample streamed; after a kill -9 the part
+/// file is recovered up to its last complete row group.
+/// </summary>
+public sealed class DaemonProcessTests : IClassFixture<DaemonProcessTests.Model>
+{
+    private const double RateHz = 160;
+    private const int RowGroupSamples = 800; // the recorder's default 5 s at 160 Hz
+    private readonly Model _model;
+
+    public DaemonProcessTests(Model model) => _model = model;
+
+    [Fact]
+    public async Task SigtermStopsTheDaemonWithExitCode0AndTheRecordingHoldsEverySampleStreamed()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        await using var daemon = await DaemonChild.StartAsync(_model.Path, dir.File("rec"));
+        await daemon.WaitForDecisionsAsync(300);
+
+        daemon.Signal("TERM");
+        int exit = await daemon.WaitForExitAsync();
+
+        Assert.True(exit == 0, daemon.StdErr);
+        var recordings = Directory.GetFiles(dir.File("rec"), "*.parquet").Where(f => !f.EndsWith(".events.parquet", StringComparison.Ordinal)).ToArray();
+        Assert.Empty(Directory.GetFiles(dir.File("rec"), "*.part"));
+        var recorded = await ParquetRecordingReader.ReadAsync(Assert.Single(recordings));
+        var original = await ParquetRecordingReader.ReadAsync(Path.Combine(TestData.RecordingsDirectory, "S002R04.parquet"));
+
+        // Every decision's window lies inside the recording, and the summary's sample count is the recording's.
+        long lastWindowEnd = daemon.LastWindowEndSample();
+        Assert.InRange(recorded.SampleCount, lastWindowEnd, original.SampleCount);
+        Assert.Contains($"Daemon summary: {recorded.SampleCount} samples", daemon.StdErr, StringComparison.Ordinal);
+        Assert.Contains($"recorded {recorded.SampleCount} samples", daemon.StdErr, StringComparison.Ordinal);
+        AssertPrefixOf(original, recorded);
+        Assert.Equal(0, daemon.SeqGaps);
+    }
+
+    [Fact]
+    public async Task AfterKill9ThePartFileIsRecoveredUpToItsLastCompleteRowGroup()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        await using var daemon = await DaemonChild.StartAsync(_model.Path, dir.File("rec"));
+
+        // Past the fourth row group's last sample. The recorder writes behind the decoder (a row
+        // group closed in memory reaches the disk a moment later), so what is on disk is bounded
+        // below only loosely: at least one row group, never a partial one.
+        await daemon.WaitForDecisionsAsync(((4 * RowGroupSamples) - 320) / 10);
+        daemon.Signal("KILL");
+        int exit = await daemon.WaitForExitAsync();
+        Assert.Equal(137, exit);
+        long streamed = daemon.LastWindowEndSample();
+
+        string part = Assert.Single(Directory.GetFiles(dir.File("rec"), "*.parquet.part"));
+        var recover = await EegDannProcess.RunAsync("recover", part);
+        Assert.True(recover.ExitCode == 0, recover.StdErr);
+        var recovered = await ParquetRecordingReader.ReadAsync(part[..^".part".Length]);
+        Assert.True(recovered.SampleCount >= RowGroupSamples, $"{recovered.SampleCount} samples recovered, {streamed} streamed");
+        Assert.Equal(0, recovered.SampleCount % RowGroupSamples);
+        AssertPrefixOf(await ParquetRecordingReader.ReadAsync(Path.Combine(TestData.RecordingsDirectory, "S002R04.parquet")), recovered);
+    }
+
+    private static void AssertPrefixOf(EegDann.Core.Recording original, EegDann.Core.Recording part)
+    {
+        Assert.Equal(original.Info.Channels, part.Info.Channels);
+        for (int c = 0; c < original.Info.ChannelCount; c++)
+        {
+            Assert.Equal(original.Samples[c].AsSpan(0, (int)part.SampleCount).ToArray(), part.Samples[c]);
+        }
+    }
+
+    /// <summary>An S001 → S002 model made once by the real calibrate-new-subject command.</summary>
+    public sealed class Model : IAsyncLifetime
+    {
+        private readonly TemporaryDirectory _dir = TestData.NewTemporaryDirectory();
+
+        public string Path => _dir.File("s1s2.eegdann");
+
+        public async Task InitializeAsync()
+        {
+            string[] runs = ["R04", "R08", "R12"];
+            var run = await EegDannProcess.RunAsync([
+                "calibrate-new-subject", "--pipeline", System.IO.Path.Combine(TestData.PipelinesDirectory, "mi-logvar.json"),
+                "--source", .. runs.Select(r => System.IO.Path.Combine(TestData.RecordingsDirectory, $"S001{r}.parquet")),
+                "--target", .. runs.Select(r => System.IO.Path.Combine(TestData.RecordingsDirectory, $"S002{r}.parquet")),
+                "--out", Path, "--no-baselines"]);
+            Assert.True(run.ExitCode == 0, run.StdErr);
+        }
+
+        public Task DisposeAsync()
+        {
+            _dir.Dispose();
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>The daemon as a child process, with a UDP listener for its decisions.</summary>
+    private sealed class DaemonChild : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly UdpClient _udp;
+        private readonly StringBuilder _stderr = new();
+        private readonly List<JsonElement> _decisions = [];
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _listening;
+
+        private DaemonChild(Process process, UdpClient udp)
+        {
+            _process = process;
+            _udp = udp;
+            _process.ErrorDataReceived += (_, e) =>
+            {
+                lock (_stderr)
+                {
+                    _stderr.AppendLine(e.Data);
+                }
+            };
+            _process.BeginErrorReadLine();
+            _process.BeginOutputReadLine();
+            _listening = ListenAsync();
+        }
+
+        public string StdErr
+        {
+            get
+            {
+                lock (_stderr)
+                {
+                    return _stderr.ToString();
+                }
+            }
+        }
+
+        public int SeqGaps
+        {
+            get
+            {
+                lock (_decisions)
+                {
+                    var seq = _decisions.Select(d => d.GetProperty("seq").GetInt64()).ToArray();
+                    return seq.Zip(seq.Skip(1)).Count(p => p.Second != p.First + 1);
+                }
+            }
+        }
+
+        public static Task<DaemonChild> StartAsync(string model, string recordDirectory)
+        {
+            var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+            int port = ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
+            var start = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = AppContext.BaseDirectory,
+            };
+            foreach (var arg in new[]
+            {
+                Path.Combine(AppContext.BaseDirectory, "eegdann.dll"), "daemon",
+                "--replay", Path.Combine(TestData.RecordingsDirectory, "S002R04.parquet"), "--speed", "20",
+                "--model", model, "--udp", $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", "--record", recordDirectory,
+            })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            return Task.FromResult(new DaemonChild(Process.Start(start)!, udp));
+        }
+
+        /// <summary>Waits until <paramref name="count"/> decisions arrived (not a timing assertion: the limit only ends a broken test).</summary>
+        public async Task WaitForDecisionsAsync(int count)
+        {
+            var limit = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            while (Count() < count)
+            {
+                Assert.False(_process.HasExited, "the daemon stopped early:\n" + StdErr);
+                Assert.True(DateTime.UtcNow < limit, $"only {Count()} of {count} decisions arrived:\n{StdErr}");
+                await Task.Delay(20);
+            }
+        }
+
+        public void Signal(string signal)
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
+            kill.WaitForExit();
+            Assert.Equal(0, kill.ExitCode);
+        }
+
+        public async Task<int> WaitForExitAsync()
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await _process.WaitForExitAsync(limit.Token);
+
+            // Datagrams sent before the exit may still sit in the socket.
+            int seen = -1;
+            while (Count() != seen)
+            {
+                seen = Count();
+                await Task.Delay(200);
+            }
+
+            return _process.ExitCode;
+        }
+
+        /// <summary>The last sample (exclusive) of the last decided window, from its t_ms.</summary>
+        public long LastWindowEndSample()
+        {
+            lock (_decisions)
+            {
+                double tMs = _decisions.Last(d => d.GetProperty("probabilities").EnumerateObject().Any()).GetProperty("t_ms").GetDouble();
+                return (long)Math.Round(tMs * RateHz / 1000) + 1;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                await _process.WaitForExitAsync();
+            }
+
+            await _stop.CancelAsync();
+            _udp.Dispose();
+            try
+            {
+                await _listening;
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                // Stopped listening.
+            }
+
+            _process.Dispose();
+            _stop.Dispose();
+        }
+
+        private int Count()
+        {
+            lock (_decisions)
+            {
+                return _decisions.Count;
+            }
+        }
+
+        private async Task ListenAsync()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var datagram = await _udp.ReceiveAsync(_stop.Token);
+                using var json = JsonDocument.Parse(datagram.Buffer);
+                lock (_decisions)
+                {
+                    _decisions.Add(json.RootElement.Clone());
+                }
+            }
+        }
+    }
+}
