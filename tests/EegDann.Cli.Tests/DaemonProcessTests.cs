@@ -53,22 +53,55 @@ public sealed class DaemonProcessTests : IClassFixture<DaemonProcessTests.Model>
         using var dir = TestData.NewTemporaryDirectory();
         await using var daemon = await DaemonChild.StartAsync(_model.Path, dir.File("rec"));
 
-        // Past the fourth row group's last sample. The recorder writes behind the decoder (a row
-        // group closed in memory reaches the disk a moment later), so what is on disk is bounded
-        // below only loosely: at least one row group, never a partial one.
-        await daemon.WaitForDecisionsAsync(((4 * RowGroupSamples) - 320) / 10);
+        // Once the recorder has declared two row groups durable (its state file, replaced after
+        // each row group reaches the disk), kill it mid-stream.
+        string rec = dir.File("rec");
+        long durable = 0;
+        var limit = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while ((durable = DurableSamples(rec)) < 2 * RowGroupSamples)
+        {
+            Assert.True(DateTime.UtcNow < limit, $"the recorder never made two row groups durable:\n{daemon.StdErr}");
+            await Task.Delay(20);
+        }
+
         daemon.Signal("KILL");
         int exit = await daemon.WaitForExitAsync();
         Assert.Equal(137, exit);
-        long streamed = daemon.LastWindowEndSample();
+        durable = Math.Max(durable, DurableSamples(rec));
 
-        string part = Assert.Single(Directory.GetFiles(dir.File("rec"), "*.parquet.part"));
+        string part = Assert.Single(Directory.GetFiles(rec, "*.parquet.part"));
         var recover = await EegDannProcess.RunAsync("recover", part);
         Assert.True(recover.ExitCode == 0, recover.StdErr);
         var recovered = await ParquetRecordingReader.ReadAsync(part[..^".part".Length]);
-        Assert.True(recovered.SampleCount >= RowGroupSamples, $"{recovered.SampleCount} samples recovered, {streamed} streamed");
+
+        // Everything declared durable is there (a row group written after the last declaration may be too), in whole row groups.
+        Assert.InRange(recovered.SampleCount, durable, durable + RowGroupSamples);
         Assert.Equal(0, recovered.SampleCount % RowGroupSamples);
         AssertPrefixOf(await ParquetRecordingReader.ReadAsync(Path.Combine(TestData.RecordingsDirectory, "S002R04.parquet")), recovered);
+    }
+
+    /// <summary>Samples the recorder's state file declares durable (0 before the first row group).</summary>
+    private static long DurableSamples(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return 0;
+        }
+
+        foreach (var state in Directory.GetFiles(directory, "*.parquet.part.state"))
+        {
+            try
+            {
+                using var json = JsonDocument.Parse(File.ReadAllText(state));
+                return json.RootElement.EnumerateObject().Single(p => string.Equals(p.Name, "samples", StringComparison.OrdinalIgnoreCase)).Value.GetInt64();
+            }
+            catch (Exception e) when (e is IOException or JsonException)
+            {
+                // Being replaced (atomically): read it again next time.
+            }
+        }
+
+        return 0;
     }
 
     private static void AssertPrefixOf(EegDann.Core.Recording original, EegDann.Core.Recording part)

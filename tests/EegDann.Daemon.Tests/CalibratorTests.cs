@@ -20,9 +20,10 @@ public sealed class CalibratorTests(ITestOutputHelper output)
     private const int Window = 320;
     private const int Stride = 10;
 
-    // S002R04 streamed in chunks of 16; the calibrator starts by itself after 30 s (4800 samples);
-    // the stream waits at 8000 until the calibration is over, then goes on to the end.
-    private const long PauseAt = 8000;
+    // S002R04 streamed in chunks of 16; the calibrator starts by itself after 30 s (4800 samples),
+    // when the stream waits until the calibration is over (so the signal calibrated on does not
+    // depend on timing), then goes on to the end.
+    private const long PauseAt = 4800;
 
     public enum Calibration
     {
@@ -36,8 +37,10 @@ public sealed class CalibratorTests(ITestOutputHelper output)
     [Fact]
     public async Task AnAcceptedCalibrationIsSwappedInBetweenTwoWindowsAndEveryLaterWindowUsesIt()
     {
+        // The S003 model gives one class to most of these windows: the one-class check is relaxed
+        // here (it rejects this model in the test below).
         var calibration = new ScriptedCalibration(Calibration.Acceptable, TestModels.S003ToS002);
-        var (run, seen) = await RunAsync(calibration);
+        var (run, seen) = await RunAsync(calibration, extra: new() { ["Daemon:Calibrator:MaxClassShare"] = "1.0" });
         using var _ = run;
         run.AssertExit(DaemonExitCode.Success);
 
@@ -51,7 +54,7 @@ public sealed class CalibratorTests(ITestOutputHelper output)
         // The calibration was given the subject's unlabeled signal, collected by itself.
         var request = Assert.Single(calibration.Requests);
         Assert.Equal("S002", request.Subject);
-        Assert.InRange(request.Target.Sum(r => r.SampleCount), 4800, PauseAt);
+        Assert.Equal(PauseAt, request.Target.Sum(r => r.SampleCount));
         Assert.All(request.Target, r => Assert.Empty(r.Events));
         Assert.Equal([TestModels.RecordingPath("S001", "R04")], request.SourceRecordings);
 
@@ -67,7 +70,6 @@ public sealed class CalibratorTests(ITestOutputHelper output)
         Assert.True(switchAt > 0, "the calibrated model never decoded a window");
         Assert.All(ids[..switchAt], id => Assert.Equal(oldId, id));
         Assert.All(ids[switchAt..], id => Assert.Equal(newId, id));
-        Assert.True(seen[switchAt].EndSample > PauseAt, "the swap came before the calibration finished");
         Assert.All(seen, o => Assert.Equal(FailSafeReason.None, o.Decision.Reason));
         Assert.Equal(seen.Count, run.Heard.Datagrams);
         Assert.Equal(0, run.Heard.SeqGaps);
@@ -80,6 +82,7 @@ public sealed class CalibratorTests(ITestOutputHelper output)
     [InlineData(Calibration.SourceCollapsed, "source accuracy 0.5 is below 0.6")]
     [InlineData(Calibration.Throws, "the calibration failed: InvalidOperationException: training ran out of memory")]
     [InlineData(Calibration.Fails, "calibration failed: the loss diverged")]
+    [InlineData(Calibration.Acceptable, "of the target's windows are 'left' (more than 90 %): the model predicts one class")]
     public async Task ARejectedOrFailedCalibrationKeepsTheModelInUse(Calibration behaviour, string reason)
     {
         var calibration = new ScriptedCalibration(behaviour, TestModels.S003ToS002);

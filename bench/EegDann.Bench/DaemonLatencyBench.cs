@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using EegDann.Daemon;
+using EegDann.Daemon.Monitoring;
+using EegDann.Daemon.Output;
+using EegDann.Pipelines.UseCases;
+using EegDann.Recordings.Parquet;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EegDann.Bench;
+
+/// <summary>
+/// The whole daemon (the Generic Host with every stage, as <c>eegdann daemon</c> runs it) replaying
+/// S002R04 at 10× real time with an S001→S002 model, session recording on, listening to its UDP
+/// datagrams like a controller: datagrams vs windows expected, sequence gaps, <c>latency_ms</c>
+/// p50/p99 (arrival of a window's last sample → datagram sent), windows/s, the stop time (the
+/// path SIGTERM takes) and the samples recorded — once per control-thread scheduling asked for.
+/// The bar: p99 ≤ 5 ms. No reference implementation exists, so there is no ratio.
+/// </summary>
+public sealed class DaemonLatencyBench : IBench
+{
+    public string Name => "daemon-latency";
+
+    public string Description => "the whole daemon replaying S002R04 at 10×: datagrams, seq gaps, latency_ms p50/p99, windows/s, stop time, samples recorded; args: [--model M] [--speed X] [--scheduling Normal,Fifo]";
+
+    public async Task<int> RunAsync(BenchContext context, string[] args)
+    {
+        string? model = Arg(args, "--model");
+        double speed = double.Parse(Arg(args, "--speed") ?? "10", CultureInfo.InvariantCulture);
+        var schedulings = (Arg(args, "--scheduling") ?? "Normal,Fifo").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string recordingPath = Path.Combine(context.RepositoryRoot, "recordings", "S002R04.parquet");
+        string work = Directory.CreateTempSubdirectory("eegdann-daemon-bench-").FullName;
+        try
+        {
+            if (model is null)
+            {
+                model = Path.Combine(work, "s1s2.eegdann");
+                string[] runs = ["R04", "R08", "R12"];
+                Console.WriteLine("calibrating S001 → S002 (mi-logvar, no baselines) for the model ...");
+                using var _ = await CalibrateNewSubject.RunAsync(
+                    new CalibrateRequest
+                    {
+                        PipelinePath = Path.Combine(context.RepositoryRoot, "pipelines", "mi-logvar.json"),
+                        Sources = runs.Select(r => RecordingInput.FromPath(Path.Combine(context.RepositoryRoot, "recordings", $"S001{r}.parquet"))).ToList(),
+                        Targets = runs.Select(r => RecordingInput.FromPath(Path.Combine(context.RepositoryRoot, "recordings", $"S002{r}.parquet"))).ToList(),
+                        ModelPath = model,
+                        Baselines = false,
+                    },
+                    NullLogger.Instance);
+            }
+
+            var recording = await ParquetRecordingReader.ReadAsync(recordingPath);
+            const int Window = 320, Stride = 10;
+            long expected = ((recording.SampleCount - Window) / Stride) + 1;
+            var results = new List<object>();
+            foreach (var scheduling in schedulings)
+            {
+                var r = await RunOnceAsync(model, recordingPath, speed, scheduling, Path.Combine(work, "rec-" + scheduling));
+                Console.WriteLine(
+                    $"{scheduling,-7} {r.Heard.Datagrams} datagrams ({r.Windows} windows decoded, {expected} expected, seq gaps {r.Heard.SeqGaps}); " +
+                    $"latency_ms p50 {r.Heard.LatencyP50Ms:F3} p99 {r.Heard.LatencyP99Ms:F3} max {r.Heard.LatencyMaxMs:F3}; " +
+                    $"{r.Windows / r.StreamSeconds:F1} windows/s; stop {r.StopSeconds:F2} s; recorded {r.Recorded} of {recording.SampleCount} samples; load average {r.LoadBefore} → {r.LoadAfter}");
+                results.Add(new
+                {
+                    scheduling,
+                    speed,
+                    datagrams = r.Heard.Datagrams,
+                    windows_decoded = r.Windows,
+                    windows_expected = expected,
+                    seq_gaps = r.Heard.SeqGaps,
+                    latency_ms = new { p50 = r.Heard.LatencyP50Ms, p99 = r.Heard.LatencyP99Ms, max = r.Heard.LatencyMaxMs },
+                    windows_per_second = r.Windows / r.StreamSeconds,
+                    stop_seconds = r.StopSeconds,
+                    recorded_samples = r.Recorded,
+                    recording_samples = recording.SampleCount,
+                    load_average_before = r.LoadBefore,
+                    load_average_after = r.LoadAfter,
+                });
+            }
+
+            string file = Path.Combine(context.ResultsDirectory, "daemon-latency.json");
+            await File.WriteAllTextAsync(file, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+            Console.WriteLine($"wrote {file}");
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static async Task<Run> RunOnceAsync(string model, string recording, double speed, string scheduling, string recordDirectory)
+    {
+        using var listener = new DecisionListener(new IPEndPoint(IPAddress.Loopback, 0));
+        using var stopListening = new CancellationTokenSource();
+        var listening = listener.ListenAsync(null, 0, null, stopListening.Token);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Daemon:Acquisition:Source"] = "Replay",
+            ["Daemon:Replay:Path"] = recording,
+            ["Daemon:Replay:Speed"] = speed.ToString(CultureInfo.InvariantCulture),
+            ["Daemon:Decoder:ModelPath"] = model,
+            ["Daemon:Output:Udp"] = listener.LocalEndpoint.ToString(),
+            ["Daemon:Recorder:Directory"] = recordDirectory,
+            ["Daemon:Realtime:Scheduling"] = scheduling,
+            ["Daemon:Metrics:LogIntervalSeconds"] = "3600",
+        };
+        string loadBefore = DecodeLatencyBench.LoadAverage();
+        using var host = DaemonHost.Build(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        var running = DaemonHost.RunAsync(host);
+        var metrics = host.Services.GetRequiredService<DaemonMetrics>();
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        var source = new TaskCompletionSource();
+        using var _ = lifetime.ApplicationStarted.Register(source.SetResult);
+        await source.Task;
+        var clock = Stopwatch.StartNew();
+
+        // The replay ends when the acquisition has passed the last sample and the stream is stale.
+        long total = (await ParquetRecordingReader.ReadAsync(recording)).SampleCount;
+        while (metrics.Samples < total && !running.IsCompleted)
+        {
+            await Task.Delay(50);
+        }
+
+        double streamSeconds = clock.Elapsed.TotalSeconds;
+        await Task.Delay(500);
+        var stop = Stopwatch.StartNew();
+        lifetime.StopApplication();
+        var exit = await running;
+        double stopSeconds = stop.Elapsed.TotalSeconds;
+        if (exit != DaemonExitCode.Success)
+        {
+            throw new InvalidOperationException($"the daemon ended with {exit}");
+        }
+
+        await Task.Delay(300);
+        await stopListening.CancelAsync();
+        var heard = await listening;
+        long recorded = metrics.RecordedSamples;
+        host.Services.GetRequiredService<EegDann.Daemon.Models.ActiveModel>().Dispose();
+        return new Run(heard, metrics.Windows, streamSeconds, stopSeconds, recorded, loadBefore, DecodeLatencyBench.LoadAverage());
+    }
+
+    private static string? Arg(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private sealed record Run(ListenSummary Heard, long Windows, double StreamSeconds, double StopSeconds, long Recorded, string LoadBefore, string LoadAfter);
+}
