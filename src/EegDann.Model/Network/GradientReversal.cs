@@ -32,6 +32,8 @@ public sealed class GradientReversal : autograd.SingleTensorFunction<GradientRev
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
         double lambda = (double)ctx.get_data(LambdaKey);
-        return [grad_output.mul(-lambda), null!];
+        // An explicit scalar alive until the product exists (an implicit one can be finalised mid-call when another thread allocates).
+        using var factor = (-lambda).ToScalar();
+        return [grad_output.mul(factor), null!];
     }
 }

@@ -17,6 +17,11 @@ public sealed class FlatSgd : IDisposable
     private readonly Tensor velocity;
     private readonly double momentum;
     private readonly double weightDecay;
+    // Explicit scalars, alive as long as the optimiser: an implicit Scalar (double → Scalar) passes
+    // only its native handle to libtorch, so with another thread allocating, a garbage collection
+    // can finalise (free) it while the native call still reads it (seen with evaluate --parallel 2).
+    private readonly Scalar momentumScalar;
+    private readonly Scalar weightDecayScalar;
     private bool started;
 
     /// <summary>Takes over <paramref name="parameters"/> (float32, CPU): their storage becomes views of one buffer.</summary>
@@ -29,6 +34,8 @@ public sealed class FlatSgd : IDisposable
         var list = parameters.ToList();
         this.momentum = momentum;
         this.weightDecay = weightDecay;
+        momentumScalar = momentum.ToScalar();
+        weightDecayScalar = weightDecay.ToScalar();
         long total = list.Sum(p => p.numel());
         using var noGrad = no_grad();
         values = zeros(total);
@@ -56,16 +63,17 @@ public sealed class FlatSgd : IDisposable
     public void Step(double learningRate)
     {
         using var noGrad = no_grad();
+        using var rate = (-learningRate).ToScalar();
         if (weightDecay > 0)
         {
-            gradients.add_(values, alpha: weightDecay);
+            gradients.add_(values, alpha: weightDecayScalar);
         }
 
         if (momentum > 0)
         {
             if (started)
             {
-                velocity.mul_(momentum).add_(gradients);
+                velocity.mul_(momentumScalar).add_(gradients);
             }
             else
             {
@@ -73,11 +81,11 @@ public sealed class FlatSgd : IDisposable
                 started = true;
             }
 
-            values.add_(velocity, alpha: -learningRate);
+            values.add_(velocity, alpha: rate);
         }
         else
         {
-            values.add_(gradients, alpha: -learningRate);
+            values.add_(gradients, alpha: rate);
         }
     }
 
@@ -93,5 +101,7 @@ public sealed class FlatSgd : IDisposable
     {
         velocity.Dispose();
         gradients.Dispose();
+        momentumScalar.Dispose();
+        weightDecayScalar.Dispose();
     }
 }

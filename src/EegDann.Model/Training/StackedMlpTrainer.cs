@@ -308,6 +308,11 @@ public static class StackedMlpTrainer
                         int r = b + t + l;
                         using (NewDisposeScope())
                         {
+                            // Explicit scalars kept alive to the end of the step (see FlatSgd: an implicit one can be finalised mid-call when another thread allocates).
+                            using var sourceCount = ((double)b).ToScalar();
+                            using var domainCount = ((double)(b + t)).ToScalar();
+                            using var labeledCount = ((double)Math.Max(l, 1)).ToScalar();
+                            using var labeledWeight = options.TargetLabelWeight.ToScalar();
                             var x = chunkX.narrow(0, offset, (long)m * r).view(m, r, features);
                             var h = x;
                             for (int layer = 0; layer < hidden.Length; layer++)
@@ -326,18 +331,18 @@ public static class StackedMlpTrainer
                                 sourceNll = sourceNll.mul(chunkW.narrow(0, offset, (long)m * r).view(m, r).narrow(1, 0, b));
                             }
 
-                            var loss = sourceNll.sum().div(b);
+                            var loss = sourceNll.sum().div(sourceCount);
                             if (t > 0)
                             {
                                 var reversed = GradientReversal.Apply(h.narrow(1, 0, b + t), lam);
                                 var domainTargets = chunkD!.narrow(0, offset, (long)m * r).view(m, r).narrow(1, 0, b + t);
-                                loss = loss.add(Nll(layers.ApplyDomain(reversed), domainTargets).sum().div(b + t));
+                                loss = loss.add(Nll(layers.ApplyDomain(reversed), domainTargets).sum().div(domainCount));
                             }
 
                             if (l > 0)
                             {
-                                var labeled = Nll(layers.Label.Apply(h.narrow(1, b + t, l)), y.narrow(1, b + t, l)).sum().div(l);
-                                loss = loss.add(labeled.mul(options.TargetLabelWeight));
+                                var labeled = Nll(layers.Label.Apply(h.narrow(1, b + t, l)), y.narrow(1, b + t, l)).sum().div(labeledCount);
+                                loss = loss.add(labeled.mul(labeledWeight));
                             }
 
                             optimizer.ZeroGrad();
