@@ -766,18 +766,22 @@ public static class StackedMlpTrainer
                 domainLoss = Nll(domainLogits, domainD).mean([1]).to_type(ScalarType.Float64).data<double>().ToArray();
                 var correct = domainLogits.argmax(2).eq(domainD).to_type(ScalarType.Float64);
                 // Balanced: per member, the mean over the domains present of each domain's accuracy.
+                // Explicit scalars kept alive (see FlatSgd: an implicit one can be freed mid-call when another thread allocates).
+                using var zero = 0.0.ToScalar();
+                using var one = 1.0.ToScalar();
                 var sum = zeros(m, dtype: ScalarType.Float64);
                 var present = zeros(m, dtype: ScalarType.Float64);
                 for (int d = 0; d < domains; d++)
                 {
-                    var mask = domainD.eq(d).to_type(ScalarType.Float64);
+                    using var domain = ((long)d).ToScalar();
+                    var mask = domainD.eq(domain).to_type(ScalarType.Float64);
                     var count = mask.sum([1]);
-                    var has = count.gt(0).to_type(ScalarType.Float64);
-                    sum = sum.add(correct.mul(mask).sum([1]).div(count.clamp_min(1)).mul(has));
+                    var has = count.gt(zero).to_type(ScalarType.Float64);
+                    sum = sum.add(correct.mul(mask).sum([1]).div(count.clamp_min(one)).mul(has));
                     present = present.add(has);
                 }
 
-                domainAccuracy = sum.div(present.clamp_min(1)).data<double>().ToArray();
+                domainAccuracy = sum.div(present.clamp_min(one)).data<double>().ToArray();
             }
 
             if (hasLabeled)
