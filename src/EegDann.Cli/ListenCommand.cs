@@ -42,7 +42,7 @@ public static class ListenCommand
                 cancellationToken);
             Log.Information(
                 "{Datagrams} decisions (seq {FirstSeq}..{LastSeq}, {SeqGaps} gaps) over {Seconds:F1} s; commands {Commands}; fail-safe {Reasons}; latency p50 {LatencyP50Ms:F3} ms p99 {LatencyP99Ms:F3} ms max {LatencyMaxMs:F3} ms; models {Models}",
-                summary.Datagrams, summary.FirstSeq, summary.LastSeq, summary.SeqGaps, summary.Seconds, summary.Commands, summary.Reasons, summary.LatencyP50Ms, summary.LatencyP99Ms, summary.LatencyMaxMs, summary.Models);
+                summary.Datagrams, summary.FirstSeq, summary.LastSeq, summary.SeqGaps, summary.Seconds, Counts(summary.Commands), Counts(summary.Reasons), summary.LatencyP50Ms, summary.LatencyP99Ms, summary.LatencyMaxMs, string.Join(", ", summary.Models));
             if (parse.GetValue(json))
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(new
@@ -67,4 +67,7 @@ public static class ListenCommand
     }
 
     private static double? NullIfNaN(double value) => double.IsNaN(value) ? null : value;
+
+    private static string Counts(IReadOnlyDictionary<string, long> counts) =>
+        counts.Count == 0 ? "none" : string.Join(", ", counts.Select(p => $"{p.Key} {p.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
 }

@@ -80,6 +80,17 @@ public sealed class DaemonProcessTests : IClassFixture<DaemonProcessTests.Model>
         AssertPrefixOf(await ParquetRecordingReader.ReadAsync(Path.Combine(TestData.RecordingsDirectory, "S002R04.parquet")), recovered);
     }
 
+    [Fact]
+    public async Task AnEnvironmentVariableOverridesTheSettingsAndABadValueStopsTheStartNamingIt()
+    {
+        var run = await EegDannProcess.RunAsync(
+            ["daemon", "--replay", Path.Combine(TestData.RecordingsDirectory, "S002R04.parquet"), "--model", _model.Path],
+            new Dictionary<string, string> { ["EEGDANN_Daemon__Decoder__SmoothingAlpha"] = "7" });
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("SmoothingAlpha", run.StdErr, StringComparison.Ordinal);
+    }
+
     /// <summary>Samples the recorder's state file declares durable (0 before the first row group).</summary>
     private static long DurableSamples(string directory)
     {

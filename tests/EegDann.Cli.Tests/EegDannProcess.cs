@@ -8,7 +8,10 @@ public sealed record ToolRun(int ExitCode, string StdOut, string StdErr);
 /// <summary>Runs the eegdann tool built beside the tests (dotnet eegdann.dll), without a terminal.</summary>
 public static class EegDannProcess
 {
-    public static async Task<ToolRun> RunAsync(params string[] args)
+    public static Task<ToolRun> RunAsync(params string[] args) => RunAsync(args, null);
+
+    /// <summary>Runs the tool with extra environment variables.</summary>
+    public static async Task<ToolRun> RunAsync(string[] args, IReadOnlyDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -21,6 +24,11 @@ public static class EegDannProcess
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         using var process = Process.Start(start)!;

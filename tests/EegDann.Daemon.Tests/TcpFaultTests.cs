@@ -36,6 +36,10 @@ public sealed class TcpFaultTests(ITestOutputHelper output)
         settings["Daemon:Buffers:AcquisitionChunks"] = "100000";
         settings["Daemon:Buffers:Windows"] = "100000";
         settings["Daemon:Buffers:Decisions"] = "100000";
+
+        // Two classes: a threshold of 0.5 gives a command for every clean window once the dwell
+        // has passed, so "none" can only come from the fail-safe and its restart of smoothing.
+        settings["Daemon:Decoder:ConfidenceThreshold"] = "0.5";
         bool stillRunningAfterScript = false;
         using var run = await DaemonRunner.RunAsync(settings, services => services.AddSingleton<IDecodeObserver>(observer), async host =>
         {
@@ -82,6 +86,12 @@ public sealed class TcpFaultTests(ITestOutputHelper output)
         foreach (var end in bad.Select(b => b.To).Concat(gaps.Select(g => g.To)))
         {
             Assert.Contains(seen, o => o.EndSample >= end + Window && o.EndSample <= end + Window + 20 && o.Kind == WindowItemKind.Window);
+        }
+
+        // Commands flow again after every bad stretch (once the policy's dwell has passed).
+        foreach (var end in bad.Select(b => b.To).Concat(gaps.Select(g => g.To)))
+        {
+            Assert.Contains(seen, o => o.EndSample > end + Window && o.EndSample <= end + Window + 200 && o.Decision.Command != Decision.NoCommand);
         }
 
         var reasons = seen.Where(o => o.Decision.Reason != FailSafeReason.None).GroupBy(o => o.Decision.Reason).ToDictionary(g => g.Key, g => g.Count());
