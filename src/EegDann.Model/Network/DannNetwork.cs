@@ -84,6 +84,9 @@ public sealed class DannNetwork : Module<Tensor, Tensor>
     public void Initialize(Generator generator)
     {
         using var noGrad = no_grad();
+        // Explicit scalars kept alive to the end (see FlatSgd: an implicit one can be freed mid-call when another thread allocates).
+        using var one = 1.ToScalar();
+        using var zero = 0.ToScalar();
         foreach (var module in modules())
         {
             switch (module)
@@ -106,8 +109,8 @@ public sealed class DannNetwork : Module<Tensor, Tensor>
 
                     break;
                 case TorchSharp.Modules.BatchNorm1d norm:
-                    norm.weight!.fill_(1);
-                    norm.bias!.fill_(0);
+                    norm.weight!.fill_(one);
+                    norm.bias!.fill_(zero);
                     norm.reset_running_stats();
                     break;
             }

@@ -49,10 +49,13 @@ public sealed class InputStandardizer : Module<Tensor, Tensor>
         using var noGrad = no_grad();
         var x = source.to_type(ScalarType.Float64);
         long[] dims = x.dim() == 2 ? [0] : [0, 2];
+        // Explicit scalars kept alive to the end (an implicit one, also the 2 inside square(), can be freed mid-call when another thread allocates; see FlatSgd).
+        using var two = 2.ToScalar();
+        using var tiny = 1e-12.ToScalar();
         var m = x.mean(dims, keepdim: false);
-        var v = (x - (x.dim() == 2 ? m : m.unsqueeze(-1))).square().mean(dims, keepdim: false);
+        var v = (x - (x.dim() == 2 ? m : m.unsqueeze(-1))).pow(two).mean(dims, keepdim: false);
         var s = v.sqrt();
-        s = where(s > 1e-12, s, ones_like(s));
+        s = where(s.gt(tiny), s, ones_like(s));
         mean.copy_(m.reshape(mean.shape).to_type(ScalarType.Float32));
         scale.copy_(s.reshape(scale.shape).to_type(ScalarType.Float32));
     }
@@ -116,7 +119,9 @@ public sealed class SeededDropout : Module<Tensor, Tensor>
         }
 
         double keep = 1 - probability;
-        var mask = empty_like(input).bernoulli_(keep, Generator).div_(keep);
+        // An explicit scalar kept alive to the end (see FlatSgd: an implicit one can be freed mid-call when another thread allocates).
+        using var keepScalar = keep.ToScalar();
+        var mask = empty_like(input).bernoulli_(keep, Generator).div_(keepScalar);
         return input.mul(mask);
     }
 }
@@ -188,11 +193,39 @@ public sealed class ConvExtractor : Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
+        // Explicit scalars kept alive to the end (an implicit one, also the 2 inside square(), can be freed mid-call when another thread allocates; see FlatSgd).
+        using var two = 2.ToScalar();
+        using var floor = 1e-6.ToScalar();
         var x = spatial.forward(input);                 // (batch, spatial filters, samples)
-        x = norm.forward(temporal.forward(x));          // (batch, temporal filters, samples − kernel + 1)
-        x = functional.avg_pool1d(x.square(), poolLength, poolStride); // (batch, temporal filters, pooled)
-        x = x.clamp_min(1e-6).log_();
+        x = Normalize(temporal.forward(x));             // (batch, temporal filters, samples − kernel + 1)
+        x = functional.avg_pool1d(x.pow(two), poolLength, poolStride); // (batch, temporal filters, pooled)
+        x = x.clamp_min(floor).log_();
         return dropout.forward(x).flatten(1);           // (batch, temporal filters · pooled)
+    }
+
+    /// <summary>
+    /// <see cref="TorchSharp.Modules.BatchNorm1d"/>'s forward pass, step for step, except that counting the batch uses
+    /// explicit, kept-alive scalars: TorchSharp's own forward adds an implicit <c>1</c> to
+    /// <c>num_batches_tracked</c> while training, which another thread's collection can free mid-call.
+    /// </summary>
+    private Tensor Normalize(Tensor input)
+    {
+        if (input.dim() != 2 && input.dim() != 3)
+        {
+            throw new ArgumentException($"Expected 2D or 3D input to the batch normalisation, got {input.dim()}D.", nameof(input));
+        }
+
+        double momentum = norm.momentum ?? 0.0;
+        if (training && norm.track_running_stats && norm.num_batches_tracked is { } tracked)
+        {
+            using var one = 1.ToScalar();
+            tracked.add_(one, one);
+            momentum = norm.momentum ?? 1.0 / (double)tracked;
+        }
+
+        bool batchStatistics = training || (norm.running_mean is null && norm.running_var is null);
+        bool useRunning = !training || norm.track_running_stats;
+        return functional.batch_norm(input, useRunning ? norm.running_mean : null, useRunning ? norm.running_var : null, norm.weight, norm.bias, batchStatistics, momentum, norm.eps);
     }
 }
 

@@ -22,6 +22,7 @@ public sealed class FlatSgd : IDisposable
     // can finalise (free) it while the native call still reads it (seen with evaluate --parallel 2).
     private readonly Scalar momentumScalar;
     private readonly Scalar weightDecayScalar;
+    private readonly Scalar one;
     private bool started;
 
     /// <summary>Takes over <paramref name="parameters"/> (float32, CPU): their storage becomes views of one buffer.</summary>
@@ -36,6 +37,7 @@ public sealed class FlatSgd : IDisposable
         this.weightDecay = weightDecay;
         momentumScalar = momentum.ToScalar();
         weightDecayScalar = weightDecay.ToScalar();
+        one = 1.ToScalar();
         long total = list.Sum(p => p.numel());
         using var noGrad = no_grad();
         values = zeros(total);
@@ -73,7 +75,8 @@ public sealed class FlatSgd : IDisposable
         {
             if (started)
             {
-                velocity.mul_(momentumScalar).add_(gradients);
+                // add_(tensor) would pass an implicit alpha 1 of its own: give it ours.
+                velocity.mul_(momentumScalar).add_(gradients, alpha: one);
             }
             else
             {
@@ -103,5 +106,6 @@ public sealed class FlatSgd : IDisposable
         gradients.Dispose();
         momentumScalar.Dispose();
         weightDecayScalar.Dispose();
+        one.Dispose();
     }
 }

@@ -66,18 +66,23 @@ public static class ImportanceWeighting
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
+            // Explicit scalars kept alive to the end (see FlatSgd: an implicit one, also the alpha 1 TorchSharp's
+            // add_(tensor) creates, can be freed mid-call when another thread allocates).
+            using var one = 1.ToScalar();
+            using var zero = 0.ToScalar();
+            using var tiny = 1e-12.ToScalar();
             var xs = Describe(source);
             var xt = Describe(target);
             var mean = xs.mean([0], keepdim: true);
             var sd = xs.std(0, unbiased: false, keepdim: true);
-            sd = where(sd > 1e-12, sd, ones_like(sd));
+            sd = where(sd.gt(tiny), sd, ones_like(sd));
             var x = cat([xs, xt], 0).sub_(mean).div_(sd);
             var y = cat([zeros(source.Count, dtype: ScalarType.Float64), ones(target.Count, dtype: ScalarType.Float64)]);
             var (w, b) = FitLogisticRegression(x, y, 1.0 / (c * x.shape[0]));
-            var scores = x.matmul(w).add_(b);
+            var scores = x.matmul(w).add_(b, one);
             logits = scores.narrow(0, 0, source.Count).data<double>().ToArray();
-            double sourceCorrect = (scores.narrow(0, 0, source.Count) < 0).to_type(ScalarType.Float64).mean().item<double>();
-            double targetCorrect = (scores.narrow(0, source.Count, target.Count) >= 0).to_type(ScalarType.Float64).mean().item<double>();
+            double sourceCorrect = scores.narrow(0, 0, source.Count).lt(zero).to_type(ScalarType.Float64).mean().item<double>();
+            double targetCorrect = scores.narrow(0, source.Count, target.Count).ge(zero).to_type(ScalarType.Float64).mean().item<double>();
             accuracy = (sourceCorrect + targetCorrect) / 2;
         }
 
@@ -127,15 +132,22 @@ public static class ImportanceWeighting
     {
         var x = tensor(samples.Values, [samples.Count, .. samples.SampleShape.Select(s => (long)s)]).to_type(ScalarType.Float64);
         // Windows (batch, channels, samples): each channel's log-variance.
-        return x.dim() == 2 ? x : x.var(2, unbiased: false).clamp_min(1e-20).log_();
+        using var floor = 1e-20.ToScalar(); // explicit and kept alive (see FlatSgd)
+        return x.dim() == 2 ? x : x.var(2, unbiased: false).clamp_min(floor).log_();
     }
 
     private static (Tensor W, Tensor B) FitLogisticRegression(Tensor x, Tensor y, double l2)
     {
         long n = x.shape[0], d = x.shape[1];
+        // Explicit scalars kept alive to the end (see FlatSgd: an implicit one, also the alpha 1 TorchSharp's
+        // add(tensor) and the + operator create, can be freed mid-call when another thread allocates).
+        using var one = 1.ToScalar();
+        using var rows = n.ToScalar();
+        using var l2Scalar = l2.ToScalar();
+        using var root = Math.Sqrt(d + 1).ToScalar();
         // Lipschitz constant of the gradient: λmax([x 1]ᵀ[x 1])/(4n) + l2, by power iteration.
         var xb = cat([x, ones(n, 1, dtype: ScalarType.Float64)], 1);
-        var v = ones(d + 1, dtype: ScalarType.Float64).div_(Math.Sqrt(d + 1));
+        var v = ones(d + 1, dtype: ScalarType.Float64).div_(root);
         double eigen = 1;
         for (int i = 0; i < 50; i++)
         {
@@ -146,10 +158,12 @@ public static class ImportanceWeighting
                 break;
             }
 
-            v = u.div_(eigen);
+            using var norm = eigen.ToScalar();
+            v = u.div_(norm);
         }
 
         double step = 1.0 / (Math.Max(eigen, 1e-12) / (4.0 * n) + l2);
+        using var stepScalar = step.ToScalar();
         var theta = zeros(d + 1, dtype: ScalarType.Float64);
         var previous = theta.clone();
         var penalty = ones(d + 1, dtype: ScalarType.Float64);
@@ -159,9 +173,10 @@ public static class ImportanceWeighting
         {
             using var iteration = NewDisposeScope();
             double tNext = (1 + Math.Sqrt(1 + 4 * t * t)) / 2;
-            var lookahead = theta + (theta - previous) * ((t - 1) / tNext);
-            var gradient = Gradient(xb, y, lookahead, penalty, l2);
-            var next = lookahead - gradient * step;
+            using var momentum = ((t - 1) / tNext).ToScalar();
+            var lookahead = theta.add(theta.sub(previous).mul(momentum), one);
+            var gradient = Gradient(xb, y, lookahead, penalty, l2Scalar, rows, one);
+            var next = lookahead.sub(gradient.mul(stepScalar));
             // Adaptive restart: drop the momentum when it points uphill.
             bool restart = (gradient * (next - theta)).sum().item<double>() > 0;
             previous.copy_(theta);
@@ -172,9 +187,9 @@ public static class ImportanceWeighting
         return (theta.narrow(0, 0, d), theta[d]);
     }
 
-    private static Tensor Gradient(Tensor xb, Tensor y, Tensor theta, Tensor penalty, double l2)
+    private static Tensor Gradient(Tensor xb, Tensor y, Tensor theta, Tensor penalty, Scalar l2, Scalar rows, Scalar one)
     {
         var p = xb.matmul(theta).sigmoid_();
-        return xb.t().matmul(p - y).div_(xb.shape[0]).add_(theta * penalty * l2);
+        return xb.t().matmul(p - y).div_(rows).add_(theta.mul(penalty).mul(l2), one);
     }
 }

@@ -308,7 +308,9 @@ public static class StackedMlpTrainer
                         int r = b + t + l;
                         using (NewDisposeScope())
                         {
-                            // Explicit scalars kept alive to the end of the step (see FlatSgd: an implicit one can be finalised mid-call when another thread allocates).
+                            // Explicit scalars kept alive to the end of the step (see FlatSgd: an implicit one, also the alpha 1
+                            // TorchSharp's add(tensor) creates, can be finalised mid-call when another thread allocates).
+                            using var one = 1.ToScalar();
                             using var sourceCount = ((double)b).ToScalar();
                             using var domainCount = ((double)(b + t)).ToScalar();
                             using var labeledCount = ((double)Math.Max(l, 1)).ToScalar();
@@ -317,7 +319,7 @@ public static class StackedMlpTrainer
                             var h = x;
                             for (int layer = 0; layer < hidden.Length; layer++)
                             {
-                                h = h.bmm(layers.Hidden[layer].Weight).add_(layers.Hidden[layer].Bias).relu_();
+                                h = h.bmm(layers.Hidden[layer].Weight).add_(layers.Hidden[layer].Bias, one).relu_();
                                 if (chunkMasks is not null)
                                 {
                                     h = h.mul(chunkMasks[layer].Item1.narrow(0, chunkMasks[layer].Item2[s], (long)m * r * hidden[layer]).view(m, r, hidden[layer]));
@@ -336,13 +338,13 @@ public static class StackedMlpTrainer
                             {
                                 var reversed = GradientReversal.Apply(h.narrow(1, 0, b + t), lam);
                                 var domainTargets = chunkD!.narrow(0, offset, (long)m * r).view(m, r).narrow(1, 0, b + t);
-                                loss = loss.add(Nll(layers.ApplyDomain(reversed), domainTargets).sum().div(domainCount));
+                                loss = loss.add(Nll(layers.ApplyDomain(reversed), domainTargets).sum().div(domainCount), one);
                             }
 
                             if (l > 0)
                             {
                                 var labeled = Nll(layers.Label.Apply(h.narrow(1, b + t, l)), y.narrow(1, b + t, l)).sum().div(labeledCount);
-                                loss = loss.add(labeled.mul(labeledWeight));
+                                loss = loss.add(labeled.mul(labeledWeight), one);
                             }
 
                             optimizer.ZeroGrad();
@@ -618,7 +620,12 @@ public static class StackedMlpTrainer
     /// <summary>A stacked linear layer: weights <c>(members, in, out)</c>, biases <c>(members, 1, out)</c>.</summary>
     private sealed record StackLinear(TorchSharp.Modules.Parameter Weight, TorchSharp.Modules.Parameter Bias)
     {
-        public Tensor Apply(Tensor x) => x.bmm(Weight).add_(Bias);
+        public Tensor Apply(Tensor x)
+        {
+            // An explicit alpha 1 kept alive: add_(tensor) would pass an implicit one, which can be freed mid-call (see FlatSgd).
+            using var one = 1.ToScalar();
+            return x.bmm(Weight).add_(Bias, one);
+        }
     }
 
     private sealed record StackLayers(StackLinear[] Hidden, StackLinear Label, StackLinear[] DomainHidden, StackLinear DomainOutput)
@@ -769,6 +776,7 @@ public static class StackedMlpTrainer
                 // Explicit scalars kept alive (see FlatSgd: an implicit one can be freed mid-call when another thread allocates).
                 using var zero = 0.0.ToScalar();
                 using var one = 1.0.ToScalar();
+                using var alpha = 1.ToScalar(); // add(tensor)'s own alpha, made explicit
                 var sum = zeros(m, dtype: ScalarType.Float64);
                 var present = zeros(m, dtype: ScalarType.Float64);
                 for (int d = 0; d < domains; d++)
@@ -777,8 +785,8 @@ public static class StackedMlpTrainer
                     var mask = domainD.eq(domain).to_type(ScalarType.Float64);
                     var count = mask.sum([1]);
                     var has = count.gt(zero).to_type(ScalarType.Float64);
-                    sum = sum.add(correct.mul(mask).sum([1]).div(count.clamp_min(one)).mul(has));
-                    present = present.add(has);
+                    sum = sum.add(correct.mul(mask).sum([1]).div(count.clamp_min(one)).mul(has), alpha);
+                    present = present.add(has, alpha);
                 }
 
                 domainAccuracy = sum.div(present.clamp_min(one)).data<double>().ToArray();

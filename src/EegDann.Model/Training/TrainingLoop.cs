@@ -167,6 +167,10 @@ internal static class TrainingLoop
                         var (offset, b, t, l) = layout[s];
                         using (NewDisposeScope())
                         {
+                            // Explicit scalars kept alive to the end of the step (see FlatSgd: an implicit one, also the alpha 1
+                            // TorchSharp's add_(tensor) creates, can be freed mid-call when another thread allocates).
+                            using var one = 1.ToScalar();
+                            using var labeledWeight = options.TargetLabelWeight.ToScalar();
                             var x = chunkX.narrow(0, offset, b + t + l);
                             var features = network.Features(x);
                             var sourceFeatures = t + l == 0 ? features : features.narrow(0, 0, b);
@@ -185,14 +189,14 @@ internal static class TrainingLoop
                             if (t > 0)
                             {
                                 var both = l == 0 ? features : features.narrow(0, 0, b + t);
-                                loss = loss.add_(nn.functional.cross_entropy(network.DomainLogits(both, lam), chunkD!.narrow(0, offset, b + t)));
+                                loss = loss.add_(nn.functional.cross_entropy(network.DomainLogits(both, lam), chunkD!.narrow(0, offset, b + t)), one);
                             }
 
                             if (l > 0)
                             {
                                 var labeledLoss = nn.functional.cross_entropy(
                                     network.ClassLogits(features.narrow(0, b + t, l)), chunkY.narrow(0, offset + b + t, l));
-                                loss = loss.add_(labeledLoss, alpha: options.TargetLabelWeight);
+                                loss = loss.add_(labeledLoss, alpha: labeledWeight);
                             }
 
                             optimizer.ZeroGrad();
@@ -325,7 +329,9 @@ internal static class TrainingLoop
                     int present = 0;
                     for (int d = 0; d < domainCount; d++)
                     {
-                        var mask = domainD.eq(d);
+                        // An explicit scalar kept alive (see FlatSgd: an implicit one can be freed mid-call when another thread allocates).
+                        using var domain = d.ToScalar();
+                        var mask = domainD.eq(domain);
                         long count = mask.sum().item<long>();
                         if (count > 0)
                         {
