@@ -108,20 +108,7 @@ public static class FeaturePipeline
         }
 
         var shape = new FeatureShape(signal.Info.Channels, signal.EpochSamples, signal.Info.SampleRateHz);
-        var fitted = new FittedPipeline
-        {
-            PipelineName = definition.Name,
-            Channels = signal.Info.Channels,
-            SampleRateHz = signal.Info.SampleRateHz,
-            EpochSamples = signal.EpochSamples,
-            ClassNames = definition.ClassNames,
-            SignalDesigns = signal.Designs,
-            FilterBankDesigns = signal.FilterBankDesigns,
-            Alignment = definition.Alignment?.Options,
-            SubjectAlignments = subjectAlignments,
-            Features = [],
-            FeatureNames = [],
-        };
+        var fitted = SignalFit(signal, subjectAlignments);
 
         if (!definition.FeatureSteps.Any())
         {
@@ -208,22 +195,28 @@ public static class FeaturePipeline
             throw new ArgumentException($"pipeline '{definition.Name}': step '{fittedStep.Type}' is fitted on the source, so its features are not per subject.", nameof(signal));
         }
 
-        var fitted = new FittedPipeline
+        var fitted = SignalFit(signal, definition.Alignment is null ? new Dictionary<string, AlignmentFit>() : new Dictionary<string, AlignmentFit>(alignments, StringComparer.Ordinal)) with
         {
-            PipelineName = definition.Name,
-            Channels = signal.Info.Channels,
-            SampleRateHz = signal.Info.SampleRateHz,
-            EpochSamples = signal.EpochSamples,
-            ClassNames = definition.ClassNames,
-            SignalDesigns = signal.Designs,
-            FilterBankDesigns = signal.FilterBankDesigns,
-            Alignment = definition.Alignment?.Options,
-            SubjectAlignments = definition.Alignment is null ? new Dictionary<string, AlignmentFit>() : new Dictionary<string, AlignmentFit>(alignments, StringComparer.Ordinal),
             Features = Enumerable.Range(0, signal.BandCount).SelectMany(_ => definition.FeatureSteps.Select(s => new FittedFeatureStep(s.Type))).ToArray(),
-            FeatureNames = [],
         };
         return fitted with { FeatureNames = CreateFeaturizer(definition, fitted, standardize: false).FeatureNames };
     }
+
+    /// <summary>The fitted state of the signal path alone (designs, channels, alignments), before any feature step is fitted.</summary>
+    private static FittedPipeline SignalFit(SignalPipeline signal, IReadOnlyDictionary<string, AlignmentFit> subjectAlignments) => new()
+    {
+        PipelineName = signal.Definition.Name,
+        Channels = signal.Info.Channels,
+        SampleRateHz = signal.Info.SampleRateHz,
+        EpochSamples = signal.EpochSamples,
+        ClassNames = signal.Definition.ClassNames,
+        SignalDesigns = signal.Designs,
+        FilterBankDesigns = signal.FilterBankDesigns,
+        Alignment = signal.Definition.Alignment?.Options,
+        SubjectAlignments = subjectAlignments,
+        Features = [],
+        FeatureNames = [],
+    };
 
     /// <summary>The features of a subject's epochs (one row each), aligned with that subject's fitted alignment.</summary>
     /// <exception cref="InvalidOperationException">When the pipeline aligns and no alignment was fitted for the subject.</exception>
