@@ -34,7 +34,7 @@ public sealed class CalibrateAndEvaluateCommandTests
         Assert.Equal("ea_dann_x2", json.RootElement.GetProperty("method").GetString());
         Assert.Equal(6, json.RootElement.GetProperty("methods").GetArrayLength());
         Assert.True(File.Exists(model));
-        Assert.All(new[] { "r.json", "r.md", "r.methods.png", "r.training.png", "r.features.png" }, f => Assert.True(File.Exists(dir.File(f)), f));
+        Assert.All(new[] { "r.json", "r.md", "r.html", "r.methods.png", "r.training.png", "r.features.png" }, f => Assert.True(File.Exists(dir.File(f)), f));
         Assert.Contains("ea_dann_x2: target accuracy", run.StdErr);
     }
 

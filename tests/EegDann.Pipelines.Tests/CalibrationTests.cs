@@ -54,7 +54,7 @@ public sealed class CalibrationTests
         using var outcome = await CalibrateNewSubject.RunAsync(request, NullLogger.Instance);
 
         Assert.Equal("ea_dann_x2", outcome.Method.Name);
-        string[] expected = ["s002.eegdann", "s002.report.json", "s002.report.md", "s002.report.methods.png", "s002.report.training.png", "s002.report.features.png"];
+        string[] expected = ["s002.eegdann", "s002.report.json", "s002.report.md", "s002.report.html", "s002.report.methods.png", "s002.report.training.png", "s002.report.features.png"];
         Assert.Equal(expected.Select(dir.File), outcome.WrittenFiles);
         Assert.All(expected, f => Assert.True(new FileInfo(dir.File(f)).Length > 0, f));
         Assert.All(expected.Where(f => f.EndsWith(".png", StringComparison.Ordinal)), f => Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, File.ReadAllBytes(dir.File(f))[..4]));
@@ -71,6 +71,11 @@ public sealed class CalibrationTests
         var curves = methods[^1].GetProperty("training_curves");
         Assert.Equal(6, curves.GetProperty("domain_accuracy").GetArrayLength());
         Assert.Contains("Scored target epochs: 45", File.ReadAllText(dir.File("s002.report.md")));
+        string html = File.ReadAllText(dir.File("s002.report.html"));
+        Assert.Contains("Scored target epochs: 45", html);
+        Assert.Contains("<td>source_only</td>", html);
+        Assert.Equal(3, html.Split("src=\"data:image/png;base64,").Length - 1);
+        Assert.DoesNotContain("not found]", html);
 
         using var stream = File.OpenRead(dir.File("s002.eegdann"));
         using var package = ModelFile.Read(stream);
@@ -235,6 +240,9 @@ public sealed class CalibrationTests
         Assert.Contains("| S003 |", markdown);
         Assert.Contains("mean ± sd", markdown);
         Assert.True(new FileInfo(dir.File("report/per-subject.png")).Length > 1000);
+        string html = File.ReadAllText(dir.File("report/evaluation.html"));
+        Assert.Contains("<td>S003</td>", html);
+        Assert.Equal(2, html.Split("src=\"data:image/png;base64,").Length - 1);
     }
 
     [Fact]

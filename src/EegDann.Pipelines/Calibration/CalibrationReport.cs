@@ -54,7 +54,11 @@ public sealed class CalibrationReport
     /// <summary>The Markdown summary (links the figures by their file names).</summary>
     public string Markdown { get; }
 
-    /// <summary>The report's files for a JSON path <c>BASE.json</c>: BASE.json, BASE.md, BASE.methods.png, BASE.training.png, BASE.features.png.</summary>
+    /// <summary>
+    /// The report's files for a JSON path <c>BASE.json</c>: BASE.json, BASE.md, BASE.html (the
+    /// Markdown as one self-contained page, figures embedded), BASE.methods.png, BASE.training.png,
+    /// BASE.features.png.
+    /// </summary>
     public IReadOnlyList<(string Path, byte[] Content)> Files(string jsonPath)
     {
         string directory = Path.GetDirectoryName(Path.GetFullPath(jsonPath))!;
@@ -68,11 +72,21 @@ public sealed class CalibrationReport
         [
             (Path.GetFullPath(jsonPath), Encoding.UTF8.GetBytes(Json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }))),
             (Beside(".md"), Encoding.UTF8.GetBytes(markdown)),
+            (Beside(".html"), Encoding.UTF8.GetBytes(Html())),
             (Beside(".methods.png"), _methods),
             (Beside(".training.png"), _training),
             (Beside(".features.png"), _features),
         ];
     }
+
+    /// <summary>The report as one self-contained HTML page (the Markdown with its figures embedded as data URIs).</summary>
+    public string Html() => HtmlReport.Render(null, Markdown, name => name switch
+    {
+        "methods.png" => _methods,
+        "training.png" => _training,
+        "features.png" => _features,
+        _ => null,
+    });
 
     internal static CalibrationReport Build(CalibrationReportInput input)
     {

@@ -100,7 +100,7 @@ public static class EvaluationReport
         return md.ToString();
     }
 
-    /// <summary>Writes <c>evaluation.json</c>, <c>evaluation.md</c>, <c>per-subject.png</c> and <c>methods.png</c> into <paramref name="directory"/> (created if missing), atomically.</summary>
+    /// <summary>Writes <c>evaluation.json</c>, <c>evaluation.md</c>, <c>evaluation.html</c> (the Markdown as one self-contained page, figures embedded), <c>per-subject.png</c> and <c>methods.png</c> into <paramref name="directory"/> (created if missing), atomically.</summary>
     public static async Task WriteAsync(EvaluationResult result, string directory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -123,10 +123,17 @@ public static class EvaluationReport
             ReferenceLine: 0.5,
             YMin: 0.3,
             YMax: 0.9));
+        var html = HtmlReport.Render(null, markdown, name => name switch
+        {
+            "per-subject.png" => perSubject,
+            "methods.png" => methods,
+            _ => null,
+        });
         await AtomicFile.WriteAllAsync(
             [
                 (Path.Combine(directory, "evaluation.json"), s => s.WriteAsync(Encoding.UTF8.GetBytes(json), cancellationToken).AsTask()),
                 (Path.Combine(directory, "evaluation.md"), s => s.WriteAsync(Encoding.UTF8.GetBytes(markdown), cancellationToken).AsTask()),
+                (Path.Combine(directory, "evaluation.html"), s => s.WriteAsync(Encoding.UTF8.GetBytes(html), cancellationToken).AsTask()),
                 (Path.Combine(directory, "per-subject.png"), s => s.WriteAsync(perSubject, cancellationToken).AsTask()),
                 (Path.Combine(directory, "methods.png"), s => s.WriteAsync(methods, cancellationToken).AsTask()),
             ],
