@@ -36,6 +36,7 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
     private int _busy;
     private string _why = string.Empty;
     private int _runs;
+    private string? _last;
 
     public CalibratorService(IOptions<CalibratorOptions> options, IOptions<AcquisitionOptions> acquisition, IOptions<DecoderOptions> decoder, DaemonPipes pipes, ActiveModel models, IEnumerable<ISubjectCalibration> calibrations, DaemonMetrics metrics, ILogger<CalibratorService> logger)
     {
@@ -61,6 +62,18 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
             }
         }
     }
+
+    /// <summary>Whether the calibrator is on.</summary>
+    public bool Enabled => _options.Enabled;
+
+    /// <summary>Whether a calibration is running (asked, training or checking).</summary>
+    public bool Calibrating => Volatile.Read(ref _busy) != 0;
+
+    /// <summary>Seconds of signal after which a calibration starts by itself (0: only when asked).</summary>
+    public double CollectTargetSeconds => Math.Max(0, _options.CollectMinutes * 60);
+
+    /// <summary>How the last calibration ended ("accepted: FILE" or "rejected: WHY"), or null.</summary>
+    public string? LastOutcome => Volatile.Read(ref _last);
 
     /// <summary>Calibrations finished (accepted or not).</summary>
     public int Runs => Volatile.Read(ref _runs);
@@ -211,6 +224,7 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
         }
 
         _metrics.CalibrationAccepted();
+        Volatile.Write(ref _last, $"accepted: {result.Outcome.ModelPath}");
         LogAccepted(subject, result.Outcome.ModelPath!, clock.Elapsed.TotalSeconds, result.Outcome.DomainAccuracy ?? double.NaN, result.Outcome.SourceAccuracy ?? double.NaN, shares);
     }
 
@@ -238,6 +252,7 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
     private void Reject(string subject, string problem)
     {
         _metrics.CalibrationRejected();
+        Volatile.Write(ref _last, $"rejected: {problem}");
         LogRejected(subject, problem);
     }
 

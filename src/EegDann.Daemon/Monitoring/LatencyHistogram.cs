@@ -106,6 +106,6 @@ public sealed class LatencyHistogram
         return result;
     }
 
-    private static double UpperBoundMilliseconds(int bucket) =>
+    internal static double UpperBoundMilliseconds(int bucket) =>
         bucket == 0 ? MinMicroseconds / 1000.0 : MinMicroseconds * Math.Pow(Growth, bucket) / 1000.0;
 }
