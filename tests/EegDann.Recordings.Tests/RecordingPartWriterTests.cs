@@ -1,5 +1,4 @@
 using EegDann.Core;
-using EegDann.Recordings.Import;
 using EegDann.Recordings.Parquet;
 using EegDann.TestSupport;
 
@@ -8,7 +7,7 @@ namespace EegDann.Recordings.Tests;
 /// <summary>The incremental writer of live sessions: complete files equal the stream, crashes lose at most the row group being filled.</summary>
 public sealed class RecordingPartWriterTests
 {
-    private static readonly Lazy<Recording> Source = new(() => RecordingImporter.Read(TestData.RawEdf("S003", "R08")));
+    private static readonly Lazy<Recording> Source = new(() => ParquetRecordingReader.ReadAsync(Path.Combine(TestData.RecordingsDirectory, "S003R08.parquet")).GetAwaiter().GetResult());
 
     private static RecordingMetadata Metadata => new() { Subject = "S003", Session = "live-1", Run = "R01" };
 

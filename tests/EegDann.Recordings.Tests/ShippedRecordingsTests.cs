@@ -58,3 +58,27 @@ public sealed class ShippedRecordingsTests
         Assert.Equal(golden.Events.Select(e => e.Onset), recording.Events.Select(e => e.OnsetSeconds));
     }
 }
+
+/// <summary>The recordings shipped in recordings/ equal a fresh import of their source files (SharedData category).</summary>
+[Trait("Category", "SharedData")]
+public sealed class ShippedRecordingsSourceTests
+{
+    public static TheoryData<string> Shipped() => ShippedRecordingsTests.Shipped();
+
+    [Theory]
+    [MemberData(nameof(Shipped))]
+    public async Task ShippedRecordingEqualsAFreshImportOfItsSharedSourceFile(string name)
+    {
+        var shipped = await ParquetRecordingReader.ReadAsync(Path.Combine(TestData.RecordingsDirectory, name + ".parquet"));
+        var imported = EegDann.Recordings.Import.RecordingImporter.Read(TestData.SharedRawEdf(name[..4], name[4..]));
+
+        Assert.Equal(imported.Info, shipped.Info);
+        for (int c = 0; c < imported.Info.ChannelCount; c++)
+        {
+            Assert.Equal(imported.Samples[c], shipped.Samples[c]);
+        }
+
+        Assert.Equal(imported.Events, shipped.Events);
+        Assert.Equal(imported.Metadata.SourceSha256, shipped.Metadata.SourceSha256);
+    }
+}

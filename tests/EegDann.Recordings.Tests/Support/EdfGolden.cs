@@ -25,19 +25,22 @@ public static class EdfGolden
 
     public static EdfGoldenFile Get(string name) => Files.Value[name];
 
-    /// <summary>Every file of the golden set, for [Theory] data.</summary>
-    public static TheoryData<string> Names()
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in Files.Value.Keys.Order(StringComparer.Ordinal))
-        {
-            data.Add(name);
-        }
+    /// <summary>Every file of the golden set (the 72 shared files), for [Theory] data of SharedData tests.</summary>
+    public static TheoryData<string> SharedNames() => Names(_ => true);
 
-        return data;
-    }
+    /// <summary>The files of the golden set the repository ships in tests/data (see <see cref="TestData.ShippedRawFiles"/>).</summary>
+    public static TheoryData<string> ShippedNames() => Names(TestData.ShippedRawFiles.Contains);
 
-    public static string RawPath(EdfGoldenFile file) => System.IO.Path.Combine(TestData.SharedRawDirectory, file.Path);
+    /// <summary>A golden file's raw EDF as shipped under tests/data (its path relative to the shared folder, below tests/data).</summary>
+    public static string ShippedPath(EdfGoldenFile file) => System.IO.Path.Combine(TestData.TestDataDirectory, file.Path);
+
+    /// <summary>A golden file's raw EDF in the shared folder; SharedData tests only.</summary>
+    public static string SharedPath(EdfGoldenFile file) => System.IO.Path.Combine(TestData.SharedRawDirectory, file.Path);
+
+    /// <summary>The names of the golden set (SXXXRYY) in ordinal order, all or only those included.</summary>
+    public static IReadOnlyList<string> NameList(Func<string, bool> include) => Files.Value.Keys.Where(include).Order(StringComparer.Ordinal).ToArray();
+
+    private static TheoryData<string> Names(Func<string, bool> include) => new(NameList(include));
 
     private static IReadOnlyDictionary<string, EdfGoldenFile> Load()
     {
