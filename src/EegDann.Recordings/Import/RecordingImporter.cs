@@ -12,6 +12,9 @@ public sealed record ImportOptions
     /// <summary>Subject for every input; when null, taken from the EDF+ patient code, else the file-name prefix.</summary>
     public string? Subject { get; init; }
 
+    /// <summary>The XDF stream to import as the recording (its name); null for the first stream of type EEG.</summary>
+    public string? Stream { get; init; }
+
     /// <summary>Seconds per Parquet row group.</summary>
     public double RowGroupSeconds { get; init; } = ParquetRecordingWriter.DefaultRowGroupSeconds;
 
@@ -49,6 +52,9 @@ public static partial class RecordingImporter
 
         /// <summary>GDF 2.x.</summary>
         Gdf,
+
+        /// <summary>XDF (LabRecorder).</summary>
+        Xdf,
     }
 
     /// <summary>Imports every input into <paramref name="outputDirectory"/> (created if missing).</summary>
@@ -99,7 +105,7 @@ public static partial class RecordingImporter
         string task = $"import {Path.GetFileName(input)}";
         try
         {
-            var recording = Read(input, options.Subject, (done, total) => progress?.Report(new WorkProgress(task, done, total + 1)), cancellationToken);
+            var recording = Read(input, options, (done, total) => progress?.Report(new WorkProgress(task, done, total + 1)), cancellationToken);
             await ParquetRecordingWriter.WriteAsync(recording, output, options.RowGroupSeconds, cancellationToken);
             progress?.Report(new WorkProgress(task, 1, 1, "done"));
             return new ImportResult(input, output, null, recording);
@@ -128,13 +134,25 @@ public static partial class RecordingImporter
     /// <param name="progress">Called with (units done, units in all) while reading; may be null.</param>
     /// <param name="cancellationToken">Stops between records.</param>
     /// <exception cref="RecordingFormatException">When the file cannot be read or is not valid.</exception>
-    public static Recording Read(string path, string? subject = null, Action<long, long>? progress = null, CancellationToken cancellationToken = default)
+    public static Recording Read(string path, string? subject = null, Action<long, long>? progress = null, CancellationToken cancellationToken = default) =>
+        Read(path, new ImportOptions { Subject = subject }, progress, cancellationToken);
+
+    /// <summary>Reads one source file into a <see cref="Recording"/> with its metadata decided.</summary>
+    /// <param name="path">The source file.</param>
+    /// <param name="options">Subject override and the choices of stream, rate and channels.</param>
+    /// <param name="progress">Called with (units done, units in all) while reading; may be null.</param>
+    /// <param name="cancellationToken">Stops between records.</param>
+    /// <exception cref="RecordingFormatException">When the file cannot be read or is not valid.</exception>
+    public static Recording Read(string path, ImportOptions options, Action<long, long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(options);
+        string? subject = options.Subject;
         var format = Detect(path);
         var source = format switch
         {
             SourceFormat.Gdf => GdfReader.Read(path, progress, cancellationToken),
+            SourceFormat.Xdf => XdfReader.Read(path, options.Stream, progress, cancellationToken),
             _ => EdfReader.Read(path, progress, cancellationToken),
         };
         string sha256 = Sha256(path);
@@ -176,11 +194,16 @@ public static partial class RecordingImporter
             return SourceFormat.Gdf;
         }
 
+        if (ascii.StartsWith("XDF:", StringComparison.Ordinal))
+        {
+            return SourceFormat.Xdf;
+        }
+
         string what = n == 0 ? "the file is empty"
             : ascii.StartsWith("GDF", StringComparison.Ordinal) ? $"'{ascii}' is GDF 1.x, which EegDann does not read (GDF 2.x only)"
             : ascii.StartsWith("PAR1", StringComparison.Ordinal) ? "it is a Parquet file, not a source recording"
             : $"it starts with '{string.Concat(ascii.Select(c => c is >= ' ' and < (char)127 ? c.ToString() : $"\\x{(int)c:X2}"))}'";
-        throw new RecordingFormatException(path, $"not an EDF, BDF or GDF 2.x file: {what}.");
+        throw new RecordingFormatException(path, $"not an EDF, BDF or GDF 2.x file, nor XDF: {what}.");
     }
 
     /// <summary>Lower-case hex SHA-256 of a file.</summary>
