@@ -34,7 +34,7 @@ public sealed record ImportResult(string Input, string? Output, string? Error, R
 }
 
 /// <summary>
-/// Imports EDF/EDF+/BDF/BDF+/GDF 2.x files as EegDann Parquet recordings: detects the format from
+/// Imports EDF/EDF+/BDF/BDF+/GDF 2.x, XDF and BrainVision files as EegDann Parquet recordings: detects the format from
 /// the file's first bytes, reads it, decides subject and run, and writes
 /// <c>OUT/&lt;input name&gt;.parquet</c> and <c>.events.parquet</c> atomically. One bad input does
 /// not stop the others; a failed input leaves no output.
@@ -55,6 +55,9 @@ public static partial class RecordingImporter
 
         /// <summary>XDF (LabRecorder).</summary>
         Xdf,
+
+        /// <summary>BrainVision (the <c>.vhdr</c> header of <c>.vhdr</c> + <c>.vmrk</c> + <c>.eeg</c>).</summary>
+        BrainVision,
     }
 
     /// <summary>Imports every input into <paramref name="outputDirectory"/> (created if missing).</summary>
@@ -153,6 +156,7 @@ public static partial class RecordingImporter
         {
             SourceFormat.Gdf => GdfReader.Read(path, progress, cancellationToken),
             SourceFormat.Xdf => XdfReader.Read(path, options.Stream, progress, cancellationToken),
+            SourceFormat.BrainVision => BrainVisionReader.Read(path, progress, cancellationToken),
             _ => EdfReader.Read(path, progress, cancellationToken),
         };
         string sha256 = Sha256(path);
@@ -172,19 +176,20 @@ public static partial class RecordingImporter
     }
 
     /// <summary>Which format <paramref name="path"/> is, from its first bytes.</summary>
-    /// <exception cref="RecordingFormatException">When it is unreadable or none of EDF, BDF, GDF 2.x.</exception>
+    /// <exception cref="RecordingFormatException">When it is unreadable or none of EDF, BDF, GDF 2.x, XDF, BrainVision header.</exception>
     public static SourceFormat Detect(string path)
     {
         using var stream = EdfReader.OpenRead(path);
-        var head = new byte[8];
+        var head = new byte[64];
         int n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        string ascii = Encoding.Latin1.GetString(head, 0, n);
-        if (n == 8 && ascii == "0       ")
+        string ascii = Encoding.Latin1.GetString(head, 0, Math.Min(n, 8));
+        string text = Encoding.Latin1.GetString(head, 0, n).TrimStart('\uFEFF', '\u00EF', '\u00BB', '\u00BF');
+        if (n >= 8 && ascii == "0       ")
         {
             return SourceFormat.Edf;
         }
 
-        if (n == 8 && head[0] == 0xFF && ascii[1..] == "BIOSEMI")
+        if (n >= 8 && head[0] == 0xFF && ascii[1..] == "BIOSEMI")
         {
             return SourceFormat.Bdf;
         }
@@ -199,11 +204,21 @@ public static partial class RecordingImporter
             return SourceFormat.Xdf;
         }
 
+        if (text.StartsWith(BrainVisionReader.HeaderMagicV1, StringComparison.Ordinal) || text.StartsWith(BrainVisionReader.HeaderMagicV2, StringComparison.Ordinal))
+        {
+            return SourceFormat.BrainVision;
+        }
+
+        if (text.Contains("Data Exchange Marker File", StringComparison.Ordinal) || Path.GetExtension(path).Equals(".eeg", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RecordingFormatException(path, "this is a BrainVision marker or data file; import its header (the .vhdr file), which names both.");
+        }
+
         string what = n == 0 ? "the file is empty"
             : ascii.StartsWith("GDF", StringComparison.Ordinal) ? $"'{ascii}' is GDF 1.x, which EegDann does not read (GDF 2.x only)"
             : ascii.StartsWith("PAR1", StringComparison.Ordinal) ? "it is a Parquet file, not a source recording"
             : $"it starts with '{string.Concat(ascii.Select(c => c is >= ' ' and < (char)127 ? c.ToString() : $"\\x{(int)c:X2}"))}'";
-        throw new RecordingFormatException(path, $"not an EDF, BDF or GDF 2.x file, nor XDF: {what}.");
+        throw new RecordingFormatException(path, $"not an EDF, BDF or GDF 2.x file, nor XDF or a BrainVision header: {what}.");
     }
 
     /// <summary>Lower-case hex SHA-256 of a file.</summary>
