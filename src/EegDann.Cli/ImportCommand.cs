@@ -4,7 +4,7 @@ using Serilog;
 
 namespace EegDann.Cli;
 
-/// <summary><c>eegdann import INPUT... --out DIR [--subject S]</c>: EDF/BDF/GDF files to Parquet recordings.</summary>
+/// <summary><c>eegdann import INPUT... --out DIR [--subject S] [--stream NAME]</c>: EDF/BDF/GDF, XDF and BrainVision files to Parquet recordings.</summary>
 public static class ImportCommand
 {
     /// <summary>Creates the command.</summary>
@@ -12,7 +12,7 @@ public static class ImportCommand
     {
         var inputs = new Argument<FileInfo[]>("INPUT")
         {
-            Description = "EDF, EDF+, BDF, BDF+ or GDF 2.x files.",
+            Description = "EDF, EDF+, BDF, BDF+, GDF 2.x, XDF (LabRecorder) files or BrainVision headers (.vhdr, beside their .vmrk and .eeg).",
             Arity = ArgumentArity.OneOrMore,
         };
         var output = new Option<DirectoryInfo>("--out")
@@ -21,6 +21,7 @@ public static class ImportCommand
             Required = true,
         };
         var subject = new Option<string?>("--subject") { Description = "Subject of every input (default: the EDF+ patient code, else the file-name prefix, S001R04 → S001)." };
+        var stream = new Option<string?>("--stream") { Description = "XDF: the stream to import as the recording, by name (default: the first stream of type EEG). Marker streams become events." };
         var rowGroupSeconds = new Option<double>("--row-group-seconds")
         {
             Description = "Seconds of samples per Parquet row group.",
@@ -30,6 +31,7 @@ public static class ImportCommand
         command.Arguments.Add(inputs);
         command.Options.Add(output);
         command.Options.Add(subject);
+        command.Options.Add(stream);
         command.Options.Add(rowGroupSeconds);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -42,7 +44,7 @@ public static class ImportCommand
 
             var files = parse.GetValue(inputs)!.Select(f => f.FullName).ToList();
             var outDir = parse.GetValue(output)!.FullName;
-            var options = new ImportOptions { Subject = parse.GetValue(subject), RowGroupSeconds = seconds };
+            var options = new ImportOptions { Subject = parse.GetValue(subject), Stream = parse.GetValue(stream), RowGroupSeconds = seconds };
             var results = await ProgressDisplay.RunAsync("import", progress => RecordingImporter.ImportAsync(files, outDir, options, progress, cancellationToken));
             foreach (var result in results)
             {
