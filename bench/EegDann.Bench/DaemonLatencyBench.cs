@@ -94,7 +94,8 @@ public sealed class DaemonLatencyBench : IBench
         }
     }
 
-    private static async Task<Run> RunOnceAsync(string model, string recording, double speed, string scheduling, string recordDirectory)
+    /// <summary>One run of the whole host; with <paramref name="consoles"/> &gt; 0 the console is served and that many event streams are read throughout, as browsers would.</summary>
+    internal static async Task<Run> RunOnceAsync(string model, string recording, double speed, string scheduling, string recordDirectory, int consoles = 0)
     {
         using var listener = new DecisionListener(new IPEndPoint(IPAddress.Loopback, 0));
         using var stopListening = new CancellationTokenSource();
@@ -110,6 +111,11 @@ public sealed class DaemonLatencyBench : IBench
             ["Daemon:Realtime:Scheduling"] = scheduling,
             ["Daemon:Metrics:LogIntervalSeconds"] = "3600",
         };
+        if (consoles > 0)
+        {
+            settings["Daemon:Metrics:Prometheus"] = "127.0.0.1:0";
+        }
+
         string loadBefore = DecodeLatencyBench.LoadAverage();
         using var host = DaemonHost.Build(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         var running = DaemonHost.RunAsync(host);
@@ -118,6 +124,10 @@ public sealed class DaemonLatencyBench : IBench
         var source = new TaskCompletionSource();
         using var _ = lifetime.ApplicationStarted.Register(source.SetResult);
         await source.Task;
+        using var stopConsoles = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, consoles)
+            .Select(_ => ConsoleLoadBench.ReadEventsAsync(host.Services.GetRequiredService<MetricsHttpService>().Endpoint!, stopConsoles.Token))
+            .ToArray();
         var clock = Stopwatch.StartNew();
 
         // The replay ends when the acquisition has passed the last sample and the stream is stale.
@@ -129,6 +139,8 @@ public sealed class DaemonLatencyBench : IBench
 
         double streamSeconds = clock.Elapsed.TotalSeconds;
         await Task.Delay(500);
+        await stopConsoles.CancelAsync();
+        long[] frames = await Task.WhenAll(readers);
         var stop = Stopwatch.StartNew();
         lifetime.StopApplication();
         var exit = await running;
@@ -143,7 +155,8 @@ public sealed class DaemonLatencyBench : IBench
         var heard = await listening;
         long recorded = metrics.RecordedSamples;
         host.Services.GetRequiredService<EegDann.Daemon.Models.ActiveModel>().Dispose();
-        return new Run(heard, metrics.Windows, streamSeconds, stopSeconds, recorded, loadBefore, DecodeLatencyBench.LoadAverage());
+        double decodeP99 = metrics.DecodeTime.Quantile(0.99);
+        return new Run(heard, metrics.Windows, streamSeconds, stopSeconds, recorded, loadBefore, DecodeLatencyBench.LoadAverage(), decodeP99, frames);
     }
 
     private static string? Arg(string[] args, string name)
@@ -152,5 +165,5 @@ public sealed class DaemonLatencyBench : IBench
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    private sealed record Run(ListenSummary Heard, long Windows, double StreamSeconds, double StopSeconds, long Recorded, string LoadBefore, string LoadAfter);
+    internal sealed record Run(ListenSummary Heard, long Windows, double StreamSeconds, double StopSeconds, long Recorded, string LoadBefore, string LoadAfter, double DecodeP99Ms, long[] ConsoleFrames);
 }

@@ -28,11 +28,12 @@ public static class DaemonCommand
         var stdout = new Option<bool>("--stdout") { Description = "Also print every decision as one JSON line on stdout." };
         var record = new Option<DirectoryInfo?>("--record") { Description = "Record the raw stream to Parquet recordings in this folder." };
         var subject = new Option<string?>("--subject") { Description = "Who is decoded, when the stream does not say (selects the model's alignment for the subject)." };
-        var metrics = new Option<string?>("--metrics") { Description = "Serve Prometheus metrics at http://HOST:PORT/metrics (and POST /calibrate)." };
+        var metrics = new Option<string?>("--metrics") { Description = "Serve Prometheus metrics at http://HOST:PORT/metrics and the live console at http://HOST:PORT/." };
+        var allowControl = new Option<bool>("--allow-control") { Description = "Let the console (and POST /calibrate on the metrics endpoint) start an online calibration." };
         var command = new Command(
             "daemon",
             "Run the live decoder: acquisition (--replay, --tcp or --synthetic) → filters and windows → model → smoothed, thresholded commands as UDP datagrams, with fail-safe, session recording, model hot swap and metrics. Stops cleanly on SIGTERM/Ctrl-C.");
-        foreach (var option in new Option[] { replay, speed, loop, stopAtEnd, tcp, synthetic, model, udp, stdout, record, subject, metrics })
+        foreach (var option in new Option[] { replay, speed, loop, stopAtEnd, tcp, synthetic, model, udp, stdout, record, subject, metrics, allowControl })
         {
             command.Options.Add(option);
         }
@@ -114,6 +115,11 @@ public static class DaemonCommand
             if (parse.GetValue(metrics) is { } endpoint)
             {
                 overrides[$"{MetricsOptions.SectionName}:Prometheus"] = endpoint;
+            }
+
+            if (parse.GetValue(allowControl))
+            {
+                overrides[$"{EegDann.Daemon.LiveConsole.ConsoleOptions.SectionName}:AllowControl"] = "true";
             }
 
             var configuration = new ConfigurationBuilder()

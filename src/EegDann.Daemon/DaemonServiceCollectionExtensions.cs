@@ -1,5 +1,6 @@
 using EegDann.Daemon.Acquisition;
 using EegDann.Daemon.Calibration;
+using EegDann.Daemon.LiveConsole;
 using EegDann.Daemon.Decoding;
 using EegDann.Daemon.Models;
 using EegDann.Daemon.Monitoring;
@@ -41,6 +42,7 @@ public static class DaemonServiceCollectionExtensions
         Section<MetricsOptions, MetricsOptionsValidator>(services, MetricsOptions.SectionName);
         Section<BufferOptions, BufferOptionsValidator>(services, BufferOptions.SectionName);
         Section<RealtimeOptions, RealtimeOptionsValidator>(services, RealtimeOptions.SectionName);
+        Section<ConsoleOptions, ConsoleOptionsValidator>(services, ConsoleOptions.SectionName);
 
         services.AddSingleton<DaemonMetrics>();
         services.AddSingleton<ActiveModel>();
@@ -68,6 +70,11 @@ public static class DaemonServiceCollectionExtensions
         services.AddSingleton<ISubjectCalibration, UseCaseSubjectCalibration>();
         services.AddSingleton<CalibratorService>();
         services.AddSingleton<ICalibrationTrigger>(sp => sp.GetRequiredService<CalibratorService>());
+        services.AddSingleton<ConsoleTap>();
+        services.AddSingleton<IDecodeObserver>(sp => sp.GetRequiredService<ConsoleTap>());
+        services.AddSingleton<ConsoleHub>();
+        services.AddSingleton<ConsoleFeed>();
+        services.AddSingleton<ConsoleEndpoint>();
         services.AddSingleton<MetricsHttpService>();
 
         // Start order (stop order is the reverse).
@@ -80,6 +87,7 @@ public static class DaemonServiceCollectionExtensions
         services.AddHostedService<StaleWatchdogService>();
         services.AddHostedService<ModelWatcherService>();
         services.AddHostedService(sp => sp.GetRequiredService<CalibratorService>());
+        services.AddHostedService(sp => sp.GetRequiredService<ConsoleFeed>());
         services.AddHostedService(sp => sp.GetRequiredService<MetricsHttpService>());
         services.AddHostedService<AcquisitionService>();
         return services;

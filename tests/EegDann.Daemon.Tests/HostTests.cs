@@ -135,7 +135,8 @@ public sealed class HostTests
         Assert.Contains("eegdann_decision_latency_seconds_count", text);
         Assert.Contains("eegdann_decision_latency_histogram_seconds_bucket{le=\"+Inf\"}", text);
         Assert.StartsWith("HTTP/1.1 404", missing);
-        Assert.StartsWith("HTTP/1.1 409", calibrate);
+        // Calibration from HTTP is refused unless Daemon:Console:AllowControl is set.
+        Assert.StartsWith("HTTP/1.1 403", calibrate);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using EegDann.Daemon.LiveConsole;
 using EegDann.Daemon.Models;
 using EegDann.Daemon.Monitoring;
 using EegDann.Daemon.Processing;
@@ -28,10 +29,12 @@ internal sealed partial class AcquisitionService : BackgroundService
     private readonly ActiveModel _models;
     private readonly DecoderOptions _decoder;
     private readonly FailSafeOptions _failSafe;
+    private readonly ConsoleTap _console;
     private readonly ILogger _logger;
 
-    public AcquisitionService(ISampleSourceFactory factory, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonFault fault, IOptions<ReplayOptions> replay, IOptions<AcquisitionOptions> acquisition, ActiveModel models, IOptions<DecoderOptions> decoder, IOptions<FailSafeOptions> failSafe, ILogger<AcquisitionService> logger)
+    public AcquisitionService(ISampleSourceFactory factory, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonFault fault, IOptions<ReplayOptions> replay, IOptions<AcquisitionOptions> acquisition, ActiveModel models, IOptions<DecoderOptions> decoder, IOptions<FailSafeOptions> failSafe, ConsoleTap console, ILogger<AcquisitionService> logger)
     {
+        _console = console;
         _factory = factory;
         _pipes = pipes;
         _runtime = runtime;
@@ -119,6 +122,8 @@ internal sealed partial class AcquisitionService : BackgroundService
 
     private async ValueTask RouteAsync(SourceEvent e, CancellationToken cancellationToken)
     {
+        // The console's copy first: it never waits (a lossy queue; off: nothing kept).
+        _console.Offer(e);
         if (e is ChunkArrived chunk)
         {
             _metrics.ChunkArrived(chunk.Chunk.SampleCount, chunk.ArrivalTimestamp);
