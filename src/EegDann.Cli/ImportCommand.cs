@@ -1,10 +1,11 @@
 using System.CommandLine;
+using EegDann.Dsp.Resampling;
 using EegDann.Recordings.Import;
 using Serilog;
 
 namespace EegDann.Cli;
 
-/// <summary><c>eegdann import INPUT... --out DIR [--subject S] [--stream NAME]</c>: EDF/BDF/GDF, XDF and BrainVision files to Parquet recordings.</summary>
+/// <summary><c>eegdann import INPUT... --out DIR [--subject S] [--stream NAME] [--rate HZ] [--channels A,B]</c>: EDF/BDF/GDF, XDF and BrainVision files to Parquet recordings.</summary>
 public static class ImportCommand
 {
     /// <summary>Creates the command.</summary>
@@ -22,6 +23,12 @@ public static class ImportCommand
         };
         var subject = new Option<string?>("--subject") { Description = "Subject of every input (default: the EDF+ patient code, else the file-name prefix, S001R04 → S001)." };
         var stream = new Option<string?>("--stream") { Description = "XDF: the stream to import as the recording, by name (default: the first stream of type EEG). Marker streams become events." };
+        var rate = new Option<double?>("--rate") { Description = "The recording's rate in Hz (default: the highest rate among the kept channels). Channels at another rate, e.g. slow sensors in a clinical EDF, are resampled (polyphase FIR) and listed in the metadata." };
+        var channels = new Option<string[]>("--channels")
+        {
+            Description = "Keep only these channels, in this order (labels, comma-separated or repeated), e.g. to leave out slow sensors instead of resampling them.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var rowGroupSeconds = new Option<double>("--row-group-seconds")
         {
             Description = "Seconds of samples per Parquet row group.",
@@ -32,6 +39,8 @@ public static class ImportCommand
         command.Options.Add(output);
         command.Options.Add(subject);
         command.Options.Add(stream);
+        command.Options.Add(rate);
+        command.Options.Add(channels);
         command.Options.Add(rowGroupSeconds);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -44,7 +53,16 @@ public static class ImportCommand
 
             var files = parse.GetValue(inputs)!.Select(f => f.FullName).ToList();
             var outDir = parse.GetValue(output)!.FullName;
-            var options = new ImportOptions { Subject = parse.GetValue(subject), Stream = parse.GetValue(stream), RowGroupSeconds = seconds };
+            var channelList = parse.GetValue(channels)?.SelectMany(c => c.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+            var options = new ImportOptions
+            {
+                Subject = parse.GetValue(subject),
+                Stream = parse.GetValue(stream),
+                RateHz = parse.GetValue(rate),
+                Channels = channelList is { Length: > 0 } ? channelList : null,
+                Resampler = new WholeSignalResampler(),
+                RowGroupSeconds = seconds,
+            };
             var results = await ProgressDisplay.RunAsync("import", progress => RecordingImporter.ImportAsync(files, outDir, options, progress, cancellationToken));
             foreach (var result in results)
             {

@@ -72,4 +72,27 @@ public sealed class ImportLabFormatsCommandTests
         Assert.Contains($"{input}: no stream is called 'nope' (--stream)", bad.StdErr + bad.StdOut);
         Assert.Empty(Directory.GetFiles(dir.Path));
     }
+
+    [Fact]
+    public async Task RateAndChannelsOptionsResampleAndSelectAndTheMetadataSaysSo()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string input = TestData.TestDataFile("formats", "brainvision", "test.vhdr");
+
+        var import = await EegDannProcess.RunAsync("import", input, "--rate", "250", "--channels", "FP1,FP2", "--channels", "Cz", "--out", dir.Path);
+
+        Assert.True(import.ExitCode == 0, import.StdErr);
+        var info = await EegDannProcess.RunAsync("info", Path.Combine(dir.Path, "test.parquet"), "--json");
+        using var json = JsonDocument.Parse(info.StdOut);
+        var root = json.RootElement;
+        Assert.Equal(250, root.GetProperty("sample_rate_hz").GetDouble());
+        Assert.Equal(["FP1", "FP2", "Cz"], root.GetProperty("channels").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(1975, root.GetProperty("n_samples").GetInt64());
+        var extra = root.GetProperty("extra");
+        Assert.StartsWith("FP1, FP2, Cz from 1000 Hz to 250 Hz by polyphase FIR", extra.GetProperty("resampled_channels").GetString());
+        Assert.StartsWith("F3 (1000 Hz), F4 (1000 Hz)", extra.GetProperty("left_out_channels").GetString());
+        var stimulus = root.GetProperty("events")[1];
+        Assert.Equal(0.486, stimulus.GetProperty("onset_s").GetDouble(), 9);
+        Assert.Equal(122, stimulus.GetProperty("sample").GetInt64()); // round(0.486 × 250 = 121.5) to even
+    }
 }

@@ -12,8 +12,9 @@ namespace EegDann.Recordings.Import;
 /// <para>Values: physical = digital × (pmax − pmin)/(dmax − dmin) + (pmin − dmin × that gain), computed in
 /// double, multiplied by the factor from the channel's physical dimension to µV, then stored as float32.
 /// A channel whose dimension is not a voltage keeps its own unit.</para>
-/// <para>All ordinary signals must share one sample rate (samples per record); the file is refused
-/// otherwise, naming the rates found.</para>
+/// <para>Signals may have different rates (samples per record): each is read at its own rate and
+/// <see cref="SourceRecording.ChannelRatesHz"/> says which; the importer brings them to one rate
+/// (<see cref="ChannelPlan"/>). Events count samples at the highest rate.</para>
 /// <para>Events come from every TAL except each record's time-keeping TAL (the first TAL of the first
 /// annotation signal, whose first annotation is empty). Onsets are made relative to the first data
 /// record's time-keeping onset, so onset 0 is the first sample. A TAL with several annotations
@@ -42,17 +43,11 @@ public static class EdfReader
             throw new RecordingFormatException(path, "the file has no signals besides annotations.");
         }
 
-        var rates = ordinary.Select(i => signals[i].SamplesPerRecord).Distinct().ToArray();
-        if (rates.Length > 1)
-        {
-            string list = string.Join(", ", ordinary.GroupBy(i => signals[i].SamplesPerRecord)
-                .Select(g => $"{g.Key / header.RecordSeconds:G6} Hz ({string.Join(" ", g.Take(4).Select(i => signals[i].Label.Trim()))}{(g.Count() > 4 ? " …" : "")})"));
-            throw new RecordingFormatException(path, $"signals have different sample rates: {list}. EegDann recordings have one rate for all channels.");
-        }
-
-        int perRecord = rates[0];
-        double rate = perRecord / header.RecordSeconds;
-        long totalSamples = header.RecordCount * perRecord;
+        // Signals may have their own rates (slow sensors beside EEG): each channel is read at its
+        // own rate here; the importer brings them to one (ChannelPlan).
+        int maxPerRecord = ordinary.Max(i => signals[i].SamplesPerRecord);
+        double rate = maxPerRecord / header.RecordSeconds;
+        long totalSamples = header.RecordCount * maxPerRecord;
         if (totalSamples > Array.MaxLength)
         {
             throw new RecordingFormatException(path, $"{totalSamples} samples per channel is more than one recording can hold in memory.");
@@ -77,7 +72,7 @@ public static class EdfReader
         var samples = new float[ordinary.Length][];
         for (int c = 0; c < samples.Length; c++)
         {
-            samples[c] = new float[totalSamples];
+            samples[c] = new float[header.RecordCount * signals[ordinary[c]].SamplesPerRecord];
         }
 
         var channelOf = new int[signals.Count];
@@ -120,6 +115,7 @@ public static class EdfReader
                     int c = channelOf[i];
                     if (c >= 0)
                     {
+                        int perRecord = signals[i].SamplesPerRecord;
                         Decode(bytes, header.IsBdf, gain[i], offset[i], samples[c].AsSpan((int)(r * perRecord), perRecord));
                     }
                     else
@@ -173,10 +169,12 @@ public static class EdfReader
             extra["prefiltering"] = prefilters[0];
         }
 
+        var channelRates = ordinary.Select(i => signals[i].SamplesPerRecord / header.RecordSeconds).ToArray();
         return new SourceRecording
         {
             Info = new SignalInfo(rate, ChannelLabels.Clean(originalLabels)),
             Samples = samples,
+            ChannelRatesHz = channelRates.Distinct().Count() > 1 ? channelRates : null,
             Events = events,
             OriginalLabels = originalLabels,
             Units = units,

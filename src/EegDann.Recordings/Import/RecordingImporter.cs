@@ -15,6 +15,15 @@ public sealed record ImportOptions
     /// <summary>The XDF stream to import as the recording (its name); null for the first stream of type EEG.</summary>
     public string? Stream { get; init; }
 
+    /// <summary>The recording's rate in Hz; null for the highest rate among the kept channels. Channels at another rate are resampled with <see cref="Resampler"/>.</summary>
+    public double? RateHz { get; init; }
+
+    /// <summary>The channels to keep, by label (clean or as the file spells it), in this order; null for all.</summary>
+    public IReadOnlyList<string>? Channels { get; init; }
+
+    /// <summary>Resamples channels whose rate is not the recording's (mixed-rate EDF/BDF, or <see cref="RateHz"/>); null refuses such files, naming the rates.</summary>
+    public IWholeSignalResampler? Resampler { get; init; }
+
     /// <summary>Seconds per Parquet row group.</summary>
     public double RowGroupSeconds { get; init; } = ParquetRecordingWriter.DefaultRowGroupSeconds;
 
@@ -159,6 +168,7 @@ public static partial class RecordingImporter
             SourceFormat.BrainVision => BrainVisionReader.Read(path, progress, cancellationToken),
             _ => EdfReader.Read(path, progress, cancellationToken),
         };
+        source = ChannelPlan.Apply(path, source, options);
         string sha256 = Sha256(path);
         var (fileSubject, run) = FromFileName(path);
         var metadata = new RecordingMetadata

@@ -12,8 +12,14 @@ public sealed record SourceRecording
     /// <summary>Rate and clean channel labels.</summary>
     public required SignalInfo Info { get; init; }
 
-    /// <summary>Samples, <c>[channel][sample]</c>, in <see cref="Units"/>.</summary>
+    /// <summary>Samples, <c>[channel][sample]</c>, in <see cref="Units"/>; all the same length unless <see cref="ChannelRatesHz"/> is set.</summary>
     public required float[][] Samples { get; init; }
+
+    /// <summary>
+    /// Each channel's own rate (Hz) when the file's channels have different rates, else null. Then
+    /// channel <c>c</c> holds duration × rate<sub>c</sub> samples and <see cref="Info"/> gives the highest rate.
+    /// </summary>
+    public IReadOnlyList<double>? ChannelRatesHz { get; init; }
 
     /// <summary>Events sorted by onset.</summary>
     public required IReadOnlyList<RecordingEvent> Events { get; init; }

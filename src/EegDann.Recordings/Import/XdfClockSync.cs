@@ -20,10 +20,9 @@ public sealed record ClockSegment(int FirstOffset, int LastOffset, double Interc
 /// a single late time probe does not tilt it (pyxdf minimises the same loss by ADMM; here by
 /// iteratively reweighted least squares); a segment of one offset is that constant.</para>
 /// <para>Each sample is corrected by the segment it belongs to: samples are taken in order and move
-/// on to the next segment once they are nearer to its time span than to the current one's. (pyxdf
-/// 1.16 slices the samples by the offsets' indices instead, which only works when offsets and
-/// samples happen to be counted alike.) Never one line through all offsets: across a reset it
-/// would be off by the size of the jump.</para>
+/// on to the next segment once they are nearer to its time span than to the current one's (samples
+/// before the first offset use the first segment). Never one line through all offsets: across a
+/// reset it would be off by the size of the jump.</para>
 /// </remarks>
 public static class XdfClockSync
 {

@@ -5,7 +5,8 @@ using System.Text;
 namespace EegDann.Recordings.Tests.Support;
 
 /// <summary>A signal for <see cref="SyntheticEdf"/>: digital samples and the scaling of the header.</summary>
-public sealed record SyntheticSignal(string Label, string Dimension, double PhysicalMin, double PhysicalMax, int DigitalMin, int DigitalMax, int[] Digital);
+/// <remarks><paramref name="SamplesPerRecord"/>: this signal's own samples per record (its own rate), or null for the file's <see cref="SyntheticEdf.SamplesPerRecord"/>.</remarks>
+public sealed record SyntheticSignal(string Label, string Dimension, double PhysicalMin, double PhysicalMax, int DigitalMin, int DigitalMax, int[] Digital, int? SamplesPerRecord = null);
 
 /// <summary>
 /// Writes small EDF/EDF+/BDF/BDF+ files per the specifications, so tests can cover formats and
@@ -41,7 +42,8 @@ public sealed class SyntheticEdf
     public byte[] Build()
     {
         bool plus = Reserved.Length > 0;
-        int recordCount = Signals.Count == 0 ? 1 : Signals[0].Digital.Length / SamplesPerRecord;
+        int PerRecord(SyntheticSignal s) => s.SamplesPerRecord ?? SamplesPerRecord;
+        int recordCount = Signals.Count == 0 ? 1 : Signals[0].Digital.Length / PerRecord(Signals[0]);
         int ns = Signals.Count + (plus ? 1 : 0);
         int bytesPerSample = Bdf ? 3 : 2;
         var header = new StringBuilder();
@@ -57,7 +59,7 @@ public sealed class SyntheticEdf
         Field(Num(recordCount), 8);
         Field(Num(RecordSeconds), 8);
         Field(Num(ns), 4);
-        var all = Signals.Select(s => (s.Label, s.Dimension, Num(s.PhysicalMin), Num(s.PhysicalMax), Num(s.DigitalMin), Num(s.DigitalMax), SamplesPerRecord)).ToList();
+        var all = Signals.Select(s => (s.Label, s.Dimension, Num(s.PhysicalMin), Num(s.PhysicalMax), Num(s.DigitalMin), Num(s.DigitalMax), PerRecord(s))).ToList();
         if (plus)
         {
             all.Add((Bdf ? "BDF Annotations" : "EDF Annotations", "", "-1", "1", Bdf ? "-8388608" : "-32768", Bdf ? "8388607" : "32767", AnnotationSamples));
@@ -96,9 +98,9 @@ public sealed class SyntheticEdf
         {
             foreach (var s in Signals)
             {
-                for (int k = 0; k < SamplesPerRecord; k++)
+                for (int k = 0; k < PerRecord(s); k++)
                 {
-                    int v = s.Digital[(r * SamplesPerRecord) + k];
+                    int v = s.Digital[(r * PerRecord(s)) + k];
                     bytes.Add((byte)v);
                     bytes.Add((byte)(v >> 8));
                     if (Bdf) bytes.Add((byte)(v >> 16));
