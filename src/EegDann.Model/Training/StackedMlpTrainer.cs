@@ -102,6 +102,8 @@ public static class StackedMlpTrainer
 
         public required bool DomainPerSource { get; init; }
 
+        public required bool InformationMaximisation { get; init; }
+
         public required bool UseTargetLabels { get; init; }
 
         public required ImportanceWeights? Weights { get; init; }
@@ -112,7 +114,7 @@ public static class StackedMlpTrainer
 
         public TrainingOptions Options => Member.Options;
 
-        public int TargetRows => Adversarial ? Problem.Target.Count : 0;
+        public int TargetRows => Adversarial || InformationMaximisation ? Problem.Target.Count : 0;
 
         public int LabeledRows => UseTargetLabels ? Problem.TargetLabeled!.Samples.Count : 0;
 
@@ -123,13 +125,16 @@ public static class StackedMlpTrainer
             var p = member.Problem;
             var o = member.Options;
             bool hasLabeled = p.TargetLabeled is not null;
-            var (adversarial, perSource, labels) = o.Method switch
+            // The method → plan table: which losses a member's step adds up.
+            var (adversarial, perSource, labels, information) = o.Method switch
             {
-                TrainingMethod.SourceOnly => (false, false, hasLabeled),
-                TrainingMethod.Reweighting => (false, false, hasLabeled),
-                TrainingMethod.Dann => (true, false, false),
-                TrainingMethod.SemiSupervisedDann => (true, false, true),
-                TrainingMethod.MultiSourceDann => (true, true, hasLabeled),
+                TrainingMethod.SourceOnly => (false, false, hasLabeled, false),
+                TrainingMethod.Reweighting => (false, false, hasLabeled, false),
+                TrainingMethod.Dann => (true, false, false, false),
+                TrainingMethod.SemiSupervisedDann => (true, false, true, false),
+                TrainingMethod.MultiSourceDann => (true, true, hasLabeled, false),
+                TrainingMethod.DannIm => (true, false, hasLabeled, true),
+                TrainingMethod.SourceOnlyIm => (false, false, hasLabeled, true),
                 _ => throw new ArgumentOutOfRangeException(nameof(member), o.Method, "Unknown training method."),
             };
             var weights = o.Method == TrainingMethod.Reweighting
@@ -141,9 +146,10 @@ public static class StackedMlpTrainer
                 "|",
                 adversarial,
                 labels,
+                information,
                 domains,
                 p.Source.Samples.Count,
-                adversarial ? p.Target.Count : 0,
+                adversarial || information ? p.Target.Count : 0,
                 labels ? p.TargetLabeled!.Samples.Count : 0,
                 p.SampleShape[0],
                 p.ClassNames.Count,
@@ -153,6 +159,7 @@ public static class StackedMlpTrainer
                 Member = member,
                 Adversarial = adversarial,
                 DomainPerSource = perSource,
+                InformationMaximisation = information,
                 UseTargetLabels = labels,
                 Weights = weights,
                 StackKey = key,
@@ -173,6 +180,7 @@ public static class StackedMlpTrainer
         int classes = first.Problem.ClassNames.Count;
         int domains = first.DomainCount;
         bool adversarial = first.Adversarial;
+        bool information = first.InformationMaximisation;
         int batch = Math.Min(options.BatchSize, nS);
         int stepsPerEpoch = (nS + batch - 1) / batch;
         long totalSteps = (long)stepsPerEpoch * options.Epochs;
@@ -294,7 +302,7 @@ public static class StackedMlpTrainer
                     var index = tensor(rows.ToArray());
                     var chunkX = pool.index_select(0, index);
                     var chunkY = labelPool.index_select(0, index);
-                    var chunkD = nT > 0 ? domainPool.index_select(0, index) : null;
+                    var chunkD = adversarial ? domainPool.index_select(0, index) : null;
                     var chunkW = weightPool?.index_select(0, index);
                     var chunkMasks = keep < 1 ? DropoutMasks(dropoutRandom, layout, hidden, keep) : null;
 
@@ -302,7 +310,7 @@ public static class StackedMlpTrainer
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         double p = (double)step / totalSteps;
-                        double lam = adversarial ? lambda.At(p) : 0;
+                        double lam = adversarial || information ? lambda.At(p) : 0;
                         double rate = learningRate.At(p);
                         var (offset, b, t, l) = layout[s];
                         int r = b + t + l;
@@ -334,11 +342,18 @@ public static class StackedMlpTrainer
                             }
 
                             var loss = sourceNll.sum().div(sourceCount);
-                            if (t > 0)
+                            if (t > 0 && adversarial)
                             {
                                 var reversed = GradientReversal.Apply(h.narrow(1, 0, b + t), lam);
                                 var domainTargets = chunkD!.narrow(0, offset, (long)m * r).view(m, r).narrow(1, 0, b + t);
                                 loss = loss.add(Nll(layers.ApplyDomain(reversed), domainTargets).sum().div(domainCount), one);
+                            }
+
+                            if (t > 0 && information)
+                            {
+                                using var informationWeight = lam.ToScalar();
+                                var im = InformationMaximisation.Loss(layers.Label.Apply(h.narrow(1, b, t))).sum();
+                                loss = loss.add(im.mul(informationWeight), one);
                             }
 
                             if (l > 0)

@@ -32,6 +32,8 @@ public static class Trainers
         TrainingMethod.Dann => new DannTrainer(),
         TrainingMethod.SemiSupervisedDann => new SemiSupervisedDannTrainer(),
         TrainingMethod.MultiSourceDann => new MultiSourceDannTrainer(),
+        TrainingMethod.DannIm => new DannImTrainer(),
+        TrainingMethod.SourceOnlyIm => new SourceOnlyImTrainer(),
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown training method."),
     };
 
@@ -102,7 +104,7 @@ public sealed class SourceOnlyTrainer : TrainerBase
 
     /// <inheritdoc />
     protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
-        Loop(problem, options, new TrainingPlan(false, false, problem.TargetLabeled is not null, null, null), progress, cancellationToken);
+        Loop(problem, options, new TrainingPlan(false, false, problem.TargetLabeled is not null, null, null, false), progress, cancellationToken);
 }
 
 /// <summary><c>reweighting</c>: importance weights from a source-vs-target logistic regression (<see cref="ImportanceWeighting"/>), then weighted source-only training.</summary>
@@ -118,7 +120,7 @@ public sealed class ReweightingTrainer : TrainerBase
     protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         var weights = ImportanceWeighting.Compute(problem.Source.Samples, problem.Target, options.ReweightingClip, options.ReweightingC);
-        var plan = new TrainingPlan(false, false, problem.TargetLabeled is not null, weights.Weights, weights.Summary);
+        var plan = new TrainingPlan(false, false, problem.TargetLabeled is not null, weights.Weights, weights.Summary, false);
         return Loop(problem, options, plan, progress, cancellationToken);
     }
 }
@@ -134,7 +136,7 @@ public sealed class DannTrainer : TrainerBase
 
     /// <inheritdoc />
     protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
-        Loop(problem, options, new TrainingPlan(true, false, false, null, null), progress, cancellationToken);
+        Loop(problem, options, new TrainingPlan(true, false, false, null, null, false), progress, cancellationToken);
 }
 
 /// <summary><c>dann_semi</c>: DANN whose label loss also includes the labeled target samples, weighted by <see cref="TrainingOptions.TargetLabelWeight"/>.</summary>
@@ -159,7 +161,7 @@ public sealed class SemiSupervisedDannTrainer : TrainerBase
 
     /// <inheritdoc />
     protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
-        Loop(problem, options, new TrainingPlan(true, false, true, null, null), progress, cancellationToken);
+        Loop(problem, options, new TrainingPlan(true, false, true, null, null, false), progress, cancellationToken);
 }
 
 /// <summary><c>dann_multi_source</c>: DANN with one domain per source subject plus the target.</summary>
@@ -184,5 +186,33 @@ public sealed class MultiSourceDannTrainer : TrainerBase
 
     /// <inheritdoc />
     protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
-        Loop(problem, options, new TrainingPlan(true, true, problem.TargetLabeled is not null, null, null), progress, cancellationToken);
+        Loop(problem, options, new TrainingPlan(true, true, problem.TargetLabeled is not null, null, null, false), progress, cancellationToken);
+}
+
+/// <summary><c>dann_im</c>: DANN plus information maximisation on the unlabeled target (labeled target samples, if given, join the label loss).</summary>
+public sealed class DannImTrainer : TrainerBase
+{
+    /// <inheritdoc />
+    public override TrainingMethod Method => TrainingMethod.DannIm;
+
+    /// <inheritdoc />
+    protected override IEnumerable<string> CheckData(TrainingProblem problem, TrainingOptions options) => RequireTarget(problem);
+
+    /// <inheritdoc />
+    protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
+        Loop(problem, options, new TrainingPlan(true, false, problem.TargetLabeled is not null, null, null, true), progress, cancellationToken);
+}
+
+/// <summary><c>source_only_im</c>: the source label loss plus information maximisation on the unlabeled target, no domain head.</summary>
+public sealed class SourceOnlyImTrainer : TrainerBase
+{
+    /// <inheritdoc />
+    public override TrainingMethod Method => TrainingMethod.SourceOnlyIm;
+
+    /// <inheritdoc />
+    protected override IEnumerable<string> CheckData(TrainingProblem problem, TrainingOptions options) => RequireTarget(problem);
+
+    /// <inheritdoc />
+    protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
+        Loop(problem, options, new TrainingPlan(false, false, problem.TargetLabeled is not null, null, null, true), progress, cancellationToken);
 }

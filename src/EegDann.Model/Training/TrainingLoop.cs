@@ -11,7 +11,8 @@ namespace EegDann.Model;
 /// <param name="UseTargetLabels">Add the labeled target samples to the label loss.</param>
 /// <param name="SourceWeights">Per-source-sample weights of the label loss (mean 1), or null for equal weights.</param>
 /// <param name="Reweighting">Summary of <paramref name="SourceWeights"/>, recorded in the model.</param>
-internal sealed record TrainingPlan(bool Adversarial, bool DomainPerSource, bool UseTargetLabels, float[]? SourceWeights, ImportanceWeightSummary? Reweighting);
+/// <param name="InformationMaximisation">Add <see cref="Model.InformationMaximisation"/> on the unlabeled target batch, weighted by λ.</param>
+internal sealed record TrainingPlan(bool Adversarial, bool DomainPerSource, bool UseTargetLabels, float[]? SourceWeights, ImportanceWeightSummary? Reweighting, bool InformationMaximisation);
 
 /// <summary>
 /// The one training loop every method runs: each step a labeled source batch (plus, for
@@ -30,7 +31,7 @@ internal static class TrainingLoop
         var source = problem.Source;
         var labeledTarget = plan.UseTargetLabels ? problem.TargetLabeled : null;
         int nS = source.Samples.Count;
-        int nT = plan.Adversarial ? problem.Target.Count : 0;
+        int nT = plan.Adversarial || plan.InformationMaximisation ? problem.Target.Count : 0;
         int nL = labeledTarget?.Samples.Count ?? 0;
         int sourceDomains = plan.DomainPerSource ? source.DomainCount : 1;
         int targetDomain = sourceDomains;
@@ -155,7 +156,7 @@ internal static class TrainingLoop
                     var index = tensor(rows.ToArray());
                     var chunkX = pool.index_select(0, index);
                     var chunkY = labelTensor.index_select(0, index);
-                    var chunkD = nT > 0 ? domainTensor.index_select(0, index) : null;
+                    var chunkD = plan.Adversarial ? domainTensor.index_select(0, index) : null;
                     var chunkW = weightTensor?.index_select(0, index);
 
                     for (int s = 0; s < chunkSteps; s++)
@@ -186,10 +187,17 @@ internal static class TrainingLoop
                                     .mul_(chunkW.narrow(0, offset, b)).mean();
                             }
 
-                            if (t > 0)
+                            if (t > 0 && plan.Adversarial)
                             {
                                 var both = l == 0 ? features : features.narrow(0, 0, b + t);
                                 loss = loss.add_(nn.functional.cross_entropy(network.DomainLogits(both, lam), chunkD!.narrow(0, offset, b + t)), one);
+                            }
+
+                            if (t > 0 && plan.InformationMaximisation)
+                            {
+                                using var informationWeight = lam.ToScalar();
+                                var im = InformationMaximisation.Loss(network.ClassLogits(features.narrow(0, b, t)).unsqueeze(0)).squeeze(0);
+                                loss = loss.add_(im, informationWeight);
                             }
 
                             if (l > 0)
@@ -211,7 +219,7 @@ internal static class TrainingLoop
                 }
 
                 stepClock.Stop();
-                var measured = diagnostics.Measure(network, epoch, (double)step / totalSteps, lastLambda, lastRate, nT > 0, sourceDomains + 1);
+                var measured = diagnostics.Measure(network, epoch, (double)step / totalSteps, lastLambda, lastRate, plan.Adversarial, sourceDomains + 1);
                 history.Add(measured);
                 var failure = CheckDivergence(measured, optimizer, uniformLoss * options.DivergenceFactor, options);
                 if (failure is not null)

@@ -28,6 +28,19 @@ public enum TrainingMethod
     /// <see cref="Dann"/> on several subjects pools them as one source domain.
     /// </summary>
     MultiSourceDann,
+
+    /// <summary>
+    /// <c>dann_im</c>: DANN plus information maximisation on the unlabeled target's predictions
+    /// (<see cref="InformationMaximisation"/>: confident and class-balanced), weighted by the same λ
+    /// schedule as the adversary; labeled target samples, when given, join the label loss.
+    /// </summary>
+    DannIm,
+
+    /// <summary>
+    /// <c>source_only_im</c>: the label loss on the source plus information maximisation on the
+    /// unlabeled target (λ schedule), without a domain head: <see cref="DannIm"/> without the adversary.
+    /// </summary>
+    SourceOnlyIm,
 }
 
 /// <summary>Reads and writes a <see cref="TrainingMethod"/> as its snake_case name (<see cref="TrainingMethods.Name"/>).</summary>
@@ -66,6 +79,8 @@ public static class TrainingMethods
         TrainingMethod.Dann => "dann",
         TrainingMethod.SemiSupervisedDann => "dann_semi",
         TrainingMethod.MultiSourceDann => "dann_multi_source",
+        TrainingMethod.DannIm => "dann_im",
+        TrainingMethod.SourceOnlyIm => "source_only_im",
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
     };
 
@@ -86,7 +101,11 @@ public static class TrainingMethods
 
     /// <summary>Whether the method trains the domain head adversarially.</summary>
     public static bool IsAdversarial(this TrainingMethod method) =>
-        method is TrainingMethod.Dann or TrainingMethod.SemiSupervisedDann or TrainingMethod.MultiSourceDann;
+        method is TrainingMethod.Dann or TrainingMethod.SemiSupervisedDann or TrainingMethod.MultiSourceDann or TrainingMethod.DannIm;
+
+    /// <summary>Whether the method adds information maximisation on the unlabeled target's predictions.</summary>
+    public static bool MaximisesInformation(this TrainingMethod method) =>
+        method is TrainingMethod.DannIm or TrainingMethod.SourceOnlyIm;
 }
 
 /// <summary>

@@ -18,7 +18,7 @@ public enum MethodFamily
 /// One way of decoding a new subject, as evaluation and calibration name it:
 /// <c>[ea_]BASE[_xK]</c> — <c>ea_</c> with Euclidean alignment in front (without it the
 /// pipeline's alignment step is removed), <c>BASE</c> one of <c>source_only</c>, <c>reweighting</c>,
-/// <c>dann</c>, <c>dann_multi_source</c>, <c>dann_semi</c>, <c>csp_lda</c>, and <c>_xK</c> an
+/// <c>dann</c>, <c>dann_multi_source</c>, <c>dann_semi</c>, <c>dann_im</c>, <c>source_only_im</c>, <c>csp_lda</c>, and <c>_xK</c> an
 /// ensemble of K networks with different seeds whose logits are averaged (one network in the model file).
 /// </summary>
 /// <param name="Name">The name, e.g. <c>ea_dann_multi_source_x5</c>.</param>
@@ -71,7 +71,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         catch (ArgumentException)
         {
             throw new ArgumentException(
-                $"unknown method '{name}': use [ea_]BASE[_xK] with BASE one of source_only, reweighting, dann, dann_multi_source, dann_semi, csp_lda (e.g. ea_dann_x5).",
+                $"unknown method '{name}': use [ea_]BASE[_xK] with BASE one of source_only, reweighting, dann, dann_multi_source, dann_semi, dann_im, source_only_im, csp_lda (e.g. ea_dann_im_x5).",
                 nameof(name));
         }
 
@@ -108,6 +108,8 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
                     TrainingMethod.Dann => "DANN: source label loss + adversarial source-vs-target domain loss (target unlabeled)",
                     TrainingMethod.SemiSupervisedDann => "semi-supervised DANN: DANN plus the labeled target epochs in the label loss",
                     TrainingMethod.MultiSourceDann => "multi-source DANN: one domain per source subject plus the target (target unlabeled)",
+                    TrainingMethod.DannIm => "DANN + information maximisation: DANN plus confident, class-balanced predictions on the unlabeled target (labeled target epochs, if any, join the label loss)",
+                    TrainingMethod.SourceOnlyIm => "source label loss + information maximisation on the unlabeled target, no adversary",
                     _ => Training.Name(),
                 };
             string ensemble = Ensemble > 1 ? $", ensemble of {Ensemble} networks (logits averaged)" : "";
