@@ -1,3 +1,4 @@
+using EegDann.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -106,7 +107,7 @@ public sealed class InformationMaximisationTests
             Assert.True(single.Epochs[^1].SourceAccuracy > 0.75 && stacked.Epochs[^1].SourceAccuracy > 0.75);
         }
 
-        var noTarget = new TrainingProblem(problem.Source, new Core.SampleMatrix([], 0, 4), problem.ClassNames);
+        var noTarget = new TrainingProblem(problem.Source, new SampleMatrix([], 0, 4), problem.ClassNames);
         var e = Assert.Throws<ArgumentException>(() => Trainers.Train(noTarget, Small with { Method = TrainingMethod.SourceOnlyIm }));
         Assert.Contains("unlabeled target", e.Message);
     }
