@@ -52,6 +52,7 @@ internal sealed class ConsoleFeed : BackgroundService
     private long _modelGeneration = -1;
     private DecisionPoint? _last;
     private long _sequence;
+    private long _streamVersion;
     private byte[]? _latest;
 
     public ConsoleFeed(IOptions<ConsoleOptions> options, IOptions<MetricsOptions> metricsOptions, ConsoleTap tap, ConsoleHub hub, ActiveModel models, DaemonMetrics metrics, CalibratorService calibrator, IOptions<DecoderOptions> decoder, IOptions<FailSafeOptions> failSafe)
@@ -108,6 +109,14 @@ internal sealed class ConsoleFeed : BackgroundService
     internal void Tick()
     {
         UpdateModel();
+        long version = _tap.StreamVersion;
+        if (version != _streamVersion && _tap.StreamEvent is { } streamEvent)
+        {
+            // Stream starts and stops bypass the lossy queue: a burst of chunks cannot push them out.
+            _streamVersion = version;
+            OnEvent(streamEvent);
+        }
+
         while (_tap.Events.Reader.TryRead(out var e))
         {
             OnEvent(e);

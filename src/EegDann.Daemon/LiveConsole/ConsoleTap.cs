@@ -28,6 +28,8 @@ internal sealed class ConsoleTap : IDecodeObserver
     private const int DecisionCapacity = 1024;
     private long _droppedEvents;
     private long _droppedDecisions;
+    private SourceEvent? _streamEvent;
+    private long _streamVersion;
 
     /// <summary>Source events for the console (lossy).</summary>
     public Channel<SourceEvent> Events { get; } = Channel.CreateBounded<SourceEvent>(
@@ -46,9 +48,22 @@ internal sealed class ConsoleTap : IDecodeObserver
     /// <summary>Decisions the console lost because it fell behind.</summary>
     public long DroppedDecisions => Interlocked.Read(ref _droppedDecisions);
 
+    /// <summary>The latest stream start or stop, kept apart from the lossy queue so it is never lost.</summary>
+    public SourceEvent? StreamEvent => Volatile.Read(ref _streamEvent);
+
+    /// <summary>Counts stream starts and stops offered (the console applies the latest when it changed).</summary>
+    public long StreamVersion => Interlocked.Read(ref _streamVersion);
+
     /// <summary>Offers a source event (acquisition's thread); never waits.</summary>
     public void Offer(SourceEvent e)
     {
+        if (Active && e is StreamStarted or StreamStopped)
+        {
+            Volatile.Write(ref _streamEvent, e);
+            Interlocked.Increment(ref _streamVersion);
+            return;
+        }
+
         if (Active && Events.Reader.Count >= EventCapacity - 1)
         {
             Interlocked.Increment(ref _droppedEvents);
