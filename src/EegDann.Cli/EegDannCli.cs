@@ -38,9 +38,16 @@ public static class EegDannCli
     {
         ArgumentNullException.ThrowIfNull(root);
         var parse = root.Parse(args);
-        Log.Logger = CreateLogger(parse);
+        string? problem = CheckGlobalOptions(parse);
+        Log.Logger = problem is null ? CreateLogger(parse) : new LoggerConfiguration().WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
         try
         {
+            if (problem is not null)
+            {
+                Log.Error("{Problem}", problem);
+                return ExitCodes.BadInput;
+            }
+
             // Our own handler below logs the fault (with its stack trace) and returns ExitCodes.Internal;
             // System.CommandLine's default one would print and exit 1 before Log.Fatal ever ran.
             // SIGTERM/Ctrl-C cancel the command; the daemon needs up to its 4-s shutdown budget to drain and close its recording.
@@ -90,6 +97,40 @@ public static class EegDannCli
         }
 
         return builder.AddEnvironmentVariables("EEGDANN_").Build();
+    }
+
+    /// <summary>The log levels <c>--log-level</c> takes.</summary>
+    private static readonly string[] LogLevels = Enum.GetNames<Serilog.Events.LogEventLevel>();
+
+    /// <summary>
+    /// Checks the global options before anything runs: the <c>--config</c> file exists and is valid JSON, and
+    /// <c>--log-level</c> names a level. Returns the problem, naming the option, or null.
+    /// </summary>
+    private static string? CheckGlobalOptions(ParseResult parse)
+    {
+        if (parse.GetValue(VerbosityOption) is { } level && !LogLevels.Contains(level, StringComparer.OrdinalIgnoreCase))
+        {
+            return $"--log-level '{level}' is not a log level: use one of {string.Join(", ", LogLevels)}.";
+        }
+
+        if (parse.GetValue(ConfigOption) is { } config)
+        {
+            if (!config.Exists)
+            {
+                return $"--config {config.FullName}: no such file.";
+            }
+
+            try
+            {
+                LoadConfiguration(parse);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
+            {
+                return $"--config {config.FullName}: cannot be read as settings: {e.Message}";
+            }
+        }
+
+        return null;
     }
 
     private static ILogger CreateLogger(ParseResult parse)

@@ -1,4 +1,7 @@
+using System.Reflection;
 using EegDann.Daemon.Models;
+using EegDann.Daemon.Options;
+using EegDann.Dsp.Streaming;
 using EegDann.Recordings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +31,9 @@ public enum DaemonExitCode
 /// </summary>
 public static partial class DaemonHost
 {
+    /// <summary>The category of the Generic Host's own log events.</summary>
+    private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
+
     /// <summary>Time the stages get to drain and the recorder to complete its file on SIGTERM.</summary>
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(4);
 
@@ -47,6 +53,23 @@ public static partial class DaemonHost
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
+
+        // While starting, the host's own "Hosting failed to start" error (with the exception's stack trace) is left out:
+        // RunAsync reports a bad setting or file in one line, and a bug propagates to the caller, which logs it whole.
+        // Every filter rule gets the condition, since the rule a provider adds for itself (Serilog's does) wins over a general one.
+        var startup = new StartupPhase();
+        builder.Services.AddSingleton(startup);
+        builder.Services.PostConfigure<LoggerFilterOptions>(options =>
+        {
+            var rules = options.Rules.ToArray();
+            options.Rules.Clear();
+            foreach (var rule in rules)
+            {
+                options.Rules.Add(new LoggerFilterRule(rule.ProviderName, rule.CategoryName, rule.LogLevel, startup.Quiet(rule.Filter)));
+            }
+
+            options.Rules.Add(new LoggerFilterRule(null, null, null, startup.Quiet(null)));
+        });
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o =>
         {
@@ -63,6 +86,7 @@ public static partial class DaemonHost
     {
         ArgumentNullException.ThrowIfNull(host);
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EegDann.Daemon");
+        var startup = host.Services.GetService<StartupPhase>();
         try
         {
             await host.StartAsync(cancellationToken);
@@ -72,6 +96,10 @@ public static partial class DaemonHost
             LogCannotStart(logger, Describe(e));
             await StopQuietlyAsync(host);
             return DaemonExitCode.BadInput;
+        }
+        finally
+        {
+            startup?.Starting = false;
         }
 
         await host.WaitForShutdownAsync(cancellationToken);
@@ -93,18 +121,52 @@ public static partial class DaemonHost
         }
     }
 
+    /// <summary>
+    /// Whether a start-up failure is the user's to fix (exit 2: a setting, a file, an endpoint) rather than a bug
+    /// (which propagates: the CLI logs it with its stack trace and exits 70). Only exceptions that name what the
+    /// user gave count; a stray <see cref="ArgumentException"/> or <see cref="InvalidOperationException"/> is a bug.
+    /// </summary>
     private static bool IsBadInput(Exception e) =>
-        e is OptionsValidationException or InvalidDataException or IOException or RecordingFormatException
-            or ArgumentException or System.Net.Sockets.SocketException or InvalidOperationException or UnauthorizedAccessException
+        e is OptionsValidationException or DaemonSettingsException or InvalidDataException or IOException or RecordingFormatException
+            or ChannelMismatchException or System.Net.Sockets.SocketException or UnauthorizedAccessException
+        || IsBindingFailure(e)
         || (e is AggregateException a && a.InnerExceptions.All(IsBadInput));
+
+    /// <summary>A value the configuration binder cannot convert (e.g. <c>Daemon:Acquisition:Source=Tcpp</c>); its message names the key.</summary>
+    private static bool IsBindingFailure(Exception e) =>
+        e is InvalidOperationException && e.TargetSite?.DeclaringType == typeof(ConfigurationBinder);
 
     private static string Describe(Exception e) => e switch
     {
-        OptionsValidationException v => string.Join("; ", v.Failures),
+        OptionsValidationException v => string.Join("; ", v.Failures.Select(f => NameTheKey(v.OptionsType, f))),
         AggregateException a => string.Join("; ", a.InnerExceptions.Select(Describe)),
         System.Net.Sockets.SocketException s => $"cannot bind or use a network endpoint: {s.Message}",
         _ => e.Message,
     };
+
+    /// <summary>
+    /// A validation failure with its setting key: the generated validators report "Member: message";
+    /// this gives "Daemon:Section:Member: message", or the message alone when it already names the section.
+    /// </summary>
+    private static string NameTheKey(Type optionsType, string failure)
+    {
+        if (optionsType.GetField("SectionName", BindingFlags.Public | BindingFlags.Static)?.GetRawConstantValue() is not string section)
+        {
+            return failure;
+        }
+
+        int colon = failure.IndexOf(": ", StringComparison.Ordinal);
+        string members = colon > 0 ? failure[..colon] : "";
+        if (members.Length == 0 || !members.Split(", ").All(m => m.Length > 0 && m.All(char.IsLetterOrDigit)))
+        {
+            return failure.Contains(section, StringComparison.Ordinal) ? failure : $"{section}: {failure}";
+        }
+
+        string message = failure[(colon + 2)..];
+        return message.Contains(section, StringComparison.Ordinal)
+            ? message
+            : string.Join(", ", members.Split(", ").Select(m => $"{section}:{m}")) + ": " + message;
+    }
 
     private static async Task StopQuietlyAsync(IHost host)
     {
@@ -122,4 +184,20 @@ public static partial class DaemonHost
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The daemon cannot start: {Problem}")]
     private static partial void LogCannotStart(ILogger logger, string problem);
+
+    /// <summary>Whether the host is still starting (its own start-up errors are then not logged; see <see cref="Build"/>).</summary>
+    private sealed class StartupPhase
+    {
+        private volatile bool _starting = true;
+
+        public bool Starting
+        {
+            get => _starting;
+            set => _starting = value;
+        }
+
+        /// <summary>A filter that leaves out the host's own events below Critical while starting, then asks <paramref name="inner"/>.</summary>
+        public Func<string?, string?, LogLevel, bool> Quiet(Func<string?, string?, LogLevel, bool>? inner) =>
+            (provider, category, level) => !(_starting && level < LogLevel.Critical && category == HostCategory) && (inner?.Invoke(provider, category, level) ?? true);
+    }
 }

@@ -50,14 +50,14 @@ public sealed class ReplaySource : ISampleSource, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrWhiteSpace(options.Path))
         {
-            throw new ArgumentException($"{ReplayOptions.SectionName}:Path is required when the source is Replay (--replay FILE).");
+            throw new DaemonSettingsException($"{ReplayOptions.SectionName}:Path", "is required when the source is Replay (--replay FILE).");
         }
 
         var reader = await ParquetSampleReader.OpenAsync(options.Path, cancellationToken);
         if (reader.SampleCount == 0)
         {
             await reader.DisposeAsync();
-            throw new ArgumentException($"{options.Path}: the recording has no samples to replay.");
+            throw new InvalidDataException($"{options.Path}: the recording has no samples to replay.");
         }
 
         return new ReplaySource(reader, options);

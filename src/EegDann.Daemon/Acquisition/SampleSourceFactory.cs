@@ -26,6 +26,6 @@ internal sealed class ConfiguredSampleSourceFactory(
         SourceKind.Replay => await ReplaySource.OpenAsync(replay.Value, cancellationToken),
         SourceKind.Tcp => new TcpSource(tcp.Value, loggers.CreateLogger<TcpSource>()),
         SourceKind.Synthetic => new SyntheticSource(synthetic.Value, models.Current.PipelineSignal.Channels),
-        _ => throw new InvalidOperationException($"{AcquisitionOptions.SectionName}:Source is not set (Replay, Tcp or Synthetic)."),
+        _ => throw new DaemonSettingsException($"{AcquisitionOptions.SectionName}:Source", AcquisitionOptions.SourceNotSet),
     };
 }

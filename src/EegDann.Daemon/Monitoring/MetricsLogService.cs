@@ -10,12 +10,18 @@ namespace EegDann.Daemon.Monitoring;
 /// <summary>
 /// Logs the daemon's health every <see cref="MetricsOptions.LogIntervalSeconds"/> (structured:
 /// windows/s, latency p50/p99 over the interval and since start, decode time, drops, fail-safe
-/// counts), and a summary when the daemon stops.
+/// counts), and a summary when a daemon that started stops.
 /// </summary>
 internal sealed partial class MetricsLogService(IOptions<MetricsOptions> options, DaemonMetrics metrics, ActiveModel models, ILogger<MetricsLogService> logger) : BackgroundService
 {
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (ExecuteTask is null)
+        {
+            // The daemon did not start (a bad setting or model file stopped it before this service ran): there is no run to sum up.
+            return;
+        }
+
         await base.StopAsync(cancellationToken);
         double seconds = Stopwatch.GetElapsedTime(metrics.Started).TotalSeconds;
         LogSummary(

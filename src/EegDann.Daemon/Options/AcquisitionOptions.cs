@@ -22,8 +22,11 @@ public sealed class AcquisitionOptions
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Daemon:Acquisition";
 
-    /// <summary>The source (<c>Replay</c>, <c>Tcp</c>, <c>Synthetic</c>).</summary>
-    [Required]
+    /// <summary>What the start-up error says when no source is chosen.</summary>
+    internal const string SourceNotSet = "is not set: choose Replay, Tcp or Synthetic (the options --replay FILE, --tcp HOST:PORT or --synthetic set it).";
+
+    /// <summary>The source (<c>Replay</c>, <c>Tcp</c>, <c>Synthetic</c>); empty in appsettings.json, where the command-line options set it.</summary>
+    [Required(ErrorMessage = SectionName + ":Source " + SourceNotSet)]
     public SourceKind? Source { get; set; }
 
     /// <summary>
