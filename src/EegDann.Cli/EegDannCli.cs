@@ -81,6 +81,7 @@ public static class EegDannCli
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(DaemonCommand.Create());
         root.Subcommands.Add(ListenCommand.Create());
+        root.Subcommands.Add(LslCommand.Create());
         return root;
     }
 

@@ -1,0 +1,400 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using EegDann.Core;
+using EegDann.Lsl;
+using EegDann.Recordings;
+using EegDann.Recordings.Parquet;
+using Microsoft.Extensions.Configuration;
+using Serilog;
+using Spectre.Console;
+
+namespace EegDann.Cli;
+
+/// <summary>
+/// <c>eegdann lsl list | record</c>: Lab Streaming Layer streams on this machine (or the known
+/// peers of the <c>Lsl</c> settings), and a recording of one in EegDann's Parquet format.
+/// </summary>
+public static class LslCommand
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("lsl", "Lab Streaming Layer (spoken in managed code, no liblsl needed): list the streams that answer, record one.");
+        command.Subcommands.Add(CreateList());
+        command.Subcommands.Add(CreateRecord());
+        return command;
+    }
+
+    /// <summary>The <c>Lsl</c> settings, validated; null (and the problems logged) when they are bad.</summary>
+    internal static LslOptions? LoadOptions(ParseResult parse, IEnumerable<string> connect, double? timeoutSeconds)
+    {
+        var options = new LslOptions();
+        try
+        {
+            EegDannCli.LoadConfiguration(parse).GetSection(LslOptions.SectionName).Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            Log.Error("{Section}: {Problem}", LslOptions.SectionName, e.Message);
+            return null;
+        }
+
+        options.Connect.AddRange(connect);
+        if (timeoutSeconds is double seconds)
+        {
+            options.ResolveTimeoutSeconds = seconds;
+        }
+
+        var result = new LslOptionsValidator().Validate(null, options);
+        if (result.Failed)
+        {
+            foreach (var failure in result.Failures!)
+            {
+                Log.Error("{Problem}", failure);
+            }
+
+            return null;
+        }
+
+        return options;
+    }
+
+    private static Command CreateList()
+    {
+        var json = new Option<bool>("--json") { Description = "Print the streams as a JSON array on stdout." };
+        var connect = new Option<string[]>("--connect") { Description = "Also ask these outlets directly (HOST:PORT of their data port), skipping discovery.", AllowMultipleArgumentsPerToken = true };
+        var timeout = new Option<double?>("--timeout") { Description = "Listen this long for replies, seconds (default: Lsl:ResolveTimeoutSeconds)." };
+        var command = new Command("list", "List the LSL streams that answer a resolve query: name, type, channels, rate, format, source_id, host and ports.");
+        command.Options.Add(json);
+        command.Options.Add(connect);
+        command.Options.Add(timeout);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = LoadOptions(parse, parse.GetValue(connect) ?? [], parse.GetValue(timeout));
+            if (options is null)
+            {
+                return ExitCodes.BadInput;
+            }
+
+            var resolver = new LslResolver(options);
+            var streams = await resolver.ResolveAsync(null, TimeSpan.FromSeconds(options.ResolveTimeoutSeconds), 0, cancellationToken);
+            foreach (var failure in resolver.Failures)
+            {
+                Log.Debug("LSL query not delivered: {Failure}", failure);
+            }
+
+            if (parse.GetValue(json))
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(streams.Select(ToJson).ToList(), Json));
+                return ExitCodes.Success;
+            }
+
+            if (streams.Count == 0)
+            {
+                Console.Out.WriteLine($"No LSL stream answered within {options.ResolveTimeoutSeconds:G3} s (scope {options.ResolveScope}, query port {options.MulticastPort}, ports {options.BasePort}–{options.BasePort + options.PortRange - 1} on 127.0.0.1{(options.KnownPeers.Count > 0 ? " and " + string.Join(", ", options.KnownPeers) : string.Empty)}).");
+                return ExitCodes.Success;
+            }
+
+            var table = new Table().AddColumns("name", "type", "channels", "rate (Hz)", "format", "source_id", "host", "data port", "service port");
+            foreach (var s in streams)
+            {
+                table.AddRow(
+                    Markup.Escape(s.Name),
+                    Markup.Escape(s.Type),
+                    s.ChannelCount.ToString(CultureInfo.InvariantCulture),
+                    s.IsRegular ? s.NominalSrate.ToString("G6", CultureInfo.InvariantCulture) : "irregular",
+                    s.ChannelFormat.Name(),
+                    Markup.Escape(s.SourceId),
+                    Markup.Escape($"{s.Hostname} ({s.Address})"),
+                    s.DataPort.ToString(CultureInfo.InvariantCulture),
+                    s.ServicePort.ToString(CultureInfo.InvariantCulture));
+            }
+
+            AnsiConsole.Write(table);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Dictionary<string, object?> ToJson(LslStreamInfo s) => new()
+    {
+        ["name"] = s.Name,
+        ["type"] = s.Type,
+        ["channel_count"] = s.ChannelCount,
+        ["nominal_srate"] = s.NominalSrate,
+        ["channel_format"] = s.ChannelFormat.Name(),
+        ["source_id"] = s.SourceId,
+        ["uid"] = s.Uid,
+        ["session_id"] = s.SessionId,
+        ["hostname"] = s.Hostname,
+        ["address"] = s.Address?.ToString(),
+        ["data_port"] = s.DataPort,
+        ["service_port"] = s.ServicePort,
+        ["version"] = s.Version,
+    };
+
+    private static Command CreateRecord()
+    {
+        var name = new Option<string>("--name") { Description = "The EEG stream's name.", Required = true };
+        var type = new Option<string?>("--type") { Description = "Its type too (e.g. EEG)." };
+        var markers = new Option<string?>("--markers") { Description = "A marker stream (by name) whose samples become the recording's events." };
+        var duration = new Option<string>("--duration") { Description = "How long to record: 90s, 2m, 1500ms, or seconds.", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "The recording's samples file, NAME.parquet (NAME.events.parquet and NAME.timestamps.parquet are written beside it).", Required = true };
+        var subject = new Option<string>("--subject") { Description = "Who is recorded.", DefaultValueFactory = _ => "lsl" };
+        var connect = new Option<string[]>("--connect") { Description = "Ask these outlets directly (HOST:PORT of their data port).", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("record", "Record an LSL stream (and optionally a marker stream as events) to a Parquet recording; LSL time stamps and time corrections go to NAME.timestamps.parquet and the metadata.");
+        foreach (var option in new Option[] { name, type, markers, duration, output, subject, connect })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!TryParseDuration(parse.GetValue(duration)!, out var length))
+            {
+                Log.Error("--duration {Duration}: give a positive duration such as 90s, 2m or 1500ms", parse.GetValue(duration));
+                return ExitCodes.BadInput;
+            }
+
+            var options = LoadOptions(parse, parse.GetValue(connect) ?? [], null);
+            if (options is null)
+            {
+                return ExitCodes.BadInput;
+            }
+
+            string selectorText = "name=" + parse.GetValue(name) + (parse.GetValue(type) is { } t ? ";type=" + t : string.Empty);
+            if (!LslStreamSelector.TryParse(selectorText, out var selector, out var problem)
+                || (parse.GetValue(markers) is { } m && !LslStreamSelector.TryParse("name=" + m, out _, out problem)))
+            {
+                Log.Error("{Problem}", problem);
+                return ExitCodes.BadInput;
+            }
+
+            var path = parse.GetValue(output)!.FullName;
+            var recorder = new LslRecorder(options, selector!, parse.GetValue(markers) is { } markerName ? LslStreamSelector.ByName(markerName) : null, length);
+            try
+            {
+                var result = await recorder.RecordAsync(path, parse.GetValue(subject)!, cancellationToken);
+                Log.Information("Recorded {Samples} samples ({Seconds:F2} s) of {Stream} and {Events} events to {Path}", result.Samples, result.Seconds, result.Stream, result.Events, path);
+                return result.Samples > 0 ? ExitCodes.Success : ExitCodes.Failed;
+            }
+            catch (Exception e) when (e is LslProtocolException or IOException or RecordingFormatException or UnauthorizedAccessException)
+            {
+                Log.Error("{Problem}", e.Message);
+                return ExitCodes.BadInput;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Parses <c>90s</c>, <c>2m</c>, <c>1500ms</c>, <c>1h</c> or plain seconds.</summary>
+    internal static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = TimeSpan.Zero;
+        text = text.Trim();
+        (string number, double scale) = text switch
+        {
+            _ when text.EndsWith("ms", StringComparison.OrdinalIgnoreCase) => (text[..^2], 0.001),
+            _ when text.EndsWith('s') => (text[..^1], 1.0),
+            _ when text.EndsWith('m') => (text[..^1], 60.0),
+            _ when text.EndsWith('h') => (text[..^1], 3600.0),
+            _ => (text, 1.0),
+        };
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0) || !double.IsFinite(value * scale))
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromSeconds(value * scale);
+        return true;
+    }
+}
+
+/// <summary>What <see cref="LslRecorder"/> wrote.</summary>
+internal sealed record LslRecordingResult(string Stream, long Samples, double Seconds, int Events);
+
+/// <summary>
+/// Records one LSL stream for a while into EegDann's Parquet recording: values in µV (scaled from
+/// the outlet's unit), channel labels from its full info; marker samples as events at the EEG
+/// sample whose corrected time stamp is nearest; per-sample LSL stamps and corrections beside it.
+/// </summary>
+internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, LslStreamSelector? markers, TimeSpan duration)
+{
+    public async Task<LslRecordingResult> RecordAsync(string path, string subject, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stop.CancelAfter(duration);
+        var follower = new LslStreamFollower(options, eeg, line => Log.Information("{Line}", line));
+        var markerStamps = new List<(double Stamp, double Correction, string Label)>();
+        var markerTask = markers is null ? Task.CompletedTask : CollectMarkersAsync(markers, markerStamps, stop.Token);
+
+        LslConnected? connected = null;
+        var values = new List<float>();
+        var indices = new List<long>();
+        var stamps = new List<double>();
+        var corrections = new List<double>();
+        try
+        {
+            await foreach (var e in follower.ReadAsync(stop.Token))
+            {
+                switch (e)
+                {
+                    case LslConnected c when connected is null:
+                        if (c.Info.ChannelFormat == LslChannelFormat.String || !c.Info.IsRegular)
+                        {
+                            throw new LslProtocolException($"LSL stream {c.Info}: only regular numeric streams can be recorded as EEG (use --markers for marker streams)");
+                        }
+
+                        connected = c;
+                        break;
+                    case LslConnected c when c.Info.ChannelCount != connected.Info.ChannelCount || c.Info.NominalSrate != connected.Info.NominalSrate:
+                        throw new LslProtocolException($"LSL stream {c.Info} came back with another shape than {connected.Info}; the recording stops");
+                    case LslSamples s when s.Strings is null:
+                        values.AddRange(s.Values);
+                        for (int k = 0; k < s.Count; k++)
+                        {
+                            indices.Add(s.FirstIndex + k);
+                            stamps.Add(s.Timestamps[k]);
+                            corrections.Add(s.TimeCorrection?.Correction ?? double.NaN);
+                        }
+
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The duration is over.
+        }
+
+        await markerTask;
+        cancellationToken.ThrowIfCancellationRequested();
+        if (connected is null)
+        {
+            throw new LslProtocolException($"no LSL stream {eeg} answered within {duration.TotalSeconds:G4} s");
+        }
+
+        if (indices.Count == 0)
+        {
+            Log.Warning("LSL stream {Stream} sent no samples in {Seconds:G4} s; nothing written", connected.Info.Name, duration.TotalSeconds);
+            return new LslRecordingResult(connected.Info.Name, 0, 0, 0);
+        }
+
+        var info = new SignalInfo(connected.Info.NominalSrate, connected.Labels);
+        int channels = info.ChannelCount;
+        if (indices[^1] - indices[0] + 1 != indices.Count)
+        {
+            Log.Warning("LSL stream {Stream}: {Missing} samples were lost (outlet queue full or reconnects); the recording closes the gaps, the time stamps file keeps the true times", connected.Info.Name, indices[^1] - indices[0] + 1 - indices.Count);
+        }
+
+        var samples = new float[channels][];
+        for (int c = 0; c < channels; c++)
+        {
+            samples[c] = new float[indices.Count];
+            for (int k = 0; k < indices.Count; k++)
+            {
+                samples[c][k] = values[(k * channels) + c];
+            }
+        }
+
+        var events = ToEvents(markerStamps, stamps, corrections, info.SampleRateHz);
+        var correctionKnown = corrections.Where(double.IsFinite).ToList();
+        var extra = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["lsl.name"] = connected.Info.Name,
+            ["lsl.type"] = connected.Info.Type,
+            ["lsl.source_id"] = connected.Info.SourceId,
+            ["lsl.uid"] = connected.Info.Uid,
+            ["lsl.hostname"] = connected.Info.Hostname,
+            ["lsl.channel_format"] = connected.Info.ChannelFormat.Name(),
+            ["lsl.channel_units"] = string.Join(",", connected.Units),
+            ["lsl.first_timestamp_s"] = stamps[0].ToString("R", CultureInfo.InvariantCulture),
+            ["lsl.last_timestamp_s"] = stamps[^1].ToString("R", CultureInfo.InvariantCulture),
+            ["lsl.time_correction_s"] = correctionKnown.Count > 0 ? correctionKnown[^1].ToString("R", CultureInfo.InvariantCulture) : "unknown",
+            ["lsl.dropped_samples"] = follower.DroppedSamples.ToString(CultureInfo.InvariantCulture),
+            ["lsl.timestamps_file"] = Path.GetFileName(SampleTimestampsParquet.PathFor(path)),
+        };
+        if (markers != null)
+        {
+            extra["lsl.markers"] = markers.ToString();
+        }
+
+        var metadata = new RecordingMetadata
+        {
+            Subject = subject,
+            Session = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture),
+            SourceFile = $"lsl:{connected.Info.Name}",
+            OriginalChannelLabels = connected.Labels,
+            ChannelUnits = connected.MicrovoltsPerUnit.Select((f, c) => f is null ? connected.Units[c] : "uV").ToArray(),
+            Extra = extra,
+        };
+        var recording = new Recording(info, samples, events, metadata);
+        var sampleColumn = Enumerable.Range(0, indices.Count).Select(i => (long)i).ToArray();
+        int rows = ParquetRecordingWriter.RowsPerGroup(info.SampleRateHz, ParquetRecordingWriter.DefaultRowGroupSeconds);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await AtomicFile.WriteAllAsync(
+            [
+                (RecordingParquet.EventsPathFor(path), s => ParquetRecordingWriter.WriteEventsAsync(s, recording.Events, subject, cancellationToken)),
+                (SampleTimestampsParquet.PathFor(path), s => SampleTimestampsParquet.WriteAsync(s, sampleColumn, stamps.ToArray(), corrections.ToArray(), extra, cancellationToken)),
+                (path, s => ParquetRecordingWriter.WriteSamplesAsync(s, recording, rows, cancellationToken)),
+            ],
+            cancellationToken);
+        return new LslRecordingResult(connected.Info.Name, indices.Count, indices.Count / info.SampleRateHz, events.Count);
+    }
+
+    /// <summary>Each marker at the recorded sample whose corrected stamp is nearest (markers outside the recording are left out).</summary>
+    internal static List<RecordingEvent> ToEvents(List<(double Stamp, double Correction, string Label)> markerStamps, List<double> stamps, List<double> corrections, double rate)
+    {
+        var events = new List<RecordingEvent>();
+        if (stamps.Count == 0)
+        {
+            return events;
+        }
+
+        double Local(double stamp, double correction) => stamp + (double.IsFinite(correction) ? correction : 0);
+        double first = Local(stamps[0], corrections[0]);
+        double last = Local(stamps[^1], corrections[^1]);
+        foreach (var (stamp, correction, label) in markerStamps)
+        {
+            double at = Local(stamp, correction);
+            if (at < first - (0.5 / rate) || at > last + (0.5 / rate))
+            {
+                continue;
+            }
+
+            long sample = (long)Math.Round((at - first) * rate);
+            events.Add(new RecordingEvent(sample / rate, 0, label, sample));
+        }
+
+        return events;
+    }
+
+    private async Task CollectMarkersAsync(LslStreamSelector selector, List<(double, double, string)> into, CancellationToken cancellationToken)
+    {
+        var follower = new LslStreamFollower(options, selector, line => Log.Information("{Line}", line));
+        try
+        {
+            await foreach (var e in follower.ReadAsync(cancellationToken))
+            {
+                if (e is LslSamples s)
+                {
+                    for (int k = 0; k < s.Count; k++)
+                    {
+                        string label = s.Strings != null ? s.Strings[k * (s.Strings.Length / s.Count)] : s.Values[k * (s.Values.Length / s.Count)].ToString(CultureInfo.InvariantCulture);
+                        lock (into)
+                        {
+                            into.Add((s.Timestamps[k], s.TimeCorrection?.Correction ?? double.NaN, label));
+                        }
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The duration is over.
+        }
+    }
+}

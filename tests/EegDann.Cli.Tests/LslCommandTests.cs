@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using EegDann.FakeLslOutlet;
+using EegDann.Recordings.Parquet;
+using EegDann.TestSupport;
+
+namespace EegDann.Cli.Tests;
+
+/// <summary>
+/// <c>eegdann lsl list</c> and <c>lsl record</c> as a user runs them, against a fake outlet that
+/// serves the liblsl capture of the float32 8-channel stream (and generated streams for markers).
+/// </summary>
+public sealed class LslCommandTests
+{
+    private static readonly Lazy<LslCaptures> Captures = new(() => LslCaptures.Load(TestData.TestDataFile("lsl", "liblsl-1.17.5-captures.json")));
+
+    [Fact]
+    public async Task ListFindsAFakeOutletServingTheFloat32EightChannelCapture()
+    {
+        await using var outlet = FakeOutlet.FromCapture(Captures.Value.Get("CapF32"));
+        var run = await EegDannProcess.RunAsync(["lsl", "list", "--json"], Environment(outlet));
+        Assert.True(run.ExitCode == 0, run.StdErr);
+        var stream = Assert.Single(JsonDocument.Parse(run.StdOut).RootElement.EnumerateArray());
+        Assert.Equal("CapF32", stream.GetProperty("name").GetString());
+        Assert.Equal("EEG", stream.GetProperty("type").GetString());
+        Assert.Equal(8, stream.GetProperty("channel_count").GetInt32());
+        Assert.Equal(250, stream.GetProperty("nominal_srate").GetDouble());
+        Assert.Equal("float32", stream.GetProperty("channel_format").GetString());
+        Assert.Equal("CapF32_src", stream.GetProperty("source_id").GetString());
+        Assert.Equal("127.0.0.1", stream.GetProperty("address").GetString());
+        Assert.Equal(outlet.DataPort, stream.GetProperty("data_port").GetInt32());
+        Assert.Equal(outlet.ServicePort, stream.GetProperty("service_port").GetInt32());
+
+        var table = await EegDannProcess.RunAsync(["lsl", "list"], Environment(outlet));
+        Assert.Contains("CapF32", table.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RecordWritesTheTwentyCapturedSamplesWithTheirValuesAndLslTimeStamps()
+    {
+        await using var outlet = FakeOutlet.FromCapture(Captures.Value.Get("CapF32"));
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("X.parquet");
+        var run = await EegDannProcess.RunAsync(["lsl", "record", "--name", "CapF32", "--duration", "3s", "--out", path], Environment(outlet));
+        Assert.True(run.ExitCode == 0, run.StdErr);
+
+        var recording = await ParquetRecordingReader.ReadAsync(path);
+        Assert.Equal(250, recording.Info.SampleRateHz);
+        Assert.Equal(["Ch1", "Ch2", "Ch3", "Ch4", "Ch5", "Ch6", "Ch7", "Ch8"], recording.Info.Channels);
+        Assert.Equal(20, recording.SampleCount);
+        for (int k = 0; k < 20; k++)
+        {
+            for (int c = 0; c < 8; c++)
+            {
+                Assert.Equal((k * 100) + c + 0.5f, recording.Samples[c][k]);
+            }
+        }
+
+        var (samples, stamps, corrections, metadata) = await SampleTimestampsParquet.ReadAsync(SampleTimestampsParquet.PathFor(path));
+        Assert.Equal(Enumerable.Range(0, 20).Select(k => (long)k), samples);
+        Assert.Equal(Enumerable.Range(0, 20).Select(k => 1000 + (k / 250.0)), stamps);
+        Assert.Equal(20, corrections.Length);
+        Assert.Equal("CapF32_src", metadata["lsl.source_id"]);
+        Assert.Equal("54e4a74c-446e-47aa-982b-dc0201242079", recording.Metadata.Extra["lsl.uid"]);
+        Assert.Equal("1000", recording.Metadata.Extra["lsl.first_timestamp_s"]);
+        Assert.Equal("X.timestamps.parquet", recording.Metadata.Extra["lsl.timestamps_file"]);
+    }
+
+    [Fact]
+    public async Task RecordTurnsAMarkerStreamIntoEventsAtTheirSamples()
+    {
+        int basePort = FreePortRange(2);
+        await using var eeg = FakeOutlet.Start(new FakeOutletSettings { Name = "Amp", ChannelCount = 2, NominalSrate = 100, SourceId = "amp", ChannelLabels = ["C3", "C4"], ChannelUnit = "millivolts", BasePort = basePort, PortRange = 2 });
+        await using var markers = FakeOutlet.Start(new FakeOutletSettings { Name = "Cues", Type = "Markers", Format = EegDann.Lsl.LslChannelFormat.String, NominalSrate = 0, SourceId = "cues", BasePort = basePort, PortRange = 2 });
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("cued.parquet");
+        var environment = Environment(FreeUdpPort(), basePort, 2);
+        var recording = EegDannProcess.RunAsync(["lsl", "record", "--name", "Amp", "--type", "EEG", "--markers", "Cues", "--duration", "4s", "--out", path], environment);
+        for (int i = 0; i < 300 && (eeg.Consumers == 0 || markers.Consumers == 0); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(eeg.Consumers == 1 && markers.Consumers == 1, "the recorder did not connect to both outlets");
+        double start = 5000;
+        for (int k = 0; k < 100; k++)
+        {
+            eeg.Push([k / 1000.0, -k / 1000.0], k % 10 == 0 ? start + (k / 100.0) : null);
+            if (k is 20 or 70)
+            {
+                markers.PushStrings([k == 20 ? "T1" : "T2"], start + (k / 100.0));
+            }
+        }
+
+        var run = await recording;
+        Assert.True(run.ExitCode == 0, run.StdErr);
+        var written = await ParquetRecordingReader.ReadAsync(path);
+        Assert.Equal(["C3", "C4"], written.Info.Channels);
+        Assert.Equal(100, written.SampleCount);
+        Assert.Equal(70f, written.Samples[0][70], 3);
+        Assert.Equal(["uV", "uV"], written.Metadata.ChannelUnits);
+        Assert.Equal([("T1", 20L), ("T2", 70L)], written.Events.Select(e => (e.Label, e.Sample)));
+    }
+
+    [Fact]
+    public async Task BadLslSettingsAreRefusedNamingTheSetting()
+    {
+        var run = await EegDannProcess.RunAsync(["lsl", "list"], new Dictionary<string, string> { ["EEGDANN_Lsl__KnownPeers__0"] = "10.1.2.3" });
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("Lsl:KnownPeers: 10.1.2.3 is not a loopback address", run.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RecordingAStreamThatNobodyServesFailsWithAClearMessageAndWritesNothing()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("none.parquet");
+        var run = await EegDannProcess.RunAsync(["lsl", "record", "--name", "Nobody", "--duration", "1s", "--out", path], Environment(FreeUdpPort(), FreeUdpPort(), 1));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("no LSL stream name=Nobody answered", run.StdErr, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
+    private static Dictionary<string, string> Environment(FakeOutlet outlet) => Environment(FreeUdpPort(), outlet.ServicePort, 1);
+
+    private static Dictionary<string, string> Environment(int queryPort, int basePort, int range) => new()
+    {
+        ["EEGDANN_Lsl__MulticastPort"] = queryPort.ToString(CultureInfo.InvariantCulture),
+        ["EEGDANN_Lsl__BasePort"] = basePort.ToString(CultureInfo.InvariantCulture),
+        ["EEGDANN_Lsl__PortRange"] = range.ToString(CultureInfo.InvariantCulture),
+        ["EEGDANN_Lsl__ResolveTimeoutSeconds"] = "1",
+        ["EEGDANN_Lsl__ResolveWaveMilliseconds"] = "100",
+    };
+
+    private static int FreeUdpPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    private static int FreePortRange(int count)
+    {
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            int start = Random.Shared.Next(15000, 30000);
+            if (Enumerable.Range(start, count).All(IsFree))
+            {
+                return start;
+            }
+        }
+
+        throw new InvalidOperationException("no free port range on 127.0.0.1");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            var tcp = new TcpListener(IPAddress.Loopback, port);
+            tcp.Start();
+            tcp.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
