@@ -92,7 +92,9 @@ public sealed class LslTimeCorrection : IDisposable
         var listen = TimeSpan.FromMilliseconds((_options.TimeProbeIntervalMilliseconds * _options.TimeProbeCount) + _options.TimeProbeMaxRttMilliseconds);
         using var end = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         end.CancelAfter(listen);
-        var receiving = ReceiveAsync(wave, probes, end.Token);
+
+        // The burst ends when every probe has its reply, or when the listening time is up.
+        var receiving = ReceiveAsync(wave, probes, _options.TimeProbeCount, end, end.Token);
         try
         {
             for (int i = 0; i < _options.TimeProbeCount && !end.IsCancellationRequested; i++)
@@ -148,7 +150,7 @@ public sealed class LslTimeCorrection : IDisposable
     /// <inheritdoc />
     public void Dispose() => _socket.Dispose();
 
-    private async Task ReceiveAsync(long wave, List<LslTimeProbe> probes, CancellationToken cancellationToken)
+    private async Task ReceiveAsync(long wave, List<LslTimeProbe> probes, int expected, CancellationTokenSource end, CancellationToken cancellationToken)
     {
         var buffer = new byte[1024];
         try
@@ -163,6 +165,10 @@ public sealed class LslTimeCorrection : IDisposable
                 if (TryParseReply(text, out long replyWave, out double t0, out double t1, out double t2) && replyWave == wave)
                 {
                     probes.Add(new LslTimeProbe(t0, t1, t2, t3));
+                    if (probes.Count >= expected)
+                    {
+                        await end.CancelAsync();
+                    }
                 }
             }
         }

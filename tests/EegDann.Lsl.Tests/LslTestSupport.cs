@@ -23,7 +23,7 @@ internal static class LslTestSupport
         ResolveWaveMilliseconds = 100,
         ConnectTimeoutSeconds = 5,
         TimeProbeIntervalMilliseconds = 5,
-        TimeProbeMaxRttMilliseconds = 100,
+        TimeProbeMaxRttMilliseconds = 3000,
     };
 
     /// <summary>Changes settings in place and returns them.</summary>
