@@ -22,6 +22,8 @@ public static class DaemonCommand
         var loop = new Option<bool>("--loop") { Description = "Replay the recording again and again." };
         var stopAtEnd = new Option<bool>("--stop-at-end") { Description = "Stop (exit code 0) once the replay has been decoded and every decision sent." };
         var tcp = new Option<string?>("--tcp") { Description = "Listen for an amplifier bridge on HOST:PORT (the TCP protocol in the README), e.g. 127.0.0.1:8765." };
+        var lsl = new Option<string?>("--lsl") { Description = "Decode a Lab Streaming Layer stream: name=NAME, type=TYPE or source_id=ID (finding it: the Lsl settings)." };
+        var lslMarkers = new Option<string?>("--lsl-markers") { Description = "Record this LSL marker stream's samples (cues) as events beside the EEG: name=NAME…" };
         var synthetic = new Option<bool>("--synthetic") { Description = "Decode a synthetic motor-imagery-like stream (a demo)." };
         var model = new Option<FileInfo?>("--model") { Description = "The model file (from calibrate-new-subject)." };
         var udp = new Option<string?>("--udp") { Description = "Send one decision datagram per window to HOST:PORT, e.g. 127.0.0.1:9876." };
@@ -33,7 +35,7 @@ public static class DaemonCommand
         var command = new Command(
             "daemon",
             "Run the live decoder: acquisition (--replay, --tcp or --synthetic) → filters and windows → model → smoothed, thresholded commands as UDP datagrams, with fail-safe, session recording, model hot swap and metrics. Stops cleanly on SIGTERM/Ctrl-C.");
-        foreach (var option in new Option[] { replay, speed, loop, stopAtEnd, tcp, synthetic, model, udp, stdout, record, subject, metrics, allowControl })
+        foreach (var option in new Option[] { replay, speed, loop, stopAtEnd, tcp, lsl, lslMarkers, synthetic, model, udp, stdout, record, subject, metrics, allowControl })
         {
             command.Options.Add(option);
         }
@@ -41,10 +43,10 @@ public static class DaemonCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-            int sources = (parse.GetValue(replay) != null ? 1 : 0) + (parse.GetValue(tcp) != null ? 1 : 0) + (parse.GetValue(synthetic) ? 1 : 0);
+            int sources = (parse.GetValue(replay) != null ? 1 : 0) + (parse.GetValue(tcp) != null ? 1 : 0) + (parse.GetValue(lsl) != null ? 1 : 0) + (parse.GetValue(synthetic) ? 1 : 0);
             if (sources > 1)
             {
-                Log.Error("Choose one source: --replay, --tcp or --synthetic");
+                Log.Error("Choose one source: --replay, --tcp, --lsl or --synthetic");
                 return ExitCodes.BadInput;
             }
 
@@ -58,6 +60,17 @@ public static class DaemonCommand
             {
                 overrides[$"{AcquisitionOptions.SectionName}:Source"] = nameof(SourceKind.Tcp);
                 overrides[$"{TcpSourceOptions.SectionName}:Listen"] = listen;
+            }
+
+            if (parse.GetValue(lsl) is { } stream)
+            {
+                overrides[$"{AcquisitionOptions.SectionName}:Source"] = nameof(SourceKind.Lsl);
+                overrides[$"{LslSourceOptions.SectionName}:Stream"] = stream;
+            }
+
+            if (parse.GetValue(lslMarkers) is { } markerStream)
+            {
+                overrides[$"{LslSourceOptions.SectionName}:Markers"] = markerStream;
             }
 
             if (parse.GetValue(synthetic))

@@ -34,6 +34,8 @@ public static class DaemonServiceCollectionExtensions
         Section<ReplayOptions, ReplayOptionsValidator>(services, ReplayOptions.SectionName);
         Section<TcpSourceOptions, TcpSourceOptionsValidator>(services, TcpSourceOptions.SectionName);
         Section<SyntheticSourceOptions, SyntheticSourceOptionsValidator>(services, SyntheticSourceOptions.SectionName);
+        Section<LslSourceOptions, LslSourceOptionsValidator>(services, LslSourceOptions.SectionName);
+        Section<EegDann.Lsl.LslOptions, EegDann.Lsl.LslOptionsValidator>(services, EegDann.Lsl.LslOptions.SectionName);
         Section<DecoderOptions, DecoderOptionsValidator>(services, DecoderOptions.SectionName);
         Section<FailSafeOptions, FailSafeOptionsValidator>(services, FailSafeOptions.SectionName);
         Section<ControlOutputOptions, ControlOutputOptionsValidator>(services, ControlOutputOptions.SectionName);

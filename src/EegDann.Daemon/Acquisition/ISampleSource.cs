@@ -47,8 +47,17 @@ public sealed record ChunkArrived(SampleChunk Chunk, long ArrivalTimestamp, doub
 public sealed record StreamStopped(string Reason) : SourceEvent;
 
 /// <summary>
-/// Where samples come from: a replayed recording, a TCP bridge, a synthetic generator — and
-/// later a Lab Streaming Layer inlet. A source produces <see cref="StreamStarted"/>, then
+/// An event marker beside the stream (an LSL marker stream's cue), placed at a stream index. The
+/// session recorder writes it to the recording's events; the decoding stages ignore it.
+/// </summary>
+/// <param name="Sample">The stream index the marker falls on (may be ahead of the samples received so far).</param>
+/// <param name="Label">The marker's text (e.g. <c>T1</c>).</param>
+/// <param name="SourceTimeSeconds">Its time stamp on the local clock, seconds.</param>
+public sealed record MarkerArrived(long Sample, string Label, double SourceTimeSeconds) : SourceEvent;
+
+/// <summary>
+/// Where samples come from: a replayed recording, a TCP bridge, a Lab Streaming Layer inlet, a
+/// synthetic generator. A source produces <see cref="StreamStarted"/>, then
 /// <see cref="ChunkArrived"/> events, possibly <see cref="StreamStopped"/> and a new
 /// <see cref="StreamStarted"/> (reconnects); the enumeration ends only when the source is
 /// finished for good (the end of a replay). It handles its own transient faults (a dropped

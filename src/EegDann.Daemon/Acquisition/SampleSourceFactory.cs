@@ -18,6 +18,9 @@ internal sealed class ConfiguredSampleSourceFactory(
     IOptions<ReplayOptions> replay,
     IOptions<TcpSourceOptions> tcp,
     IOptions<SyntheticSourceOptions> synthetic,
+    IOptions<LslSourceOptions> lslSource,
+    IOptions<EegDann.Lsl.LslOptions> lsl,
+    EegDann.Daemon.Monitoring.DaemonMetrics metrics,
     ActiveModel models,
     ILoggerFactory loggers) : ISampleSourceFactory
 {
@@ -26,6 +29,7 @@ internal sealed class ConfiguredSampleSourceFactory(
         SourceKind.Replay => await ReplaySource.OpenAsync(replay.Value, cancellationToken),
         SourceKind.Tcp => new TcpSource(tcp.Value, loggers.CreateLogger<TcpSource>()),
         SourceKind.Synthetic => new SyntheticSource(synthetic.Value, models.Current.PipelineSignal.Channels),
+        SourceKind.Lsl => new LslSource(lslSource.Value, lsl.Value, metrics, loggers.CreateLogger<LslSource>()),
         _ => throw new DaemonSettingsException($"{AcquisitionOptions.SectionName}:Source", AcquisitionOptions.SourceNotSet),
     };
 }

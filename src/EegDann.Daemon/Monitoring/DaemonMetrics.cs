@@ -160,4 +160,30 @@ public sealed class DaemonMetrics
     internal void Recorded(int samples) => Interlocked.Add(ref _recordedSamples, samples);
 
     internal void RecordingCompleted() => Interlocked.Increment(ref _recordings);
+
+    private long _lslAgeMicroseconds = -1;
+    private long _lslDropped;
+
+    /// <summary>An LSL source's newest sample age when it arrived (local clock minus its corrected stamp), seconds; NaN before one is known.</summary>
+    public double LslSampleAgeSeconds
+    {
+        get
+        {
+            long age = Volatile.Read(ref _lslAgeMicroseconds);
+            return age >= 0 ? age / 1e6 : double.NaN;
+        }
+    }
+
+    /// <summary>Samples an LSL source lost (the outlet's queue overflowed, or a reconnect), seen in its time stamps.</summary>
+    public long LslDroppedSamples => Volatile.Read(ref _lslDropped);
+
+    internal void LslSourceUpdated(double? sampleAgeSeconds, long droppedSamples)
+    {
+        if (sampleAgeSeconds is double age)
+        {
+            Volatile.Write(ref _lslAgeMicroseconds, (long)(age * 1e6));
+        }
+
+        Volatile.Write(ref _lslDropped, droppedSamples);
+    }
 }

@@ -51,6 +51,9 @@ public static class PrometheusText
         Sample(text, "eegdann_calibrations_total", "outcome=\"rejected\"", metrics.CalibrationsRejected);
         Counter(text, "eegdann_recorded_samples_total", "Samples written to session recordings.", metrics.RecordedSamples);
         Counter(text, "eegdann_recordings_total", "Session recordings completed.", metrics.Recordings);
+        Counter(text, "eegdann_lsl_dropped_samples_total", "Samples an LSL source lost (outlet queue overflow, reconnects), seen in its time stamps.", metrics.LslDroppedSamples);
+        Header(text, "eegdann_lsl_sample_age_seconds", "An LSL source's newest sample age on arrival: local clock minus its time-corrected stamp.", "gauge");
+        Sample(text, "eegdann_lsl_sample_age_seconds", null, metrics.LslSampleAgeSeconds);
 
         Summary(text, "eegdann_decision_latency_seconds", "From the arrival of a window's last sample to the send of its decision.", metrics.Latency);
         Histogram(text, "eegdann_decision_latency_histogram_seconds", "From the arrival of a window's last sample to the send of its decision (buckets within 2%).", metrics.Latency);

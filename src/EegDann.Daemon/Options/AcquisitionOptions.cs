@@ -14,6 +14,9 @@ public enum SourceKind
 
     /// <summary>A synthetic motor-imagery-like stream for demos (<see cref="SyntheticSourceOptions"/>).</summary>
     Synthetic,
+
+    /// <summary>A Lab Streaming Layer stream (<see cref="LslSourceOptions"/>; finding it: the <c>Lsl</c> section).</summary>
+    Lsl,
 }
 
 /// <summary>Section <c>Daemon:Acquisition</c>: where samples come from and whose they are.</summary>
@@ -23,9 +26,9 @@ public sealed class AcquisitionOptions
     public const string SectionName = "Daemon:Acquisition";
 
     /// <summary>What the start-up error says when no source is chosen.</summary>
-    internal const string SourceNotSet = "is not set: choose Replay, Tcp or Synthetic (the options --replay FILE, --tcp HOST:PORT or --synthetic set it).";
+    internal const string SourceNotSet = "is not set: choose Replay, Tcp, Synthetic or Lsl (the options --replay FILE, --tcp HOST:PORT, --synthetic or --lsl name=NAME set it).";
 
-    /// <summary>The source (<c>Replay</c>, <c>Tcp</c>, <c>Synthetic</c>); empty in appsettings.json, where the command-line options set it.</summary>
+    /// <summary>The source (<c>Replay</c>, <c>Tcp</c>, <c>Synthetic</c>, <c>Lsl</c>); empty in appsettings.json, where the command-line options set it.</summary>
     [Required(ErrorMessage = SectionName + ":Source " + SourceNotSet)]
     public SourceKind? Source { get; set; }
 

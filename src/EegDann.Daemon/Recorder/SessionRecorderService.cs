@@ -81,6 +81,9 @@ internal sealed partial class SessionRecorderService : BackgroundService
                     case ChunkArrived chunk:
                         await AppendAsync(chunk.Chunk);
                         break;
+                    case MarkerArrived marker:
+                        AddMarker(marker);
+                        break;
                     case StreamStopped:
                         if (_writer != null)
                         {
@@ -125,6 +128,24 @@ internal sealed partial class SessionRecorderService : BackgroundService
         _metrics.Recorded(chunk.SampleCount);
     }
 
+    private readonly List<MarkerArrived> _pendingMarkers = [];
+
+    private void AddMarker(MarkerArrived marker)
+    {
+        if (_writer is null || _stream is null)
+        {
+            // Before the first sample of a recording: kept until it opens.
+            _pendingMarkers.Add(marker);
+            return;
+        }
+
+        if (marker.Sample >= _base)
+        {
+            long sample = marker.Sample - _base;
+            _writer.AddEvent(new RecordingEvent(sample / _stream.Info.SampleRateHz, 0, marker.Label, sample));
+        }
+    }
+
     private async Task OpenAsync(long firstIndex)
     {
         var stream = _stream!;
@@ -155,6 +176,9 @@ internal sealed partial class SessionRecorderService : BackgroundService
         _writer = await RecordingPartWriter.CreateAsync(path, stream.Info, metadata, _options.RowGroupSeconds, CancellationToken.None);
         _base = firstIndex;
         LogStarted(_writer.PartPath, firstIndex);
+        var pending = _pendingMarkers.ToList();
+        _pendingMarkers.Clear();
+        pending.ForEach(AddMarker);
     }
 
     private async Task CompleteAsync()
