@@ -77,8 +77,8 @@ public sealed class LslCommandTests
         using var dir = TestData.NewTemporaryDirectory();
         string path = dir.File("cued.parquet");
         var environment = Environment(FreeUdpPort(), basePort, 2);
-        var recording = EegDannProcess.RunAsync(["lsl", "record", "--name", "Amp", "--type", "EEG", "--markers", "Cues", "--duration", "4s", "--out", path], environment);
-        for (int i = 0; i < 300 && (eeg.Consumers == 0 || markers.Consumers == 0); i++)
+        var recording = EegDannProcess.RunAsync(["lsl", "record", "--name", "Amp", "--type", "EEG", "--markers", "Cues", "--duration", "25s", "--out", path], environment);
+        for (int i = 0; i < 2000 && (eeg.Consumers == 0 || markers.Consumers == 0); i++)
         {
             await Task.Delay(10);
         }
