@@ -30,11 +30,11 @@ public sealed class AppSettingsTests
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.SetMethod!.IsPublic);
 
     [Fact]
-    public void TheDaemonHasThirteenOptionsClassesAndBindsEachFromConfiguration()
+    public void TheDaemonHasFourteenOptionsClassesAndBindsEachFromConfiguration()
     {
         var services = new ServiceCollection().AddEegDannDaemon();
 
-        Assert.Equal(13, OptionsTypes().Count());
+        Assert.Equal(14, OptionsTypes().Count());
         foreach (var type in OptionsTypes())
         {
             var configure = typeof(IConfigureOptions<>).MakeGenericType(type);

@@ -20,7 +20,7 @@ public sealed class StartupErrorTests
         using var run = await DaemonRunner.RunAsync(settings);
 
         run.AssertExit(DaemonExitCode.BadInput);
-        Assert.True(Names(run, "Daemon:Acquisition:Source is not set: choose Replay, Tcp or Synthetic"), string.Join("\n", run.Logs.Lines));
+        Assert.True(Names(run, "Daemon:Acquisition:Source is not set: choose Replay, Tcp, Synthetic or Lsl"), string.Join("\n", run.Logs.Lines));
     }
 
     [Fact]
