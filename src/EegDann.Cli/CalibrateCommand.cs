@@ -34,6 +34,7 @@ public static class CalibrateCommand
         var report = new Option<FileInfo?>("--report") { Description = "The report's JSON file (Markdown and PNGs beside it); default: MODEL.report.json beside the model." };
         var method = new Option<string?>("--method") { Description = "[ea_]BASE[_xK] with BASE source_only, reweighting, dann, dann_multi_source, dann_semi, dann_im, source_only_im; default: the pipeline's own method." };
         var labeled = new Option<int>("--target-labeled") { Description = "Semi-supervised: K cue epochs per class of the target (drawn at random from the seed) join training and are not scored.", DefaultValueFactory = _ => 0 };
+        var holdout = new Option<int>("--target-holdout") { Description = "K labeled target epochs per class (drawn from the seed) kept only to estimate the accuracy before deployment; never in training.", DefaultValueFactory = _ => 0 };
         var seed = new Option<int?>("--seed") { Description = "The seed (default: the pipeline's)." };
         var baselines = new Option<bool>("--no-baselines") { Description = "Train only the chosen method (faster; the report then has no baselines)." };
         var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => 1 };
@@ -42,7 +43,7 @@ public static class CalibrateCommand
             "calibrate-new-subject",
             "Adapt a decoder trained on labeled source subjects to a new subject from the new subject's unlabeled recordings; write the model file and a report " +
             "(JSON, Markdown, PNGs) with the baselines trained on the same data.");
-        foreach (var option in new Option[] { pipeline, sources, targets, output, report, method, labeled, seed, baselines, threads, json })
+        foreach (var option in new Option[] { pipeline, sources, targets, output, report, method, labeled, holdout, seed, baselines, threads, json })
         {
             command.Options.Add(option);
         }
@@ -65,6 +66,7 @@ public static class CalibrateCommand
                 ReportPath = parse.GetValue(report)?.FullName,
                 Method = parse.GetValue(method),
                 TargetLabeledPerClass = parse.GetValue(labeled),
+                TargetHoldoutPerClass = parse.GetValue(holdout),
                 Seed = parse.GetValue(seed),
                 Baselines = !parse.GetValue(baselines),
             };

@@ -9,8 +9,8 @@ using Serilog.Extensions.Logging;
 namespace EegDann.Cli;
 
 /// <summary>
-/// <c>eegdann evaluate --pipeline P --data DIR --protocol loso|pairs [--methods ...] [--seeds 0,1,2]
-/// [--target-labeled K] [--report DIR] [--json]</c>: cross-subject evaluation on a directory of recordings.
+/// <c>eegdann evaluate --pipeline P --data DIR... [--protocol loso|pairs | --sources DIR] [--methods ...] [--seeds 0,1,2]
+/// [--target-labeled K[,K...]] [--target-holdout H] [--source-runs R,...] [--report DIR] [--json]</c>: cross-subject evaluation on directories of recordings.
 /// </summary>
 public static class EvaluateCommand
 {
@@ -18,26 +18,34 @@ public static class EvaluateCommand
     public static Command Create()
     {
         var pipeline = new Option<FileInfo>("--pipeline") { Description = "The pipeline file (pipelines/*.json).", Required = true };
-        var data = new Option<DirectoryInfo>("--data") { Description = "A directory of Parquet recordings (NAME.parquet + NAME.events.parquet); subjects come from their metadata.", Required = true };
+        var data = new Option<DirectoryInfo[]>("--data")
+        {
+            Description = "Directories of Parquet recordings (NAME.parquet + NAME.events.parquet), read together; subjects come from their metadata, runs outside the paradigm's source and target runs are skipped.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var sources = new Option<DirectoryInfo?>("--sources") { Description = "A bank of labeled sources: every subject here is a source of every target; every subject of --data is in turn the unlabeled target (protocol 'sources')." };
+        var sourceRuns = new Option<string?>("--source-runs") { Description = "Replace the pipeline's source_runs, e.g. R03,R07,R11,R04,R08,R12 (an ablation); a target's own other runs are never used." };
+        var holdout = new Option<int>("--target-holdout") { Description = "K labeled target epochs per class (drawn per seed) kept only to estimate the accuracy before deployment; never in training.", DefaultValueFactory = _ => 0 };
         var protocol = new Option<string>("--protocol")
         {
             Description = "loso: each subject in turn is the unlabeled target, all others labeled sources; pairs: every ordered (one source → one target) pair.",
             DefaultValueFactory = _ => "loso",
         };
-        protocol.AcceptOnlyFromAmong("loso", "pairs");
+        protocol.AcceptOnlyFromAmong("loso", "pairs", "sources");
         var methods = new Option<string[]>("--methods")
         {
             Description = "Methods ([ea_]BASE[_xK], BASE: source_only, reweighting, dann, dann_multi_source, dann_semi, dann_im, source_only_im, csp_lda); default: the baselines, dann, ea_dann and the pipeline's own method.",
             AllowMultipleArgumentsPerToken = true,
         };
         var seeds = new Option<string>("--seeds") { Description = "Seeds, e.g. 0,1,2 or 0-4.", DefaultValueFactory = _ => "0" };
-        var labeled = new Option<int>("--target-labeled") { Description = "Semi-supervised: K cue epochs per class of the target (drawn at random from the seed) join training and are not scored.", DefaultValueFactory = _ => 0 };
-        var report = new Option<DirectoryInfo?>("--report") { Description = "Write evaluation.md, evaluation.json, per-subject.png and methods.png into this directory." };
+        var labeled = new Option<string>("--target-labeled") { Description = "Semi-supervised: K cue epochs per class of the target (drawn at random from the seed) join training and are not scored; a list (0,2,5,10) draws the learning curve, every K scored on the same epochs.", DefaultValueFactory = _ => "0" };
+        var report = new Option<DirectoryInfo?>("--report") { Description = "Write evaluation.md, evaluation.json, per-subject.png, methods.png (and learning-curve.png for a list of --target-labeled) into this directory." };
         var parallel = new Option<int>("--parallel") { Description = "Folds trained at the same time (results do not depend on it).", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (1 is fastest for these small networks and keeps results identical across machines).", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (rows, summary, default_method) on stdout." };
         var command = new Command("evaluate", "Cross-subject evaluation of calibration methods on a directory of recordings: per fold, per seed, per method, the target accuracy.");
-        foreach (var option in new Option[] { pipeline, data, protocol, methods, seeds, labeled, report, parallel, threads, json })
+        foreach (var option in new Option[] { pipeline, data, sources, protocol, methods, seeds, labeled, holdout, sourceRuns, report, parallel, threads, json })
         {
             command.Options.Add(option);
         }
@@ -55,6 +63,29 @@ public static class EvaluateCommand
                 return ExitCodes.BadInput;
             }
 
+            int[] labeledCounts;
+            try
+            {
+                labeledCounts = parse.GetValue(labeled)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(k => int.Parse(k, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            }
+            catch (FormatException)
+            {
+                Log.Error("--target-labeled: {Value} is not a list of counts ≥ 0 such as 0,2,5,10", parse.GetValue(labeled));
+                return ExitCodes.BadInput;
+            }
+            catch (OverflowException)
+            {
+                Log.Error("--target-labeled: {Value} holds a count that is too large", parse.GetValue(labeled));
+                return ExitCodes.BadInput;
+            }
+
+            if (labeledCounts.Length == 0)
+            {
+                Log.Error("--target-labeled: give at least one count, e.g. 0 or 0,2,5,10");
+                return ExitCodes.BadInput;
+            }
+
             if (parse.GetValue(threads) < 1)
             {
                 Log.Error("--threads must be ≥ 1");
@@ -62,15 +93,23 @@ public static class EvaluateCommand
             }
 
             TorchRuntime.UseThreads(parse.GetValue(threads));
+            var directories = parse.GetValue(data)!;
             var request = new EvaluateRequest(
                 parse.GetValue(pipeline)!.FullName,
-                parse.GetValue(data)!.FullName,
-                parse.GetValue(protocol) == "pairs" ? EvaluationProtocol.Pairs : EvaluationProtocol.Loso,
+                directories[0].FullName,
+                parse.GetValue(protocol) switch { "pairs" => EvaluationProtocol.Pairs, "sources" => EvaluationProtocol.Sources, _ => EvaluationProtocol.Loso },
                 parse.GetValue(methods) is { Length: > 0 } m ? m.SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() : null,
                 seedList,
-                parse.GetValue(labeled),
+                labeledCounts[0],
                 parse.GetValue(report)?.FullName,
-                parse.GetValue(parallel));
+                parse.GetValue(parallel))
+            {
+                TargetLabeledCurve = labeledCounts.Length > 1 ? labeledCounts : null,
+                TargetHoldoutPerClass = parse.GetValue(holdout),
+                SourcesDirectory = parse.GetValue(sources)?.FullName,
+                MoreDataDirectories = directories.Skip(1).Select(d => d.FullName).ToArray(),
+                SourceRuns = parse.GetValue(sourceRuns) is { } runs ? runs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null,
+            };
             using var factory = new SerilogLoggerFactory(Log.Logger);
             try
             {

@@ -16,10 +16,25 @@ public static class LabeledSelection
     /// <param name="seed">Seed of the choice.</param>
     public static (int[] Selected, int[] Remaining) PerClass(IReadOnlyList<int> labels, int perClass, int seed)
     {
-        ArgumentNullException.ThrowIfNull(labels);
         ArgumentOutOfRangeException.ThrowIfNegative(perClass);
+        var chosen = ShuffledPerClass(labels, seed).SelectMany(c => c.Take(perClass)).Order().ToArray();
+        var set = chosen.ToHashSet();
+        return (chosen, Enumerable.Range(0, labels.Count).Where(i => !set.Contains(i)).ToArray());
+    }
+
+    /// <summary>
+    /// Each class's sample indices (classes in ascending order) shuffled uniformly at random from
+    /// <paramref name="seed"/> — the order <see cref="PerClass"/> takes its first K from, so the
+    /// selections for K = 2, 5, 10 of one seed are nested, and the last indices of each class can be
+    /// kept apart (a holdout) without ever meeting the first K.
+    /// </summary>
+    /// <param name="labels">Class index of every sample.</param>
+    /// <param name="seed">Seed of the shuffle.</param>
+    public static int[][] ShuffledPerClass(IReadOnlyList<int> labels, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
         var random = new Random(seed);
-        var selected = new List<int>();
+        var result = new List<int[]>();
         foreach (var group in labels.Select((label, index) => (label, index)).GroupBy(p => p.label).OrderBy(g => g.Key))
         {
             var indices = group.Select(p => p.index).ToArray();
@@ -29,11 +44,9 @@ public static class LabeledSelection
                 (indices[i], indices[j]) = (indices[j], indices[i]);
             }
 
-            selected.AddRange(indices.Take(perClass));
+            result.Add(indices);
         }
 
-        var chosen = selected.Order().ToArray();
-        var set = chosen.ToHashSet();
-        return (chosen, Enumerable.Range(0, labels.Count).Where(i => !set.Contains(i)).ToArray());
+        return result.ToArray();
     }
 }

@@ -18,9 +18,10 @@ public sealed class CalibrationInputException(string message, Exception? inner =
 /// </summary>
 public sealed class SubjectData
 {
-    internal SubjectData(string subject, IReadOnlyList<string> recordings, EpochSet epochs, EpochSet? windows, AlignmentFit alignment, IReadOnlyList<string> skipped)
+    internal SubjectData(string subject, IReadOnlyList<string> recordings, EpochSet epochs, EpochSet? windows, AlignmentFit alignment, IReadOnlyList<string> skipped, string? person = null)
     {
         Subject = subject;
+        Person = person ?? subject;
         Recordings = recordings;
         Epochs = epochs;
         Windows = windows;
@@ -28,8 +29,17 @@ public sealed class SubjectData
         Skipped = skipped;
     }
 
-    /// <summary>The subject.</summary>
+    /// <summary>
+    /// The subject's key: the person's id for the target runs (e.g. <c>S001</c>), or the person's id
+    /// with the runs for a group of source-only runs (<c>S001+R03+R07+R11</c>, its own alignment).
+    /// </summary>
     public string Subject { get; }
+
+    /// <summary>The person (the recordings' subject metadata). No group of a target's person is ever a source of that target.</summary>
+    public string Person { get; }
+
+    /// <summary>Whether this is a group of source-only runs (never a target).</summary>
+    public bool IsSourceOnly => !string.Equals(Subject, Person, StringComparison.Ordinal);
 
     /// <summary>The recordings' names, in the order given.</summary>
     public IReadOnlyList<string> Recordings { get; }
@@ -63,8 +73,11 @@ public sealed class CalibrationData
     /// <summary>The alignment used by <c>ea_</c> methods when the pipeline itself has none (He &amp; Wu's: no shrinkage, reference from the epochs).</summary>
     public static EuclideanAlignmentSpec DefaultAlignment { get; } = new(new EuclideanAlignmentOptions(), AlignmentReference.Epochs);
 
-    private CalibrationData(PipelineDefinition definition, SignalPipeline signal, IReadOnlyDictionary<string, SubjectData> subjects)
+    private readonly Lazy<CalibrationData> _oneBand;
+
+    private CalibrationData(PipelineDefinition definition, SignalPipeline signal, IReadOnlyDictionary<string, SubjectData> subjects, IReadOnlyList<(string Name, Recording Recording)> recordings, double windowStrideSeconds)
     {
+        _oneBand = new Lazy<CalibrationData>(() => definition.IsOneBand ? this : Create(definition.WithOneBand(), recordings, windowStrideSeconds));
         Definition = definition;
         Signal = signal;
         Aligned = definition.WithAlignment(DefaultAlignment);
@@ -76,6 +89,13 @@ public sealed class CalibrationData
 
     /// <summary>The pipeline as given.</summary>
     public PipelineDefinition Definition { get; }
+
+    /// <summary>
+    /// The same recordings through the pipeline's one-band 8–30 Hz variant
+    /// (<see cref="PipelineDefinition.WithOneBand"/>): the signal path of the classic one-band
+    /// baselines, cut and aligned per subject on first use; this data itself when the pipeline is one 8–30 Hz band.
+    /// </summary>
+    public CalibrationData OneBand => _oneBand.Value;
 
     /// <summary>Its signal path.</summary>
     public SignalPipeline Signal { get; }
@@ -97,6 +117,10 @@ public sealed class CalibrationData
 
     /// <summary>Class names in network order.</summary>
     public IReadOnlyList<string> ClassNames => Definition.ClassNames;
+
+    /// <summary>The groups that may be sources for a target person: every group of another person.</summary>
+    public IReadOnlyList<string> SourcesFor(string targetPerson, IEnumerable<string> candidates) =>
+        candidates.Where(c => !string.Equals(Subjects[c].Person, targetPerson, StringComparison.Ordinal)).ToArray();
 
     /// <summary>The definition of a method's variant.</summary>
     public PipelineDefinition DefinitionFor(bool aligned) => aligned ? Aligned : Unaligned;
@@ -126,8 +150,21 @@ public sealed class CalibrationData
         var signal = SignalPipeline.Create(definition);
         var alignmentSpec = definition.Alignment ?? DefaultAlignment;
         var subjects = new Dictionary<string, SubjectData>(StringComparer.Ordinal);
-        foreach (var group in recordings.GroupBy(r => r.Recording.Metadata.Subject, StringComparer.Ordinal))
+        // A person's target runs form the group named by the person; runs that are only source runs
+        // (e.g. executed movement beside imagery) form a group of their own, with its own alignment.
+        var paradigm = definition.Paradigm;
+        string GroupKey((string Name, Recording Recording) r)
         {
+            string person = r.Recording.Metadata.Subject;
+            string? run = r.Recording.Metadata.Run;
+            return paradigm.IsTargetRun(run) || !paradigm.IsSourceRun(run)
+                ? person
+                : person + "+" + string.Join("+", paradigm.SourceRuns.Where(x => !paradigm.IsTargetRun(x)));
+        }
+
+        foreach (var group in recordings.GroupBy(GroupKey, StringComparer.Ordinal))
+        {
+            string person = group.First().Recording.Metadata.Subject;
             var sets = new List<EpochSet>();
             var skipped = new List<string>();
             foreach (var (name, recording) in group)
@@ -147,6 +184,12 @@ public sealed class CalibrationData
             }
 
             var epochs = EpochSet.Concat(sets);
+            if (!string.Equals(group.Key, person, StringComparison.Ordinal))
+            {
+                // A group of source-only runs is a subject of its own for alignment and features.
+                epochs = new EpochSet(group.Key, epochs.Info, epochs.Epochs.Select(e => new Epoch(e.Info with { Subject = group.Key }, e.ChannelCount, e.SampleCount, e.Data)).ToArray());
+            }
+
             EpochSet? windows = null;
             AlignmentFit alignment;
             try
@@ -168,10 +211,10 @@ public sealed class CalibrationData
                 throw new CalibrationInputException($"{string.Join(", ", group.Select(r => r.Name))}: cannot align subject {group.Key}: {e.Message}", e);
             }
 
-            subjects[group.Key] = new SubjectData(group.Key, group.Select(r => r.Name).ToArray(), epochs, windows, alignment, skipped);
+            subjects[group.Key] = new SubjectData(group.Key, group.Select(r => r.Name).ToArray(), epochs, windows, alignment, skipped, person);
         }
 
-        return new CalibrationData(definition, signal, subjects);
+        return new CalibrationData(definition, signal, subjects, recordings, windowStrideSeconds);
     }
 
     private static AlignmentFit AlignOnWindows(SignalPipeline signal, string subject, IReadOnlyList<Recording> recordings, EuclideanAlignmentOptions options)

@@ -12,6 +12,13 @@ public enum MethodFamily
 
     /// <summary>CSP (6 components per band of the pipeline's signal path) + shrinkage LDA, fitted on the labeled source.</summary>
     CspLda,
+
+    /// <summary>
+    /// pyRiemann's usual pipeline: each subject's 8–30 Hz epoch covariances re-centred with its own
+    /// Euclidean alignment, mapped to the tangent space at the identity, then an L2 logistic
+    /// regression (C = 1, scikit-learn's default) on the labeled source.
+    /// </summary>
+    TangentSpaceLr,
 }
 
 /// <summary>
@@ -26,10 +33,22 @@ public enum MethodFamily
 /// <param name="Training">The network's training method (networks only).</param>
 /// <param name="Aligned">Whether every subject is Euclidean-aligned with its own reference.</param>
 /// <param name="Ensemble">Networks averaged (≥ 1; 1 for CSP + LDA).</param>
-public sealed record CalibrationMethod(string Name, MethodFamily Family, TrainingMethod Training, bool Aligned, int Ensemble)
+/// <param name="OneBand">Whether the method runs on the pipeline's one-band 8–30 Hz signal path (<c>csp_lda_8_30</c>, <c>ts_lr</c>) instead of its own.</param>
+public sealed record CalibrationMethod(string Name, MethodFamily Family, TrainingMethod Training, bool Aligned, int Ensemble, bool OneBand = false)
 {
-    /// <summary>The baselines, in report order: source_only, reweighting, ea_source_only, csp_lda, ea_csp_lda.</summary>
-    public static IReadOnlyList<string> BaselineNames { get; } = ["source_only", "reweighting", "ea_source_only", "csp_lda", "ea_csp_lda"];
+    /// <summary>
+    /// The baselines of every report, in report order: source_only, reweighting, ea_source_only,
+    /// csp_lda, ea_csp_lda (the pipeline's bands), ea_csp_lda_8_30 (one 8–30 Hz band) and ea_ts_lr
+    /// (EA + tangent space + logistic regression on 8–30 Hz).
+    /// </summary>
+    public static IReadOnlyList<string> BaselineNames { get; } = ["source_only", "reweighting", "ea_source_only", "csp_lda", "ea_csp_lda", "ea_csp_lda_8_30", "ea_ts_lr"];
+
+    /// <summary>Whether this is a classic (non-network) method: CSP + LDA or tangent space + logistic regression.</summary>
+    public bool IsClassic => Family != MethodFamily.Network;
+
+    /// <summary>The same method without the adaptation: the same alignment, network and ensemble trained on the labeled source only (<c>ea_dann_x5</c> → <c>ea_source_only_x5</c>); null for classic methods.</summary>
+    public CalibrationMethod? NoAdaptationTwin =>
+        Family == MethodFamily.Network ? Parse(Canonical(Aligned, TrainingMethod.SourceOnly.Name(), Ensemble)) : null;
 
     /// <summary>Parses a method name.</summary>
     /// <exception cref="ArgumentException">When the name is not a method; the message lists the forms.</exception>
@@ -56,11 +75,21 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
             rest = rest[..x];
         }
 
-        if (rest == "csp_lda")
+        if (rest is "csp_lda" or "csp_lda_8_30")
         {
             return ensemble == 1
-                ? new CalibrationMethod(Canonical(aligned, rest, 1), MethodFamily.CspLda, TrainingMethod.SourceOnly, aligned, 1)
+                ? new CalibrationMethod(Canonical(aligned, rest, 1), MethodFamily.CspLda, TrainingMethod.SourceOnly, aligned, 1, OneBand: rest == "csp_lda_8_30")
                 : throw new ArgumentException($"method '{name}': CSP + LDA is not an ensemble.", nameof(name));
+        }
+
+        if (rest == "ts_lr")
+        {
+            return (aligned, ensemble) switch
+            {
+                (true, 1) => new CalibrationMethod("ea_ts_lr", MethodFamily.TangentSpaceLr, TrainingMethod.SourceOnly, true, 1, OneBand: true),
+                (false, _) => throw new ArgumentException($"method '{name}': the tangent space is taken at the identity after each subject's re-centring; use ea_ts_lr.", nameof(name)),
+                _ => throw new ArgumentException($"method '{name}': tangent space + logistic regression is not an ensemble.", nameof(name)),
+            };
         }
 
         TrainingMethod training;
@@ -71,7 +100,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         catch (ArgumentException)
         {
             throw new ArgumentException(
-                $"unknown method '{name}': use [ea_]BASE[_xK] with BASE one of source_only, reweighting, dann, dann_multi_source, dann_semi, dann_im, source_only_im, csp_lda (e.g. ea_dann_im_x5).",
+                $"unknown method '{name}': use [ea_]BASE[_xK] with BASE one of source_only, reweighting, dann, dann_multi_source, dann_semi, dann_im, source_only_im, csp_lda, csp_lda_8_30, or ea_ts_lr (e.g. ea_dann_x5).",
                 nameof(name));
         }
 
@@ -99,8 +128,10 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     {
         get
         {
-            string core = Family == MethodFamily.CspLda
-                ? "CSP (6 components per band) + shrinkage LDA on the labeled source"
+            string core = Family == MethodFamily.TangentSpaceLr
+                ? "8–30 Hz epoch covariances, tangent space at the identity, L2 logistic regression (C = 1) on the labeled source"
+                : Family == MethodFamily.CspLda
+                ? (OneBand ? "one 8–30 Hz band, CSP (6 components) + shrinkage LDA on the labeled source" : "CSP (6 components per band) + shrinkage LDA on the labeled source")
                 : Training switch
                 {
                     TrainingMethod.SourceOnly => "the network trained on the labeled source only",

@@ -109,6 +109,9 @@ public sealed class CalibrationReport
                 ["chosen"] = run.Method.Name == input.Chosen.Method.Name,
                 ["accuracy"] = run.Score is null ? null : EvaluationReport.Number(run.Score.Accuracy),
                 ["balanced_accuracy"] = run.Score is null ? null : EvaluationReport.Number(run.Score.BalancedAccuracy),
+                ["accuracy_ci95"] = run.Score is null ? null : Pair(Statistics.Wilson(run.Score.Accuracy, outcome.Scored[input.Seed].Count)),
+                ["holdout_accuracy"] = run.HoldoutScore is null ? null : EvaluationReport.Number(run.HoldoutScore.Accuracy),
+                ["holdout_accuracy_ci95"] = run.HoldoutScore is null ? null : Pair(Statistics.Wilson(run.HoldoutScore.Accuracy, outcome.Holdout[input.Seed].Count)),
                 ["confusion"] = run.Score is null ? null : new JsonObject
                 {
                     ["classes"] = new JsonArray(data.ClassNames.Select(c => (JsonNode)c).ToArray()),
@@ -138,6 +141,7 @@ public sealed class CalibrationReport
                 ["unlabeled_windows"] = target.Windows?.Count,
                 ["labeled_epochs_in_training"] = outcome.LabeledTarget[input.Seed].Count,
                 ["scored_epochs"] = outcome.Scored[input.Seed].Count,
+                ["holdout_epochs"] = outcome.Holdout[input.Seed].Count,
                 ["labels_used_for"] = scored ? (input.TargetLabeledPerClass > 0 ? "scoring, and training with the labeled epochs named in the methods' runs" : "scoring only") : "nothing (no cue events)",
             },
             ["sources"] = new JsonArray(input.Sources.Select(s => (JsonNode)new JsonObject
@@ -161,6 +165,8 @@ public sealed class CalibrationReport
         return new CalibrationReport(json, BuildMarkdown(input, targetUse), MethodsFigure(input), TrainingFigure(input), FeaturesFigure(input));
     }
 
+    private static JsonArray Pair(Interval interval) => new(EvaluationReport.Number(Math.Round(interval.Low, 4)), EvaluationReport.Number(Math.Round(interval.High, 4)));
+
     private static JsonObject Curves(IReadOnlyList<EpochDiagnostics> curves) => new()
     {
         ["epoch"] = new JsonArray(curves.Select(c => (JsonNode)c.Epoch).ToArray()),
@@ -182,19 +188,22 @@ public sealed class CalibrationReport
         md.AppendLine();
         md.AppendLine(targetUse);
         md.AppendLine();
-        md.AppendLine("| method | accuracy | balanced accuracy | confusion (rows true, columns predicted) |");
-        md.AppendLine("|---|---:|---:|---|");
+        int scoredCount = input.Outcome.Scored[input.Seed].Count, holdoutCount = input.Outcome.Holdout[input.Seed].Count;
+        bool holdout = holdoutCount > 0;
+        md.AppendLine("| method | accuracy (95% interval) | balanced accuracy | confusion (rows true, columns predicted) |" + (holdout ? " holdout estimate (95% interval) |" : ""));
+        md.AppendLine("|---|---:|---:|---|" + (holdout ? "---:|" : ""));
         foreach (var run in input.Outcome.Runs)
         {
             string name = run.Method.Name == input.Chosen.Method.Name ? $"**{run.Method.Name}** (model)" : run.Method.Name;
             string confusion = run.Score is null ? "" : string.Join(" / ", run.Score.Confusion.Select(r => string.Join(" ", r)));
-            string accuracy = run.Failure != null ? "failed" : run.Score is null ? "–" : EvaluationReport.Format(run.Score.Accuracy);
-            md.AppendLine(inv, $"| {name} | {accuracy} | {(run.Score is null ? "–" : EvaluationReport.Format(run.Score.BalancedAccuracy))} | {confusion} |");
+            string accuracy = run.Failure != null ? "failed" : run.Score is null ? "–" : $"{EvaluationReport.Format(run.Score.Accuracy)} {EvaluationReport.Range(Statistics.Wilson(run.Score.Accuracy, scoredCount))}";
+            string estimate = !holdout ? "" : run.HoldoutScore is null ? " – |" : $" {EvaluationReport.Format(run.HoldoutScore.Accuracy)} {EvaluationReport.Range(Statistics.Wilson(run.HoldoutScore.Accuracy, holdoutCount))} |";
+            md.AppendLine(inv, $"| {name} | {accuracy} | {(run.Score is null ? "–" : EvaluationReport.Format(run.Score.BalancedAccuracy))} | {confusion} |{estimate}");
         }
 
         md.AppendLine();
-        md.AppendLine(inv, $"Classes: {string.Join(", ", input.Data.ClassNames)}. Scored target epochs: {input.Outcome.Scored[input.Seed].Count}. " +
-            $"Networks trained together: {input.Outcome.Timings.NetworkCount} in {input.Outcome.Timings.NetworksSeconds:F1} s.");
+        string heldOut = holdout ? string.Create(inv, $"; held out: {holdoutCount} labeled epochs never used in training, the estimate a lab can make before deployment. ") : ". ";
+        md.AppendLine(inv, $"Classes: {string.Join(", ", input.Data.ClassNames)}. Scored target epochs: {scoredCount} (Wilson 95% intervals){heldOut}Networks trained together: {input.Outcome.Timings.NetworkCount} in {input.Outcome.Timings.NetworksSeconds:F1} s.");
         md.AppendLine();
         md.AppendLine("Methods:");
         foreach (var run in input.Outcome.Runs)

@@ -11,6 +11,26 @@ namespace EegDann.Pipelines.Calibration;
 /// <param name="Sources">The source subjects.</param>
 public sealed record CrossSubjectFold(string Target, IReadOnlyList<string> Sources);
 
+/// <summary>
+/// How a target's cue epochs are used in one run, per class and drawn per seed from one shuffle
+/// (<see cref="LabeledSelection.ShuffledPerClass"/>): the first <paramref name="LabeledPerClass"/>
+/// join training with their labels; the first max(labeled, <paramref name="ReservedPerClass"/>) are
+/// not scored (so every point of a learning curve with labeled ≤ reserved is scored on the same
+/// epochs); the last <paramref name="HoldoutPerClass"/> are kept only to estimate the accuracy (a
+/// lab's check before deployment); the rest are scored. Labels never reach training otherwise.
+/// </summary>
+/// <param name="LabeledPerClass">K labeled target epochs per class in training.</param>
+/// <param name="HoldoutPerClass">H labeled epochs per class kept only for the holdout estimate.</param>
+/// <param name="ReservedPerClass">Epochs per class left unscored as if labeled (the learning curve's largest K).</param>
+public sealed record TargetSplit(int LabeledPerClass, int HoldoutPerClass = 0, int ReservedPerClass = 0)
+{
+    /// <summary>Whether the split depends on the seed.</summary>
+    public bool DependsOnSeed => LabeledPerClass > 0 || HoldoutPerClass > 0 || ReservedPerClass > 0;
+
+    /// <summary>Epochs per class a scored target needs: the unscored ones, the holdout and one to score.</summary>
+    public int NeededPerClass => Math.Max(LabeledPerClass, ReservedPerClass) + HoldoutPerClass + 1;
+}
+
 /// <summary>How a method scored on the target's epochs (when they carry cues).</summary>
 /// <param name="Accuracy">Fraction of scored epochs decoded right.</param>
 /// <param name="BalancedAccuracy">Mean over classes of each class's recall.</param>
@@ -40,7 +60,11 @@ public sealed record TargetScore(double Accuracy, double BalancedAccuracy, int[]
 /// <param name="Curves">Per-epoch diagnostics (mean over an ensemble's members); empty for CSP + LDA.</param>
 /// <param name="Failure">Why training failed, or null.</param>
 /// <param name="MemberSeeds">The seeds of the networks trained (empty for CSP + LDA).</param>
-public sealed record MethodRun(CalibrationMethod Method, int Seed, int[]? Predicted, TargetScore? Score, IReadOnlyList<EpochDiagnostics> Curves, TrainingFailure? Failure, IReadOnlyList<int> MemberSeeds);
+public sealed record MethodRun(CalibrationMethod Method, int Seed, int[]? Predicted, TargetScore? Score, IReadOnlyList<EpochDiagnostics> Curves, TrainingFailure? Failure, IReadOnlyList<int> MemberSeeds)
+{
+    /// <summary>The score on the holdout epochs (<see cref="TargetSplit.HoldoutPerClass"/>), or null without a holdout.</summary>
+    public TargetScore? HoldoutScore { get; init; }
+}
 
 /// <summary>A trained network kept for the caller (a model file, a figure), with everything needed to decode.</summary>
 /// <param name="Method">Its method.</param>
@@ -54,8 +78,9 @@ public sealed record KeptModel(CalibrationMethod Method, int Seed, TrainedModel 
 /// <summary>What one fold produced.</summary>
 public sealed class FoldOutcome : IDisposable
 {
-    internal FoldOutcome(CrossSubjectFold fold, IReadOnlyList<MethodRun> runs, IReadOnlyDictionary<int, IReadOnlyList<EpochInfo>> scored, IReadOnlyDictionary<int, IReadOnlyList<EpochInfo>> labeledTarget, IReadOnlyList<KeptModel> kept, FoldTimings timings)
+    internal FoldOutcome(CrossSubjectFold fold, IReadOnlyList<MethodRun> runs, IReadOnlyDictionary<int, IReadOnlyList<EpochInfo>> scored, IReadOnlyDictionary<int, IReadOnlyList<EpochInfo>> labeledTarget, IReadOnlyList<KeptModel> kept, FoldTimings timings, IReadOnlyDictionary<int, IReadOnlyList<EpochInfo>>? holdout = null)
     {
+        Holdout = holdout ?? scored.ToDictionary(p => p.Key, _ => (IReadOnlyList<EpochInfo>)[]);
         Fold = fold;
         Runs = runs;
         Scored = scored;
@@ -75,6 +100,9 @@ public sealed class FoldOutcome : IDisposable
 
     /// <summary>By seed, the target epochs whose labels joined training (semi-supervised; drawn from the seed), else empty.</summary>
     public IReadOnlyDictionary<int, IReadOnlyList<EpochInfo>> LabeledTarget { get; }
+
+    /// <summary>By seed, the holdout epochs (labels kept only to estimate the accuracy), else empty.</summary>
+    public IReadOnlyDictionary<int, IReadOnlyList<EpochInfo>> Holdout { get; }
 
     /// <summary>Networks kept as asked.</summary>
     public IReadOnlyList<KeptModel> Kept { get; }
@@ -111,6 +139,7 @@ public sealed class CrossSubjectRunner
 {
     private readonly CalibrationData _data;
     private readonly FeatureCache _cache;
+    private readonly Lazy<(CalibrationData Data, FeatureCache Cache)> _oneBand;
 
     /// <summary>Creates the runner.</summary>
     public CrossSubjectRunner(CalibrationData data)
@@ -118,6 +147,7 @@ public sealed class CrossSubjectRunner
         ArgumentNullException.ThrowIfNull(data);
         _data = data;
         _cache = new FeatureCache(data);
+        _oneBand = new Lazy<(CalibrationData, FeatureCache)>(() => data.OneBand == data ? (data, _cache) : (data.OneBand, new FeatureCache(data.OneBand)));
     }
 
     /// <summary>The data.</summary>
@@ -166,8 +196,29 @@ public sealed class CrossSubjectRunner
         int targetLabeledPerClass,
         IReadOnlyCollection<(string Method, int Seed)>? keep = null,
         IProgress<WorkProgress>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        Run(fold, methods, seeds, new TargetSplit(targetLabeledPerClass), keep, progress, cancellationToken);
+
+    /// <summary>Trains every method with every seed on the fold and scores them on the target's cue epochs (if it has any), with a holdout and a learning curve's reserve as <paramref name="split"/> says.</summary>
+    /// <param name="fold">Target and sources.</param>
+    /// <param name="methods">Methods, in report order.</param>
+    /// <param name="seeds">Seeds.</param>
+    /// <param name="split">Labeled, holdout and reserved target epochs per class.</param>
+    /// <param name="keep">Which (method name, seed) networks to keep for the caller; the others are disposed.</param>
+    /// <param name="progress">Training progress, or null.</param>
+    /// <param name="cancellationToken">Stops training.</param>
+    /// <exception cref="CalibrationInputException">When the fold cannot be trained (e.g. a class without epochs); the message says why.</exception>
+    public FoldOutcome Run(
+        CrossSubjectFold fold,
+        IReadOnlyList<CalibrationMethod> methods,
+        IReadOnlyList<int> seeds,
+        TargetSplit split,
+        IReadOnlyCollection<(string Method, int Seed)>? keep = null,
+        IProgress<WorkProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(split);
+        int targetLabeledPerClass = split.LabeledPerClass;
         ArgumentNullException.ThrowIfNull(fold);
         ArgumentNullException.ThrowIfNull(methods);
         ArgumentNullException.ThrowIfNull(seeds);
@@ -176,22 +227,22 @@ public sealed class CrossSubjectRunner
         var target = Subject(fold.Target);
         var sources = fold.Sources.Select(Subject).ToArray();
         bool useWindows = !target.HasCues;
-        // The semi-supervised split depends on the seed; without labeled target epochs every seed shares one split (key -1).
-        int SplitKey(int seed) => targetLabeledPerClass > 0 ? seed : -1;
-        var splits = seeds.Select(SplitKey).Distinct().ToDictionary(key => key, key =>
+        if (sources.Any(s => string.Equals(s.Person, target.Person, StringComparison.Ordinal)))
         {
-            var labeledEpochs = LabeledTargetEpochs(target, classes, targetLabeledPerClass, key);
-            var labeledSet = labeledEpochs.Select(e => e.Info).ToHashSet();
-            return (Labeled: labeledEpochs, Scored: (IReadOnlyList<Epoch>)target.Epochs.Epochs.Where(e => !labeledSet.Contains(e.Info)).ToArray());
-        });
+            throw new CalibrationInputException($"fold {fold.Target}: the target's own recordings ({string.Join(", ", sources.Where(s => s.Person == target.Person).Select(s => s.Subject))}) cannot be sources.");
+        }
+
+        // The split depends on the seed when target epochs are labeled, held out or reserved; otherwise every seed shares one split (key -1).
+        int SplitKey(int seed) => split.DependsOnSeed ? seed : -1;
+        var splits = seeds.Select(SplitKey).Distinct().ToDictionary(key => key, key => SplitTarget(target, classes, split, key));
 
         var clock = Stopwatch.StartNew();
         var problems = new Dictionary<(bool Aligned, int Split), FoldProblem>();
         foreach (bool aligned in methods.Where(m => m.Family == MethodFamily.Network).Select(m => m.Aligned).Distinct())
         {
-            foreach (var (key, split) in splits)
+            foreach (var (key, part) in splits)
             {
-                problems[(aligned, key)] = BuildProblem(aligned, sources, target, split.Labeled, split.Scored, useWindows);
+                problems[(aligned, key)] = BuildProblem(aligned, sources, target, part.Labeled, part.Evaluated, useWindows);
             }
         }
 
@@ -266,13 +317,13 @@ public sealed class CrossSubjectRunner
         for (int r = 0; r < runs.Count; r++)
         {
             var (method, seed, requested) = runs[r];
-            var (labeled, scored) = splits[SplitKey(seed)];
-            var truth = scored.Select(e => ClassCovariances.IndexOf(classes, e.Info.Label)).ToArray();
-            if (method.Family == MethodFamily.CspLda)
+            var part = splits[SplitKey(seed)];
+            var (labeled, evaluated) = (part.Labeled, part.Evaluated);
+            if (method.IsClassic)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                int[]? predicted = scored.Count > 0 ? CspLda.FitPredict(_data, _cache, method.Aligned, sources, target, labeled, scored) : null;
-                results[r] = new MethodRun(method, seed, predicted, predicted is null ? null : TargetScore.Of(truth, predicted, classes.Count), [], null, []);
+                int[]? predicted = evaluated.Count > 0 ? FitPredictClassic(method, sources, target, labeled, evaluated) : null;
+                results[r] = Scored(new MethodRun(method, seed, predicted, null, [], null, []), part, classes);
                 continue;
             }
 
@@ -290,8 +341,8 @@ public sealed class CrossSubjectRunner
             var models = memberResults.Select(m => m.Model!).ToArray();
             var model = models.Length == 1 ? models[0] : ModelEnsemble.Merge(models, models[0].Training);
             var problem = problems[(method.Aligned, SplitKey(seed))];
-            int[]? prediction = scored.Count > 0 ? model.Predict(problem.Scored) : null;
-            results[r] = new MethodRun(method, seed, prediction, prediction is null ? null : TargetScore.Of(truth, prediction, classes.Count), curves, null, MemberSeeds(method, seed));
+            int[]? prediction = evaluated.Count > 0 ? model.Predict(problem.Scored) : null;
+            results[r] = Scored(new MethodRun(method, seed, prediction, null, curves, null, MemberSeeds(method, seed)), part, classes);
             bool keepIt = keep.Contains((requested, seed)) || keep.Contains((method.Name, seed));
             if (keepIt)
             {
@@ -311,7 +362,87 @@ public sealed class CrossSubjectRunner
 
         var scoredBySeed = seeds.ToDictionary(s => s, s => (IReadOnlyList<EpochInfo>)splits[SplitKey(s)].Scored.Select(e => e.Info).ToArray());
         var labeledBySeed = seeds.ToDictionary(s => s, s => (IReadOnlyList<EpochInfo>)splits[SplitKey(s)].Labeled.Select(e => e.Info).ToArray());
-        return new FoldOutcome(fold, results, scoredBySeed, labeledBySeed, kept, new FoldTimings(featureSeconds, networkSeconds, members.Count, clock.Elapsed.TotalSeconds));
+        var holdoutBySeed = seeds.ToDictionary(s => s, s => (IReadOnlyList<EpochInfo>)splits[SplitKey(s)].Holdout.Select(e => e.Info).ToArray());
+        return new FoldOutcome(fold, results, scoredBySeed, labeledBySeed, kept, new FoldTimings(featureSeconds, networkSeconds, members.Count, clock.Elapsed.TotalSeconds), holdoutBySeed);
+    }
+
+    /// <summary>A target's epochs for one seed: labeled (training), scored, holdout, and evaluated = scored then holdout (the rows predicted).</summary>
+    private sealed record TargetPart(IReadOnlyList<Epoch> Labeled, IReadOnlyList<Epoch> Scored, IReadOnlyList<Epoch> Holdout)
+    {
+        public IReadOnlyList<Epoch> Evaluated { get; } = Scored.Concat(Holdout).ToArray();
+    }
+
+    private static TargetPart SplitTarget(SubjectData target, IReadOnlyList<string> classes, TargetSplit split, int seed)
+    {
+        var all = target.Epochs.Epochs;
+        if (!split.DependsOnSeed || all.Count == 0)
+        {
+            return new TargetPart([], all, []);
+        }
+
+        var labels = all.Select(e => ClassCovariances.IndexOf(classes, e.Info.Label)).ToArray();
+        var shuffled = LabeledSelection.ShuffledPerClass(labels, seed);
+        int unscored = Math.Max(split.LabeledPerClass, split.ReservedPerClass);
+        if (shuffled.Any(c => c.Length < split.NeededPerClass))
+        {
+            throw new CalibrationInputException(
+                $"{string.Join(", ", target.Recordings)}: subject {target.Subject} has {string.Join(", ", shuffled.Select(c => c.Length))} epochs per class; {split.NeededPerClass} are needed ({split.LabeledPerClass} labeled, {split.ReservedPerClass} reserved for the learning curve, {split.HoldoutPerClass} held out, one to score).");
+        }
+
+        var labeled = shuffled.SelectMany(c => c.Take(split.LabeledPerClass)).ToHashSet();
+        var notScored = shuffled.SelectMany(c => c.Take(unscored)).ToHashSet();
+        var holdout = shuffled.SelectMany(c => c.Skip(c.Length - split.HoldoutPerClass)).ToHashSet();
+        var order = Enumerable.Range(0, all.Count);
+        return new TargetPart(
+            order.Where(labeled.Contains).Select(i => all[i]).ToArray(),
+            order.Where(i => !notScored.Contains(i) && !holdout.Contains(i)).Select(i => all[i]).ToArray(),
+            order.Where(holdout.Contains).Select(i => all[i]).ToArray());
+    }
+
+    /// <summary>Scores a run's predictions of the evaluated epochs: the scored ones, then the holdout.</summary>
+    private static MethodRun Scored(MethodRun run, TargetPart part, IReadOnlyList<string> classes)
+    {
+        if (run.Predicted is not { } predicted)
+        {
+            return run;
+        }
+
+        int[] Truth(IEnumerable<Epoch> epochs) => epochs.Select(e => ClassCovariances.IndexOf(classes, e.Info.Label)).ToArray();
+        var scored = predicted[..part.Scored.Count];
+        var holdout = predicted[part.Scored.Count..];
+        return run with
+        {
+            Predicted = scored,
+            Score = scored.Length > 0 ? TargetScore.Of(Truth(part.Scored), scored, classes.Count) : null,
+            HoldoutScore = holdout.Length > 0 ? TargetScore.Of(Truth(part.Holdout), holdout, classes.Count) : null,
+        };
+    }
+
+    /// <summary>A classic method's predictions of <paramref name="evaluated"/>: on the pipeline's signal path, or on its one-band 8–30 Hz variant.</summary>
+    private int[] FitPredictClassic(CalibrationMethod method, IReadOnlyList<SubjectData> sources, SubjectData target, IReadOnlyList<Epoch> labeled, IReadOnlyList<Epoch> evaluated)
+    {
+        var (data, cache) = method.OneBand ? _oneBand.Value : (_data, _cache);
+        if (!ReferenceEquals(data, _data))
+        {
+            sources = sources.Select(s => data.Subjects[s.Subject]).ToArray();
+            var oneBandTarget = data.Subjects[target.Subject];
+            labeled = SameEpochs(oneBandTarget, labeled);
+            evaluated = SameEpochs(oneBandTarget, evaluated);
+            target = oneBandTarget;
+        }
+
+        return method.Family == MethodFamily.TangentSpaceLr
+            ? TangentSpaceLr.FitPredict(data, cache, sources, target, labeled, evaluated)
+            : CspLda.FitPredict(data, cache, method.Aligned, sources, target, labeled, evaluated);
+    }
+
+    /// <summary>The epochs of <paramref name="subject"/> (another signal path's cut of the same recordings) at the same cues as <paramref name="epochs"/>.</summary>
+    private static IReadOnlyList<Epoch> SameEpochs(SubjectData subject, IReadOnlyList<Epoch> epochs)
+    {
+        var byCue = subject.Epochs.Epochs.ToDictionary(e => (e.Info.Recording, e.Info.StartSample));
+        return epochs.Select(e => byCue.TryGetValue((e.Info.Recording, e.Info.StartSample), out var same)
+            ? same
+            : throw new InvalidOperationException($"the one-band signal path has no epoch of {e.Info.Recording} at sample {e.Info.StartSample}.")).ToArray();
     }
 
     /// <summary>The features of one variant for one fold: standardised with the sources' statistics when the pipeline standardises.</summary>

@@ -16,6 +16,7 @@ internal sealed class FeatureCache(CalibrationData data)
 {
     private readonly ConcurrentDictionary<(bool Aligned, string Subject, bool Windows), Lazy<FeatureTable>> _rows = new();
     private readonly ConcurrentDictionary<string, Lazy<ClassCovariances>> _covariances = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<IReadOnlyDictionary<(string, long), double[]>>> _tangent = new(StringComparer.Ordinal);
 
     /// <summary>Whether every feature step is unfitted, so rows can be cached per subject.</summary>
     public bool RowsArePerSubject { get; } = !data.Definition.FeatureSteps.Any(s => s.IsFitted);
@@ -30,6 +31,14 @@ internal sealed class FeatureCache(CalibrationData data)
     /// <summary>The subject's per-band sums of centred epoch covariances for each class (unaligned; align with W·Σ·Wᵀ).</summary>
     public ClassCovariances Covariances(SubjectData subject) =>
         _covariances.GetOrAdd(subject.Subject, _ => new Lazy<ClassCovariances>(() => ClassCovariances.Compute(data, subject))).Value;
+
+    /// <summary>
+    /// The subject's cue epochs as tangent vectors at the identity of its re-centred covariances
+    /// (band 0): logm(W·C·Wᵀ) with W its own Euclidean alignment, upper triangle with off-diagonal
+    /// terms × √2, keyed by (recording, first sample).
+    /// </summary>
+    public IReadOnlyDictionary<(string, long), double[]> TangentVectors(SubjectData subject) =>
+        _tangent.GetOrAdd(subject.Subject, _ => new Lazy<IReadOnlyDictionary<(string, long), double[]>>(() => TangentSpaceLr.Vectors(data, subject))).Value;
 
     private FeatureTable Compute(bool aligned, SubjectData subject, bool windows)
     {
@@ -218,5 +227,69 @@ internal static class CspLda
         }
 
         return result;
+    }
+}
+
+/// <summary>
+/// EA + tangent space + logistic regression (pyRiemann's usual pipeline with Riemannian-style
+/// re-centring per subject, here with each subject's Euclidean alignment): every subject's epoch
+/// covariances are whitened by its own reference (fitted on its unlabeled epochs), so each
+/// subject's mean sits at the identity, where the tangent space is taken; an L2 logistic
+/// regression (C = 1, scikit-learn's default, not tuned) is fitted on the labeled source vectors.
+/// </summary>
+internal static class TangentSpaceLr
+{
+    /// <summary>Scikit-learn's default inverse regularisation strength, used as is.</summary>
+    public const double C = 1.0;
+
+    public static IReadOnlyDictionary<(string, long), double[]> Vectors(CalibrationData data, SubjectData subject)
+    {
+        var signal = data.Signal;
+        int n = signal.Info.ChannelCount, samples = signal.EpochSamples;
+        var context = new WindowContext(n, samples, signal.Info.SampleRateHz);
+        var identity = Matrices.Identity(n);
+        var features = new TangentSpaceFeatures(new TangentSpaceFit(n, TangentSpaceMetric.Riemann, identity, identity, 0), signal.Info.Channels);
+        var whitening = subject.Alignment.BandWhitening(0).ToArray();
+        var result = new Dictionary<(string, long), double[]>();
+        foreach (var epoch in subject.Epochs.Epochs)
+        {
+            context.Load(epoch.Data.AsSpan(0, n * samples));
+            context.Align(whitening);
+            var vector = new double[features.FeatureNames.Count];
+            features.Extract(context, vector);
+            result[(epoch.Info.Recording, epoch.Info.StartSample)] = vector;
+        }
+
+        return result;
+    }
+
+    /// <summary>Fits on the sources (and labeled target epochs) and predicts <paramref name="evaluated"/>.</summary>
+    public static int[] FitPredict(CalibrationData data, FeatureCache cache, IReadOnlyList<SubjectData> sources, SubjectData target, IReadOnlyList<Epoch> labeledTarget, IReadOnlyList<Epoch> evaluated)
+    {
+        var classes = data.ClassNames;
+        var rows = new List<double>();
+        var labels = new List<int>();
+        int d = 0;
+        foreach (var source in sources)
+        {
+            var vectors = cache.TangentVectors(source);
+            foreach (var epoch in source.Epochs.Epochs)
+            {
+                var v = vectors[(epoch.Info.Recording, epoch.Info.StartSample)];
+                d = v.Length;
+                rows.AddRange(v);
+                labels.Add(ClassCovariances.IndexOf(classes, epoch.Info.Label));
+            }
+        }
+
+        var targetVectors = cache.TangentVectors(target);
+        foreach (var epoch in labeledTarget)
+        {
+            rows.AddRange(targetVectors[(epoch.Info.Recording, epoch.Info.StartSample)]);
+            labels.Add(ClassCovariances.IndexOf(classes, epoch.Info.Label));
+        }
+
+        var model = Model.LogisticRegression.Fit(rows.ToArray(), d, labels, C);
+        return model.Predict(evaluated.SelectMany(e => targetVectors[(e.Info.Recording, e.Info.StartSample)]).ToArray());
     }
 }

@@ -41,9 +41,10 @@ public static class RecordingFiles
         foreach (var file in files)
         {
             var recording = await ReadAsync(file, cancellationToken);
-            if (definition.Paradigm.Runs.Count > 0 && recording.Metadata.Run is { } run && !definition.Paradigm.Runs.Contains(run, StringComparer.OrdinalIgnoreCase))
+            var runs = definition.Paradigm.AllRuns;
+            if (runs.Count > 0 && recording.Metadata.Run is { } run && !runs.Contains(run, StringComparer.OrdinalIgnoreCase))
             {
-                logger.LogInformation("Skipping {Recording}: run {Run} is not one of the paradigm's runs ({Runs})", Path.GetFileName(file), run, string.Join(", ", definition.Paradigm.Runs));
+                logger.LogInformation("Skipping {Recording}: run {Run} is not one of the paradigm's runs ({Runs})", Path.GetFileName(file), run, string.Join(", ", runs));
                 continue;
             }
 
@@ -52,7 +53,7 @@ public static class RecordingFiles
 
         return result.Count > 0
             ? result
-            : throw new CalibrationInputException($"{directory}: none of the {files.Length} recordings is of the paradigm's runs ({string.Join(", ", definition.Paradigm.Runs)}).");
+            : throw new CalibrationInputException($"{directory}: none of the {files.Length} recordings is of the paradigm's runs ({string.Join(", ", definition.Paradigm.AllRuns)}).");
     }
 
     /// <summary>Reads one recording: EegDann Parquet (with its events file) or EDF/BDF/GDF.</summary>

@@ -121,6 +121,67 @@ public sealed record PipelineDefinition
         return this with { Steps = steps, Name = Name + "-ea", Json = document.ToJsonString(IndentedJson) };
     }
 
+    /// <summary>The low edge of the one-band signal path of the classic baselines, Hz.</summary>
+    public const double OneBandLowHz = 8;
+
+    /// <summary>The high edge of the one-band signal path of the classic baselines, Hz.</summary>
+    public const double OneBandHighHz = 30;
+
+    /// <summary>Whether the signal path is already one 8–30 Hz band (no filter bank, a single 8–30 Hz band-pass).</summary>
+    public bool IsOneBand =>
+        FilterBank is null && SignalSteps.OfType<BandPassSpec>().ToArray() is [{ LowHz: OneBandLowHz, HighHz: OneBandHighHz }];
+
+    /// <summary>
+    /// The same pipeline on one 8–30 Hz band (the signal path of the classic one-band baselines,
+    /// e.g. EA + CSP + LDA and EA + tangent space + logistic regression, as MOABB and pyRiemann run
+    /// them): a filter bank becomes one causal Butterworth band-pass 8–30 Hz of the bank's order,
+    /// a band-pass becomes 8–30 Hz of its order, and one of order 4 is added when there is neither.
+    /// Named <c>NAME-8-30</c>, its JSON edited to match; itself when it is already one 8–30 Hz band.
+    /// </summary>
+    public PipelineDefinition WithOneBand()
+    {
+        if (IsOneBand)
+        {
+            return this;
+        }
+
+        int order = FilterBank?.Order ?? SignalSteps.OfType<BandPassSpec>().Select(b => b.Order).FirstOrDefault(4);
+        var band = new BandPassSpec(OneBandLowHz, OneBandHighHz, order);
+        var steps = Steps.Where(s => s is not BandPassSpec and not FilterBankSpec).ToList();
+        int signalCount = steps.Count(s => s.Kind == StepKind.Signal);
+        steps.Insert(signalCount, band);
+        var document = ParseJson();
+        var jsonSteps = (JsonArray)document["steps"]!;
+        foreach (var step in jsonSteps.Where(j => j?["type"]?.GetValue<string>() is "bandpass" or "filter_bank").ToArray())
+        {
+            jsonSteps.Remove(step);
+        }
+
+        jsonSteps.Insert(signalCount, new JsonObject
+        {
+            ["type"] = "bandpass",
+            ["parameters"] = new JsonObject { ["low_hz"] = OneBandLowHz, ["high_hz"] = OneBandHighHz, ["order"] = order },
+        });
+        document["name"] = Name + "-8-30";
+        return this with { Steps = steps, Name = Name + "-8-30", Json = document.ToJsonString(IndentedJson) };
+    }
+
+    /// <summary>The same pipeline whose source subjects contribute <paramref name="sourceRuns"/> (an ablation of <c>source_runs</c>); its JSON edited to match.</summary>
+    public PipelineDefinition WithSourceRuns(IReadOnlyList<string> sourceRuns)
+    {
+        ArgumentNullException.ThrowIfNull(sourceRuns);
+        var document = ParseJson();
+        var paradigm = document["paradigm"] as JsonObject ?? new JsonObject();
+        document["paradigm"] = paradigm;
+        paradigm["source_runs"] = new JsonArray(sourceRuns.Select(r => (JsonNode)r).ToArray());
+        paradigm["target_runs"] = new JsonArray(Paradigm.TargetRuns.Select(r => (JsonNode)r).ToArray());
+        return this with
+        {
+            Paradigm = Paradigm with { SourceRuns = sourceRuns.ToArray() },
+            Json = document.ToJsonString(IndentedJson),
+        };
+    }
+
     private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
 
     private JsonObject ParseJson() =>
@@ -146,7 +207,27 @@ public sealed record SignalRequirements(double SampleRateHz, IReadOnlyList<strin
 /// <param name="Events">Event label → class name (e.g. T1 → left).</param>
 /// <param name="EpochStartSeconds">Epoch start after the cue onset, s (may be negative).</param>
 /// <param name="EpochLengthSeconds">Epoch length, s.</param>
-public sealed record Paradigm(string? Dataset, IReadOnlyList<string> Runs, IReadOnlyDictionary<string, string> Events, double EpochStartSeconds, double EpochLengthSeconds);
+public sealed record Paradigm(string? Dataset, IReadOnlyList<string> Runs, IReadOnlyDictionary<string, string> Events, double EpochStartSeconds, double EpochLengthSeconds)
+{
+    /// <summary>
+    /// Runs a labeled source subject contributes (<c>source_runs</c>; default <see cref="Runs"/>), e.g.
+    /// EEGMMIDB's executed-movement runs R03/R07/R11 beside the imagery runs R04/R08/R12. A source
+    /// subject's runs that are not target runs form a group of their own (their own alignment and domain).
+    /// </summary>
+    public IReadOnlyList<string> SourceRuns { get; init; } = Runs;
+
+    /// <summary>Runs a target subject is decoded and scored on (<c>target_runs</c>; default <see cref="Runs"/>). A target's other runs are never used.</summary>
+    public IReadOnlyList<string> TargetRuns { get; init; } = Runs;
+
+    /// <summary>Every run the paradigm reads (source and target runs); empty: any run.</summary>
+    public IReadOnlyList<string> AllRuns => Runs.Concat(SourceRuns).Concat(TargetRuns).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+
+    /// <summary>Whether <paramref name="run"/> is a target run (true for every run when none are named, or for a recording without a run).</summary>
+    public bool IsTargetRun(string? run) => TargetRuns.Count == 0 || run is null || TargetRuns.Contains(run, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Whether <paramref name="run"/> is a source run (as <see cref="IsTargetRun"/>).</summary>
+    public bool IsSourceRun(string? run) => SourceRuns.Count == 0 || run is null || SourceRuns.Contains(run, StringComparer.OrdinalIgnoreCase);
+}
 
 /// <summary>Sliding windows for streaming decoding.</summary>
 /// <param name="LengthSeconds">Window length, s (equal to the epoch length: the network sees the same shape).</param>

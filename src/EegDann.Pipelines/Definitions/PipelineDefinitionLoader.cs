@@ -20,7 +20,7 @@ public static class PipelineDefinitionLoader
 
     private static readonly string[] TopLevel = ["name", "description", "citations", "signal", "paradigm", "windows", "steps", "model", "training"];
     private static readonly string[] SignalKeys = ["sample_rate_hz", "channels"];
-    private static readonly string[] ParadigmKeys = ["dataset", "runs", "events", "epoch"];
+    private static readonly string[] ParadigmKeys = ["dataset", "runs", "source_runs", "target_runs", "events", "epoch"];
     private static readonly string[] EpochKeys = ["start_s", "length_s"];
     private static readonly string[] WindowKeys = ["length_s", "stride_s"];
     private static readonly string[] StepKeys = ["type", "parameters"];
@@ -88,6 +88,17 @@ public static class PipelineDefinitionLoader
             var paradigmSection = root.Section("paradigm");
             string? dataset = paradigmSection?.Has("dataset") == true ? paradigmSection.Text("dataset") : null;
             var runs = paradigmSection?.TextList("runs", []) ?? [];
+            var sourceRuns = paradigmSection?.Has("source_runs") == true ? paradigmSection.TextList("source_runs", []) : null;
+            var targetRuns = paradigmSection?.Has("target_runs") == true ? paradigmSection.TextList("target_runs", []) : null;
+            if (runs.Count == 0 && (sourceRuns != null || targetRuns != null))
+            {
+                runs = (targetRuns ?? sourceRuns)!;
+            }
+
+            if ((sourceRuns is { Count: 0 } && targetRuns is { Count: > 0 }) || (targetRuns is { Count: 0 } && sourceRuns is { Count: > 0 }))
+            {
+                paradigmSection!.Problem(sourceRuns is { Count: 0 } ? "source_runs" : "target_runs", "is empty while the other run list is not; name the runs of both or of neither");
+            }
             var events = new Dictionary<string, string>(StringComparer.Ordinal);
             var eventsSection = paradigmSection?.Section("events");
             if (eventsSection != null)
@@ -140,7 +151,7 @@ public static class PipelineDefinitionLoader
                 Description = description,
                 Citations = citations,
                 Signal = new SignalRequirements(rate, channels),
-                Paradigm = new Paradigm(dataset, runs, events, epochStart, epochLength),
+                Paradigm = new Paradigm(dataset, runs, events, epochStart, epochLength) { SourceRuns = sourceRuns ?? runs, TargetRuns = targetRuns ?? runs },
                 Windows = new WindowSettings(windowLength, stride),
                 Steps = steps.Select(s => s.Spec!).ToArray(),
                 Model = model,

@@ -48,6 +48,9 @@ public sealed record CalibrateRequest
     /// <summary>Semi-supervised: K cue epochs per class of the target (drawn at random from the seed) join training and are not scored.</summary>
     public int TargetLabeledPerClass { get; init; }
 
+    /// <summary>Labeled target epochs per class (drawn from the seed) kept only to estimate the accuracy before deployment; never in training. 0: none.</summary>
+    public int TargetHoldoutPerClass { get; init; }
+
     /// <summary>The seed; null: the pipeline's.</summary>
     public int? Seed { get; init; }
 
@@ -135,6 +138,11 @@ public static class CalibrateNewSubject
             throw new CalibrationInputException($"--target-labeled must be ≥ 0, got {request.TargetLabeledPerClass}.");
         }
 
+        if (request.TargetHoldoutPerClass < 0)
+        {
+            throw new CalibrationInputException($"--target-holdout must be ≥ 0, got {request.TargetHoldoutPerClass}.");
+        }
+
         if (request.Sources.Count == 0 || request.Targets.Count == 0)
         {
             throw new CalibrationInputException(request.Sources.Count == 0 ? "no source recordings given." : "no target recordings given.");
@@ -156,15 +164,23 @@ public static class CalibrateNewSubject
             throw new CalibrationInputException($"{string.Join(", ", overlap)}: subject {targetSubject} is the target; its recordings cannot also be sources.");
         }
 
+        var notTargetRuns = targets.Where(t => !definition.Paradigm.IsTargetRun(t.Recording.Metadata.Run)).Select(t => $"{t.Name} (run {t.Recording.Metadata.Run})").ToArray();
+        if (notTargetRuns.Length > 0)
+        {
+            throw new CalibrationInputException($"{string.Join(", ", notTargetRuns)}: not one of the pipeline's target runs ({string.Join(", ", definition.Paradigm.TargetRuns)}).");
+        }
+
         timings["read"] = clock.Elapsed.TotalSeconds;
         clock.Restart();
         var data = CalibrationData.Create(definition, sources.Concat(targets).ToArray(), cancellationToken: cancellationToken);
-        var sourceSubjects = sources.Select(s => s.Recording.Metadata.Subject).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        // Every group of the sources (a person's target-kind runs, and runs that are only source runs as a group of their own).
+        var sourceSubjects = data.Subjects.Values.Where(s => s.Person != targetSubject).Select(s => s.Subject).Order(StringComparer.Ordinal).ToArray();
         CheckSources(data, sourceSubjects, definition);
         var target = data.Subjects[targetSubject];
-        if (request.TargetLabeledPerClass > 0)
+        var split = new TargetSplit(request.TargetLabeledPerClass, request.TargetHoldoutPerClass);
+        if (split.DependsOnSeed)
         {
-            RecordingFiles.CheckLabeled(target, definition, request.TargetLabeledPerClass);
+            RecordingFiles.CheckLabeled(target, definition, split.NeededPerClass - 1);
         }
 
         timings["epochs"] = clock.Elapsed.TotalSeconds;
@@ -182,7 +198,7 @@ public static class CalibrateNewSubject
             new CrossSubjectFold(targetSubject, sourceSubjects),
             methods,
             [seed],
-            request.TargetLabeledPerClass,
+            split,
             keep: [(method.Name, seed), (reference, seed)],
             progress,
             cancellationToken);

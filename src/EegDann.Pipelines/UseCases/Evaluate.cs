@@ -16,6 +16,9 @@ public enum EvaluationProtocol
 
     /// <summary>Every ordered pair: one labeled source subject → one unlabeled target subject.</summary>
     Pairs,
+
+    /// <summary>A bank of sources serving new people: every subject of the sources directory is a labeled source, every subject of the data directory in turn the unlabeled target.</summary>
+    Sources,
 }
 
 /// <summary>What <c>evaluate</c> is asked to do.</summary>
@@ -35,7 +38,30 @@ public sealed record EvaluateRequest(
     IReadOnlyList<int> Seeds,
     int TargetLabeledPerClass = 0,
     string? ReportDirectory = null,
-    int Parallelism = 1);
+    int Parallelism = 1)
+{
+    /// <summary>
+    /// A learning curve: every K of the list (e.g. 0, 2, 5, 10 labeled target epochs per class) is
+    /// run, and all are scored on the same epochs (those not among the largest K's); null: just
+    /// <see cref="TargetLabeledPerClass"/>. The report's main table is the first K's.
+    /// </summary>
+    public IReadOnlyList<int>? TargetLabeledCurve { get; init; }
+
+    /// <summary>Labeled target epochs per class kept only to estimate the accuracy (<c>--target-holdout</c>), drawn per seed; 0: none.</summary>
+    public int TargetHoldoutPerClass { get; init; }
+
+    /// <summary>The <see cref="EvaluationProtocol.Sources"/> protocol's labeled sources: a directory whose every subject is a source of every target of <see cref="EvaluateRequest.DataDirectory"/>.</summary>
+    public string? SourcesDirectory { get; init; }
+
+    /// <summary>More directories read together with <see cref="EvaluateRequest.DataDirectory"/> (e.g. a second set of runs of the same subjects).</summary>
+    public IReadOnlyList<string> MoreDataDirectories { get; init; } = [];
+
+    /// <summary>Replaces the pipeline's <c>source_runs</c> (an ablation, e.g. with and without executed-movement runs); null: the pipeline's.</summary>
+    public IReadOnlyList<string>? SourceRuns { get; init; }
+
+    /// <summary>The labeled-epoch counts to run, in order.</summary>
+    public IReadOnlyList<int> LabeledCounts => TargetLabeledCurve is { Count: > 0 } curve ? curve : [TargetLabeledPerClass];
+}
 
 /// <summary>One method with one seed on one fold.</summary>
 /// <param name="Target">The target subject.</param>
@@ -46,13 +72,46 @@ public sealed record EvaluateRequest(
 /// <param name="BalancedAccuracy">Balanced accuracy.</param>
 /// <param name="ScoredEpochs">Target epochs scored.</param>
 /// <param name="Failure">Why training failed, or null.</param>
-public sealed record EvaluationRow(string Target, IReadOnlyList<string> Sources, int Seed, string Method, double Accuracy, double BalancedAccuracy, int ScoredEpochs, string? Failure);
+public sealed record EvaluationRow(string Target, IReadOnlyList<string> Sources, int Seed, string Method, double Accuracy, double BalancedAccuracy, int ScoredEpochs, string? Failure)
+{
+    /// <summary>Labeled target epochs per class in training for this row.</summary>
+    public int TargetLabeled { get; init; }
+
+    /// <summary>Accuracy on the holdout epochs (the estimate a lab would make), NaN without a holdout.</summary>
+    public double HoldoutAccuracy { get; init; } = double.NaN;
+
+    /// <summary>Holdout epochs scored (0 without a holdout).</summary>
+    public int HoldoutEpochs { get; init; }
+
+    /// <summary>The Wilson 95% interval of <see cref="Accuracy"/> on <see cref="ScoredEpochs"/> trials.</summary>
+    public Interval AccuracyInterval => Statistics.Wilson(Accuracy, ScoredEpochs);
+}
+
+/// <summary>One point of a learning curve: a method with K labeled target epochs per class.</summary>
+/// <param name="Method">The method.</param>
+/// <param name="TargetLabeled">K.</param>
+/// <param name="Mean">Mean accuracy over targets × seeds.</param>
+/// <param name="Sd">Population sd over targets × seeds.</param>
+/// <param name="Interval">95% t-interval of the mean over targets (each target's mean over seeds).</param>
+public sealed record CurvePoint(string Method, int TargetLabeled, double Mean, double Sd, Interval Interval);
+
+/// <summary>How well the holdout estimated a method's accuracy on the rest of the target's epochs.</summary>
+/// <param name="Method">The method.</param>
+/// <param name="EstimateMean">Mean holdout accuracy.</param>
+/// <param name="ActualMean">Mean accuracy on the scored (non-holdout) epochs.</param>
+/// <param name="MeanAbsoluteError">Mean |holdout − scored| over targets × seeds.</param>
+/// <param name="Coverage">Fraction of targets × seeds whose scored accuracy lies in the holdout's Wilson 95% interval.</param>
+public sealed record HoldoutCheck(string Method, double EstimateMean, double ActualMean, double MeanAbsoluteError, double Coverage);
 
 /// <summary>A method's accuracy over all rows: mean and (population) standard deviation over targets × seeds, and the mean of each seed.</summary>
 /// <param name="Mean">Mean accuracy.</param>
 /// <param name="Sd">Standard deviation over rows.</param>
 /// <param name="SeedMeans">Mean accuracy of each seed, by seed.</param>
-public sealed record MethodSummary(double Mean, double Sd, IReadOnlyDictionary<int, double> SeedMeans);
+public sealed record MethodSummary(double Mean, double Sd, IReadOnlyDictionary<int, double> SeedMeans)
+{
+    /// <summary>95% t-interval of the mean over targets (each target's accuracy averaged over seeds first).</summary>
+    public Interval Interval { get; init; } = new(double.NaN, double.NaN);
+}
 
 /// <summary>What <c>evaluate</c> found.</summary>
 /// <param name="Pipeline">The pipeline's name.</param>
@@ -79,7 +138,35 @@ public sealed record EvaluationResult(
     IReadOnlyDictionary<string, MethodSummary> Summary,
     double Seconds,
     double LoadSeconds,
-    int Networks);
+    int Networks)
+{
+    /// <summary>The labeled-epoch counts run (one for a plain run; a learning curve's list).</summary>
+    public IReadOnlyList<int> LabeledCounts { get; init; } = [TargetLabeledPerClass];
+
+    /// <summary>Holdout epochs per class (0: none).</summary>
+    public int HoldoutPerClass { get; init; }
+
+    /// <summary>The source subjects of the <see cref="EvaluationProtocol.Sources"/> protocol (empty otherwise).</summary>
+    public IReadOnlyList<string> SourceSubjects { get; init; } = [];
+
+    /// <summary>Source and target runs of the paradigm as run.</summary>
+    public (IReadOnlyList<string> Source, IReadOnlyList<string> Target) Runs { get; init; } = ([], []);
+
+    /// <summary>Paired comparisons (first K): the default against its no-adaptation twin and against the best classic baseline, when both were run.</summary>
+    public IReadOnlyList<PairedComparison> Comparisons { get; init; } = [];
+
+    /// <summary>The learning curve: every method at every K.</summary>
+    public IReadOnlyList<CurvePoint> LearningCurve { get; init; } = [];
+
+    /// <summary>With a holdout: how well it estimated each method's accuracy (first K).</summary>
+    public IReadOnlyList<HoldoutCheck> HoldoutChecks { get; init; } = [];
+
+    /// <summary>Rows of the first K (the main table's).</summary>
+    public IEnumerable<EvaluationRow> MainRows => Rows.Where(r => r.TargetLabeled == LabeledCounts[0]);
+
+    /// <summary>The targets scored (the subjects, or for <see cref="EvaluationProtocol.Sources"/> the data directory's).</summary>
+    public IReadOnlyList<string> Targets => Rows.Select(r => r.Target).Distinct().Order(StringComparer.Ordinal).ToArray();
+}
 
 /// <summary>
 /// <c>eegdann evaluate</c>: cross-subject evaluation of methods on a directory of recordings —
@@ -92,11 +179,12 @@ public static class Evaluate
     /// <summary>Samples per-epoch diagnostics are measured on in evaluation (no curves are reported; divergence is still checked).</summary>
     public const int EvaluationDiagnosticSamples = 128;
 
-    /// <summary>The methods evaluated when none are named: the issue's baselines, plain DANN with and without alignment, and the pipeline's own method.</summary>
+    /// <summary>The methods evaluated when none are named: the baselines, plain DANN with and without alignment, the pipeline's own method and its no-adaptation twin.</summary>
     public static IReadOnlyList<string> DefaultMethods(PipelineDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        return CalibrationMethod.BaselineNames.Concat(["dann", "ea_dann", CalibrationMethod.Of(definition).Name]).Distinct().ToArray();
+        var own = CalibrationMethod.Of(definition);
+        return CalibrationMethod.BaselineNames.Concat(["dann", "ea_dann"]).Append(own.NoAdaptationTwin?.Name ?? own.Name).Append(own.Name).Distinct().ToArray();
     }
 
     /// <summary>Runs the evaluation.</summary>
@@ -107,6 +195,11 @@ public static class Evaluate
         ArgumentNullException.ThrowIfNull(logger);
         var total = Stopwatch.StartNew();
         var definition = LoadPipeline(request.PipelinePath);
+        if (request.SourceRuns is { } sourceRuns)
+        {
+            definition = definition.WithSourceRuns(sourceRuns);
+        }
+
         var methods = ParseMethods(request.Methods ?? DefaultMethods(definition), definition);
         if (request.Seeds.Count == 0)
         {
@@ -118,9 +211,15 @@ public static class Evaluate
             throw new CalibrationInputException($"seeds must be ≥ 0, got {string.Join(",", request.Seeds)}.");
         }
 
-        if (request.TargetLabeledPerClass < 0)
+        var counts = request.LabeledCounts;
+        if (counts.Any(k => k < 0) || counts.Distinct().Count() != counts.Count)
         {
-            throw new CalibrationInputException($"--target-labeled must be ≥ 0, got {request.TargetLabeledPerClass}.");
+            throw new CalibrationInputException($"--target-labeled must list distinct counts ≥ 0, got {string.Join(",", counts)}.");
+        }
+
+        if (request.TargetHoldoutPerClass < 0)
+        {
+            throw new CalibrationInputException($"--target-holdout must be ≥ 0, got {request.TargetHoldoutPerClass}.");
         }
 
         if (request.Parallelism < 1)
@@ -128,78 +227,150 @@ public static class Evaluate
             throw new CalibrationInputException($"parallelism must be ≥ 1, got {request.Parallelism}.");
         }
 
-        var recordings = await RecordingFiles.ReadDirectoryAsync(request.DataDirectory, definition, logger, cancellationToken);
-        var data = CalibrationData.Create(definition, recordings, cancellationToken: cancellationToken);
-        var subjects = data.Subjects.Keys.Order(StringComparer.Ordinal).ToArray();
-        foreach (var subject in subjects)
+        var protocol = request.Protocol;
+        if (request.SourcesDirectory != null)
         {
-            var s = data.Subjects[subject];
-            RecordingFiles.CheckLabeled(s, definition, request.TargetLabeledPerClass);
+            protocol = protocol == EvaluationProtocol.Pairs
+                ? throw new CalibrationInputException("--sources gives a bank of sources for every target; it does not combine with --protocol pairs.")
+                : EvaluationProtocol.Sources;
+        }
+        else if (protocol == EvaluationProtocol.Sources)
+        {
+            throw new CalibrationInputException("the sources protocol needs --sources DIR (the labeled source subjects).");
         }
 
-        if (subjects.Length < 2)
+        var recordings = new List<(string Name, Core.Recording Recording)>();
+        foreach (var directory in new[] { request.DataDirectory }.Concat(request.MoreDataDirectories))
+        {
+            recordings.AddRange(await RecordingFiles.ReadDirectoryAsync(directory, definition, logger, cancellationToken));
+        }
+
+        var targetPeople = recordings.Select(r => r.Recording.Metadata.Subject).ToHashSet(StringComparer.Ordinal);
+        if (request.SourcesDirectory is { } sourcesDirectory)
+        {
+            var bank = await RecordingFiles.ReadDirectoryAsync(sourcesDirectory, definition, logger, cancellationToken);
+            var both = bank.Select(r => r.Recording.Metadata.Subject).Where(targetPeople.Contains).Distinct().Order(StringComparer.Ordinal).ToArray();
+            if (both.Length > 0)
+            {
+                throw new CalibrationInputException($"{sourcesDirectory}: subject(s) {string.Join(", ", both)} are also in {request.DataDirectory}; a bank's sources and the new people must be different subjects.");
+            }
+
+            recordings.AddRange(bank);
+        }
+
+        var data = CalibrationData.Create(definition, recordings, cancellationToken: cancellationToken);
+        var split = new TargetSplit(0, request.TargetHoldoutPerClass, counts.Max());
+        // Targets: the people of --data with target runs (for the sources protocol only those); sources: every group of another person (of the bank, for the sources protocol).
+        var targets = data.Subjects.Values.Where(s => !s.IsSourceOnly && targetPeople.Contains(s.Person)).Select(s => s.Subject).Order(StringComparer.Ordinal).ToArray();
+        var sourcePool = (protocol == EvaluationProtocol.Sources
+            ? data.Subjects.Values.Where(s => !targetPeople.Contains(s.Person))
+            : data.Subjects.Values).Select(s => s.Subject).Order(StringComparer.Ordinal).ToArray();
+        foreach (var subject in sourcePool.Concat(targets).Distinct())
+        {
+            RecordingFiles.CheckLabeled(data.Subjects[subject], definition, targets.Contains(subject) ? split.NeededPerClass - 1 : 0);
+        }
+
+        var subjects = protocol == EvaluationProtocol.Sources ? targets : data.Subjects.Values.Where(s => !s.IsSourceOnly).Select(s => s.Subject).Order(StringComparer.Ordinal).ToArray();
+        if (protocol != EvaluationProtocol.Sources && subjects.Length < 2)
         {
             throw new CalibrationInputException($"{request.DataDirectory}: cross-subject evaluation needs at least two subjects, found {subjects.Length} ({string.Join(", ", subjects)}).");
         }
 
+        if (targets.Length == 0 || sourcePool.Length == 0)
+        {
+            throw new CalibrationInputException($"{request.DataDirectory}: no {(targets.Length == 0 ? "target" : "source")} subjects with the paradigm's runs.");
+        }
+
         double loadSeconds = total.Elapsed.TotalSeconds;
-        logger.LogInformation("Evaluating {MethodCount} methods × {SeedCount} seeds, protocol {Protocol}, on {SubjectCount} subjects ({Subjects}) in {Seconds:F1} s of loading",
-            methods.Count, request.Seeds.Count, request.Protocol, subjects.Length, string.Join(",", subjects), loadSeconds);
-        var folds = request.Protocol == EvaluationProtocol.Loso
-            ? subjects.Select(t => new CrossSubjectFold(t, subjects.Where(s => s != t).ToArray())).ToArray()
-            : subjects.SelectMany(t => subjects.Where(s => s != t).Select(s => new CrossSubjectFold(t, [s]))).ToArray();
+        logger.LogInformation("Evaluating {MethodCount} methods × {SeedCount} seeds × {CountCount} labeled counts, protocol {Protocol}, on {SubjectCount} targets ({Subjects}) in {Seconds:F1} s of loading",
+            methods.Count, request.Seeds.Count, counts.Count, protocol, targets.Length, string.Join(",", targets), loadSeconds);
+        var folds = protocol switch
+        {
+            EvaluationProtocol.Pairs => targets.SelectMany(t => sourcePool.Where(s => !data.Subjects[s].IsSourceOnly && data.Subjects[s].Person != data.Subjects[t].Person).Select(s => new CrossSubjectFold(t, [s]))).ToArray(),
+            _ => targets.Select(t => new CrossSubjectFold(t, data.SourcesFor(data.Subjects[t].Person, sourcePool))).ToArray(),
+        };
+        var jobs = folds.SelectMany(f => counts.Select(k => (Fold: f, Labeled: k))).ToArray();
 
         var runner = new CrossSubjectRunner(data) { DiagnosticSamples = EvaluationDiagnosticSamples };
-        var outcomes = new FoldOutcome[folds.Length];
+        var outcomes = new (FoldOutcome Outcome, int Labeled)[jobs.Length];
         int done = 0;
         var training = progress is null ? null : new FoldProgress(progress);
-        progress?.Report(new WorkProgress("evaluate", 0, folds.Length, $"{folds.Length} folds"));
+        progress?.Report(new WorkProgress("evaluate", 0, jobs.Length, $"{jobs.Length} folds"));
         var options = new ParallelOptions { MaxDegreeOfParallelism = request.Parallelism, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(Enumerable.Range(0, folds.Length), options, (i, token) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, jobs.Length), options, (i, token) =>
         {
-            var fold = folds[i];
-            var outcome = runner.Run(fold, methods, request.Seeds, request.TargetLabeledPerClass, null, training, token);
-            outcomes[i] = outcome;
+            var (fold, labeled) = jobs[i];
+            var outcome = runner.Run(fold, methods, request.Seeds, split with { LabeledPerClass = labeled }, null, training, token);
+            outcomes[i] = (outcome, labeled);
             int n = Interlocked.Increment(ref done);
             var best = outcome.Runs.Where(r => r.Score != null).GroupBy(r => r.Method.Name).Select(g => $"{g.Key} {g.Average(r => r.Score!.Accuracy):F3}");
-            logger.LogInformation("Fold {Target} ← {Sources}: {Scores} ({Networks} networks in {Seconds:F1} s)",
-                fold.Target, Describe(fold.Sources), string.Join(", ", best), outcome.Timings.NetworkCount, outcome.Timings.NetworksSeconds);
-            progress?.Report(new WorkProgress("evaluate", n, folds.Length, $"fold {fold.Target} done"));
+            logger.LogInformation("Fold {Target} ← {Sources} (K = {Labeled}): {Scores} ({Networks} networks in {Seconds:F1} s)",
+                fold.Target, Describe(fold.Sources), labeled, string.Join(", ", best), outcome.Timings.NetworkCount, outcome.Timings.NetworksSeconds);
+            progress?.Report(new WorkProgress("evaluate", n, jobs.Length, $"fold {fold.Target} done"));
             return ValueTask.CompletedTask;
         });
 
-        var rows = outcomes.SelectMany(o => o.Runs.Select(r => new EvaluationRow(
-            o.Fold.Target,
-            o.Fold.Sources,
+        var rows = outcomes.SelectMany(o => o.Outcome.Runs.Select(r => new EvaluationRow(
+            o.Outcome.Fold.Target,
+            o.Outcome.Fold.Sources,
             r.Seed,
             MethodName(r, methods),
             r.Score?.Accuracy ?? double.NaN,
             r.Score?.BalancedAccuracy ?? double.NaN,
-            o.Scored[r.Seed].Count,
-            r.Failure?.ToString()))).ToArray();
+            o.Outcome.Scored[r.Seed].Count,
+            r.Failure?.ToString())
+        {
+            TargetLabeled = o.Labeled,
+            HoldoutAccuracy = r.HoldoutScore?.Accuracy ?? double.NaN,
+            HoldoutEpochs = o.Outcome.Holdout[r.Seed].Count,
+        })).ToArray();
+        var mainRows = rows.Where(r => r.TargetLabeled == counts[0]).ToArray();
         var summary = methods.ToDictionary(
             m => m.Name,
             m =>
             {
-                var values = rows.Where(r => r.Method == m.Name).Select(r => r.Accuracy).ToArray();
-                var seedMeans = request.Seeds.ToDictionary(s => s, s => rows.Where(r => r.Method == m.Name && r.Seed == s).Select(r => r.Accuracy).DefaultIfEmpty(double.NaN).Average());
-                return new MethodSummary(values.Average(), Sd(values), seedMeans);
+                var values = mainRows.Where(r => r.Method == m.Name).Select(r => r.Accuracy).ToArray();
+                var seedMeans = request.Seeds.ToDictionary(s => s, s => mainRows.Where(r => r.Method == m.Name && r.Seed == s).Select(r => r.Accuracy).DefaultIfEmpty(double.NaN).Average());
+                return new MethodSummary(values.Average(), Sd(values), seedMeans) { Interval = Statistics.MeanInterval(PerTarget(mainRows, m.Name, targets)) };
             },
             StringComparer.Ordinal);
         var result = new EvaluationResult(
             definition.Name,
-            request.Protocol,
-            subjects,
+            protocol,
+            targets,
             methods.Select(m => m.Name).ToArray(),
             CalibrationMethod.Of(definition).Name,
             request.Seeds,
-            request.TargetLabeledPerClass,
+            counts[0],
             rows,
             summary,
             total.Elapsed.TotalSeconds,
             loadSeconds,
-            outcomes.Sum(o => o.Timings.NetworkCount));
-        foreach (var outcome in outcomes)
+            outcomes.Sum(o => o.Outcome.Timings.NetworkCount))
+        {
+            LabeledCounts = counts,
+            HoldoutPerClass = request.TargetHoldoutPerClass,
+            SourceSubjects = protocol == EvaluationProtocol.Sources ? sourcePool : [],
+            Runs = (definition.Paradigm.SourceRuns, definition.Paradigm.TargetRuns),
+            Comparisons = Comparisons(methods, CalibrationMethod.Of(definition), mainRows, targets, summary),
+            LearningCurve = methods.SelectMany(m => counts.Select(k =>
+            {
+                var at = rows.Where(r => r.Method == m.Name && r.TargetLabeled == k).ToArray();
+                var values = at.Select(r => r.Accuracy).ToArray();
+                return new CurvePoint(m.Name, k, values.DefaultIfEmpty(double.NaN).Average(), Sd(values), Statistics.MeanInterval(PerTarget(at, m.Name, targets)));
+            })).ToArray(),
+            HoldoutChecks = request.TargetHoldoutPerClass == 0 ? [] : methods.Select(m =>
+            {
+                var at = mainRows.Where(r => r.Method == m.Name && double.IsFinite(r.Accuracy) && double.IsFinite(r.HoldoutAccuracy)).ToArray();
+                return new HoldoutCheck(
+                    m.Name,
+                    at.Select(r => r.HoldoutAccuracy).DefaultIfEmpty(double.NaN).Average(),
+                    at.Select(r => r.Accuracy).DefaultIfEmpty(double.NaN).Average(),
+                    at.Select(r => Math.Abs(r.HoldoutAccuracy - r.Accuracy)).DefaultIfEmpty(double.NaN).Average(),
+                    at.Length == 0 ? double.NaN : at.Count(r => Statistics.Wilson(r.HoldoutAccuracy, r.HoldoutEpochs).Contains(r.Accuracy)) / (double)at.Length);
+            }).ToArray(),
+        };
+        foreach (var (outcome, _) in outcomes)
         {
             outcome.Dispose();
         }
@@ -209,14 +380,45 @@ public static class Evaluate
             logger.LogInformation("{Method}: {Mean:F3} ± {Sd:F3}", m.Name, summary[m.Name].Mean, summary[m.Name].Sd);
         }
 
-        if (request.ReportDirectory is { } directory)
+        if (request.ReportDirectory is { } reportDirectory)
         {
-            await EvaluationReport.WriteAsync(result, directory, cancellationToken);
-            logger.LogInformation("Wrote the report to {Directory}", directory);
+            await EvaluationReport.WriteAsync(result, reportDirectory, cancellationToken);
+            logger.LogInformation("Wrote the report to {Directory}", reportDirectory);
         }
 
         logger.LogInformation("Evaluation took {Seconds:F1} s ({Networks} networks)", result.Seconds, result.Networks);
         return result;
+    }
+
+    /// <summary>Per target, the mean accuracy of <paramref name="method"/> over its rows (seeds, and sources for pairs).</summary>
+    internal static double[] PerTarget(IEnumerable<EvaluationRow> rows, string method, IReadOnlyList<string> targets)
+    {
+        var byTarget = rows.Where(r => r.Method == method).GroupBy(r => r.Target).ToDictionary(g => g.Key, g => g.Average(r => r.Accuracy), StringComparer.Ordinal);
+        return targets.Select(t => byTarget.GetValueOrDefault(t, double.NaN)).ToArray();
+    }
+
+    /// <summary>The default against its no-adaptation twin, and against the best classic baseline (by mean), when they were run.</summary>
+    private static PairedComparison[] Comparisons(IReadOnlyList<CalibrationMethod> methods, CalibrationMethod own, IReadOnlyList<EvaluationRow> rows, IReadOnlyList<string> targets, IReadOnlyDictionary<string, MethodSummary> summary)
+    {
+        var names = methods.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        if (!names.Contains(own.Name))
+        {
+            return [];
+        }
+
+        var baselines = new List<string>();
+        if (own.NoAdaptationTwin is { } twin && names.Contains(twin.Name) && twin.Name != own.Name)
+        {
+            baselines.Add(twin.Name);
+        }
+
+        var classic = methods.Where(m => m.IsClassic).OrderByDescending(m => summary[m.Name].Mean).ThenBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault();
+        if (classic != null)
+        {
+            baselines.Add(classic.Name);
+        }
+
+        return baselines.Select(b => Statistics.Compare(own.Name, b, targets, PerTarget(rows, own.Name, targets), PerTarget(rows, b, targets))).ToArray();
     }
 
     private static string MethodName(MethodRun run, IReadOnlyList<CalibrationMethod> methods) =>
@@ -262,9 +464,9 @@ public static class Evaluate
                 throw new CalibrationInputException(e.Message, e);
             }
 
-            if (method.Family == MethodFamily.CspLda && definition.ClassNames.Count != 2)
+            if (method.IsClassic && definition.ClassNames.Count != 2)
             {
-                throw new CalibrationInputException($"method '{name}': CSP needs two classes, pipeline '{definition.Name}' has {definition.ClassNames.Count}.");
+                throw new CalibrationInputException($"method '{name}': {(method.Family == MethodFamily.CspLda ? "CSP" : "the logistic regression")} needs two classes, pipeline '{definition.Name}' has {definition.ClassNames.Count}.");
             }
 
             if (methods.All(m => m.Name != method.Name))
