@@ -65,8 +65,9 @@ public sealed class CalibrationTests
         Assert.Equal("scoring only", root.GetProperty("target").GetProperty("labels_used_for").GetString());
         Assert.Equal(45, root.GetProperty("target").GetProperty("scored_epochs").GetInt32());
         var methods = root.GetProperty("methods").EnumerateArray().ToArray();
-        Assert.Equal(["source_only", "reweighting", "ea_source_only", "csp_lda", "ea_csp_lda", "ea_dann_x2"], methods.Select(m => m.GetProperty("method").GetString()));
+        Assert.Equal(["source_only", "reweighting", "ea_source_only", "csp_lda", "ea_csp_lda", "ea_csp_lda_8_30", "ea_ts_lr", "ea_dann_x2"], methods.Select(m => m.GetProperty("method").GetString()));
         Assert.All(methods, m => Assert.InRange(m.GetProperty("accuracy").GetDouble(), 0, 1));
+        Assert.All(methods, m => Assert.True(m.GetProperty("accuracy_ci95")[0].GetDouble() <= m.GetProperty("accuracy").GetDouble()));
         Assert.All(methods, m => Assert.Equal(45, m.GetProperty("confusion").GetProperty("rows_true_columns_predicted").EnumerateArray().SelectMany(r => r.EnumerateArray()).Sum(v => v.GetInt32())));
         var curves = methods[^1].GetProperty("training_curves");
         Assert.Equal(6, curves.GetProperty("domain_accuracy").GetArrayLength());

@@ -164,10 +164,12 @@ public static class CalibrateNewSubject
             throw new CalibrationInputException($"{string.Join(", ", overlap)}: subject {targetSubject} is the target; its recordings cannot also be sources.");
         }
 
-        var notTargetRuns = targets.Where(t => !definition.Paradigm.IsTargetRun(t.Recording.Metadata.Run)).Select(t => $"{t.Name} (run {t.Recording.Metadata.Run})").ToArray();
-        if (notTargetRuns.Length > 0)
+        // A run the pipeline names as a source-only run (e.g. executed movement) is never a target's.
+        var sourceOnlyRuns = targets.Where(t => t.Recording.Metadata.Run is { } run && definition.Paradigm.SourceRuns.Contains(run, StringComparer.OrdinalIgnoreCase) && !definition.Paradigm.IsTargetRun(run))
+            .Select(t => $"{t.Name} (run {t.Recording.Metadata.Run})").ToArray();
+        if (sourceOnlyRuns.Length > 0)
         {
-            throw new CalibrationInputException($"{string.Join(", ", notTargetRuns)}: not one of the pipeline's target runs ({string.Join(", ", definition.Paradigm.TargetRuns)}).");
+            throw new CalibrationInputException($"{string.Join(", ", sourceOnlyRuns)}: a source-only run of the pipeline, not one of its target runs ({string.Join(", ", definition.Paradigm.TargetRuns)}).");
         }
 
         timings["read"] = clock.Elapsed.TotalSeconds;
