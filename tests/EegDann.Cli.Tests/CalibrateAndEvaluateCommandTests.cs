@@ -32,7 +32,7 @@ public sealed class CalibrateAndEvaluateCommandTests
         Assert.True(run.ExitCode == 0, run.StdErr);
         using var json = JsonDocument.Parse(run.StdOut);
         Assert.Equal("ea_dann_x2", json.RootElement.GetProperty("method").GetString());
-        Assert.Equal(6, json.RootElement.GetProperty("methods").GetArrayLength());
+        Assert.Equal(8, json.RootElement.GetProperty("methods").GetArrayLength());
         Assert.True(File.Exists(model));
         Assert.All(new[] { "r.json", "r.md", "r.html", "r.methods.png", "r.training.png", "r.features.png" }, f => Assert.True(File.Exists(dir.File(f)), f));
         Assert.Contains("ea_dann_x2: target accuracy", run.StdErr);
@@ -79,5 +79,26 @@ public sealed class CalibrateAndEvaluateCommandTests
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("unknown method 'telepathy'", run.StdErr);
+    }
+
+    [Fact]
+    public async Task EvaluateDrawsALearningCurveWithAHoldoutFromTheCommandLine()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        var run = await EegDannProcess.RunAsync("evaluate", "--pipeline", await SmallPipeline(dir), "--data", TestData.RecordingsDirectory,
+            "--methods", "ea_csp_lda,ea_ts_lr", "--seeds", "0", "--target-labeled", "0,2", "--target-holdout", "3", "--report", dir.File("report"), "--json");
+
+        Assert.True(run.ExitCode == 0, run.StdErr);
+        using var json = JsonDocument.Parse(run.StdOut);
+        var root = json.RootElement;
+        Assert.Equal([0, 2], root.GetProperty("target_labeled_curve").EnumerateArray().Select(v => v.GetInt32()));
+        Assert.Equal(3, root.GetProperty("target_holdout_per_class").GetInt32());
+        Assert.Equal(4 * 2 * 2, root.GetProperty("rows").GetArrayLength());
+        Assert.All(root.GetProperty("rows").EnumerateArray(), r => Assert.Equal(6, r.GetProperty("holdout_epochs").GetInt32()));
+        Assert.True(File.Exists(dir.File("report/learning-curve.png")));
+
+        var bad = await EegDannProcess.RunAsync("evaluate", "--pipeline", await SmallPipeline(dir), "--data", TestData.RecordingsDirectory, "--target-labeled", "0,two");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--target-labeled", bad.StdErr);
     }
 }
