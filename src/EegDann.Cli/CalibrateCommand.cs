@@ -74,7 +74,9 @@ public static class CalibrateCommand
             try
             {
                 using var outcome = await ProgressDisplay.RunAsync("calibrate-new-subject", progress =>
-                    Task.Run(() => CalibrateNewSubject.RunAsync(request, factory.CreateLogger("calibrate"), progress, cancellationToken), cancellationToken));
+                    // Training does not poll the token between steps: on SIGTERM the command returns at once
+                    // (the work's own writes observe the token, so it writes nothing) and the process exits.
+                    Task.Run(() => CalibrateNewSubject.RunAsync(request, factory.CreateLogger("calibrate"), progress, cancellationToken), cancellationToken).WaitAsync(cancellationToken));
                 foreach (var file in outcome.WrittenFiles)
                 {
                     Log.Information("Wrote {File}", file);

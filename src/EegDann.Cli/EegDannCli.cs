@@ -53,6 +53,20 @@ public static class EegDannCli
             // SIGTERM/Ctrl-C cancel the command; the daemon needs up to its 4-s shutdown budget to drain and close its recording.
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(5) });
         }
+        catch (OperationCanceledException)
+        {
+            // SIGTERM or Ctrl-C: every command writes its files atomically (all or nothing), so
+            // stopping here leaves no partial output.
+            Log.Warning("eegdann: stopped (SIGTERM or Ctrl-C) before the command finished; nothing was written");
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The file system refused (a path under a regular file, no permission, a full disk):
+            // the environment, not a bug; the message names the path.
+            Log.Error("eegdann: {Problem}", e.Message);
+            return ExitCodes.BadInput;
+        }
         catch (Exception e)
         {
             Log.Fatal(e, "eegdann stopped unexpectedly");

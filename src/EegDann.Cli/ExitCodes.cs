@@ -12,6 +12,9 @@ public static class ExitCodes
     /// <summary>The work itself failed (e.g. training diverged); nothing was written.</summary>
     public const int Failed = 3;
 
+    /// <summary>Stopped by SIGTERM or Ctrl-C before it finished; files are written atomically, so nothing partial is left.</summary>
+    public const int Cancelled = 130;
+
     /// <summary>An unexpected fault: a bug. The log has the stack trace.</summary>
     public const int Internal = 70;
 }

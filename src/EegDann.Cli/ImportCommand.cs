@@ -53,6 +53,23 @@ public static class ImportCommand
 
             var files = parse.GetValue(inputs)!.Select(f => f.FullName).ToList();
             var outDir = parse.GetValue(output)!.FullName;
+            string? blocking = File.Exists(outDir) ? outDir : AncestorFile(outDir);
+            if (blocking != null)
+            {
+                Log.Error("--out {Output}: cannot create the output folder: {File} is a regular file", outDir, blocking);
+                return ExitCodes.BadInput;
+            }
+
+            try
+            {
+                Directory.CreateDirectory(outDir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Log.Error("--out {Output}: cannot create the output folder: {Problem}", outDir, e.Message);
+                return ExitCodes.BadInput;
+            }
+
             var channelList = parse.GetValue(channels)?.SelectMany(c => c.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
             var options = new ImportOptions
             {
@@ -87,5 +104,24 @@ public static class ImportCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The nearest existing ancestor of <paramref name="path"/> if it is a regular file, else null.</summary>
+    private static string? AncestorFile(string path)
+    {
+        for (string? p = Path.GetDirectoryName(path); !string.IsNullOrEmpty(p); p = Path.GetDirectoryName(p))
+        {
+            if (File.Exists(p))
+            {
+                return p;
+            }
+
+            if (Directory.Exists(p))
+            {
+                return null;
+            }
+        }
+
+        return null;
     }
 }

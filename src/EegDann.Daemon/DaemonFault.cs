@@ -10,13 +10,15 @@ namespace EegDann.Daemon;
 public sealed partial class DaemonFault
 {
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly Monitoring.DaemonHealth _health;
     private readonly ILogger _logger;
     private Exception? _exception;
 
     /// <summary>Creates the fault holder.</summary>
-    public DaemonFault(IHostApplicationLifetime lifetime, ILogger<DaemonFault> logger)
+    public DaemonFault(IHostApplicationLifetime lifetime, Monitoring.DaemonHealth health, ILogger<DaemonFault> logger)
     {
         _lifetime = lifetime;
+        _health = health;
         _logger = logger;
     }
 
@@ -34,6 +36,7 @@ public sealed partial class DaemonFault
             Stage = stage;
         }
 
+        _health.Report(stage, Monitoring.HealthStatus.Unhealthy, "stopped by a fault: " + exception.Message);
         LogFault(exception, stage);
         _lifetime.StopApplication();
     }

@@ -104,7 +104,24 @@ public static partial class DaemonHost
 
         await host.WaitForShutdownAsync(cancellationToken);
         var fault = host.Services.GetRequiredService<DaemonFault>();
-        return fault.Exception is null ? DaemonExitCode.Success : DaemonExitCode.Fault;
+        if (fault.Exception is not null)
+        {
+            return DaemonExitCode.Fault;
+        }
+
+        // A background service that ended with an exception stopped the host (StopHost) without
+        // going through DaemonFault: that is a fault too, never a clean exit a supervisor would
+        // not restart.
+        foreach (var service in host.Services.GetServices<IHostedService>().OfType<BackgroundService>())
+        {
+            if (service.ExecuteTask is { IsFaulted: true } task)
+            {
+                LogServiceCrashed(logger, task.Exception!.GetBaseException(), service.GetType().Name);
+                return DaemonExitCode.Fault;
+            }
+        }
+
+        return DaemonExitCode.Success;
     }
 
     /// <summary>Builds and runs the daemon.</summary>
@@ -181,6 +198,9 @@ public static partial class DaemonHost
             // cannot stop them, and nothing else is running.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The background service {Service} crashed and stopped the daemon")]
+    private static partial void LogServiceCrashed(ILogger logger, Exception exception, string service);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The daemon cannot start: {Problem}")]
     private static partial void LogCannotStart(ILogger logger, string problem);

@@ -47,6 +47,7 @@ public static class DaemonServiceCollectionExtensions
         Section<ConsoleOptions, ConsoleOptionsValidator>(services, ConsoleOptions.SectionName);
 
         services.AddSingleton<DaemonMetrics>();
+        services.AddSingleton<DaemonHealth>();
         services.AddSingleton<ActiveModel>();
         services.AddSingleton<DaemonPipes>();
         services.AddSingleton<SourceRuntime>();

@@ -71,7 +71,7 @@ public sealed class CalibratorTests(ITestOutputHelper output)
         Assert.All(ids[..switchAt], id => Assert.Equal(oldId, id));
         Assert.All(ids[switchAt..], id => Assert.Equal(newId, id));
         Assert.All(seen, o => Assert.Equal(FailSafeReason.None, o.Decision.Reason));
-        Assert.Equal(seen.Count, run.Heard.Datagrams);
+        Assert.Equal(seen.Count + 1, run.Heard.Datagrams); // and the stop message
         Assert.Equal(0, run.Heard.SeqGaps);
         Assert.Contains(run.Logs.Lines, l => l.Message.Contains("Calibration for S002 accepted", StringComparison.Ordinal));
         output.WriteLine($"switched at window ending {seen[switchAt].EndSample}; {seen.Count} decisions");

@@ -61,11 +61,18 @@ internal static class DaemonRunner
         var running = DaemonHost.RunAsync(host, safety.Token);
         if (whileRunning != null)
         {
-            await whileRunning(host);
+            try
+            {
+                await whileRunning(host);
+            }
+            catch (Exception e) when (e is TimeoutException or Xunit.Sdk.XunitException)
+            {
+                throw new TimeoutException(e.Message + "; log:\n" + string.Join("\n", logs.Lines.Select(l => $"{l.Level} {l.Category}: {l.Message}")), e);
+            }
         }
 
         var exit = await running;
-        Assert.False(safety.IsCancellationRequested, "the daemon did not stop within the safety limit");
+        Assert.False(safety.IsCancellationRequested, "the daemon did not stop within the safety limit; log:\n" + string.Join("\n", logs.Lines.Select(l => $"{l.Level} {l.Category}: {l.Message}")));
 
         // Datagrams already sent may still sit in the socket: read until it is quiet.
         long count = -1;

@@ -33,13 +33,14 @@ public sealed class HostTests
     }
 
     [Fact]
-    public async Task ANonLoopbackAddressIsAcceptedWhenTheConfigurationAllowsIt()
+    public async Task ANonLoopbackAddressIsAcceptedWhenTheConfigurationAllowsItWithAWarningInTheLog()
     {
         var settings = DaemonRunner.Replay(TestModels.RecordingPath("S002", "R04"), TestModels.S001ToS002);
         settings["Daemon:Metrics:Prometheus"] = "0.0.0.0:0";
         settings["Daemon:Metrics:AllowNonLoopback"] = "true";
         using var run = await DaemonRunner.RunAsync(settings);
         run.AssertExit(DaemonExitCode.Success);
+        Assert.Contains(run.Logs.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Warning && l.Message.Contains("which is not a loopback address", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -24,11 +24,13 @@ public sealed class ReplayIntegrationTests(ITestOutputHelper output)
         var recording = TestModels.Read("S002", "R04");
         int windows = ((recording.SampleCount - 320) / 10) + 1;
         run.AssertExit(DaemonExitCode.Success);
-        Assert.Equal(windows, run.Heard.Datagrams);
+        // One decision per window, then the stop message (none, reason stopped).
+        Assert.Equal(windows + 1, run.Heard.Datagrams);
         Assert.Equal(1, run.Heard.FirstSeq);
-        Assert.Equal(windows, run.Heard.LastSeq);
+        Assert.Equal(windows + 1, run.Heard.LastSeq);
         Assert.Equal(0, run.Heard.SeqGaps);
-        Assert.Empty(run.Heard.Reasons);
+        Assert.Equal("stopped", Assert.Single(run.Heard.Reasons).Key);
+        Assert.Contains("\"reason\":\"stopped\"", run.Messages[^1], StringComparison.Ordinal);
         var metrics = run.Get<DaemonMetrics>();
         Assert.Equal(windows, metrics.Windows);
         Assert.Equal(0, metrics.DroppedTotal);
@@ -98,7 +100,7 @@ public sealed class ReplayIntegrationTests(ITestOutputHelper output)
         Assert.True(worstFeature <= 1e-9, $"features differ by {worstFeature:E3} (relative)");
         Assert.True(worstProbability <= 1e-5, $"probabilities differ by {worstProbability:E3}");
         Assert.Equal(batch.Commands, online.Select(o => o.Decision.Command));
-        Assert.Equal(batch.Commands, run.Messages.Select(m => JsonDocument.Parse(m).RootElement.GetProperty("command").GetString()));
+        Assert.Equal(batch.Commands.Append("none"), run.Messages.Select(m => JsonDocument.Parse(m).RootElement.GetProperty("command").GetString()));
         Assert.Contains("left", batch.Commands);
         Assert.Contains("right", batch.Commands);
         output.WriteLine($"{online.Count} windows: max relative feature difference {worstFeature:E3}, max probability difference {worstProbability:E3}; commands left {batch.Commands.Count(c => c == "left")}, right {batch.Commands.Count(c => c == "right")}, none {batch.Commands.Count(c => c == "none")}");

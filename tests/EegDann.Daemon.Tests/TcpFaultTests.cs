@@ -100,7 +100,7 @@ public sealed class TcpFaultTests(ITestOutputHelper output)
         var metrics = run.Get<DaemonMetrics>();
         Assert.True(metrics.FailSafeEpisodes(FailSafeReason.NonFinite) >= 2);
         Assert.True(metrics.FailSafeEpisodes(FailSafeReason.Disconnected) >= 1);
-        Assert.Equal(seen.Count, run.Heard.Datagrams);
+        Assert.Equal(seen.Count + 1, run.Heard.Datagrams); // and the stop message
         Assert.Equal(0, run.Heard.SeqGaps);
         Assert.Contains(run.Logs.Lines, l => l.Message.Contains("Fail-safe (non_finite)", StringComparison.Ordinal));
         Assert.Contains(run.Logs.Lines, l => l.Message.Contains("disconnected", StringComparison.Ordinal));

@@ -162,6 +162,42 @@ public sealed class PipelineDefinitionTests
         Assert.Contains("model: windows of 320 samples are too short", e.Message);
     }
 
+    [Theory]
+    [InlineData("training", "epochs", 1_000_000_000, "training: 'epochs' must be ≤ 100000")]
+    [InlineData("training", "batch_size", 1_000_000_000, "training: 'batch_size' must be ≤ 65536")]
+    [InlineData("model", "hidden_sizes", 1_000_000_000, "model: 'hidden_sizes' every value must be ≤ 65536")]
+    [InlineData("model", "domain_hidden_sizes", 1_000_000_000, "model: 'domain_hidden_sizes' every value must be ≤ 65536")]
+    public void AnAbsurdSizeIsRefusedWithAClearPipelineErrorBeforeAnythingIsAllocated(string section, string key, int value, string expected)
+    {
+        var e = Invalid(j =>
+        {
+            j[section] ??= new JsonObject();
+            j[section]![key] = key.EndsWith("sizes", StringComparison.Ordinal) ? new JsonArray(value) : value;
+        });
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void WidthsThatAreEachAllowedButTogetherTooManyParametersAreRefused()
+    {
+        var e = Invalid(j => j["model"] = new JsonObject { ["hidden_sizes"] = new JsonArray(60000, 60000, 60000) });
+        Assert.Contains("parameters, more than the 67108864 accepted", e.Message);
+    }
+
+    [Fact]
+    public void AHugeNumberInThePipelineIsNotEchoedWholeIntoTheError()
+    {
+        string digits = new('9', 5_000_000);
+        var json = File.ReadAllText(Path.Combine(TestData.PipelinesDirectory, "mi-logvar.json"));
+        var node = JsonNode.Parse(json)!.AsObject();
+        node["training"] ??= new JsonObject();
+        node["training"]!["learning_rate"] = 12345;
+        string text = node.ToJsonString().Replace("12345", digits, StringComparison.Ordinal);
+        var e = Assert.Throws<PipelineDefinitionException>(() => PipelineDefinitionLoader.Parse(text, "bad.json"));
+        Assert.Contains("learning_rate", e.Message);
+        Assert.True(e.Message.Length < 2000, $"a {e.Message.Length}-character message");
+    }
+
     private static JsonObject Step(string type, JsonObject parameters) => new() { ["type"] = type, ["parameters"] = parameters };
 
     private static PipelineDefinitionException Invalid(Action<JsonObject> edit)

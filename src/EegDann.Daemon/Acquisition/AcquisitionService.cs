@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using EegDann.Daemon.LiveConsole;
 using EegDann.Daemon.Models;
@@ -30,15 +31,19 @@ internal sealed partial class AcquisitionService : BackgroundService
     private readonly DecoderOptions _decoder;
     private readonly FailSafeOptions _failSafe;
     private readonly ConsoleTap _console;
+    private readonly DaemonHealth _health;
     private readonly ILogger _logger;
+    private bool _refused;
+    private long _lastDropLog;
 
-    public AcquisitionService(ISampleSourceFactory factory, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonFault fault, IOptions<ReplayOptions> replay, IOptions<AcquisitionOptions> acquisition, ActiveModel models, IOptions<DecoderOptions> decoder, IOptions<FailSafeOptions> failSafe, ConsoleTap console, ILogger<AcquisitionService> logger)
+    public AcquisitionService(ISampleSourceFactory factory, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonHealth health, DaemonFault fault, IOptions<ReplayOptions> replay, IOptions<AcquisitionOptions> acquisition, ActiveModel models, IOptions<DecoderOptions> decoder, IOptions<FailSafeOptions> failSafe, ConsoleTap console, ILogger<AcquisitionService> logger)
     {
         _console = console;
         _factory = factory;
         _pipes = pipes;
         _runtime = runtime;
         _metrics = metrics;
+        _health = health;
         _fault = fault;
         _replay = replay.Value;
         _acquisition = acquisition.Value;
@@ -126,13 +131,27 @@ internal sealed partial class AcquisitionService : BackgroundService
         _console.Offer(e);
         if (e is ChunkArrived chunk)
         {
+            if (_refused || chunk.Chunk.FirstSampleIndex < 0 || chunk.Chunk.EndSampleIndex > StreamLimits.MaxSampleIndex)
+            {
+                // A refused stream's chunks, or indices no window arithmetic may see: not for the stages.
+                _metrics.Drop(DaemonBuffer.Acquisition);
+                return;
+            }
+
             _metrics.ChunkArrived(chunk.Chunk.SampleCount, chunk.ArrivalTimestamp);
             _runtime.Received(chunk.Chunk.EndSampleIndex);
             bool live = _runtime.Pacing == SourcePacing.Live;
             await WriteAsync(_pipes.Acquired.Writer, e, live, DaemonBuffer.Acquisition, cancellationToken);
             if (_pipes.Recorder != null)
             {
-                await WriteAsync(_pipes.Recorder.Writer, e, live, DaemonBuffer.Recorder, cancellationToken);
+                if (await WriteAsync(_pipes.Recorder.Writer, e, live, DaemonBuffer.Recorder, cancellationToken))
+                {
+                    _metrics.RecorderQueued(chunk.Chunk.SampleCount);
+                }
+                else
+                {
+                    RecorderDropped(chunk.Chunk.SampleCount);
+                }
             }
 
             if (_pipes.Calibrator != null && !_pipes.Calibrator.Writer.TryWrite(e))
@@ -143,9 +162,20 @@ internal sealed partial class AcquisitionService : BackgroundService
             return;
         }
 
-        if (e is StreamStarted)
+        if (e is StreamStarted started)
         {
-            _runtime.StreamStarted();
+            // Every source's declaration is bounded here before any stage sizes a buffer from it.
+            var problems = StreamLimits.Problems(started.Stream.Info, started.Stream.Subject);
+            _refused = problems.Count > 0;
+            if (_refused)
+            {
+                LogStreamRefused(started.Stream.SourceName, string.Join("; ", problems));
+                e = new StreamStopped("the stream was refused: " + string.Join("; ", problems));
+            }
+            else
+            {
+                _runtime.StreamStarted();
+            }
         }
 
         // Stream starts and stops are never dropped.
@@ -161,20 +191,33 @@ internal sealed partial class AcquisitionService : BackgroundService
         }
     }
 
-    private ValueTask WriteAsync(ChannelWriter<SourceEvent> writer, SourceEvent e, bool live, DaemonBuffer buffer, CancellationToken cancellationToken)
+    /// <summary>Hands <paramref name="e"/> on; false when a live source's chunk found the buffer full and was dropped.</summary>
+    private async ValueTask<bool> WriteAsync(ChannelWriter<SourceEvent> writer, SourceEvent e, bool live, DaemonBuffer buffer, CancellationToken cancellationToken)
     {
         if (writer.TryWrite(e))
         {
-            return ValueTask.CompletedTask;
+            return true;
         }
 
         if (live)
         {
             _metrics.Drop(buffer);
-            return ValueTask.CompletedTask;
+            return false;
         }
 
-        return writer.WriteAsync(e, cancellationToken);
+        await writer.WriteAsync(e, cancellationToken);
+        return true;
+    }
+
+    private void RecorderDropped(int samples)
+    {
+        _metrics.RecorderLost(samples);
+        _health.Report("recorder", HealthStatus.Degraded, "its buffer was full; received samples were not recorded");
+        if (Stopwatch.GetElapsedTime(_lastDropLog).TotalSeconds >= 10)
+        {
+            _lastDropLog = Stopwatch.GetTimestamp();
+            LogRecorderBehind(_metrics.RecorderLostSamples);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Acquisition from {Source} ({Pacing})")]
@@ -182,6 +225,12 @@ internal sealed partial class AcquisitionService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Heap before the stream: {HeapMb:F1} MB; collections so far paused {GcPauseMs:F1} ms")]
     private partial void LogHeap(double heapMb, double gcPauseMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stream from {Source} refused: {Problems}; its samples are ignored until a stream that fits starts")]
+    private partial void LogStreamRefused(string source, string problems);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The recorder is behind and its buffer is full: {Lost} received samples not recorded so far (Daemon:Buffers:RecorderChunks)")]
+    private partial void LogRecorderBehind(long lost);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Source {Source} finished")]
     private partial void LogFinished(string source);

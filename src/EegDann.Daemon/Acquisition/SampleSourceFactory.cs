@@ -22,12 +22,13 @@ internal sealed class ConfiguredSampleSourceFactory(
     IOptions<EegDann.Lsl.LslOptions> lsl,
     EegDann.Daemon.Monitoring.DaemonMetrics metrics,
     ActiveModel models,
+    Monitoring.DaemonMetrics metrics,
     ILoggerFactory loggers) : ISampleSourceFactory
 {
     public async Task<ISampleSource> CreateAsync(CancellationToken cancellationToken) => acquisition.Value.Source switch
     {
         SourceKind.Replay => await ReplaySource.OpenAsync(replay.Value, cancellationToken),
-        SourceKind.Tcp => new TcpSource(tcp.Value, loggers.CreateLogger<TcpSource>()),
+        SourceKind.Tcp => new TcpSource(tcp.Value, metrics, loggers.CreateLogger<TcpSource>()),
         SourceKind.Synthetic => new SyntheticSource(synthetic.Value, models.Current.PipelineSignal.Channels),
         SourceKind.Lsl => new LslSource(lslSource.Value, lsl.Value, metrics, loggers.CreateLogger<LslSource>()),
         _ => throw new DaemonSettingsException($"{AcquisitionOptions.SectionName}:Source", AcquisitionOptions.SourceNotSet),

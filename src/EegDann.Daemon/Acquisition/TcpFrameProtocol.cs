@@ -18,6 +18,9 @@ public static class TcpFrameProtocol
     /// <summary>Bytes of a frame header.</summary>
     public const int FrameHeaderBytes = 12;
 
+    /// <summary>The most members a header object may have.</summary>
+    public const int MaxHeaderMembers = 64;
+
     /// <summary>The longest header line accepted, bytes.</summary>
     public const int MaxHeaderBytes = 64 * 1024;
 
@@ -27,6 +30,11 @@ public static class TcpFrameProtocol
     /// <exception cref="FormatException">When it is not a valid header; the message says what is wrong.</exception>
     public static StreamDescription ParseHeader(ReadOnlySpan<byte> line, string peer)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(line))
+        {
+            throw new FormatException("the header line is not valid UTF-8");
+        }
+
         JsonDocument document;
         try
         {
@@ -85,6 +93,17 @@ public static class TcpFrameProtocol
                 }
             }
 
+            if (problems.Count == 0)
+            {
+                problems.AddRange(StreamLimits.Problems(rate, channels, subject));
+            }
+
+            int members = root.EnumerateObject().Count();
+            if (members > MaxHeaderMembers)
+            {
+                problems.Add($"the header has {members} members, more than the {MaxHeaderMembers} accepted");
+            }
+
             if (problems.Count > 0)
             {
                 throw new FormatException("bad header: " + string.Join("; ", problems));
@@ -127,9 +146,9 @@ public static class TcpFrameProtocol
             throw new FormatException($"a frame of {n} samples is larger than the {maxSamples} allowed (Daemon:Tcp:MaxFrameSamples)");
         }
 
-        if (first > (ulong)long.MaxValue - n)
+        if (first > (ulong)StreamLimits.MaxSampleIndex)
         {
-            throw new FormatException($"first_sample_index {first} is out of range");
+            throw new FormatException($"first_sample_index {first} is larger than the {StreamLimits.MaxSampleIndex} accepted");
         }
 
         return ((int)n, (long)first);

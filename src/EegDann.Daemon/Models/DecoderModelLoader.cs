@@ -45,9 +45,9 @@ public static class DecoderModelLoader
             using var stream = new MemoryStream(bytes, writable: false);
             package = ModelFile.Read(stream);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (IsLoadFailure(e))
         {
-            throw new InvalidDataException($"{source}: {e.Message}", e);
+            throw Refused(source, e);
         }
 
         try
@@ -62,11 +62,37 @@ public static class DecoderModelLoader
 
             return model;
         }
+        catch (Exception e) when (IsLoadFailure(e))
+        {
+            package.Dispose();
+            throw e is InvalidDataException && e.Message.StartsWith(source + ": ", StringComparison.Ordinal) ? e : Refused(source, e);
+        }
         catch
         {
             package.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The longest problem text quoted from a model file (a file's own strings may be huge).</summary>
+    private const int MaxProblemLength = 1000;
+
+    /// <summary>
+    /// Whatever a file makes the reader or the checks throw is a bad file, not a bug to stop the
+    /// daemon for (only running out of memory and a stack overflow are not; sizes are bounded
+    /// before allocation, so a file should not cause the former).
+    /// </summary>
+    private static bool IsLoadFailure(Exception e) => e is not (OutOfMemoryException or StackOverflowException or OperationCanceledException);
+
+    private static InvalidDataException Refused(string source, Exception e)
+    {
+        string problem = e is InvalidDataException ? e.Message : $"the model file cannot be read ({e.GetType().Name}: {e.Message})";
+        if (problem.Length > MaxProblemLength)
+        {
+            problem = problem[..MaxProblemLength] + "…";
+        }
+
+        return new InvalidDataException($"{source}: {problem}", e);
     }
 
     private static List<string> Problems(DecoderModel model)

@@ -51,7 +51,7 @@ internal sealed partial class ModelWatcherService(IOptions<DecoderOptions> optio
                 Offer(path);
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping.
         }
@@ -64,14 +64,24 @@ internal sealed partial class ModelWatcherService(IOptions<DecoderOptions> optio
         {
             candidate = DecoderModelLoader.Load(path);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Any failure to load keeps the current model (the loader bounds sizes before allocating).
             metrics.ModelRejected();
             LogBadFile(path, e.Message);
             return;
         }
 
-        models.TrySwap(candidate, "model file changed");
+        try
+        {
+            models.TrySwap(candidate, "model file changed");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            candidate.Dispose();
+            metrics.ModelRejected();
+            LogBadFile(path, e.Message);
+        }
     }
 
     private FileSystemWatcher? CreateWatcher(string path, SemaphoreSlim changed)

@@ -41,6 +41,10 @@ public sealed class DaemonMetrics
     private long _calibrations;
     private long _calibrationsRejected;
     private long _recordedSamples;
+    private long _recorderLost;
+    private long _recorderQueued;
+    private long _recorderFailures;
+    private long _tcpRefused;
     private long _recordings;
     private long _lastArrival;
 
@@ -55,6 +59,18 @@ public sealed class DaemonMetrics
 
     /// <summary>From the arrival of a window's last sample to the start of its decoding (filters, features and any queueing), ms.</summary>
     public LatencyHistogram DecodeStartDelay { get; } = new();
+
+    /// <summary>Received samples the recorder could not write (its buffer was full, a write failed, or the daemon stopped first).</summary>
+    public long RecorderLostSamples => Volatile.Read(ref _recorderLost);
+
+    /// <summary>TCP clients refused or disconnected for a protocol error, a bad header or because another client was streaming.</summary>
+    public long TcpClientsRefused => Volatile.Read(ref _tcpRefused);
+
+    /// <summary>Samples handed to the recorder (each is eventually recorded or counted lost).</summary>
+    public long RecorderQueuedSamples => Volatile.Read(ref _recorderQueued);
+
+    /// <summary>Recorder failures (a file could not be created, written or completed).</summary>
+    public long RecorderFailures => Volatile.Read(ref _recorderFailures);
 
     /// <summary>When the metrics started (<see cref="Stopwatch.GetTimestamp"/>).</summary>
     public long Started { get; } = Stopwatch.GetTimestamp();
@@ -89,7 +105,7 @@ public sealed class DaemonMetrics
     /// <summary>Calibrations that failed or were rejected.</summary>
     public long CalibrationsRejected => Volatile.Read(ref _calibrationsRejected);
 
-    /// <summary>Samples written to session recordings.</summary>
+    /// <summary>Samples durably written to session recordings (complete row groups and completed files).</summary>
     public long RecordedSamples => Volatile.Read(ref _recordedSamples);
 
     /// <summary>Session recordings completed.</summary>
@@ -157,7 +173,15 @@ public sealed class DaemonMetrics
 
     internal void CalibrationRejected() => Interlocked.Increment(ref _calibrationsRejected);
 
-    internal void Recorded(int samples) => Interlocked.Add(ref _recordedSamples, samples);
+    internal void Recorded(long samples) => Interlocked.Add(ref _recordedSamples, samples);
+
+    internal void RecorderQueued(int samples) => Interlocked.Add(ref _recorderQueued, samples);
+
+    internal void RecorderLost(long samples) => Interlocked.Add(ref _recorderLost, samples);
+
+    internal void RecorderFailed() => Interlocked.Increment(ref _recorderFailures);
+
+    internal void TcpClientRefused() => Interlocked.Increment(ref _tcpRefused);
 
     internal void RecordingCompleted() => Interlocked.Increment(ref _recordings);
 

@@ -32,6 +32,9 @@ public enum FailSafeReason
 
     /// <summary>A chunk could not be processed (the log has the error); the filters restarted.</summary>
     ProcessingError,
+
+    /// <summary>The daemon is stopping: the last message it sends, so no command outlives it.</summary>
+    Stopped,
 }
 
 /// <summary>Names of fail-safe reasons in decisions, logs and metrics.</summary>
@@ -53,6 +56,7 @@ public static class FailSafeReasons
         FailSafeReason.ChannelMismatch => "channel_mismatch",
         FailSafeReason.AlignmentWarmup => "alignment_warmup",
         FailSafeReason.ProcessingError => "processing_error",
+        FailSafeReason.Stopped => "stopped",
         _ => reason.ToString(),
     };
 }

@@ -18,8 +18,23 @@ namespace EegDann.Daemon.Monitoring;
 /// set; else 403), and the live console's routes (<see cref="ConsoleEndpoint"/>: <c>GET /</c>, …).
 /// One request per connection.
 /// </summary>
-internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> options, DaemonMetrics metrics, ActiveModel models, ICalibrationTrigger calibration, ConsoleEndpoint console, ILogger<MetricsHttpService> logger) : BackgroundService
+/// <remarks>
+/// <c>/health</c> answers 200 <c>ok</c>, 200 <c>degraded: …</c> (decoding goes on, a part such as
+/// the recorder failed) or 503 <c>unhealthy: …</c> (acquisition dead, a stage faulted). A request
+/// (line and headers) longer than <see cref="MaxRequestBytes"/> gets 431 and the connection is
+/// closed without reading further; one not complete within
+/// <see cref="MetricsOptions.RequestTimeoutSeconds"/> gets 408; at most
+/// <see cref="MaxConnections"/> are served at once (others are closed at once).
+/// </remarks>
+internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> options, DaemonMetrics metrics, DaemonHealth health, ActiveModel models, ICalibrationTrigger calibration, ConsoleEndpoint console, ILogger<MetricsHttpService> logger) : BackgroundService
 {
+    /// <summary>The longest request (line and headers) read, bytes.</summary>
+    public const int MaxRequestBytes = 8192;
+
+    /// <summary>The most connections served at once.</summary>
+    public const int MaxConnections = 16;
+
+    private readonly SemaphoreSlim _connections = new(MaxConnections, MaxConnections);
     private TcpListener? _listener;
 
     /// <summary>The bound endpoint (after start), or null when off.</summary>
@@ -33,6 +48,10 @@ internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> option
             _listener.Start();
             Endpoint = (IPEndPoint)_listener.LocalEndpoint;
             LogListening(Endpoint);
+            if (!IPAddress.IsLoopback(Endpoint.Address))
+            {
+                LogNonLoopback(Endpoint);
+            }
         }
 
         return base.StartAsync(cancellationToken);
@@ -50,6 +69,12 @@ internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> option
             while (!stoppingToken.IsCancellationRequested)
             {
                 var client = await _listener.AcceptTcpClientAsync(stoppingToken);
+                if (!_connections.Wait(0))
+                {
+                    client.Dispose();
+                    continue;
+                }
+
                 _ = ServeAsync(client, stoppingToken);
             }
         }
@@ -71,43 +96,119 @@ internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> option
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.RequestTimeoutSeconds));
                 var stream = client.GetStream();
-                using var reader = new StreamReader(stream, Encoding.ASCII, leaveOpen: true);
-                string? requestLine = await reader.ReadLineAsync(timeout.Token);
-                while (!string.IsNullOrEmpty(await reader.ReadLineAsync(timeout.Token)))
-                {
-                    // Headers are not needed.
-                }
-
-                var parts = (requestLine ?? string.Empty).Split(' ');
-                string method = parts.Length > 0 ? parts[0] : string.Empty;
-                string target = parts.Length > 1 ? parts[1] : string.Empty;
-                if (await console.TryServeAsync(method, target, stream, stoppingToken))
+                var request = await ReadRequestAsync(stream, timeout.Token);
+                if (request.Outcome == RequestOutcome.Read && await console.TryServeAsync(request.Method, request.Target, stream, stoppingToken))
                 {
                     return;
                 }
 
-                var (status, type, body) = (method, target) switch
+                var (status, type, body) = request.Outcome switch
                 {
-                    ("GET", "/metrics") => ("200 OK", PrometheusText.ContentType, PrometheusText.Render(metrics, ModelId(), models.Generation)),
-                    ("GET", "/health") => ("200 OK", "text/plain; charset=utf-8", "ok\n"),
-                    ("POST", "/calibrate") when !console.AllowControl => ("403 Forbidden", "text/plain; charset=utf-8", "calibration from HTTP is off (set Daemon:Console:AllowControl to true)\n"),
-                    ("POST", "/calibrate") => calibration.Request("HTTP request")
-                        ? ("202 Accepted", "text/plain; charset=utf-8", "calibration requested\n")
-                        : ("409 Conflict", "text/plain; charset=utf-8", "the calibrator is off or already calibrating\n"),
-                    _ => ("404 Not Found", "text/plain; charset=utf-8", "GET /metrics, GET /health, POST /calibrate, GET / (the console)\n"),
+                    RequestOutcome.TooLarge => ("431 Request Header Fields Too Large", "text/plain; charset=utf-8", $"requests are limited to {MaxRequestBytes} bytes\n"),
+                    RequestOutcome.TimedOut => ("408 Request Timeout", "text/plain; charset=utf-8", "the request took too long\n"),
+                    RequestOutcome.Closed => (string.Empty, string.Empty, string.Empty),
+                    _ => Answer(request.Method, request.Target),
                 };
+                if (status.Length == 0)
+                {
+                    return;
+                }
+
+                // The answer gets its own short budget (a timed-out request still hears 408).
+                using var answerTimeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                answerTimeout.CancelAfter(TimeSpan.FromSeconds(options.Value.RequestTimeoutSeconds));
                 var bytes = Encoding.UTF8.GetBytes(body);
                 var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\nContent-Type: {type}\r\nContent-Length: {bytes.Length}\r\nConnection: close\r\n\r\n");
-                await stream.WriteAsync(head, timeout.Token);
-                await stream.WriteAsync(bytes, timeout.Token);
+                await stream.WriteAsync(head, answerTimeout.Token);
+                await stream.WriteAsync(bytes, answerTimeout.Token);
+                client.Client.Shutdown(SocketShutdown.Send);
+
+                // Discard what the client still sends for a moment, so that closing does not reset
+                // the connection before it has read the answer (a fixed buffer: nothing is kept).
+                using var linger = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+                var sink = new byte[4096];
+                while (await stream.ReadAsync(sink, linger.Token) > 0)
+                {
+                }
             }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
             {
                 // A client that goes away is its own problem.
             }
+            finally
+            {
+                _connections.Release();
+            }
         }
+    }
+
+    private (string Status, string Type, string Body) Answer(string method, string target)
+    {
+        const string Text = "text/plain; charset=utf-8";
+        switch (method, target)
+        {
+            case ("GET", "/metrics"):
+                return ("200 OK", PrometheusText.ContentType, PrometheusText.Render(metrics, ModelId(), models.Generation));
+            case ("GET", "/health"):
+                var report = health.Check();
+                return report.Status switch
+                {
+                    HealthStatus.Ok => ("200 OK", Text, "ok\n"),
+                    HealthStatus.Degraded => ("200 OK", Text, $"degraded: {report.Detail}\n"),
+                    _ => ("503 Service Unavailable", Text, $"unhealthy: {report.Detail}\n"),
+                };
+            case ("POST", "/calibrate") when !console.AllowControl:
+                return ("403 Forbidden", Text, "calibration from HTTP is off (set Daemon:Console:AllowControl to true)\n");
+            case ("POST", "/calibrate"):
+                return calibration.Request("HTTP request")
+                    ? ("202 Accepted", Text, "calibration requested\n")
+                    : ("409 Conflict", Text, "the calibrator is off or already calibrating\n");
+            default:
+                return ("404 Not Found", Text, "GET /metrics, GET /health, POST /calibrate, GET / (the console)\n");
+        }
+    }
+
+    /// <summary>Reads the request line and headers, at most <see cref="MaxRequestBytes"/>; returns the method and target.</summary>
+    private static async Task<RequestRead> ReadRequestAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxRequestBytes];
+        int length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    return RequestRead.TooLarge;
+                }
+
+                int read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    return RequestRead.Closed;
+                }
+
+                int scanFrom = Math.Max(0, length - 3);
+                length += read;
+                var span = buffer.AsSpan(0, length);
+                if (span[scanFrom..].IndexOf("\r\n\r\n"u8) >= 0 || span[scanFrom..].IndexOf("\n\n"u8) >= 0)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return RequestRead.TimedOut;
+        }
+
+        var all = buffer.AsSpan(0, length);
+        int end = all.IndexOf((byte)'\n');
+        var line = Encoding.ASCII.GetString(all[..end]).TrimEnd('\r');
+        var parts = line.Split(' ');
+        return new RequestRead(RequestOutcome.Read, parts.Length > 0 ? parts[0] : string.Empty, parts.Length > 1 ? parts[1] : string.Empty);
     }
 
     private string? ModelId()
@@ -124,4 +225,23 @@ internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> option
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Metrics at http://{Endpoint}/metrics, the console at http://{Endpoint}/")]
     private partial void LogListening(IPEndPoint endpoint);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Metrics endpoint bound to {Endpoint}, which is not a loopback address (Daemon:Metrics:AllowNonLoopback): any host that can reach it can read the metrics and POST /calibrate")]
+    private partial void LogNonLoopback(IPEndPoint endpoint);
+
+    private enum RequestOutcome
+    {
+        Read,
+        TooLarge,
+        TimedOut,
+        Closed,
+    }
+
+    /// <summary>A request's method and target, or why there is none.</summary>
+    private sealed record RequestRead(RequestOutcome Outcome, string Method = "", string Target = "")
+    {
+        public static readonly RequestRead TooLarge = new(RequestOutcome.TooLarge);
+        public static readonly RequestRead TimedOut = new(RequestOutcome.TimedOut);
+        public static readonly RequestRead Closed = new(RequestOutcome.Closed);
+    }
 }

@@ -54,6 +54,9 @@ public static class PrometheusText
         Counter(text, "eegdann_lsl_dropped_samples_total", "Samples an LSL source lost (outlet queue overflow, reconnects), seen in its time stamps.", metrics.LslDroppedSamples);
         Header(text, "eegdann_lsl_sample_age_seconds", "An LSL source's newest sample age on arrival: local clock minus its time-corrected stamp.", "gauge");
         Sample(text, "eegdann_lsl_sample_age_seconds", null, metrics.LslSampleAgeSeconds);
+        Counter(text, "eegdann_recorder_lost_samples_total", "Received samples the recorder could not write (buffer full, write failure, or stopped first).", metrics.RecorderLostSamples);
+        Counter(text, "eegdann_recorder_failures_total", "Recorder failures (a file could not be created, written or completed).", metrics.RecorderFailures);
+        Counter(text, "eegdann_tcp_clients_refused_total", "TCP clients refused or closed for a bad header or frame, or because another client was streaming.", metrics.TcpClientsRefused);
 
         Summary(text, "eegdann_decision_latency_seconds", "From the arrival of a window's last sample to the send of its decision.", metrics.Latency);
         Histogram(text, "eegdann_decision_latency_histogram_seconds", "From the arrival of a window's last sample to the send of its decision (buckets within 2%).", metrics.Latency);

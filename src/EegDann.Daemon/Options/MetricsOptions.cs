@@ -19,6 +19,10 @@ public sealed class MetricsOptions : IValidatableObject
     /// <summary>Allow a non-loopback endpoint (off: only 127.0.0.0/8 and ::1 are accepted).</summary>
     public bool AllowNonLoopback { get; set; }
 
+    /// <summary>The most time a client may take to send its request and read the answer, seconds.</summary>
+    [Range(0.1, 60.0)]
+    public double RequestTimeoutSeconds { get; set; } = 5.0;
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
         string.IsNullOrWhiteSpace(Prometheus)

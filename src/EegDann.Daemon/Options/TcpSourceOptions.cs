@@ -24,6 +24,19 @@ public sealed class TcpSourceOptions : IValidatableObject
     [Range(0.1, 600.0)]
     public double HeaderTimeoutSeconds { get; set; } = 10.0;
 
+    /// <summary>
+    /// Whether a new connection replaces a client that is streaming (off: it is refused with an
+    /// error line, so a stray local process cannot cut a live stream).
+    /// </summary>
+    public bool NewClientReplacesCurrent { get; set; }
+
+    /// <summary>
+    /// A new connection replaces the current client when that client has sent no frame for this
+    /// long, seconds (a bridge that restarted while its old connection was not yet seen as closed).
+    /// </summary>
+    [Range(0.1, 3600.0)]
+    public double ReplaceIdleSeconds { get; set; } = 5.0;
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
         NetworkEndpoint.Problems($"{SectionName}:{nameof(Listen)}", Listen, AllowNonLoopback, allowPortZero: true)

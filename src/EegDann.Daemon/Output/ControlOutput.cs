@@ -25,6 +25,9 @@ internal sealed partial class ControlOutput : IDisposable
     private readonly ILogger _logger;
     private readonly ArrayBufferWriter<byte> _buffer = new(512);
     private readonly Utf8JsonWriter _writer;
+    private readonly Lock _gate = new();
+    private Decision? _last;
+    private bool _stopped;
     private long _seq;
     private long _lastErrorLog;
 
@@ -53,8 +56,42 @@ internal sealed partial class ControlOutput : IDisposable
     /// <summary>Messages sent so far (the last <c>seq</c>).</summary>
     public long Sent => _seq;
 
-    /// <summary>Sends one decision.</summary>
+    /// <summary>Sends one decision (nothing once <see cref="SendStop"/> has been sent).</summary>
     public void Send(Decision decision)
+    {
+        // Uncontended except at the very end (a stop racing an abandoned decoder): a thin lock, no allocation.
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            _last = decision;
+            Write(decision);
+        }
+    }
+
+    /// <summary>
+    /// Sends the last message: command <c>none</c>, reason <c>stopped</c>, so that a controller
+    /// holding the last command it heard holds none. Idempotent; later decisions are not sent.
+    /// </summary>
+    public void SendStop()
+    {
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            _stopped = true;
+            var last = _last;
+            Write(new Decision(Decision.NoCommand, last?.ClassNames ?? [], [], last?.TimeMilliseconds ?? 0, Stopwatch.GetTimestamp(), last?.ModelId ?? string.Empty, FailSafeReason.Stopped, MeasuresLatency: false));
+        }
+    }
+
+    private void Write(Decision decision)
     {
         long seq = ++_seq;
         double? latency = decision.MeasuresLatency ? Stopwatch.GetElapsedTime(decision.ArrivalTimestamp).TotalMilliseconds : null;

@@ -3,11 +3,29 @@ using Microsoft.Extensions.Hosting;
 namespace EegDann.Daemon.Output;
 
 /// <summary>
-/// The control output as a hosted service: sends every decision until the decoder completes;
-/// then, if the source asked for it (a finished replay with StopAtEnd), stops the daemon.
+/// The control output as a hosted service: sends every decision until the decoder completes,
+/// then the stop message (<see cref="ControlOutput.SendStop"/>); then, if the source asked for it
+/// (a finished replay with StopAtEnd), stops the daemon. However the daemon stops (SIGTERM, a
+/// fault, a crashed service, a shutdown budget that ran out), the last datagram is <c>none</c>.
 /// </summary>
 internal sealed class ControlOutputService(ControlOutput output, DaemonPipes pipes, SourceRuntime runtime, DaemonFault fault, IHostApplicationLifetime lifetime) : BackgroundService
 {
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await base.StopAsync(cancellationToken);
+        }
+        finally
+        {
+            // Only a daemon that started its output says it stops (a start refused by a bad setting sends nothing).
+            if (ExecuteTask != null)
+            {
+                output.SendStop();
+            }
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -17,6 +35,7 @@ internal sealed class ControlOutputService(ControlOutput output, DaemonPipes pip
                 output.Send(decision);
             }
 
+            output.SendStop();
             if (runtime.StopWhenDrained)
             {
                 lifetime.StopApplication();
@@ -24,6 +43,7 @@ internal sealed class ControlOutputService(ControlOutput output, DaemonPipes pip
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            output.SendStop();
             fault.Report("control output", e);
         }
     }

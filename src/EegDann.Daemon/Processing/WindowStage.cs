@@ -215,6 +215,13 @@ internal sealed partial class WindowStage : IOnlineWindowConsumer
             {
                 _nextEnd = long.MinValue;
             }
+            else if (_nextEnd != long.MinValue)
+            {
+                // Positions that end inside the gap get no item: the gap is one episode, whatever
+                // its length (accounting them one by one would cost time and memory in proportion
+                // to a number the source chose).
+                _nextEnd = Math.Max(_nextEnd, FirstEndAbove(PipelineIndex(first)));
+            }
         }
 
         _haveExpected = true;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using EegDann.Core;
 using EegDann.Daemon.Acquisition;
@@ -18,26 +19,45 @@ namespace EegDann.Daemon.Recorder;
 /// completes the current file and starts the next (<c>SUBJECT_yyyyMMddTHHmmss_NNN.parquet</c>).
 /// Stopping the daemon completes the file after every received chunk has been written.
 /// </summary>
+/// <remarks>
+/// Recording never stops decoding. When the folder cannot be created or a file cannot be created,
+/// written or completed (no permission, a full disk), the recorder logs the error, counts it,
+/// reports the daemon's health as degraded, counts every sample it could not make durable as lost
+/// and tries a new file after <see cref="RetrySeconds"/>. Every sample handed to it is in the end
+/// either recorded (<see cref="DaemonMetrics.RecordedSamples"/>) or reported lost
+/// (<see cref="DaemonMetrics.RecorderLostSamples"/> and an error in the log), including those
+/// still queued when the daemon's shutdown budget runs out.
+/// </remarks>
 internal sealed partial class SessionRecorderService : BackgroundService
 {
+    /// <summary>Seconds between attempts to record again after a failure.</summary>
+    public const double RetrySeconds = 10.0;
+
+    private const string HealthPart = "recorder";
     private readonly RecorderOptions _options;
     private readonly DaemonPipes _pipes;
     private readonly DaemonMetrics _metrics;
-    private readonly DaemonFault _fault;
+    private readonly DaemonHealth _health;
     private readonly AcquisitionOptions _acquisition;
     private readonly ILogger _logger;
     private readonly string _session = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture);
     private RecordingPartWriter? _writer;
     private StreamDescription? _stream;
     private long _base;
+    private long _reportedDurable;
     private int _files;
+    private long _failedAt;
+    private bool _failed;
+    private long _handled;
+    private long _abandonedLost;
+    private volatile bool _abandoned;
 
-    public SessionRecorderService(IOptions<RecorderOptions> options, DaemonPipes pipes, DaemonMetrics metrics, DaemonFault fault, IOptions<AcquisitionOptions> acquisition, ILogger<SessionRecorderService> logger)
+    public SessionRecorderService(IOptions<RecorderOptions> options, DaemonPipes pipes, DaemonMetrics metrics, DaemonHealth health, IOptions<AcquisitionOptions> acquisition, ILogger<SessionRecorderService> logger)
     {
         _options = options.Value;
         _pipes = pipes;
         _metrics = metrics;
-        _fault = fault;
+        _health = health;
         _acquisition = acquisition.Value;
         _logger = logger;
     }
@@ -49,10 +69,40 @@ internal sealed partial class SessionRecorderService : BackgroundService
     {
         if (_pipes.Recorder != null)
         {
-            Directory.CreateDirectory(_options.Directory!);
+            try
+            {
+                Directory.CreateDirectory(_options.Directory!);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+            {
+                Fail($"cannot create the recording folder {_options.Directory}: {e.Message}", null, 0);
+            }
         }
 
         return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (ExecuteTask is null || ExecuteTask.IsCompleted)
+        {
+            return;
+        }
+
+        // The shutdown budget ran out with chunks still queued: stop at the next chunk and say
+        // exactly what was not recorded.
+        _abandoned = true;
+        await Task.WhenAny(ExecuteTask, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None));
+        long pending = _metrics.RecorderQueuedSamples - Interlocked.Read(ref _handled) + Interlocked.Read(ref _abandonedLost);
+        if (pending > 0)
+        {
+            _metrics.RecorderLost(pending);
+        }
+
+        string part = _writer?.PartPath ?? "(none open)";
+        _health.Report(HealthPart, HealthStatus.Degraded, $"stopped before recording {pending} samples");
+        LogAbandoned(pending, _metrics.RecorderLostSamples, part);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -63,69 +113,109 @@ internal sealed partial class SessionRecorderService : BackgroundService
         }
 
         await Task.Yield();
-        try
+
+        // Drains until acquisition completes the channel (also while stopping): nothing received is lost.
+        await foreach (var e in _pipes.Recorder!.Reader.ReadAllAsync(CancellationToken.None))
         {
-            // Drains until acquisition completes the channel (also while stopping): nothing received is lost.
-            await foreach (var e in _pipes.Recorder!.Reader.ReadAllAsync(CancellationToken.None))
+            if (_abandoned)
             {
-                switch (e)
-                {
-                    case StreamStarted started:
-                        if (_writer != null && !started.Stream.Info.Equals(_writer.Info))
-                        {
-                            await CompleteAsync();
-                        }
-
-                        _stream = started.Stream;
-                        break;
-                    case ChunkArrived chunk:
-                        await AppendAsync(chunk.Chunk);
-                        break;
-                    case MarkerArrived marker:
-                        AddMarker(marker);
-                        break;
-                    case StreamStopped:
-                        if (_writer != null)
-                        {
-                            await _writer.FlushAsync(CancellationToken.None);
-                        }
-
-                        break;
-                }
+                break;
             }
 
-            await CompleteAsync();
+            switch (e)
+            {
+                case StreamStarted started:
+                    if (_writer != null && !started.Stream.Info.Equals(_writer.Info))
+                    {
+                        await TryCompleteAsync();
+                    }
+
+                    _stream = started.Stream;
+                    break;
+                case ChunkArrived chunk:
+                    await TryAppendAsync(chunk.Chunk);
+                    Interlocked.Add(ref _handled, chunk.Chunk.SampleCount);
+                    break;
+                case MarkerArrived marker:
+                    AddMarker(marker);
+                    break;
+                case StreamStopped when _writer != null:
+                    try
+                    {
+                        await _writer.FlushAsync(CancellationToken.None);
+                        ReportDurable();
+                    }
+                    catch (Exception ex) when (IsRecordingFault(ex))
+                    {
+                        await FailWriterAsync(ex, 0);
+                    }
+
+                    break;
+            }
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+
+        if (!_abandoned)
         {
-            _fault.Report("session recorder", e);
-            if (_writer != null)
-            {
-                await _writer.DisposeAsync();
-            }
+            await TryCompleteAsync();
+        }
+        else if (_writer != null)
+        {
+            // Stopped mid-file: what the writer held but had not made durable is lost; the part
+            // file keeps every complete row group (`eegdann recover` completes it).
+            Interlocked.Add(ref _abandonedLost, _writer.NextSample - _reportedDurable);
         }
     }
 
-    private async Task AppendAsync(SampleChunk chunk)
+    private async Task TryAppendAsync(SampleChunk chunk)
     {
         if (_stream is null)
         {
+            _metrics.RecorderLost(chunk.SampleCount);
             return;
         }
 
-        if (_writer != null && chunk.FirstSampleIndex != _base + _writer.NextSample)
+        if (_writer is null && _failed && Stopwatch.GetElapsedTime(_failedAt).TotalSeconds < RetrySeconds)
         {
-            LogDiscontinuity(_writer.FinalPath, _base + _writer.NextSample, chunk.FirstSampleIndex);
+            _metrics.RecorderLost(chunk.SampleCount);
+            return;
+        }
+
+        try
+        {
+            if (_writer != null && chunk.FirstSampleIndex != _base + _writer.NextSample)
+            {
+                LogDiscontinuity(_writer.FinalPath, _base + _writer.NextSample, chunk.FirstSampleIndex);
+                await CompleteAsync();
+            }
+
+            if (_writer is null)
+            {
+                await OpenAsync(chunk.FirstSampleIndex);
+            }
+
+            await _writer!.AppendInterleavedAsync(chunk.FirstSampleIndex - _base, chunk.Samples.AsMemory(0, chunk.SampleCount * chunk.ChannelCount), CancellationToken.None);
+            ReportDurable();
+        }
+        catch (Exception e) when (IsRecordingFault(e))
+        {
+            // The chunk may already sit in the writer's buffer (a row group failed to commit):
+            // count only its samples beyond what the writer holds.
+            long held = _writer is null ? long.MinValue : _base + _writer.NextSample;
+            long notHeld = Math.Clamp(chunk.EndSampleIndex - Math.Max(chunk.FirstSampleIndex, held), 0, chunk.SampleCount);
+            await FailWriterAsync(e, notHeld);
+        }
+    }
+
+    private async Task TryCompleteAsync()
+    {
+        try
+        {
             await CompleteAsync();
         }
-
-        if (_writer is null)
+        catch (Exception e) when (IsRecordingFault(e))
         {
-            await OpenAsync(chunk.FirstSampleIndex);
+            await FailWriterAsync(e, 0);
         }
-
-        await _writer!.AppendInterleavedAsync(chunk.FirstSampleIndex - _base, chunk.Samples.AsMemory(0, chunk.SampleCount * chunk.ChannelCount), CancellationToken.None);
-        _metrics.Recorded(chunk.SampleCount);
     }
 
     private readonly List<MarkerArrived> _pendingMarkers = [];
@@ -151,6 +241,7 @@ internal sealed partial class SessionRecorderService : BackgroundService
         var stream = _stream!;
         string subject = stream.Subject ?? _acquisition.Subject;
         string path;
+        Directory.CreateDirectory(_options.Directory!);
         do
         {
             _files++;
@@ -175,6 +266,14 @@ internal sealed partial class SessionRecorderService : BackgroundService
         };
         _writer = await RecordingPartWriter.CreateAsync(path, stream.Info, metadata, _options.RowGroupSeconds, CancellationToken.None);
         _base = firstIndex;
+        _reportedDurable = 0;
+        if (_failed)
+        {
+            _failed = false;
+            _health.Clear(HealthPart);
+            LogRecovered(_writer.PartPath);
+        }
+
         LogStarted(_writer.PartPath, firstIndex);
         var pending = _pendingMarkers.ToList();
         _pendingMarkers.Clear();
@@ -190,11 +289,67 @@ internal sealed partial class SessionRecorderService : BackgroundService
 
         long samples = _writer.NextSample;
         string path = await _writer.CompleteAsync(CancellationToken.None);
+        var completed = _writer;
         _writer = null;
+        _metrics.Recorded(samples - _reportedDurable);
+        _reportedDurable = 0;
         Completed.Add(path);
         _metrics.RecordingCompleted();
-        LogCompleted(path, samples, samples / _stream!.Info.SampleRateHz);
+        LogCompleted(path, samples, samples / completed.Info.SampleRateHz);
     }
+
+    /// <summary>Counts the samples that became durable since the last report.</summary>
+    private void ReportDurable()
+    {
+        long durable = _writer!.DurableSamples;
+        if (durable > _reportedDurable)
+        {
+            _metrics.Recorded(durable - _reportedDurable);
+            _reportedDurable = durable;
+        }
+    }
+
+    /// <summary>The writer failed: what it held but had not made durable, and the chunk in hand, are lost.</summary>
+    private async Task FailWriterAsync(Exception e, long chunkSamples)
+    {
+        long lost = chunkSamples;
+        string? part = null;
+        if (_writer != null)
+        {
+            lost += _writer.NextSample - _reportedDurable;
+            part = _writer.PartPath;
+            try
+            {
+                await _writer.DisposeAsync();
+            }
+            catch (Exception ex) when (IsRecordingFault(ex))
+            {
+                // The file is already failing; its part file (if any) is left for `eegdann recover`.
+            }
+
+            _writer = null;
+            _reportedDurable = 0;
+        }
+
+        Fail(e.Message, part, lost);
+    }
+
+    private void Fail(string problem, string? part, long lostSamples)
+    {
+        _metrics.RecorderFailed();
+        if (lostSamples > 0)
+        {
+            _metrics.RecorderLost(lostSamples);
+        }
+
+        _failed = true;
+        _failedAt = Stopwatch.GetTimestamp();
+        _health.Report(HealthPart, HealthStatus.Degraded, problem);
+        LogFailed(problem, part ?? "(no file)", lostSamples, RetrySeconds);
+    }
+
+    private static bool IsRecordingFault(Exception e) =>
+        e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidOperationException or ObjectDisposedException or Recordings.RecordingFormatException;
 
     private static string Sanitize(string name) =>
         string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
@@ -207,4 +362,13 @@ internal sealed partial class SessionRecorderService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recording {Path}: the stream jumps from sample {Expected} to {Actual}; starting a new recording")]
     private partial void LogDiscontinuity(string path, long expected, long actual);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recorder failed: {Problem} (file {Part}); {Lost} samples lost, and samples are not recorded until a new file can be created (next try in {RetrySeconds} s); decoding goes on")]
+    private partial void LogFailed(string problem, string part, long lost, double retrySeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recorder recovered: recording again to {Path}")]
+    private partial void LogRecovered(string path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The daemon stopped before the recorder caught up: {Pending} received samples were not recorded ({Lost} lost in this session in all); the last part file {Part} can be completed with `eegdann recover`")]
+    private partial void LogAbandoned(long pending, long lost, string part);
 }

@@ -151,6 +151,19 @@ public sealed record NetworkSpec(
     IReadOnlyList<int> DomainHiddenSizes,
     InputStandardization Standardization)
 {
+    /// <summary>The most values in one input sample (e.g. 256 channels × 16384 samples).</summary>
+    public const int MaxSampleSize = 1 << 22;
+
+    /// <summary>The widest layer (hidden width, filters, classes, domains) accepted.</summary>
+    public const int MaxWidth = 1 << 16;
+
+    /// <summary>
+    /// The most parameters a network may have (64 M, 256 MB of float32): far above any EEG
+    /// decoder, far below what would exhaust memory, so a mistyped or hostile size is refused
+    /// before anything is allocated.
+    /// </summary>
+    public const long MaxParameters = 1L << 26;
+
     /// <summary>Lists every problem with this architecture; empty when it can be built.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -158,6 +171,27 @@ public sealed record NetworkSpec(
         if (SampleShape is null || SampleShape.Count is < 1 or > 2 || SampleShape.Any(s => s < 1))
         {
             problems.Add("the sample shape must be [features] or [channels, samples] with positive sizes");
+            return problems;
+        }
+
+        long sampleSize = SampleShape.Aggregate(1L, (a, b) => a * b);
+        if (sampleSize > MaxSampleSize)
+        {
+            problems.Add($"a sample of shape [{string.Join(", ", SampleShape)}] has more than the {MaxSampleSize} values accepted");
+            return problems;
+        }
+
+        var widths = new List<int> { ClassCount, DomainCount };
+        widths.AddRange(DomainHiddenSizes ?? []);
+        widths.AddRange(Extractor switch
+        {
+            MlpExtractorSpec mlp => mlp.HiddenSizes ?? [],
+            ConvExtractorSpec conv => [conv.SpatialFilters, conv.TemporalFilters, conv.TemporalKernel, conv.PoolLength, conv.PoolStride],
+            _ => [],
+        });
+        if (widths.Any(w => w > MaxWidth))
+        {
+            problems.Add($"a layer width, class or domain count above {MaxWidth} ({widths.Max()}) is not accepted");
             return problems;
         }
 
@@ -185,7 +219,52 @@ public sealed record NetworkSpec(
             problems.Add("domain head hidden widths must each be ≥ 1");
         }
 
+        if (problems.Count == 0 && ParameterCount() is var parameters && parameters > MaxParameters)
+        {
+            problems.Add($"the network would have {parameters} parameters, more than the {MaxParameters} accepted");
+        }
+
         return problems;
+    }
+
+    /// <summary>The number of weights and biases of the network (valid architectures only; widths are bounded, so no overflow).</summary>
+    public long ParameterCount()
+    {
+        long features;
+        long total = 0;
+        switch (Extractor)
+        {
+            case MlpExtractorSpec mlp:
+                long inputs = SampleShape[0];
+                foreach (int h in mlp.HiddenSizes)
+                {
+                    total += (inputs * h) + h;
+                    inputs = h;
+                }
+
+                features = inputs;
+                break;
+            case ConvExtractorSpec conv:
+                long channels = SampleShape[0];
+                total += (channels * conv.SpatialFilters) + conv.SpatialFilters;
+                total += ((long)conv.SpatialFilters * conv.TemporalFilters * conv.TemporalKernel) + conv.TemporalFilters;
+                total += 4L * conv.TemporalFilters;
+                features = conv.FeatureSize(SampleShape);
+                break;
+            default:
+                return 0;
+        }
+
+        total += (features * ClassCount) + ClassCount;
+        long domainInputs = features;
+        foreach (int h in DomainHiddenSizes)
+        {
+            total += (domainInputs * h) + h;
+            domainInputs = h;
+        }
+
+        total += (domainInputs * DomainCount) + DomainCount;
+        return total + (2L * SampleSize);
     }
 
     /// <summary>Number of values in one input sample.</summary>

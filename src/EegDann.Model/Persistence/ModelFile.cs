@@ -75,6 +75,12 @@ public static class ModelFile
     /// <summary>The manifest format version this build writes and reads.</summary>
     public const int FormatVersion = 1;
 
+    /// <summary>The largest manifest read, bytes (a manifest with every fitted stage is a few hundred kB).</summary>
+    public const long MaxManifestBytes = 32L << 20;
+
+    /// <summary>The largest weights entry read, bytes (<see cref="NetworkSpec.MaxParameters"/> float32 values).</summary>
+    public const long MaxWeightsBytes = NetworkSpec.MaxParameters * sizeof(float);
+
     private const string ManifestEntry = "manifest.json";
     private const string WeightsEntry = "weights.bin";
     private static readonly DateTimeOffset FixedTimestamp = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -131,8 +137,8 @@ public static class ModelFile
         try
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
-            manifestBytes = ReadEntry(zip, ManifestEntry);
-            weights = ReadEntry(zip, WeightsEntry);
+            manifestBytes = ReadEntry(zip, ManifestEntry, MaxManifestBytes);
+            weights = ReadEntry(zip, WeightsEntry, MaxWeightsBytes);
         }
         catch (InvalidDataException e)
         {
@@ -159,7 +165,7 @@ public static class ModelFile
 
             manifest = node.Deserialize<Manifest>(JsonOptions) ?? throw new JsonException("empty manifest");
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NotSupportedException)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NotSupportedException or ArgumentException)
         {
             throw new InvalidDataException($"The model file's manifest is not valid: {e.Message}", e);
         }
@@ -168,6 +174,11 @@ public static class ModelFile
         if (manifest.Network is null || manifest.Training is null || manifest.ClassNames is null || manifest.Tensors is null || manifest.Versions is null)
         {
             throw new InvalidDataException("The model file's manifest lacks network, training, class_names, tensors or versions.");
+        }
+
+        if (manifest.Tensors.Any(t => t is null || t.Name is null || t.Dtype is null || t.Shape is null))
+        {
+            problems.Add("the tensor index has an entry without a name, dtype or shape");
         }
 
         problems.AddRange(manifest.Network.Validate());
@@ -325,13 +336,40 @@ public static class ModelFile
         s.Write(bytes);
     }
 
-    private static byte[] ReadEntry(ZipArchive zip, string name)
+    /// <summary>
+    /// Reads an entry of at most <paramref name="maxBytes"/>: the declared size is checked before
+    /// anything is allocated, and the data may not inflate beyond what was declared (a zip bomb
+    /// or a lying header is refused after reading at most the declared size plus one byte).
+    /// </summary>
+    private static byte[] ReadEntry(ZipArchive zip, string name, long maxBytes)
     {
         var entry = zip.GetEntry(name) ?? throw new InvalidDataException($"it has no {name}");
+        long declared = entry.Length;
+        if (declared < 0 || declared > maxBytes)
+        {
+            throw new InvalidDataException($"its {name} declares {declared} bytes, more than the {maxBytes} a model file may hold");
+        }
+
+        var bytes = new byte[declared];
         using var s = entry.Open();
-        var buffer = new MemoryStream();
-        s.CopyTo(buffer);
-        return buffer.ToArray();
+        int read = 0;
+        while (read < bytes.Length)
+        {
+            int n = s.Read(bytes, read, bytes.Length - read);
+            if (n == 0)
+            {
+                throw new InvalidDataException($"its {name} is shorter ({read} bytes) than it declares ({declared} bytes)");
+            }
+
+            read += n;
+        }
+
+        if (s.Read(new byte[1], 0, 1) != 0)
+        {
+            throw new InvalidDataException($"its {name} inflates to more than the {declared} bytes it declares");
+        }
+
+        return bytes;
     }
 
     private static void RequireLittleEndian()

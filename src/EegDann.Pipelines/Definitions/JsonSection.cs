@@ -187,7 +187,7 @@ public sealed class JsonSection
     }
 
     /// <summary>A list of integers (required unless a default is given).</summary>
-    public IReadOnlyList<int> IntegerList(string key, IReadOnlyList<int>? defaultValue = null, int min = int.MinValue, bool nonEmpty = false)
+    public IReadOnlyList<int> IntegerList(string key, IReadOnlyList<int>? defaultValue = null, int min = int.MinValue, bool nonEmpty = false, int max = int.MaxValue)
     {
         if (!TryGet(key, out var value))
         {
@@ -215,6 +215,11 @@ public sealed class JsonSection
         if (list.Any(i => i < min))
         {
             Problem(key, $"every value must be ≥ {min}");
+        }
+
+        if (list.Any(i => i > max))
+        {
+            Problem(key, $"every value must be ≤ {max}, got {list.Max()}");
         }
 
         return list;
@@ -318,10 +323,13 @@ public sealed class JsonSection
         return false;
     }
 
+    /// <summary>The longest piece of a file's own text quoted in a message.</summary>
+    private const int MaxQuoted = 40;
+
     private static string Describe(JsonElement e) => e.ValueKind switch
     {
-        JsonValueKind.String => $"\"{e.GetString()}\"",
-        JsonValueKind.Number => e.GetRawText(),
+        JsonValueKind.String => $"\"{Shorten(e.GetString() ?? string.Empty)}\"",
+        JsonValueKind.Number => Shorten(e.GetRawText()),
         JsonValueKind.True or JsonValueKind.False => e.GetRawText(),
         JsonValueKind.Null => "null",
         JsonValueKind.Array => "a list",
@@ -330,4 +338,8 @@ public sealed class JsonSection
     };
 
     private static string Format(double d) => d.ToString("G", CultureInfo.InvariantCulture);
+
+    /// <summary>A value from the file as quoted in a message: whole when short, else its start and its length (a file may hold megabytes of digits).</summary>
+    private static string Shorten(string text) =>
+        text.Length <= MaxQuoted ? text : $"{text[..MaxQuoted]}… ({text.Length.ToString(CultureInfo.InvariantCulture)} characters)";
 }

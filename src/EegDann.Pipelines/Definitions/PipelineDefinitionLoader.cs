@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EegDann.Dsp.Features;
 using EegDann.Dsp.Segmentation;
+using EegDann.Model;
 using EegDann.Pipelines.Steps;
 
 namespace EegDann.Pipelines.Definitions;
@@ -24,6 +25,12 @@ public static class PipelineDefinitionLoader
     private static readonly string[] EpochKeys = ["start_s", "length_s"];
     private static readonly string[] WindowKeys = ["length_s", "stride_s"];
     private static readonly string[] StepKeys = ["type", "parameters"];
+    /// <summary>The most training epochs a pipeline may ask for (the shipped ones use 100–300).</summary>
+    public const int MaxEpochs = 100_000;
+
+    /// <summary>The largest training batch a pipeline may ask for.</summary>
+    public const int MaxBatchSize = 1 << 16;
+
     private static readonly string[] ModelKeys = ["extractor", "hidden_sizes", "dropout", "spatial_filters", "temporal_filters", "temporal_kernel", "pool_length", "pool_stride", "domain_hidden_sizes", "standardization"];
     private static readonly string[] TrainingKeys = ["method", "seed", "epochs", "batch_size", "learning_rate", "learning_rate_alpha", "learning_rate_beta", "momentum", "weight_decay", "lambda_scale", "lambda_gamma", "target_label_weight", "reweighting_clip", "reweighting_c", "ensemble"];
 
@@ -217,14 +224,14 @@ public static class PipelineDefinitionLoader
         string extractor = s.Text("extractor", "mlp", Extractors);
         var settings = new ModelSettings(
             extractor,
-            s.IntegerList("hidden_sizes", [64, 64], min: 1, nonEmpty: true),
+            s.IntegerList("hidden_sizes", [64, 64], min: 1, nonEmpty: true, max: NetworkSpec.MaxWidth),
             s.Number("dropout", 0.25, min: 0, max: 0.999),
-            s.Integer("spatial_filters", 16, min: 1),
-            s.Integer("temporal_filters", 16, min: 1),
-            s.Integer("temporal_kernel", 25, min: 1),
-            s.Integer("pool_length", 75, min: 1),
-            s.Integer("pool_stride", 15, min: 1),
-            s.IntegerList("domain_hidden_sizes", [64], min: 1),
+            s.Integer("spatial_filters", 16, min: 1, max: NetworkSpec.MaxWidth),
+            s.Integer("temporal_filters", 16, min: 1, max: NetworkSpec.MaxWidth),
+            s.Integer("temporal_kernel", 25, min: 1, max: NetworkSpec.MaxWidth),
+            s.Integer("pool_length", 75, min: 1, max: NetworkSpec.MaxWidth),
+            s.Integer("pool_stride", 15, min: 1, max: NetworkSpec.MaxWidth),
+            s.IntegerList("domain_hidden_sizes", [64], min: 1, max: NetworkSpec.MaxWidth),
             s.Text("standardization", "z_score", ["z_score", "none"]));
         s.RejectUnknown(ModelKeys);
         return settings;
@@ -235,8 +242,8 @@ public static class PipelineDefinitionLoader
         var settings = new TrainingSettings(
             s.Text("method", "dann", Methods),
             s.Integer("seed", 0),
-            s.Integer("epochs", 150, min: 1),
-            s.Integer("batch_size", 32, min: 1),
+            s.Integer("epochs", 150, min: 1, max: MaxEpochs),
+            s.Integer("batch_size", 32, min: 1, max: MaxBatchSize),
             s.Number("learning_rate", 0.01, min: 0, minExclusive: true),
             s.Number("learning_rate_alpha", 10.0, min: 0),
             s.Number("learning_rate_beta", 0.75, min: 0),
@@ -256,9 +263,21 @@ public static class PipelineDefinitionLoader
     {
         // The network's own checks, on the shape it will see (feature count is known only after fitting; 1 stands in).
         var shape = model.Extractor == "conv" ? new[] { channels, (int)epochSamples } : new[] { 1 };
-        foreach (var problem in model.ToExtractorSpec().Validate(shape))
+        var extractor = model.ToExtractorSpec();
+        var extractorProblems = extractor.Validate(shape);
+        foreach (var problem in extractorProblems)
         {
             problems.Add($"model: {problem}");
+        }
+
+        if (extractorProblems.Count == 0)
+        {
+            // Sizes together (the parameter count) bounded before anything is allocated.
+            var spec = new NetworkSpec(shape, 2, 2, extractor, model.DomainHiddenSizes, InputStandardization.None);
+            foreach (var problem in spec.Validate())
+            {
+                problems.Add($"model: {problem}");
+            }
         }
 
         var options = ModelSettingsMapping.ToTrainingOptions(model, training);
