@@ -67,6 +67,9 @@ internal sealed class SourceRuntime
     /// <summary>How the source reacts to full buffers.</summary>
     public SourcePacing Pacing => Source?.Pacing ?? SourcePacing.Live;
 
+    /// <summary>Completes when the session recorder has written (or reported lost) everything it was handed, or at once when not recording.</summary>
+    public TaskCompletionSource RecorderDrained { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>The daemon should stop once every decision has been sent (a replay with StopAtEnd that finished).</summary>
     public bool StopWhenDrained { get; set; }
 

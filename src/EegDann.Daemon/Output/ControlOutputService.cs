@@ -10,6 +10,9 @@ namespace EegDann.Daemon.Output;
 /// </summary>
 internal sealed class ControlOutputService(ControlOutput output, DaemonPipes pipes, SourceRuntime runtime, DaemonFault fault, IHostApplicationLifetime lifetime) : BackgroundService
 {
+    /// <summary>The longest a finished replay waits for the recorder before stopping.</summary>
+    private static readonly TimeSpan RecorderWait = TimeSpan.FromMinutes(2);
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         try
@@ -38,6 +41,9 @@ internal sealed class ControlOutputService(ControlOutput output, DaemonPipes pip
             output.SendStop();
             if (runtime.StopWhenDrained)
             {
+                // A finished replay stops once the recorder has caught up too (its file then holds
+                // every sample), not within the shutdown budget meant for SIGTERM.
+                await Task.WhenAny(runtime.RecorderDrained.Task, Task.Delay(RecorderWait, CancellationToken.None));
                 lifetime.StopApplication();
             }
         }

@@ -36,6 +36,7 @@ internal sealed partial class SessionRecorderService : BackgroundService
     private const string HealthPart = "recorder";
     private readonly RecorderOptions _options;
     private readonly DaemonPipes _pipes;
+    private readonly SourceRuntime _runtime;
     private readonly DaemonMetrics _metrics;
     private readonly DaemonHealth _health;
     private readonly AcquisitionOptions _acquisition;
@@ -52,10 +53,11 @@ internal sealed partial class SessionRecorderService : BackgroundService
     private long _abandonedLost;
     private volatile bool _abandoned;
 
-    public SessionRecorderService(IOptions<RecorderOptions> options, DaemonPipes pipes, DaemonMetrics metrics, DaemonHealth health, IOptions<AcquisitionOptions> acquisition, ILogger<SessionRecorderService> logger)
+    public SessionRecorderService(IOptions<RecorderOptions> options, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonHealth health, IOptions<AcquisitionOptions> acquisition, ILogger<SessionRecorderService> logger)
     {
         _options = options.Value;
         _pipes = pipes;
+        _runtime = runtime;
         _metrics = metrics;
         _health = health;
         _acquisition = acquisition.Value;
@@ -106,6 +108,18 @@ internal sealed partial class SessionRecorderService : BackgroundService
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RecordAsync();
+        }
+        finally
+        {
+            _runtime.RecorderDrained.TrySetResult();
+        }
+    }
+
+    private async Task RecordAsync()
     {
         if (_pipes.Recorder is null)
         {
