@@ -20,9 +20,8 @@ internal sealed class ConfiguredSampleSourceFactory(
     IOptions<SyntheticSourceOptions> synthetic,
     IOptions<LslSourceOptions> lslSource,
     IOptions<EegDann.Lsl.LslOptions> lsl,
-    EegDann.Daemon.Monitoring.DaemonMetrics metrics,
-    ActiveModel models,
     Monitoring.DaemonMetrics metrics,
+    ActiveModel models,
     ILoggerFactory loggers) : ISampleSourceFactory
 {
     public async Task<ISampleSource> CreateAsync(CancellationToken cancellationToken) => acquisition.Value.Source switch
