@@ -119,6 +119,13 @@ public sealed partial class TcpSource : ISampleSource, IAsyncDisposable
                 }
 
                 string peer = client.Client.RemoteEndPoint?.ToString() ?? "unknown peer";
+                if (current != null && !connection!.Closed && !connection.HeaderRead.Task.IsCompleted)
+                {
+                    // A connection still in its header is not a stream yet: the newcomer waits
+                    // until it becomes one or ends (at most the header timeout), then the rule below.
+                    await connection.HeaderRead.Task.WaitAsync(cancellationToken);
+                }
+
                 if (current != null && !connection!.Closed)
                 {
                     double idle = Stopwatch.GetElapsedTime(connection.LastActivity).TotalSeconds;
@@ -187,6 +194,9 @@ public sealed partial class TcpSource : ISampleSource, IAsyncDisposable
                     description = TcpFrameProtocol.ParseHeader(line, peer);
                 }
 
+                connection.LastActivity = Stopwatch.GetTimestamp();
+                connection.HeaderRead.TrySetResult();
+
                 LogConnected(peer, description.Info.SampleRateHz, description.Info.ChannelCount);
                 await events.WriteAsync(new StreamStarted(description), cancellationToken);
                 started = true;
@@ -244,6 +254,7 @@ public sealed partial class TcpSource : ISampleSource, IAsyncDisposable
             finally
             {
                 connection.Closed = true;
+                connection.HeaderRead.TrySetResult();
             }
         }
 
@@ -359,6 +370,9 @@ public sealed partial class TcpSource : ISampleSource, IAsyncDisposable
         private volatile bool _closed;
 
         public string Peer { get; } = peer;
+
+        /// <summary>Completes once its header was read and accepted, or the connection ended.</summary>
+        public TaskCompletionSource HeaderRead { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>When its last frame arrived (or it connected).</summary>
         public long LastActivity
