@@ -1,10 +1,9 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using EegDann.FakeLslOutlet;
 using EegDann.Recordings.Parquet;
 using EegDann.TestSupport;
+using static EegDann.TestSupport.LoopbackPorts;
 
 namespace EegDann.Cli.Tests;
 
@@ -133,42 +132,4 @@ public sealed class LslCommandTests
         ["EEGDANN_Lsl__ResolveTimeoutSeconds"] = "1",
         ["EEGDANN_Lsl__ResolveWaveMilliseconds"] = "100",
     };
-
-    private static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
-    private static int FreePortRange(int count)
-    {
-        for (int attempt = 0; attempt < 200; attempt++)
-        {
-            int start = Random.Shared.Next(15000, 30000);
-            if (Enumerable.Range(start, count).All(IsFree))
-            {
-                return start;
-            }
-        }
-
-        throw new InvalidOperationException("no free port range on 127.0.0.1");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-            var tcp = new TcpListener(IPAddress.Loopback, port);
-            tcp.Start();
-            tcp.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 }

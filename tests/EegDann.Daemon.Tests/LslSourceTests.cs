@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using EegDann.Daemon.Decoding;
 using EegDann.Daemon.Monitoring;
 using EegDann.Daemon.Options;
@@ -11,6 +9,7 @@ using EegDann.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Xunit.Abstractions;
+using static EegDann.TestSupport.LoopbackPorts;
 
 namespace EegDann.Daemon.Tests;
 
@@ -152,44 +151,6 @@ public sealed class LslSourceTests(ITestOutputHelper output)
         {
             Assert.True(DateTime.UtcNow < limit, $"timed out waiting until {what}");
             await Task.Delay(20);
-        }
-    }
-
-    private static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
-    private static int FreePortRange(int count)
-    {
-        for (int attempt = 0; attempt < 200; attempt++)
-        {
-            int start = Random.Shared.Next(15000, 30000);
-            if (Enumerable.Range(start, count).All(IsFree))
-            {
-                return start;
-            }
-        }
-
-        throw new InvalidOperationException("no free port range on 127.0.0.1");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-            var tcp = new TcpListener(IPAddress.Loopback, port);
-            tcp.Start();
-            tcp.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using EegDann.FakeLslOutlet;
+using EegDann.TestSupport;
 
 namespace EegDann.Lsl.Tests;
 
@@ -68,7 +69,7 @@ public sealed class FakeOutletTests
     public async Task ARestartedOutletWithANewUidAndPortIsFoundAgainBySourceId()
     {
         await using var outlet = FakeOutlet.Start(new FakeOutletSettings { Name = "Amp", SourceId = "amp-1234", ChannelCount = 2, NominalSrate = 100 });
-        var options = LslTestSupport.Options(LslTestSupport.FreeUdpPort(), outlet.ServicePort, 1);
+        var options = LslTestSupport.Options(LoopbackPorts.FreeUdpPort(), outlet.ServicePort, 1);
         var first = outlet.Info;
         await using (var inlet = await LslInlet.ConnectAsync(first, LslTestSupport.InletSettings()))
         {
@@ -123,15 +124,15 @@ public sealed class FakeOutletTests
     [Fact]
     public async Task TwoOutletsSharingOneQueryPortAreBothFoundByTheSweepOfTheirPortRange()
     {
-        int queryPort = LslTestSupport.FreeUdpPort();
-        int basePort = LslTestSupport.FreePortRange(4);
+        int queryPort = LoopbackPorts.FreeUdpPort();
+        int basePort = LoopbackPorts.FreePortRange(4);
         await using var a = FakeOutlet.Start(new FakeOutletSettings { Name = "A", QueryPort = queryPort, BasePort = basePort, PortRange = 4 });
         await using var b = FakeOutlet.Start(new FakeOutletSettings { Name = "B", QueryPort = queryPort, BasePort = basePort, PortRange = 4 });
         Assert.Equal(basePort, a.ServicePort);
         Assert.Equal(basePort + 1, b.ServicePort);
 
         // The shared port alone: a unicast reaches one socket of the two (the "127.0.0.1 lottery").
-        var onlyQueryPort = new LslResolver(LslTestSupport.Options(queryPort, LslTestSupport.FreeUdpPort(), 1));
+        var onlyQueryPort = new LslResolver(LslTestSupport.Options(queryPort, LoopbackPorts.FreeUdpPort(), 1));
         var lottery = await onlyQueryPort.ResolveAsync(null, TimeSpan.FromMilliseconds(600));
         Assert.True(lottery.Count <= 1, $"found {lottery.Count}");
 
@@ -144,16 +145,16 @@ public sealed class FakeOutletTests
     [Fact]
     public async Task KnownPeersAndDirectEndpointsAreQueriedAndNonMatchingStreamsAreLeftOut()
     {
-        int basePort = LslTestSupport.FreePortRange(3);
+        int basePort = LoopbackPorts.FreePortRange(3);
         await using var eeg = FakeOutlet.Start(new FakeOutletSettings { Name = "E", Type = "EEG", BasePort = basePort, PortRange = 3 });
         await using var markers = FakeOutlet.Start(new FakeOutletSettings { Name = "M", Type = "Markers", Format = LslChannelFormat.String, NominalSrate = 0, BasePort = basePort, PortRange = 3 });
-        var options = LslTestSupport.With(LslTestSupport.Options(LslTestSupport.FreeUdpPort(), basePort, 3), o => o.KnownPeers = ["127.0.0.1"]);
+        var options = LslTestSupport.With(LslTestSupport.Options(LoopbackPorts.FreeUdpPort(), basePort, 3), o => o.KnownPeers = ["127.0.0.1"]);
         var resolver = new LslResolver(options);
         Assert.Contains(new IPEndPoint(IPAddress.Loopback, basePort + 2), resolver.Destinations());
         var byType = await resolver.ResolveAsync(LslStreamSelector.Parse("type=Markers"), TimeSpan.FromMilliseconds(500));
         Assert.Equal("M", Assert.Single(byType).Name);
 
-        var direct = new LslResolver(LslTestSupport.With(LslTestSupport.Options(LslTestSupport.FreeUdpPort(), LslTestSupport.FreeUdpPort(), 1), o => o.Connect = [$"127.0.0.1:{eeg.DataPort}"]));
+        var direct = new LslResolver(LslTestSupport.With(LslTestSupport.Options(LoopbackPorts.FreeUdpPort(), LoopbackPorts.FreeUdpPort(), 1), o => o.Connect = [$"127.0.0.1:{eeg.DataPort}"]));
         var viaFullInfo = Assert.Single(await direct.ResolveAsync(null, TimeSpan.FromMilliseconds(300), 1));
         Assert.Equal(("E", eeg.DataPort, eeg.Uid), (viaFullInfo.Name, viaFullInfo.DataPort, viaFullInfo.Uid));
     }
@@ -234,7 +235,7 @@ public sealed class FakeOutletTests
     [Fact]
     public async Task TheQueryPortDoesNotAnswerTimeProbes()
     {
-        int queryPort = LslTestSupport.FreeUdpPort();
+        int queryPort = LoopbackPorts.FreeUdpPort();
         await using var outlet = FakeOutlet.Start(new FakeOutletSettings { Name = "Q", QueryPort = queryPort });
         using var time = new LslTimeCorrection(new IPEndPoint(IPAddress.Loopback, queryPort), LslTestSupport.OptionsFor(outlet));
         Assert.Null(await time.MeasureAsync(CancellationToken.None));

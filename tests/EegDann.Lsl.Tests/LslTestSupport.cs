@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using EegDann.FakeLslOutlet;
 using EegDann.Lsl;
 using EegDann.TestSupport;
@@ -38,32 +36,6 @@ internal static class LslTestSupport
 
     public static LslInletSettings InletSettings(bool bigEndian = false, int buffer = 360) => new(buffer, TimeSpan.FromSeconds(5), bigEndian);
 
-    /// <summary>
-    /// A range of <paramref name="count"/> ports free for UDP and TCP on 127.0.0.1, below the
-    /// ephemeral range and random per call, so concurrent tests do not meet.
-    /// </summary>
-    public static int FreePortRange(int count)
-    {
-        for (int attempt = 0; attempt < 200; attempt++)
-        {
-            int start = Random.Shared.Next(15000, 30000);
-            if (Enumerable.Range(start, count).All(IsFree))
-            {
-                return start;
-            }
-        }
-
-        throw new InvalidOperationException("no free port range on 127.0.0.1");
-    }
-
-    /// <summary>A free UDP port to share as a query port.</summary>
-    public static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
     /// <summary>Reads chunks until the outlet closes the connection.</summary>
     public static async Task<List<LslChunk>> ReadToEndAsync(LslInlet inlet)
     {
@@ -75,22 +47,5 @@ internal static class LslTestSupport
         }
 
         return chunks;
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-            var tcp = new TcpListener(IPAddress.Loopback, port);
-            tcp.Start();
-            tcp.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }
