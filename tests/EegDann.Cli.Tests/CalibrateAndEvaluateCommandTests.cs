@@ -54,6 +54,27 @@ public sealed class CalibrateAndEvaluateCommandTests
     }
 
     [Fact]
+    public async Task SigtermDuringTrainingExitsWith130AndLeavesTheOldModelAndNoOtherFile()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string model = dir.File("s002.eegdann");
+        await File.WriteAllTextAsync(model, "old model");
+
+        // The shipped default pipeline trains long enough for the signal to land mid-training.
+        var run = await EegDannProcess.RunAndSignalAsync(
+            ["calibrate-new-subject", "--pipeline", Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json"), "--source", .. Recordings("S001"), "--target", .. Recordings("S002"), "--out", model],
+            when: "train ",
+            signal: "TERM");
+
+        Assert.True(run.ExitCode == 130, run.StdErr);
+        Assert.Contains("stopped (SIGTERM or Ctrl-C) before the command finished; nothing was written", run.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("FTL", run.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.StdErr, StringComparison.Ordinal);
+        Assert.Equal("old model", await File.ReadAllTextAsync(model));
+        Assert.Equal(["s002.eegdann"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task EvaluatePrintsRowsSummaryAndTheDefaultMethodAsJson()
     {
         using var dir = TestData.NewTemporaryDirectory();

@@ -13,6 +13,54 @@ public static class EegDannProcess
     /// <summary>Runs the tool with extra environment variables.</summary>
     public static async Task<ToolRun> RunAsync(string[] args, IReadOnlyDictionary<string, string>? environment)
     {
+        var start = StartInfo(args);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return new ToolRun(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>
+    /// Runs the tool and sends it <paramref name="signal"/> (as <c>kill -SIGNAL</c>) once a line of
+    /// its standard error contains <paramref name="when"/>; fails if no line ever does.
+    /// </summary>
+    public static async Task<ToolRun> RunAndSignalAsync(string[] args, string when, string signal)
+    {
+        var start = StartInfo(args);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = new System.Text.StringBuilder();
+        bool signalled = false;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (await process.StandardError.ReadLineAsync(timeout.Token) is { } line)
+        {
+            stderr.AppendLine(line);
+            if (!signalled && line.Contains(when, StringComparison.Ordinal))
+            {
+                signalled = true;
+                using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
+                await kill.WaitForExitAsync(timeout.Token);
+            }
+        }
+
+        await process.WaitForExitAsync(timeout.Token);
+        if (!signalled)
+        {
+            throw new InvalidOperationException($"the tool never wrote '{when}' to its standard error:\n{stderr}");
+        }
+
+        return new ToolRun(process.ExitCode, await stdout, stderr.ToString());
+    }
+
+    private static ProcessStartInfo StartInfo(string[] args)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -26,16 +74,6 @@ public static class EegDannProcess
             start.ArgumentList.Add(arg);
         }
 
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return new ToolRun(process.ExitCode, await stdout, await stderr);
+        return start;
     }
 }
