@@ -50,7 +50,8 @@ public readonly ref struct OnlineWindow
 
     /// <summary>
     /// The aligned filtered window, channel-major (channels × samples), µV: the convolutional
-    /// extractor's input. Computed on first read (a channels² × samples product).
+    /// extractor's input. Computed on first read (a channels² × samples product). Only when the front
+    /// end was built with <c>readsAlignedSamples</c> or cuts whole windows (else InvalidOperationException).
     /// </summary>
     public ReadOnlySpan<double> AlignedSamples => _context.AlignedSamples;
 
@@ -71,7 +72,17 @@ public interface IOnlineWindowConsumer
 /// and per-window featurizer as calibration, with no allocation per chunk or window after
 /// construction (the aligned samples of a window are computed only if the consumer reads them).
 /// </summary>
-public sealed class OnlineFrontEnd : IWindowSink
+/// <remarks>
+/// When every feature step reads only the aligned variances (log-variance), the alignment is fixed
+/// (or absent) and the consumer does not read aligned samples, windows are computed incrementally
+/// (<see cref="SlidingVariances"/>): each sample is aligned once as it arrives and running sums
+/// give each window's variances, so a window costs in proportion to the stride. The features then
+/// equal the batch path's (<see cref="FeaturePipeline.Transform(PipelineDefinition, FittedPipeline, EpochSet)"/>
+/// on the same windows) to rounding, about 1e-13 relative, instead of bit for bit; whatever the
+/// chunking, the stream gives bit-identical features. Otherwise every window is cut whole and
+/// featurized as in calibration (<see cref="ComputesIncrementally"/> says which).
+/// </remarks>
+public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
 {
     private readonly StreamingSignalProcessor _processor;
     private readonly WindowFeaturizer? _featurizer;
@@ -82,6 +93,8 @@ public sealed class OnlineFrontEnd : IWindowSink
     private readonly OnlineEuclideanAlignment? _online;
     private readonly IOnlineWindowConsumer _consumer;
     private readonly int _length;
+    private readonly SlidingVariances? _variances;
+    private readonly SlidingWindower? _windower;
 
     /// <summary>Builds the front end for a source stream.</summary>
     /// <param name="definition">The pipeline (as stored in the model file).</param>
@@ -94,9 +107,10 @@ public sealed class OnlineFrontEnd : IWindowSink
     /// <see cref="OnlineAlignment.Adaptive"/>: how many windows the fitted alignment counts for in the
     /// running mean (default: the warm-up count). Larger values adapt more slowly.
     /// </param>
+    /// <param name="readsAlignedSamples">Whether the consumer reads <see cref="OnlineWindow.AlignedSamples"/> (then every window is cut whole).</param>
     /// <exception cref="ChannelMismatchException">When the stream lacks a pipeline channel.</exception>
     /// <exception cref="InvalidOperationException">When <see cref="OnlineAlignment.Fixed"/> is asked and the subject has no fitted alignment.</exception>
-    public OnlineFrontEnd(PipelineDefinition definition, FittedPipeline fitted, SignalInfo source, string subject, OnlineAlignment alignment, IOnlineWindowConsumer consumer, double? priorWeightWindows = null)
+    public OnlineFrontEnd(PipelineDefinition definition, FittedPipeline fitted, SignalInfo source, string subject, OnlineAlignment alignment, IOnlineWindowConsumer consumer, double? priorWeightWindows = null, bool readsAlignedSamples = false)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(fitted);
@@ -135,15 +149,29 @@ public sealed class OnlineFrontEnd : IWindowSink
             }
         }
 
-        Windower = new SlidingWindower(signal.WindowInfo.ChannelCount, _length, signal.StrideSamples, this);
-        _processor = signal.CreateProcessor(source, [Windower]);
+        ISegmenter segmenter;
+        if (_featurizer is { ReadsOnlyVariances: true } && _online is null && !readsAlignedSamples)
+        {
+            _variances = new SlidingVariances(bands, c, _length, signal.StrideSamples, _fixedWhitening ?? [], this);
+            segmenter = _variances;
+        }
+        else
+        {
+            _windower = new SlidingWindower(signal.WindowInfo.ChannelCount, _length, signal.StrideSamples, this);
+            segmenter = _windower;
+        }
+
+        _processor = signal.CreateProcessor(source, [segmenter]);
     }
 
     /// <summary>The online alignment estimate, or null (fixed or no alignment).</summary>
     public OnlineEuclideanAlignment? Alignment => _online;
 
-    /// <summary>The windower (window count).</summary>
-    public SlidingWindower Windower { get; }
+    /// <summary>Whether windows are computed incrementally from running sums (see the remarks) rather than cut whole.</summary>
+    public bool ComputesIncrementally => _variances != null;
+
+    /// <summary>Windows handed to the consumer since construction.</summary>
+    public long WindowCount => _variances?.WindowCount ?? _windower!.WindowCount;
 
     /// <summary>Stream index (source rate) the next chunk must start at.</summary>
     public long NextInputIndex => _processor.NextInputIndex;
@@ -199,6 +227,14 @@ public sealed class OnlineFrontEnd : IWindowSink
                 Values.Add(v);
             }
         }
+    }
+
+    /// <inheritdoc />
+    void IWindowVarianceSink.OnWindow(long startSample, ReadOnlySpan<double> variances)
+    {
+        _featurizer!.LoadVariances(variances);
+        _featurizer.Extract(_features);
+        _consumer.OnWindow(new OnlineWindow(startSample, _length, _features, _context, alignmentReady: true));
     }
 
     /// <inheritdoc />

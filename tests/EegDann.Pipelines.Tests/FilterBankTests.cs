@@ -6,7 +6,7 @@ using EegDann.TestSupport;
 
 namespace EegDann.Pipelines.Tests;
 
-public sealed class FilterBankTests
+public sealed class FilterBankTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static PipelineDefinition FilterBank => PipelineDefinitionLoader.Load(Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json"));
 
@@ -78,7 +78,13 @@ public sealed class FilterBankTests
         var batch = FeaturePipeline.Transform(definition, fitted, signal.ExtractWindows(recording));
         var online = OnlineFrontEnd.Replay(definition, fitted, recording);
         Assert.Equal(batch.Rows.Select(r => r.StartSample), online.Rows.Select(r => r.StartSample));
-        Assert.Equal(batch.Values, online.Values);
+
+        // The live path keeps running sums of the aligned samples (each aligned once), the batch path
+        // computes each window's covariance and W·Σ·Wᵀ: equal to rounding, not bit for bit. The
+        // features are z-scored (they cross 0), so the difference is scaled by max(|x|, 1).
+        double worst = OfflineOnlineTests.MaxScaledDifference(OfflineOnlineTests.Rows(batch), OfflineOnlineTests.Rows(online));
+        output.WriteLine($"{batch.RowCount} windows × {batch.FeatureCount} features: max scaled difference live vs batch {worst:E3}");
+        Assert.True(worst <= 1e-9, $"max scaled feature difference {worst:E3}");
 
         // The fitted state, filter-bank designs included, survives its JSON round trip.
         var again = FittedPipeline.FromJson(fitted.ToJson(), "test");

@@ -84,7 +84,7 @@ public sealed class DecoderModel : IDisposable
     /// <exception cref="InvalidOperationException">When a fixed alignment is asked and the model has none for the subject.</exception>
     /// <exception cref="ArgumentException">When the stream's rate cannot be converted to the pipeline's.</exception>
     public OnlineFrontEnd CreateFrontEnd(SignalInfo stream, string subject, AlignmentMode mode, IOnlineWindowConsumer consumer) =>
-        new(Definition, Fitted, stream, subject, AlignmentFor(subject, mode), consumer);
+        new(Definition, Fitted, stream, subject, AlignmentFor(subject, mode), consumer, readsAlignedSamples: ReadsAlignedSamples);
 
     /// <summary>A predictor (one per decoding thread).</summary>
     public ModelPredictor CreatePredictor() => Package.Model.CreatePredictor();

@@ -20,6 +20,9 @@ public sealed class LogVarianceFeatures : IFeatureExtractor
     public IReadOnlyList<string> FeatureNames { get; }
 
     /// <inheritdoc />
+    public bool ReadsOnlyVariances => true;
+
+    /// <inheritdoc />
     public void Extract(WindowContext window, Span<double> destination)
     {
         var variances = window.Variances;

@@ -84,6 +84,19 @@ public sealed class WindowContext
         _covarianceReady = true;
     }
 
+    /// <summary>
+    /// Loads only the (aligned) per-channel variances, for extractors that read nothing else
+    /// (<see cref="IFeatureExtractor.ReadsOnlyVariances"/>); samples and covariances are then unavailable.
+    /// </summary>
+    public void LoadVariances(ReadOnlySpan<double> variances)
+    {
+        variances[..Channels].CopyTo(_variances);
+        _hasSamples = false;
+        _hasWhitening = false;
+        _meanReady = _centeredReady = _rawCovarianceReady = _secondMomentReady = _covarianceReady = _alignedReady = false;
+        _variancesReady = true;
+    }
+
     /// <summary>Aligns the loaded window with R^-1/2 (n × n, row-major).</summary>
     public void Align(ReadOnlySpan<double> whitening)
     {
@@ -280,7 +293,7 @@ public sealed class WindowContext
     {
         if (!_hasSamples)
         {
-            throw new InvalidOperationException("no window samples are loaded (only a covariance).");
+            throw new InvalidOperationException("no window samples are loaded (only a covariance or variances).");
         }
     }
 }

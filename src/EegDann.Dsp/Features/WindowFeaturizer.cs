@@ -91,6 +91,19 @@ public sealed class WindowFeaturizer
     /// <summary>The current window of every band, in band order.</summary>
     public IReadOnlyList<WindowContext> Contexts => _contexts;
 
+    /// <summary>Whether every extractor reads only the aligned variances (<see cref="IFeatureExtractor.ReadsOnlyVariances"/>), so <see cref="LoadVariances"/> is enough.</summary>
+    public bool ReadsOnlyVariances => _extractors.All(band => band.All(e => e.ReadsOnlyVariances));
+
+    /// <summary>Loads only the aligned per-channel variances of a window (bands × channels, band-major), for <see cref="ReadsOnlyVariances"/> featurizers.</summary>
+    public void LoadVariances(ReadOnlySpan<double> variances)
+    {
+        int n = _contexts[0].Channels;
+        for (int b = 0; b < _contexts.Length; b++)
+        {
+            _contexts[b].LoadVariances(variances.Slice(b * n, n));
+        }
+    }
+
     /// <summary>Loads a window (bands × channels × samples, channel-major, band-major) and computes its covariances.</summary>
     public void Load(ReadOnlySpan<double> window)
     {

@@ -54,6 +54,19 @@ public sealed class SignalHistory
         }
     }
 
+    /// <summary>The retained sample at <paramref name="index"/> (one row: <see cref="ChannelCount"/> values). Valid until the next append.</summary>
+    /// <exception cref="InvalidOperationException">When the sample is not retained.</exception>
+    public ReadOnlySpan<double> Sample(long index)
+    {
+        if (index < StartIndex || index >= EndIndex)
+        {
+            throw new InvalidOperationException($"sample {index} is not in the history (it holds {StartIndex}..{EndIndex - 1}).");
+        }
+
+        int c = ChannelCount;
+        return _ring.AsSpan((int)(index % Capacity) * c, c);
+    }
+
     /// <summary>Whether samples [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>) are all retained.</summary>
     public bool Holds(long start, int length) => start >= StartIndex && start + length <= EndIndex;
 

@@ -1,0 +1,323 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using EegDann.Dsp.Streaming;
+
+namespace EegDann.Dsp.Features;
+
+/// <summary>Receives the per-channel variances of sliding windows. The span is only valid during the call.</summary>
+public interface IWindowVarianceSink
+{
+    /// <summary>One window's population variances (1/length, mean removed) of every aligned channel, band-major (bands × channels), µV².</summary>
+    /// <param name="startSample">Stream index of the window's first sample.</param>
+    /// <param name="variances">bands × channels values.</param>
+    void OnWindow(long startSample, ReadOnlySpan<double> variances);
+}
+
+/// <summary>
+/// Sliding windows as the log-variance features see them, computed in proportion to the stride:
+/// every filtered sample is aligned once as it arrives (y = W·x per band, with a fixed R^-1/2) and
+/// added to running sums of y and y², and the samples that leave the window are subtracted, so a
+/// window costs stride × channels² (the alignment) instead of length × channels² + channels³ (the
+/// window's covariance and W·Σ·Wᵀ). The window grid is that of
+/// <see cref="Segmentation.SlidingWindower"/> (starts at k·stride, anchored at index 0).
+/// </summary>
+/// <remarks>
+/// <para>Numerics. The sums are kept in double around a per-channel reference r (the mean of the
+/// window at the last exact recomputation, or the first sample after a restart), so the variance
+/// Σ(y − r)²/L − (Σ(y − r)/L)² does not cancel catastrophically when a channel has an offset.
+/// Every <see cref="RecomputeEveryWindows"/> windows (one window length) the sums of the samples
+/// then in the window are recomputed exactly from the aligned samples kept, so rounding from the
+/// additions and subtractions cannot build up: between two recomputations at most
+/// 2 × length samples are added or removed. The result equals the batch path's two-pass
+/// variance of W·Σ·Wᵀ's diagonal to about 1e-13 relative on EEG (tests pin ≤ 1e-9).</para>
+/// <para>Every sample goes through the same arithmetic in the same order whatever the chunking,
+/// so a stream chunked any way gives bit-identical variances. No allocation after construction.
+/// Not thread-safe: one stream, one caller.</para>
+/// </remarks>
+public sealed class SlidingVariances : Segmentation.ISegmenter
+{
+    private readonly int _bands;
+    private readonly int _channels;
+    private readonly int _width;
+    private readonly double[]? _whitening;
+    private readonly double[] _ring;
+    private readonly int _capacity;
+    private readonly double[] _reference;
+    private readonly double[] _sum;
+    private readonly double[] _sumSquares;
+    private readonly double[] _variances;
+    private readonly IWindowVarianceSink _sink;
+    private long _nextStart;
+    private long _seen;
+    private bool _needsReference = true;
+    private int _sinceExact;
+
+    /// <summary>Creates the stage.</summary>
+    /// <param name="bands">Bands per sample (1 without a filter bank); a sample holds bands × channels values, band-major.</param>
+    /// <param name="channels">n: channels per band.</param>
+    /// <param name="length">Window length, samples, &gt; 0.</param>
+    /// <param name="stride">Samples between window starts, &gt; 0.</param>
+    /// <param name="whitening">R^-1/2 per band (bands × n × n, row-major), or null for unaligned windows.</param>
+    /// <param name="sink">Receives each window's variances.</param>
+    public SlidingVariances(int bands, int channels, int length, int stride, ReadOnlySpan<double> whitening, IWindowVarianceSink sink)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bands);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stride);
+        ArgumentNullException.ThrowIfNull(sink);
+        if (!whitening.IsEmpty && whitening.Length != bands * channels * channels)
+        {
+            throw new ArgumentException($"the whitening has {whitening.Length} values, {bands} band(s) of {channels} × {channels} need {bands * channels * channels}.", nameof(whitening));
+        }
+
+        _bands = bands;
+        _channels = channels;
+        _width = bands * channels;
+        _whitening = whitening.IsEmpty ? null : whitening.ToArray();
+        Length = length;
+        Stride = stride;
+        _capacity = length + 1;
+        _ring = new double[_capacity * _width];
+        _reference = new double[_width];
+        _sum = new double[_width];
+        _sumSquares = new double[_width];
+        _variances = new double[_width];
+        _sink = sink;
+        RecomputeEveryWindows = Math.Max(1, length / stride);
+    }
+
+    /// <summary>Window length, samples.</summary>
+    public int Length { get; }
+
+    /// <summary>Samples between window starts.</summary>
+    public int Stride { get; }
+
+    /// <summary>Windows between two exact recomputations of the running sums (one window length).</summary>
+    public int RecomputeEveryWindows { get; }
+
+    /// <summary>Windows emitted since construction.</summary>
+    public long WindowCount { get; private set; }
+
+    /// <inheritdoc />
+    public int MaxSegmentLength => 1;
+
+    /// <inheritdoc />
+    public void OnAppended(SignalHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        if (history.ChannelCount != _width)
+        {
+            throw new InvalidOperationException($"the variance stage was built for {_width} channels, the stream has {history.ChannelCount}.");
+        }
+
+        if (history.StartIndex > _seen)
+        {
+            // Samples that were never seen (the history moved on): no window can span them.
+            Restart(history.StartIndex);
+        }
+
+        for (long index = _seen; index < history.EndIndex; index++)
+        {
+            if (index < _nextStart)
+            {
+                continue;
+            }
+
+            var y = Slot(index);
+            Align(history.Sample(index), y);
+            if (_needsReference)
+            {
+                y.CopyTo(_reference);
+                _needsReference = false;
+            }
+
+            Add(y, 1.0);
+            if (index + 1 == _nextStart + Length)
+            {
+                Emit();
+            }
+        }
+
+        _seen = Math.Max(_seen, history.EndIndex);
+    }
+
+    /// <inheritdoc />
+    public void Restart(long index)
+    {
+        // The first window starting at or after the restart, on the grid anchored at 0.
+        _nextStart = ((index + Stride - 1) / Stride) * Stride;
+        _seen = index;
+        _needsReference = true;
+        _sinceExact = 0;
+        Array.Clear(_sum);
+        Array.Clear(_sumSquares);
+    }
+
+    private Span<double> Slot(long index) => _ring.AsSpan((int)(index % _capacity) * _width, _width);
+
+    private void Emit()
+    {
+        double inverse = 1.0 / Length;
+        for (int i = 0; i < _width; i++)
+        {
+            double mean = _sum[i] * inverse;
+            _variances[i] = Math.Max(0.0, (_sumSquares[i] * inverse) - (mean * mean));
+        }
+
+        WindowCount++;
+        _sink.OnWindow(_nextStart, _variances);
+
+        // Slide: the first stride of this window leaves.
+        long leaveEnd = _nextStart + Stride;
+        long end = _nextStart + Length;
+        if (++_sinceExact >= RecomputeEveryWindows || leaveEnd >= end)
+        {
+            _nextStart = leaveEnd;
+            Recompute(leaveEnd, end);
+            _sinceExact = 0;
+        }
+        else
+        {
+            for (long index = _nextStart; index < leaveEnd; index++)
+            {
+                Add(Slot(index), -1.0);
+            }
+
+            _nextStart = leaveEnd;
+        }
+    }
+
+    /// <summary>Recomputes the sums of the samples [<paramref name="start"/>, <paramref name="end"/>) exactly, around their mean.</summary>
+    private void Recompute(long start, long end)
+    {
+        Array.Clear(_sum);
+        Array.Clear(_sumSquares);
+        if (end <= start)
+        {
+            _needsReference = true;
+            return;
+        }
+
+        for (long index = start; index < end; index++)
+        {
+            var y = Slot(index);
+            for (int i = 0; i < _width; i++)
+            {
+                _sum[i] += y[i];
+            }
+        }
+
+        double inverse = 1.0 / (end - start);
+        for (int i = 0; i < _width; i++)
+        {
+            _reference[i] = _sum[i] * inverse;
+        }
+
+        Array.Clear(_sum);
+        for (long index = start; index < end; index++)
+        {
+            Add(Slot(index), 1.0);
+        }
+    }
+
+    /// <summary>Adds (sign +1) or removes (sign −1) one aligned sample: sums of y − r and (y − r)².</summary>
+    private void Add(ReadOnlySpan<double> y, double sign)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && _width >= Vector<double>.Count)
+        {
+            var vy = MemoryMarshal.Cast<double, Vector<double>>(y);
+            var vr = MemoryMarshal.Cast<double, Vector<double>>(_reference.AsSpan());
+            var vs = MemoryMarshal.Cast<double, Vector<double>>(_sum.AsSpan());
+            var vq = MemoryMarshal.Cast<double, Vector<double>>(_sumSquares.AsSpan());
+            var s = new Vector<double>(sign);
+            for (int k = 0; k < vy.Length; k++)
+            {
+                var d = vy[k] - vr[k];
+                vs[k] += s * d;
+                vq[k] += s * (d * d);
+            }
+
+            i = vy.Length * Vector<double>.Count;
+        }
+
+        for (; i < _width; i++)
+        {
+            double d = y[i] - _reference[i];
+            _sum[i] += sign * d;
+            _sumSquares[i] += sign * (d * d);
+        }
+    }
+
+    /// <summary>y = W·x band by band (a copy without alignment). Four rows at a time, each exactly <see cref="LinearAlgebra.Matrices.Dot"/>'s arithmetic.</summary>
+    private void Align(ReadOnlySpan<double> x, Span<double> y)
+    {
+        if (_whitening is null)
+        {
+            x[.._width].CopyTo(y);
+            return;
+        }
+
+        int n = _channels, block = n * n;
+        for (int b = 0; b < _bands; b++)
+        {
+            var w = _whitening.AsSpan(b * block, block);
+            var xb = x.Slice(b * n, n);
+            var yb = y.Slice(b * n, n);
+            int row = 0;
+            for (; row + 4 <= n; row += 4)
+            {
+                Dot4(w.Slice(row * n, 4 * n), xb, yb.Slice(row, 4), n);
+            }
+
+            for (; row < n; row++)
+            {
+                yb[row] = LinearAlgebra.Matrices.Dot(w.Slice(row * n, n), xb);
+            }
+        }
+    }
+
+    private static void Dot4(ReadOnlySpan<double> rows, ReadOnlySpan<double> x, Span<double> result, int n)
+    {
+        if (!Vector.IsHardwareAccelerated || n < Vector<double>.Count)
+        {
+            for (int r = 0; r < 4; r++)
+            {
+                result[r] = LinearAlgebra.Matrices.Dot(rows.Slice(r * n, n), x);
+            }
+
+            return;
+        }
+
+        int vectors = n / Vector<double>.Count, done = vectors * Vector<double>.Count;
+        var vx = MemoryMarshal.Cast<double, Vector<double>>(x[..done]);
+        var r0 = MemoryMarshal.Cast<double, Vector<double>>(rows[..done]);
+        var r1 = MemoryMarshal.Cast<double, Vector<double>>(rows.Slice(n, done));
+        var r2 = MemoryMarshal.Cast<double, Vector<double>>(rows.Slice(2 * n, done));
+        var r3 = MemoryMarshal.Cast<double, Vector<double>>(rows.Slice(3 * n, done));
+        Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero, a2 = Vector<double>.Zero, a3 = Vector<double>.Zero;
+        for (int k = 0; k < vectors; k++)
+        {
+            var v = vx[k];
+            a0 += r0[k] * v;
+            a1 += r1[k] * v;
+            a2 += r2[k] * v;
+            a3 += r3[k] * v;
+        }
+
+        double s0 = Vector.Sum(a0), s1 = Vector.Sum(a1), s2 = Vector.Sum(a2), s3 = Vector.Sum(a3);
+        for (int i = done; i < n; i++)
+        {
+            s0 += rows[i] * x[i];
+            s1 += rows[n + i] * x[i];
+            s2 += rows[(2 * n) + i] * x[i];
+            s3 += rows[(3 * n) + i] * x[i];
+        }
+
+        result[0] = s0;
+        result[1] = s1;
+        result[2] = s2;
+        result[3] = s3;
+    }
+}
