@@ -32,7 +32,7 @@ public static class CalibrateCommand
         };
         var output = new Option<FileInfo>("--out") { Description = "The model file to write (atomically; an existing file is replaced only on success).", Required = true };
         var report = new Option<FileInfo?>("--report") { Description = "The report's JSON file (Markdown and PNGs beside it); default: MODEL.report.json beside the model." };
-        var method = new Option<string?>("--method") { Description = "[ea_]BASE[_xK] with BASE source_only, reweighting, dann, dann_multi_source, dann_semi, dann_im, source_only_im; default: the pipeline's own method." };
+        var method = new Option<string?>("--method") { Description = "[ea_]BASE[_st][_refit][_xK] with BASE source_only, reweighting, dann, dann_multi_source, dann_semi, dann_im, source_only_im (_st: self-training, _refit: label head refitted on the --target-labeled epochs); default: the pipeline's own method." };
         var labeled = new Option<int>("--target-labeled") { Description = "Semi-supervised: K cue epochs per class of the target (drawn at random from the seed) join training and are not scored.", DefaultValueFactory = _ => 0 };
         var holdout = new Option<int>("--target-holdout") { Description = "K labeled target epochs per class (drawn from the seed) kept only to estimate the accuracy before deployment; never in training.", DefaultValueFactory = _ => 0 };
         var seed = new Option<int?>("--seed") { Description = "The seed (default: the pipeline's)." };

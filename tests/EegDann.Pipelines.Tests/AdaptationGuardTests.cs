@@ -23,6 +23,7 @@ public sealed class AdaptationGuardTests
     [
         "source_only", "reweighting", "dann", "dann_multi_source", "dann_im", "source_only_im",
         "ea_source_only_x2", "ea_reweighting", "ea_dann_x2", "ea_dann_multi_source", "ea_dann_im_x2", "ea_source_only_im_x2",
+        "ea_dann_refit_x2", "ea_source_only_refit", "ea_dann_st_x2", "ea_source_only_st",
         "csp_lda", "ea_csp_lda",
     ];
 
@@ -91,6 +92,13 @@ public sealed class AdaptationGuardTests
         // The labeled variant of each method is what trained: plain DANN turns semi-supervised, the others keep their name.
         Assert.Contains(original.Runs, r => r.Method.Name == (perClass > 0 ? "dann_semi" : "dann"));
         Assert.Contains(original.Runs, r => r.Method.Name == "ea_dann_im_x2");
+        // The refitted head reads the labeled epochs: with them it decodes differently from the same networks without a refit.
+        var refit = original.Runs.Single(r => r.Method.Name == "ea_dann_refit_x2");
+        var plain = original.Runs.Single(r => r.Method.Name == (perClass > 0 ? "ea_dann_semi_x2" : "ea_dann_x2"));
+        if (perClass == 0)
+        {
+            Assert.Equal(plain.Predicted, refit.Predicted);
+        }
         // The scores do change: scoring is the only use of those labels.
         Assert.Contains(original.Runs.Zip(swapped.Runs), p => p.First.Score!.Accuracy != p.Second.Score!.Accuracy);
     }

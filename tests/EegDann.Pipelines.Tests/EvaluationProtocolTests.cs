@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EegDann.Model;
 using EegDann.Pipelines.Calibration;
 using EegDann.Pipelines.Definitions;
 using EegDann.Pipelines.UseCases;
@@ -228,5 +229,23 @@ public sealed class EvaluationProtocolTests
         Assert.Contains("## Paired comparison", File.ReadAllText(dir.File("report/evaluation.md")));
         Assert.Equal("ea_source_only_x5", CalibrationMethod.Parse("ea_dann_x5").NoAdaptationTwin!.Name);
         Assert.Contains("ea_source_only_x5", Evaluate.DefaultMethods(PipelineDefinitionLoader.Load(Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json"))));
+    }
+
+    [Fact]
+    public void SelfTrainingAndHeadRefitAreSuffixesOfANetworkMethodThatItsTwinKeepsAndLabeledEpochsDoNotRename()
+    {
+        var method = CalibrationMethod.Parse("EA_DANN_ST_REFIT_X5");
+        Assert.Equal("ea_dann_st_refit_x5", method.Name);
+        Assert.Equal((TrainingMethod.Dann, true, LabelHeadRefitKind.WeightedLogistic, 5), (method.Training, method.SelfTraining, method.Refit, method.Ensemble));
+        Assert.Equal("ea_source_only_st_refit_x5", method.NoAdaptationTwin!.Name);
+        Assert.Same(method, method.WithTargetLabels(5));
+        var refit = CalibrationMethod.Parse("ea_dann_refit");
+        Assert.Same(refit, refit.WithTargetLabels(5));
+        Assert.Equal("ea_dann_semi_x5", CalibrationMethod.Parse("ea_dann_x5").WithTargetLabels(5).Name);
+        Assert.False(CalibrationMethod.Parse("ea_dann_x5").SelfTraining);
+        Assert.Null(CalibrationMethod.Parse("ea_dann_x5").Refit);
+        Assert.Contains("refitted", method.Description, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("ea_csp_lda_refit"));
+        Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("_refit"));
     }
 }

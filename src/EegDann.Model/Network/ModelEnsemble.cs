@@ -93,6 +93,36 @@ public static class ModelEnsemble
         }
     }
 
+    /// <summary>A copy of <paramref name="model"/> whose label head (the output layer) is replaced.</summary>
+    /// <param name="model">The network (left as it is; the caller still owns it).</param>
+    /// <param name="weight">The new output weights, <c>(classes, features)</c> row-major.</param>
+    /// <param name="bias">The new output biases, one per class.</param>
+    /// <returns>A new model with the same extractor, domain head, standardisation and training record.</returns>
+    internal static TrainedModel WithLabelHead(TrainedModel model, float[] weight, float[] bias)
+    {
+        var parameters = Parameters(model);
+        var shape = parameters["label.output.weight"].Shape;
+        if (weight.Length != shape[0] * shape[1] || bias.Length != shape[0])
+        {
+            throw new ArgumentException($"the label head is ({shape[0]}, {shape[1]}); got {weight.Length} weights and {bias.Length} biases.", nameof(weight));
+        }
+
+        parameters["label.output.weight"] = (weight, shape);
+        parameters["label.output.bias"] = (bias, [shape[0]]);
+        var network = new DannNetwork(model.Spec);
+        try
+        {
+            network.LoadParameters(parameters);
+            network.Standardizer.Load(model.Network.Standardizer.Mean, model.Network.Standardizer.Scale);
+            return new TrainedModel(network, model.ClassNames, model.Training);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
     private static Dictionary<string, (float[] Values, long[] Shape)> Parameters(TrainedModel model)
     {
         using var noGrad = no_grad();

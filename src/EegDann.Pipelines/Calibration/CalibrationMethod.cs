@@ -23,9 +23,9 @@ public enum MethodFamily
 
 /// <summary>
 /// One way of decoding a new subject, as evaluation and calibration name it:
-/// <c>[ea_]BASE[_xK]</c> — <c>ea_</c> with Euclidean alignment in front (without it the
+/// <c>[ea_]BASE[_st][_refit][_xK]</c> — <c>ea_</c> with Euclidean alignment in front (without it the
 /// pipeline's alignment step is removed), <c>BASE</c> one of <c>source_only</c>, <c>reweighting</c>,
-/// <c>dann</c>, <c>dann_multi_source</c>, <c>dann_semi</c>, <c>dann_im</c>, <c>source_only_im</c>, <c>csp_lda</c>, and <c>_xK</c> an
+/// <c>dann</c>, <c>dann_multi_source</c>, <c>dann_semi</c>, <c>dann_im</c>, <c>source_only_im</c>, <c>csp_lda</c>, <c>_st</c> self-training, <c>_refit</c> the label head refitted on labeled target epochs, and <c>_xK</c> an
 /// ensemble of K networks with different seeds whose logits are averaged (one network in the model file).
 /// </summary>
 /// <param name="Name">The name, e.g. <c>ea_dann_multi_source_x5</c>.</param>
@@ -34,7 +34,9 @@ public enum MethodFamily
 /// <param name="Aligned">Whether every subject is Euclidean-aligned with its own reference.</param>
 /// <param name="Ensemble">Networks averaged (≥ 1; 1 for CSP + LDA).</param>
 /// <param name="OneBand">Whether the method runs on the pipeline's one-band 8–30 Hz signal path (<c>csp_lda_8_30</c>, <c>ts_lr</c>) instead of its own.</param>
-public sealed record CalibrationMethod(string Name, MethodFamily Family, TrainingMethod Training, bool Aligned, int Ensemble, bool OneBand = false)
+/// <param name="Refit">With labeled target epochs, how the trained network's label head is refitted on them (<c>_refit</c>: weighted logistic regression on the adapted features); null: not refitted.</param>
+/// <param name="SelfTraining">Whether the networks are trained a second time with the first round's confident predictions of the target as labels (<c>_st</c>: class-balanced self-training).</param>
+public sealed record CalibrationMethod(string Name, MethodFamily Family, TrainingMethod Training, bool Aligned, int Ensemble, bool OneBand = false, LabelHeadRefitKind? Refit = null, bool SelfTraining = false)
 {
     /// <summary>
     /// The baselines of every report, in report order: source_only, reweighting, ea_source_only,
@@ -48,7 +50,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
 
     /// <summary>The same method without the adaptation: the same alignment, network and ensemble trained on the labeled source only (<c>ea_dann_x5</c> → <c>ea_source_only_x5</c>); null for classic methods.</summary>
     public CalibrationMethod? NoAdaptationTwin =>
-        Family == MethodFamily.Network ? Parse(Canonical(Aligned, TrainingMethod.SourceOnly.Name(), Ensemble)) : null;
+        Family == MethodFamily.Network ? Parse(Canonical(Aligned, TrainingMethod.SourceOnly.Name() + (SelfTraining ? SelfTrainingSuffix : "") + RefitSuffix(Refit), Ensemble)) : null;
 
     /// <summary>Parses a method name.</summary>
     /// <exception cref="ArgumentException">When the name is not a method; the message lists the forms.</exception>
@@ -92,6 +94,24 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
             };
         }
 
+        LabelHeadRefitKind? refit = null;
+        foreach (var kind in Enum.GetValues<LabelHeadRefitKind>())
+        {
+            string suffix = RefitSuffix(kind);
+            if (rest.EndsWith(suffix, StringComparison.Ordinal) && rest.Length > suffix.Length)
+            {
+                refit = kind;
+                rest = rest[..^suffix.Length];
+                break;
+            }
+        }
+
+        bool selfTraining = rest.EndsWith(SelfTrainingSuffix, StringComparison.Ordinal) && rest.Length > SelfTrainingSuffix.Length;
+        if (selfTraining)
+        {
+            rest = rest[..^SelfTrainingSuffix.Length];
+        }
+
         TrainingMethod training;
         try
         {
@@ -100,11 +120,11 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         catch (ArgumentException)
         {
             throw new ArgumentException(
-                $"unknown method '{name}': use [ea_]BASE[_xK] with BASE one of source_only, reweighting, dann, dann_multi_source, dann_semi, dann_im, source_only_im, csp_lda, csp_lda_8_30, or ea_ts_lr (e.g. ea_dann_x5).",
+                $"unknown method '{name}': use [ea_]BASE[_st][_refit][_xK] with BASE one of source_only, reweighting, dann, dann_multi_source, dann_semi, dann_im, source_only_im, csp_lda, csp_lda_8_30, or ea_ts_lr (e.g. ea_dann_x5, ea_dann_refit_x5).",
                 nameof(name));
         }
 
-        return new CalibrationMethod(Canonical(aligned, training.Name(), ensemble), MethodFamily.Network, training, aligned, ensemble);
+        return new CalibrationMethod(Canonical(aligned, training.Name() + (selfTraining ? SelfTrainingSuffix : "") + RefitSuffix(refit), ensemble), MethodFamily.Network, training, aligned, ensemble, Refit: refit, SelfTraining: selfTraining);
     }
 
     /// <summary>
@@ -119,7 +139,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
 
     /// <summary>The same method when <paramref name="targetLabeledPerClass"/> labeled target epochs join training: plain DANN becomes semi-supervised DANN.</summary>
     public CalibrationMethod WithTargetLabels(int targetLabeledPerClass) =>
-        targetLabeledPerClass > 0 && Family == MethodFamily.Network && Training == TrainingMethod.Dann
+        targetLabeledPerClass > 0 && Family == MethodFamily.Network && Training == TrainingMethod.Dann && Refit is null && !SelfTraining
             ? Parse(Canonical(Aligned, TrainingMethod.SemiSupervisedDann.Name(), Ensemble))
             : this;
 
@@ -144,9 +164,23 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
                     _ => Training.Name(),
                 };
             string ensemble = Ensemble > 1 ? $", ensemble of {Ensemble} networks (logits averaged)" : "";
-            return (Aligned ? "Euclidean alignment per subject, then " : "") + core + ensemble;
+            string refit = Refit switch
+            {
+                LabelHeadRefitKind.WeightedLogistic => "; with labeled target epochs, the label head refitted on the adapted features (logistic regression, the labeled target weighing as much as the whole source)",
+                _ => "",
+            };
+            string selfTraining = SelfTraining ? "; then trained again with the target's confident predictions as labels (the more confident half of each predicted class)" : "";
+            return (Aligned ? "Euclidean alignment per subject, then " : "") + core + ensemble + selfTraining + refit;
         }
     }
+
+    private const string SelfTrainingSuffix = "_st";
+
+    private static string RefitSuffix(LabelHeadRefitKind? kind) => kind switch
+    {
+        LabelHeadRefitKind.WeightedLogistic => "_refit",
+        _ => "",
+    };
 
     private static string Canonical(bool aligned, string baseName, int ensemble) =>
         (aligned ? "ea_" : "") + baseName + (ensemble > 1 ? $"_x{ensemble}" : "");

@@ -263,6 +263,18 @@ public sealed class CrossSubjectRunner
             }
         }
 
+        var unlabeledProblems = new Dictionary<TrainingProblem, TrainingProblem>();
+        TrainingProblem WithoutTargetLabels(TrainingProblem labeled)
+        {
+            if (!unlabeledProblems.TryGetValue(labeled, out var unlabeled))
+            {
+                unlabeled = new TrainingProblem(labeled.Source, labeled.Target, labeled.ClassNames);
+                unlabeledProblems[labeled] = unlabeled;
+            }
+
+            return unlabeled;
+        }
+
         for (int r = 0; r < runs.Count; r++)
         {
             var (method, seed, _) = runs[r];
@@ -272,16 +284,20 @@ public sealed class CrossSubjectRunner
             }
 
             var problem = problems[(method.Aligned, SplitKey(seed))];
+            // A method that refits its label head on the labeled target epochs trains its network without them.
+            var trainingProblem = method.Refit is not null && problem.Problem.TargetLabeled is not null
+                ? WithoutTargetLabels(problem.Problem)
+                : problem.Problem;
             var memberSeeds = MemberSeeds(method, seed);
             for (int k = 0; k < memberSeeds.Count; k++)
             {
                 var options = _data.Definition.ToTrainingOptions(method.Training, memberSeeds[k]);
                 options = DiagnosticSamples is { } limit ? options with { DiagnosticSamples = limit } : options;
-                if (!memberIndex.TryGetValue((problem.Problem, options), out int index))
+                if (!memberIndex.TryGetValue((trainingProblem, options), out int index))
                 {
                     index = members.Count;
-                    memberIndex[(problem.Problem, options)] = index;
-                    members.Add(new StackedMember(problem.Problem, options));
+                    memberIndex[(trainingProblem, options)] = index;
+                    members.Add(new StackedMember(trainingProblem, options));
                 }
 
                 slots.Add((r, index));
@@ -289,7 +305,8 @@ public sealed class CrossSubjectRunner
         }
 
         clock.Restart();
-        var trained = members.Count == 0 ? [] : StackedMlpTrainer.Train(members, progress, cancellationToken);
+        var trained = members.Count == 0 ? new List<TrainingResult>() : StackedMlpTrainer.Train(members, progress, cancellationToken).ToList();
+        SelfTrain(runs.Select(run => run.Method).ToArray(), runs.Select(run => run.Seed).ToArray(), r => problems[(runs[r].Method.Aligned, SplitKey(runs[r].Seed))].Problem, members, slots, trained, progress, cancellationToken);
         double networkSeconds = clock.Elapsed.TotalSeconds;
 
         var results = new MethodRun[runs.Count];
@@ -340,19 +357,33 @@ public sealed class CrossSubjectRunner
 
             var models = memberResults.Select(m => m.Model!).ToArray();
             var model = models.Length == 1 ? models[0] : ModelEnsemble.Merge(models, models[0].Training);
+            bool fresh = models.Length > 1;
             var problem = problems[(method.Aligned, SplitKey(seed))];
+            if (method.Refit is { } refit && problem.Problem.TargetLabeled is { } targetLabeled)
+            {
+                // The extractor stays as trained (source labels, unlabeled target); only the label head sees the labeled target epochs.
+                var refitted = LabelHeadRefit.Refit(model, problem.Problem.Source, targetLabeled, refit, _data.Definition.Training.TargetLabelWeight);
+                if (fresh)
+                {
+                    model.Dispose();
+                }
+
+                model = refitted;
+                fresh = true;
+            }
+
             int[]? prediction = evaluated.Count > 0 ? model.Predict(problem.Scored) : null;
             results[r] = Scored(new MethodRun(method, seed, prediction, null, curves, null, MemberSeeds(method, seed)), part, classes);
             bool keepIt = keep.Contains((requested, seed)) || keep.Contains((method.Name, seed));
             if (keepIt)
             {
                 kept.Add(new KeptModel(method, seed, model, _data.DefinitionFor(method.Aligned), problem.Fitted, memberResults));
-                if (models.Length == 1)
+                if (!fresh)
                 {
                     owned[memberIndices[0]] = true;
                 }
             }
-            else if (models.Length > 1)
+            else if (fresh)
             {
                 model.Dispose();
             }
@@ -364,6 +395,100 @@ public sealed class CrossSubjectRunner
         var labeledBySeed = seeds.ToDictionary(s => s, s => (IReadOnlyList<EpochInfo>)splits[SplitKey(s)].Labeled.Select(e => e.Info).ToArray());
         var holdoutBySeed = seeds.ToDictionary(s => s, s => (IReadOnlyList<EpochInfo>)splits[SplitKey(s)].Holdout.Select(e => e.Info).ToArray());
         return new FoldOutcome(fold, results, scoredBySeed, labeledBySeed, kept, new FoldTimings(featureSeconds, networkSeconds, members.Count, clock.Elapsed.TotalSeconds), holdoutBySeed);
+    }
+
+    /// <summary>
+    /// The second round of the self-training runs: each run's first-round networks (joined) label the
+    /// target's unlabeled rows, the more confident half of each predicted class
+    /// (<see cref="PseudoLabels.ConfidentHalfPerClass"/>) join the label loss as labeled target rows
+    /// (with the truly labeled ones, unless the run refits its head on those), the networks are
+    /// trained again from scratch with the same seeds, and the run's slots point to them. A
+    /// first-round network no other run uses is disposed.
+    /// </summary>
+    private void SelfTrain(
+        CalibrationMethod[] methods,
+        int[] seeds,
+        Func<int, TrainingProblem> problemOf,
+        List<StackedMember> members,
+        List<(int Run, int Member)> slots,
+        List<TrainingResult> trained,
+        IProgress<WorkProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var second = new List<StackedMember>();
+        var secondSlots = new List<(int Run, int Member)>();
+        var replaced = new HashSet<int>();
+        for (int r = 0; r < methods.Length; r++)
+        {
+            var method = methods[r];
+            if (!method.SelfTraining)
+            {
+                continue;
+            }
+
+            var first = slots.Where(p => p.Run == r).Select(p => p.Member).ToArray();
+            if (first.Any(i => trained[i].Failure is not null))
+            {
+                continue;
+            }
+
+            var problem = problemOf(r);
+            var models = first.Select(i => trained[i].Model!).ToArray();
+            float[] probabilities;
+            if (models.Length == 1)
+            {
+                probabilities = models[0].PredictProbabilities(problem.Target);
+            }
+            else
+            {
+                using var joined = ModelEnsemble.Merge(models, models[0].Training);
+                probabilities = joined.PredictProbabilities(problem.Target);
+            }
+
+            var (rows, labels) = PseudoLabels.ConfidentHalfPerClass(probabilities, problem.ClassNames.Count);
+            int f = problem.Target.SampleSize;
+            var values = new List<float>(rows.Length * f);
+            foreach (int i in rows)
+            {
+                values.AddRange(problem.Target.Values.AsSpan(i * f, f).ToArray());
+            }
+
+            var allLabels = labels.ToList();
+            if (problem.TargetLabeled is { } truth && method.Refit is null)
+            {
+                values.AddRange(truth.Samples.Values);
+                allLabels.AddRange(truth.Labels);
+            }
+
+            var pseudo = new LabeledSamples(new SampleMatrix(values.ToArray(), allLabels.Count, f), allLabels.ToArray());
+            var secondProblem = new TrainingProblem(problem.Source, problem.Target, problem.ClassNames, pseudo);
+            var training = method.Training == TrainingMethod.Dann ? TrainingMethod.SemiSupervisedDann : method.Training;
+            foreach (var (seed, k) in MemberSeeds(method, seeds[r]).Select((s, k) => (s, k)))
+            {
+                var options = _data.Definition.ToTrainingOptions(training, seed);
+                options = DiagnosticSamples is { } limit ? options with { DiagnosticSamples = limit } : options;
+                secondSlots.Add((r, members.Count + second.Count));
+                second.Add(new StackedMember(secondProblem, options));
+            }
+
+            replaced.Add(r);
+        }
+
+        if (second.Count == 0)
+        {
+            return;
+        }
+
+        var firstRound = slots.Where(p => replaced.Contains(p.Run)).Select(p => p.Member).ToHashSet();
+        slots.RemoveAll(p => replaced.Contains(p.Run));
+        foreach (int i in firstRound.Where(i => !slots.Any(p => p.Member == i)))
+        {
+            trained[i].Model?.Dispose();
+        }
+
+        members.AddRange(second);
+        trained.AddRange(StackedMlpTrainer.Train(second, progress, cancellationToken));
+        slots.AddRange(secondSlots);
     }
 
     /// <summary>A target's epochs for one seed: labeled (training), scored, holdout, and evaluated = scored then holdout (the rows predicted).</summary>
