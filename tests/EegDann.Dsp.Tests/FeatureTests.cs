@@ -140,11 +140,79 @@ public sealed class FeatureTests
     }
 
     [Fact]
-    public void CspRefusesMoreThanTwoClassesNamingThem()
+    public void CspRefusesASingleClassNamingIt()
     {
         var cov = Matrices.Identity(3);
-        var e = Assert.Throws<ArgumentException>(() => Csp.Fit([cov, cov, cov], ["left", "right", "feet"], 3, 2));
+        var e = Assert.Throws<ArgumentException>(() => Csp.Fit([cov, cov, cov], ["feet", "feet", "feet"], 3, 2));
+        Assert.Contains("at least two classes", e.Message);
         Assert.Contains("feet", e.Message);
+    }
+
+    [Fact]
+    public void OneVsRestCspGivesEachOfThreeClassesItsOwnFiltersAndEachFirstFilterFindsItsClasssChannel()
+    {
+        // Class i makes channel i four times stronger; each class's first one-vs-rest filter must
+        // weigh that channel most and favour its class (λ near 1).
+        string[] names = ["feet", "left", "right"];
+        var covariances = new List<double[]>();
+        var labels = new List<string>();
+        var random = new Random(5);
+        for (int e = 0; e < 90; e++)
+        {
+            int k = e % 3;
+            var window = ChannelMajorNoise(4, 200, seed: random.Next(), offset: 0);
+            for (int s = 0; s < 200; s++)
+            {
+                window[(k * 200) + s] *= 4;
+            }
+
+            var ctx = new WindowContext(4, 200, 160);
+            ctx.Load(window);
+            covariances.Add((double[])ctx.Covariance.Clone());
+            labels.Add(names[k]);
+        }
+
+        var fit = Csp.Fit(covariances, labels, 4, components: 2);
+
+        Assert.Equal(names, fit.Classes);
+        Assert.Equal(3 * 2, fit.ComponentCount);
+        Assert.Equal(3 * 2 * 4, fit.Filters.Length);
+        Assert.Equal(6, new CspFeatures(fit).FeatureNames.Count);
+        for (int k = 0; k < 3; k++)
+        {
+            var first = fit.Filters.AsSpan(k * 2 * 4, 4).ToArray();
+            int strongest = Array.IndexOf(first, first.MaxBy(Math.Abs));
+            Assert.Equal(k, strongest);
+            Assert.True(fit.Eigenvalues[k * 2] > 0.8, $"class {names[k]}: first eigenvalue {fit.Eigenvalues[k * 2]}");
+        }
+    }
+
+    [Fact]
+    public void CspOfTwoClassesIsTheTwoClassFitUnchanged()
+    {
+        var covs = Enumerable.Range(0, 8).Select(i => LinearAlgebraTests.RandomSpd(3, i)).ToList();
+        string[] labels = ["a", "b", "a", "b", "a", "b", "a", "b"];
+        var fit = Csp.Fit(covs, labels, 3, 2);
+        var a = new double[9];
+        var b = new double[9];
+        for (int i = 0; i < 8; i++)
+        {
+            var target = labels[i] == "a" ? a : b;
+            for (int j = 0; j < 9; j++)
+            {
+                target[j] += covs[i][j];
+            }
+        }
+
+        for (int j = 0; j < 9; j++)
+        {
+            a[j] /= 4;
+            b[j] /= 4;
+        }
+
+        var direct = Csp.FitFromClassMeans(a, b, ["a", "b"], 3, 2);
+        Assert.Equal(direct.Filters, fit.Filters);
+        Assert.Equal(direct.Eigenvalues, fit.Eigenvalues);
     }
 
     [Fact]

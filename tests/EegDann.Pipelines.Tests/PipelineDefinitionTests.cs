@@ -198,6 +198,32 @@ public sealed class PipelineDefinitionTests
         Assert.True(e.Message.Length < 2000, $"a {e.Message.Length}-character message");
     }
 
+    [Fact]
+    public void RunEventsGiveARunItsOwnClassesAndTheClassesAreTheirUnion()
+    {
+        var definition = PipelineDefinitionLoader.Load(Path.Combine(TestData.PipelinesDirectory, "mi-4class.json"));
+
+        Assert.Equal(["feet", "fists", "left", "right"], definition.ClassNames);
+        Assert.Equal("left", definition.Paradigm.EventsFor("R04")["T1"]);
+        Assert.Equal("fists", definition.Paradigm.EventsFor("R06")["T1"]);
+        Assert.Equal("feet", definition.Paradigm.EventsFor("r10")["T2"]);
+        Assert.Equal("left", definition.Paradigm.EventsFor(null)["T1"]);
+        Assert.Equal(["R04", "R08", "R12", "R06", "R10", "R14"], definition.Paradigm.TargetRuns);
+    }
+
+    [Fact]
+    public void RunEventsNamingAnUnknownRunOrAnEmptyMapFailNamingTheRun()
+    {
+        var e = Invalid(json => json["paradigm"]!["run_events"] = new JsonObject
+        {
+            ["R06"] = new JsonObject { ["T1"] = "fists", ["T2"] = "feet" },
+            ["R05"] = new JsonObject(),
+        });
+
+        Assert.Contains("paradigm.run_events: 'R06' is not one of the paradigm's runs (R04, R08, R12)", e.Message);
+        Assert.Contains("paradigm.run_events.R05: must map at least one event label to a class", e.Message);
+    }
+
     private static JsonObject Step(string type, JsonObject parameters) => new() { ["type"] = type, ["parameters"] = parameters };
 
     private static PipelineDefinitionException Invalid(Action<JsonObject> edit)

@@ -4,11 +4,12 @@ namespace EegDann.Dsp.Features;
 
 /// <summary>
 /// The fitted state of common spatial patterns: spatial filters (rows, each n channel weights)
-/// ordered by how far their eigenvalue is from 0.5, i.e. how discriminative they are.
+/// ordered by how far their eigenvalue is from 0.5, i.e. how discriminative they are. With more
+/// than two classes (one-vs-rest) the rows are k filters per class, class by class in name order.
 /// </summary>
 /// <param name="ChannelCount">n.</param>
-/// <param name="Classes">The two class names, in the order of the eigenvalue (λ → 1 favours the first).</param>
-/// <param name="Filters">k × n row-major; wᵀ(Σ₁ + Σ₂)w = 1 for each row w.</param>
+/// <param name="Classes">The class names in name order (two classes: λ → 1 favours the first; more: filters of class i contrast it with the pooled others).</param>
+/// <param name="Filters">k × n row-major (N·k × n for N &gt; 2 classes); wᵀ(Σ₁ + Σ₂)w = 1 for each row w (Σ₂ the pooled others for N &gt; 2).</param>
 /// <param name="Eigenvalues">λ of each filter: wᵀΣ₁w / wᵀ(Σ₁ + Σ₂)w.</param>
 public sealed record CspFit(int ChannelCount, IReadOnlyList<string> Classes, double[] Filters, double[] Eigenvalues)
 {
@@ -20,17 +21,20 @@ public sealed record CspFit(int ChannelCount, IReadOnlyList<string> Classes, dou
 /// Common spatial patterns for two classes (Koles 1991; Ramoser, Müller &amp; Pfurtscheller 2000),
 /// fitted on labeled source epochs: Σ_c = mean of the class's (aligned) epoch covariances, then the
 /// generalised eigenproblem Σ₁w = λ(Σ₁ + Σ₂)w; the k filters with |λ − 0.5| largest are kept, as
-/// MNE-Python's <c>CSP</c> orders them.
+/// MNE-Python's <c>CSP</c> orders them. More than two classes: one-vs-rest (Dornhege et al. 2004),
+/// for each class (in name order) the same two-class problem of that class against the pooled
+/// others (the mean covariance over all other classes' epochs), k filters each, N·k in all; two
+/// classes keep the two-class path (one-vs-rest of two classes gives the same filters twice).
 /// </summary>
 public static class Csp
 {
     /// <summary>Fits the filters.</summary>
     /// <param name="covariances">One centred covariance (n × n) per epoch.</param>
-    /// <param name="labels">Each epoch's class name; exactly two distinct classes.</param>
+    /// <param name="labels">Each epoch's class name; at least two distinct classes (more: one-vs-rest, k filters per class).</param>
     /// <param name="channels">n.</param>
     /// <param name="components">k, 1..n.</param>
     /// <param name="regularization">Shrinkage of each class covariance towards a scaled identity, in [0, 1).</param>
-    /// <exception cref="ArgumentException">When there are not exactly two classes or the covariances are singular.</exception>
+    /// <exception cref="ArgumentException">When there are fewer than two classes or the covariances are singular.</exception>
     public static CspFit Fit(IReadOnlyList<double[]> covariances, IReadOnlyList<string> labels, int channels, int components, double regularization = 0)
     {
         ArgumentNullException.ThrowIfNull(covariances);
@@ -41,9 +45,9 @@ public static class Csp
         }
 
         var classes = labels.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        if (classes.Length != 2)
+        if (classes.Length < 2)
         {
-            throw new ArgumentException($"CSP needs exactly two classes, the labeled epochs have {classes.Length} ({string.Join(", ", classes)}).", nameof(labels));
+            throw new ArgumentException($"CSP needs at least two classes, the labeled epochs have {classes.Length} ({string.Join(", ", classes)}).", nameof(labels));
         }
 
         if (components < 1 || components > channels)
@@ -52,11 +56,11 @@ public static class Csp
         }
 
         int n = channels;
-        var sigma = new[] { new double[n * n], new double[n * n] };
-        var counts = new int[2];
+        var sigma = classes.Select(_ => new double[n * n]).ToArray();
+        var counts = new int[classes.Length];
         for (int i = 0; i < covariances.Count; i++)
         {
-            int k = labels[i] == classes[0] ? 0 : 1;
+            int k = Array.IndexOf(classes, labels[i]);
             counts[k]++;
             for (int j = 0; j < n * n; j++)
             {
@@ -64,7 +68,7 @@ public static class Csp
             }
         }
 
-        for (int k = 0; k < 2; k++)
+        for (int k = 0; k < classes.Length; k++)
         {
             for (int j = 0; j < n * n; j++)
             {
@@ -72,7 +76,71 @@ public static class Csp
             }
         }
 
-        return FitFromClassMeans(sigma[0], sigma[1], classes, n, components, regularization);
+        return classes.Length == 2
+            ? FitFromClassMeans(sigma[0], sigma[1], classes, n, components, regularization)
+            : FitOneVsRest(sigma, counts, classes, n, components, regularization);
+    }
+
+    /// <summary>
+    /// One-vs-rest CSP for N ≥ 3 classes from each class's mean covariance and epoch count: for each
+    /// class, the two-class fit of that class against the pooled others (Σ_rest = Σ_{j≠i} count_j·Σ_j / Σ_{j≠i} count_j),
+    /// k filters per class, concatenated class by class.
+    /// </summary>
+    /// <param name="means">Mean covariance (n × n) per class, classes in name order.</param>
+    /// <param name="counts">Epochs per class (the pooling weights).</param>
+    /// <param name="classes">The class names, in that order (at least three).</param>
+    /// <param name="channels">n.</param>
+    /// <param name="components">k per class, 1..n.</param>
+    /// <param name="regularization">Shrinkage of each covariance towards a scaled identity, in [0, 1).</param>
+    /// <exception cref="ArgumentException">When fewer than three classes are given, a class has no epochs or the covariances are singular.</exception>
+    public static CspFit FitOneVsRest(IReadOnlyList<double[]> means, IReadOnlyList<int> counts, IReadOnlyList<string> classes, int channels, int components, double regularization = 0)
+    {
+        ArgumentNullException.ThrowIfNull(means);
+        ArgumentNullException.ThrowIfNull(counts);
+        ArgumentNullException.ThrowIfNull(classes);
+        int n = channels, classCount = classes.Count;
+        if (classCount < 3 || means.Count != classCount || counts.Count != classCount || means.Any(m => m.Length != n * n))
+        {
+            throw new ArgumentException($"one-vs-rest CSP needs at least three classes, each with an {n} × {n} mean covariance and a count.");
+        }
+
+        if (counts.Any(c => c <= 0))
+        {
+            throw new ArgumentException($"one-vs-rest CSP needs epochs of every class; {string.Join(", ", classes.Where((_, i) => counts[i] <= 0))} has none.");
+        }
+
+        var filters = new double[classCount * components * n];
+        var values = new double[classCount * components];
+        var rest = new double[n * n];
+        for (int c = 0; c < classCount; c++)
+        {
+            Array.Clear(rest);
+            double total = 0;
+            for (int j = 0; j < classCount; j++)
+            {
+                if (j == c)
+                {
+                    continue;
+                }
+
+                total += counts[j];
+                for (int i = 0; i < n * n; i++)
+                {
+                    rest[i] += counts[j] * means[j][i];
+                }
+            }
+
+            for (int i = 0; i < n * n; i++)
+            {
+                rest[i] /= total;
+            }
+
+            var fit = FitFromClassMeans(means[c], rest, [classes[c], "rest"], n, components, regularization);
+            fit.Filters.CopyTo(filters, c * components * n);
+            fit.Eigenvalues.CopyTo(values, c * components);
+        }
+
+        return new CspFit(n, classes.ToArray(), filters, values);
     }
 
     /// <summary>
@@ -168,7 +236,7 @@ public static class Csp
     }
 }
 
-/// <summary>CSP features: ln of the variance of each spatially filtered component, ln(wᵀΣw) (µV²), named <c>csp_1</c> … <c>csp_k</c>.</summary>
+/// <summary>CSP features: ln of the variance of each spatially filtered component, ln(wᵀΣw) (µV²), named <c>csp_1</c> … <c>csp_k</c> (… <c>csp_Nk</c> one-vs-rest).</summary>
 public sealed class CspFeatures : IFeatureExtractor
 {
     private readonly CspFit _fit;

@@ -38,14 +38,16 @@ public sealed class CalibrationReport
     private readonly byte[] _methods;
     private readonly byte[] _training;
     private readonly byte[] _features;
+    private readonly byte[]? _confusion;
 
-    private CalibrationReport(JsonObject json, string markdown, byte[] methods, byte[] training, byte[] features)
+    private CalibrationReport(JsonObject json, string markdown, byte[] methods, byte[] training, byte[] features, byte[]? confusion)
     {
         Json = json;
         Markdown = markdown;
         _methods = methods;
         _training = training;
         _features = features;
+        _confusion = confusion;
     }
 
     /// <summary>The JSON document.</summary>
@@ -57,7 +59,7 @@ public sealed class CalibrationReport
     /// <summary>
     /// The report's files for a JSON path <c>BASE.json</c>: BASE.json, BASE.md, BASE.html (the
     /// Markdown as one self-contained page, figures embedded), BASE.methods.png, BASE.training.png,
-    /// BASE.features.png.
+    /// BASE.features.png, and BASE.confusion.png with more than two classes.
     /// </summary>
     public IReadOnlyList<(string Path, byte[] Content)> Files(string jsonPath)
     {
@@ -67,8 +69,9 @@ public sealed class CalibrationReport
         string Beside(string suffix) => Path.Combine(directory, stem + suffix);
         var markdown = Markdown.Replace("(methods.png)", $"({stem}.methods.png)", StringComparison.Ordinal)
             .Replace("(training.png)", $"({stem}.training.png)", StringComparison.Ordinal)
-            .Replace("(features.png)", $"({stem}.features.png)", StringComparison.Ordinal);
-        return
+            .Replace("(features.png)", $"({stem}.features.png)", StringComparison.Ordinal)
+            .Replace("(confusion.png)", $"({stem}.confusion.png)", StringComparison.Ordinal);
+        List<(string Path, byte[] Content)> files =
         [
             (Path.GetFullPath(jsonPath), Encoding.UTF8.GetBytes(Json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }))),
             (Beside(".md"), Encoding.UTF8.GetBytes(markdown)),
@@ -77,6 +80,12 @@ public sealed class CalibrationReport
             (Beside(".training.png"), _training),
             (Beside(".features.png"), _features),
         ];
+        if (_confusion is { } confusion)
+        {
+            files.Add((Beside(".confusion.png"), confusion));
+        }
+
+        return files;
     }
 
     /// <summary>The report as one self-contained HTML page (the Markdown with its figures embedded as data URIs).</summary>
@@ -85,6 +94,7 @@ public sealed class CalibrationReport
         "methods.png" => _methods,
         "training.png" => _training,
         "features.png" => _features,
+        "confusion.png" => _confusion,
         _ => null,
     });
 
@@ -162,7 +172,9 @@ public sealed class CalibrationReport
                 .Append(KeyValuePair.Create("csp_lda_seconds", (JsonNode?)Math.Round(outcome.Timings.CspLdaSeconds, 3)))),
         };
 
-        return new CalibrationReport(json, BuildMarkdown(input, targetUse), MethodsFigure(input), TrainingFigure(input), FeaturesFigure(input));
+        var confusions = outcome.Runs.Where(r => r.Score is not null).Select(r => (r.Method.Name, (IReadOnlyList<IReadOnlyList<int>>)r.Score!.Confusion)).ToArray();
+        var confusionFigure = ConfusionSection.Applies(data.ClassNames) ? ConfusionSection.Figure(data.ClassNames, confusions) : null;
+        return new CalibrationReport(json, BuildMarkdown(input, targetUse, confusions), MethodsFigure(input), TrainingFigure(input), FeaturesFigure(input), confusionFigure);
     }
 
     private static JsonArray Pair(Interval interval) => new(EvaluationReport.Number(Math.Round(interval.Low, 4)), EvaluationReport.Number(Math.Round(interval.High, 4)));
@@ -178,7 +190,7 @@ public sealed class CalibrationReport
         ["learning_rate"] = new JsonArray(curves.Select(c => EvaluationReport.Number(Math.Round(c.LearningRate, 7))).ToArray()),
     };
 
-    private static string BuildMarkdown(CalibrationReportInput input, string targetUse)
+    private static string BuildMarkdown(CalibrationReportInput input, string targetUse, IReadOnlyList<(string Title, IReadOnlyList<IReadOnlyList<int>> Matrix)> confusions)
     {
         var inv = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
@@ -205,6 +217,15 @@ public sealed class CalibrationReport
         string heldOut = holdout ? string.Create(inv, $"; held out: {holdoutCount} labeled epochs never used in training, the estimate a lab can make before deployment. ") : ". ";
         md.AppendLine(inv, $"Classes: {string.Join(", ", input.Data.ClassNames)}. Scored target epochs: {scoredCount} (Wilson 95% intervals){heldOut}Networks trained together: {input.Outcome.Timings.NetworkCount} in {input.Outcome.Timings.NetworksSeconds:F1} s.");
         md.AppendLine();
+        if (ConfusionSection.Applies(input.Data.ClassNames) && confusions.Count > 0)
+        {
+            md.Append(ConfusionSection.Markdown(
+                input.Data.ClassNames,
+                confusions,
+                string.Create(inv, $"Confusion matrices of the scored target epochs (rows true class, columns predicted; chance 1/{input.Data.ClassNames.Count} = {EvaluationReport.Format(1.0 / input.Data.ClassNames.Count)}):"),
+                "confusion.png"));
+        }
+
         md.AppendLine("Methods:");
         foreach (var run in input.Outcome.Runs)
         {

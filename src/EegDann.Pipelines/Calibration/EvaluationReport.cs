@@ -12,7 +12,7 @@ namespace EegDann.Pipelines.Calibration;
 /// <summary>
 /// The report of <c>evaluate</c>: <c>evaluation.json</c> (what <c>--json</c> prints), the
 /// Markdown table (per subject, mean over seeds, and mean ± sd over all folds × seeds),
-/// <c>per-subject.png</c> and <c>methods.png</c>. All files are written atomically together.
+/// <c>per-subject.png</c> and <c>methods.png</c> (and <c>confusion.png</c> with more than two classes). All files are written atomically together.
 /// </summary>
 public static class EvaluationReport
 {
@@ -56,7 +56,7 @@ public static class EvaluationReport
                 (JsonNode?)new JsonObject { ["mean"] = Number(Math.Round(p.Mean, 4)), ["sd"] = Number(Math.Round(p.Sd, 4)), ["ci95_over_targets"] = Pair(p.Interval) })));
         }
 
-        return new JsonObject
+        var json = new JsonObject
         {
             ["pipeline"] = result.Pipeline,
             ["protocol"] = result.Protocol.ToString().ToLowerInvariant(),
@@ -100,7 +100,34 @@ public static class EvaluationReport
             ["total_seconds"] = Math.Round(result.Seconds, 2),
             ["eegdann_version"] = EegDannVersion.Current,
         };
+        if (result.ClassNames.Count > 2)
+        {
+            // More than two classes: the classes, chance 1/N and each method's N × N confusion
+            // (summed over targets × seeds). Two-class reports stay as they were, byte for byte.
+            json["classes"] = new JsonArray(result.ClassNames.Select(c => (JsonNode)c).ToArray());
+            json["chance"] = Number(Math.Round(result.Chance, 4));
+            json["confusion_rows_true_columns_predicted"] = new JsonObject(result.Methods.Select(m => KeyValuePair.Create(
+                m,
+                (JsonNode?)(result.PooledConfusion(m) is { } matrix ? new JsonArray(matrix.Select(row => (JsonNode)new JsonArray(row.Select(v => (JsonNode)v).ToArray())).ToArray()) : null))));
+        }
+
+        return json;
     }
+
+    /// <summary>Each method's confusion summed over targets × seeds of the main table (methods without one left out).</summary>
+    private static (string Title, IReadOnlyList<IReadOnlyList<int>> Matrix)[] PooledConfusions(EvaluationResult result) =>
+        result.Methods.Select(m => (Method: m, Matrix: result.PooledConfusion(m))).Where(p => p.Matrix is not null).Select(p => (p.Method, (IReadOnlyList<IReadOnlyList<int>>)p.Matrix!)).ToArray();
+
+    /// <summary>Markdown tables of each method's confusion (summed over targets × seeds), for more than two classes; empty otherwise.</summary>
+    private static string ConfusionMarkdown(EvaluationResult result) =>
+        !ConfusionSection.Applies(result.ClassNames) ? "" : ConfusionSection.Markdown(
+            result.ClassNames,
+            PooledConfusions(result),
+            $"Confusion matrices (rows true class, columns predicted; counts summed over targets × seeds of the main table; chance 1/{result.ClassNames.Count} = {Format(result.Chance)}):",
+            "confusion.png");
+
+    private static byte[]? ConfusionFigure(EvaluationResult result) =>
+        !ConfusionSection.Applies(result.ClassNames) ? null : ConfusionSection.Figure(result.ClassNames, PooledConfusions(result).Select(p => ($"{p.Title} (targets × seeds)", p.Matrix)).ToArray());
 
     /// <summary>The Markdown report.</summary>
     public static string ToMarkdown(EvaluationResult result)
@@ -197,6 +224,7 @@ public static class EvaluationReport
             md.AppendLine();
         }
 
+        md.Append(ConfusionMarkdown(result));
         md.AppendLine("Methods: `ea_` = Euclidean alignment of every subject with its own reference (fitted on its unlabeled epochs); `_xK` = an ensemble of K networks whose logits are averaged; `_8_30` = on one 8–30 Hz band; `ea_ts_lr` = EA, tangent space at the identity, logistic regression (C = 1).");
         return md.ToString();
     }
@@ -249,7 +277,7 @@ public static class EvaluationReport
     private static JsonNode? Pair(Interval interval) =>
         double.IsFinite(interval.Low) ? new JsonArray(Number(Math.Round(interval.Low, 4)), Number(Math.Round(interval.High, 4))) : null;
 
-    /// <summary>Writes <c>evaluation.json</c>, <c>evaluation.md</c>, <c>evaluation.html</c> (the Markdown as one self-contained page, figures embedded), <c>per-subject.png</c> <c>methods.png</c> and, for a learning curve, <c>learning-curve.png</c> into <paramref name="directory"/> (created if missing), atomically.</summary>
+    /// <summary>Writes <c>evaluation.json</c>, <c>evaluation.md</c>, <c>evaluation.html</c> (the Markdown as one self-contained page, figures embedded), <c>per-subject.png</c> <c>methods.png</c> , for more than two classes <c>confusion.png</c> and, for a learning curve, <c>learning-curve.png</c> into <paramref name="directory"/> (created if missing), atomically.</summary>
     public static async Task WriteAsync(EvaluationResult result, string directory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -261,16 +289,16 @@ public static class EvaluationReport
             result.Subjects,
             result.Methods.Select(m => new BarSeries(m, result.Subjects.Select(t => result.MainRows.Where(r => r.Target == t && r.Method == m).Select(r => r.Accuracy).DefaultIfEmpty(double.NaN).Average()).ToArray())).ToArray(),
             "accuracy",
-            ReferenceLine: 0.5,
-            YMin: 0.2,
+            ReferenceLine: result.Chance,
+            YMin: Math.Min(0.2, result.Chance - 0.05),
             YMax: 1.0), width: Math.Max(1000, 110 * result.Subjects.Count), height: 560);
         var methods = ChartFigures.RenderPng(new BarChart(
             $"{result.Pipeline}: mean target accuracy ± sd over targets × seeds",
             ["all targets"],
             result.Methods.Select(m => new BarSeries(m, [result.Summary[m].Mean], [result.Summary[m].Sd])).ToArray(),
             "accuracy",
-            ReferenceLine: 0.5,
-            YMin: 0.3,
+            ReferenceLine: result.Chance,
+            YMin: Math.Min(0.3, result.Chance - 0.05),
             YMax: 0.9));
         byte[]? curve = null;
         if (result.LabeledCounts.Count > 1)
@@ -283,16 +311,18 @@ public static class EvaluationReport
                         "labeled target epochs per class",
                         "accuracy",
                         result.Methods.Select((m, i) => new LineSeries(m, ks.Select(k => (double)k).ToArray(), ks.Select(k => result.LearningCurve.First(p => p.Method == m && p.TargetLabeled == k).Mean).ToArray(), i)).ToArray(),
-                        ReferenceLine: 0.5),
+                        ReferenceLine: result.Chance),
                 ],
                 panelWidth: 900,
                 panelHeight: 560);
         }
 
+        var confusion = ConfusionFigure(result);
         var html = HtmlReport.Render(null, markdown, name => name switch
         {
             "per-subject.png" => perSubject,
             "methods.png" => methods,
+            "confusion.png" => confusion,
             "learning-curve.png" => curve,
             _ => null,
         });
@@ -304,6 +334,11 @@ public static class EvaluationReport
             (Path.Combine(directory, "per-subject.png"), s => s.WriteAsync(perSubject, cancellationToken).AsTask()),
             (Path.Combine(directory, "methods.png"), s => s.WriteAsync(methods, cancellationToken).AsTask()),
         };
+        if (confusion is { } confusionBytes)
+        {
+            files.Add((Path.Combine(directory, "confusion.png"), s => s.WriteAsync(confusionBytes, cancellationToken).AsTask()));
+        }
+
         if (curve is { } curveBytes)
         {
             files.Add((Path.Combine(directory, "learning-curve.png"), s => s.WriteAsync(curveBytes, cancellationToken).AsTask()));

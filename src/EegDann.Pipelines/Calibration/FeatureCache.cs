@@ -95,13 +95,16 @@ internal sealed record ClassCovariances(double[][][] Sums, int[] Counts)
 }
 
 /// <summary>
-/// The CSP + shrinkage LDA baseline over the pipeline's signal path: per band, CSP (6 components)
-/// fitted on the labeled source's class-mean covariances (aligned per subject for <c>ea_csp_lda</c>),
+/// The CSP + shrinkage LDA baseline over the pipeline's signal path: per band, CSP (6 components;
+/// more than two classes: 6 per class, one-vs-rest) fitted on the labeled source's class-mean covariances (aligned per subject for <c>ea_csp_lda</c>),
 /// ln-variance of the components, then a shrinkage LDA on the source features.
 /// </summary>
 internal static class CspLda
 {
     public const int Components = 6;
+
+    /// <summary>Filters per band: <see cref="Components"/> for two classes, that many per class one-vs-rest for more.</summary>
+    public static int FilterCount(int classes) => classes == 2 ? Components : classes * Components;
 
     /// <summary>Fits on the sources (and labeled target epochs) and predicts the scored target epochs.</summary>
     public static int[] FitPredict(CalibrationData data, FeatureCache cache, bool aligned, IReadOnlyList<SubjectData> sources, SubjectData target, IReadOnlyList<Epoch> labeledTarget, IReadOnlyList<Epoch> scored)
@@ -113,12 +116,12 @@ internal static class CspLda
         var scratch = new double[block];
         for (int b = 0; b < bands; b++)
         {
-            var means = new[] { new double[block], new double[block] };
-            var counts = new int[2];
+            var means = classes.Select(_ => new double[block]).ToArray();
+            var counts = new int[classes.Count];
             foreach (var source in sources)
             {
                 var sums = cache.Covariances(source);
-                for (int k = 0; k < 2; k++)
+                for (int k = 0; k < classes.Count; k++)
                 {
                     Accumulate(means[k], sums.Sums[b][k], aligned ? source.Alignment.BandWhitening(b) : default, c, scratch);
                     counts[k] += sums.Counts[k];
@@ -134,7 +137,7 @@ internal static class CspLda
                 counts[k]++;
             }
 
-            for (int k = 0; k < 2; k++)
+            for (int k = 0; k < classes.Count; k++)
             {
                 for (int i = 0; i < block; i++)
                 {
@@ -142,7 +145,9 @@ internal static class CspLda
                 }
             }
 
-            filters[b] = Csp.FitFromClassMeans(means[0], means[1], classes, c, Components, 0).Filters;
+            filters[b] = (classes.Count == 2
+                ? Csp.FitFromClassMeans(means[0], means[1], classes, c, Components, 0)
+                : Csp.FitOneVsRest(means, counts, classes, c, Components, 0)).Filters;
         }
 
         var sourceRows = new List<double>();
@@ -164,7 +169,7 @@ internal static class CspLda
             sourceLabels.Add(ClassCovariances.IndexOf(classes, epoch.Info.Label));
         }
 
-        var lda = Model.ShrinkageLda.Fit(sourceRows.ToArray(), Components * bands, sourceLabels, classes.Count);
+        var lda = Model.ShrinkageLda.Fit(sourceRows.ToArray(), FilterCount(classes.Count) * bands, sourceLabels, classes.Count);
         var targetRows = scored.SelectMany(e => Features(targetCombined, e, c, samples)).ToArray();
         return lda.Predict(targetRows);
     }
@@ -202,8 +207,9 @@ internal static class CspLda
                 continue;
             }
 
-            result[b] = new double[Components * n];
-            Matrices.Multiply(filters[b], alignment.BandWhitening(b), result[b], Components, n, n);
+            int rows = filters[b].Length / n;
+            result[b] = new double[rows * n];
+            Matrices.Multiply(filters[b], alignment.BandWhitening(b), result[b], rows, n, n);
         }
 
         return result;
@@ -212,17 +218,18 @@ internal static class CspLda
     /// <summary>ln of the variance (population, mean removed) of each component of each band: ln(wᵀΣw).</summary>
     private static double[] Features(double[][] combined, Epoch epoch, int n, int samples)
     {
-        var result = new double[combined.Length * Components];
-        var y = new double[Components * samples];
+        int filters = combined[0].Length / n;
+        var result = new double[combined.Length * filters];
+        var y = new double[filters * samples];
         for (int b = 0; b < combined.Length; b++)
         {
-            Matrices.Multiply(combined[b], epoch.Data.AsSpan(b * n * samples, n * samples), y, Components, n, samples);
-            for (int k = 0; k < Components; k++)
+            Matrices.Multiply(combined[b], epoch.Data.AsSpan(b * n * samples, n * samples), y, filters, n, samples);
+            for (int k = 0; k < filters; k++)
             {
                 var row = y.AsSpan(k * samples, samples);
                 double mean = Matrices.Sum(row) / samples;
                 double variance = Matrices.CenteredSumOfSquares(row, mean) / samples;
-                result[(b * Components) + k] = Math.Log(Math.Max(variance, LogVarianceFeatures.VarianceFloor));
+                result[(b * filters) + k] = Math.Log(Math.Max(variance, LogVarianceFeatures.VarianceFloor));
             }
         }
 
@@ -235,7 +242,9 @@ internal static class CspLda
 /// re-centring per subject, here with each subject's Euclidean alignment): every subject's epoch
 /// covariances are whitened by its own reference (fitted on its unlabeled epochs), so each
 /// subject's mean sits at the identity, where the tangent space is taken; an L2 logistic
-/// regression (C = 1, scikit-learn's default, not tuned) is fitted on the labeled source vectors.
+/// regression (C = 1, scikit-learn's default, not tuned) is fitted on the labeled source vectors;
+/// more than two classes: one-vs-rest (one such regression per class against the others, the
+/// largest decision value wins).
 /// </summary>
 internal static class TangentSpaceLr
 {
@@ -289,7 +298,9 @@ internal static class TangentSpaceLr
             labels.Add(ClassCovariances.IndexOf(classes, epoch.Info.Label));
         }
 
-        var model = Model.LogisticRegression.Fit(rows.ToArray(), d, labels, C);
-        return model.Predict(evaluated.SelectMany(e => targetVectors[(e.Info.Recording, e.Info.StartSample)]).ToArray());
+        var evaluatedRows = evaluated.SelectMany(e => targetVectors[(e.Info.Recording, e.Info.StartSample)]).ToArray();
+        return classes.Count == 2
+            ? Model.LogisticRegression.Fit(rows.ToArray(), d, labels, C).Predict(evaluatedRows)
+            : Model.OneVsRestLogisticRegression.Fit(rows.ToArray(), d, labels, classes.Count, C).Predict(evaluatedRows);
     }
 }

@@ -94,7 +94,7 @@ public static class RecordingFiles
         if (!subject.HasCues)
         {
             throw new CalibrationInputException(
-                $"{files}: subject {subject.Subject} has no cue events the pipeline maps ({string.Join(", ", definition.Paradigm.Events.Select(e => $"{e.Key} → {e.Value}"))}) with a complete epoch; labeled recordings are needed here.");
+                $"{files}: subject {subject.Subject} has no cue events the pipeline maps ({definition.Paradigm.DescribeEvents()}) with a complete epoch; labeled recordings are needed here.");
         }
 
         var counts = subject.ClassCounts;

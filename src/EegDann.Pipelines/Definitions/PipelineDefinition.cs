@@ -65,8 +65,8 @@ public sealed record PipelineDefinition
     /// <summary>Epoch length in samples at the pipeline's rate.</summary>
     public int EpochSamples => (int)Dsp.Segmentation.SampleTime.ToSamples(Paradigm.EpochLengthSeconds, Signal.SampleRateHz);
 
-    /// <summary>Class names in a fixed order (sorted), as networks number them.</summary>
-    public IReadOnlyList<string> ClassNames => Paradigm.Events.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+    /// <summary>Class names in a fixed order (sorted), as networks number them: every class of <c>events</c> and of <c>run_events</c>.</summary>
+    public IReadOnlyList<string> ClassNames => Paradigm.ClassNames;
 
     /// <summary>
     /// The same pipeline without its alignment step (for the unaligned baselines), named
@@ -218,6 +218,24 @@ public sealed record Paradigm(string? Dataset, IReadOnlyList<string> Runs, IRead
 
     /// <summary>Runs a target subject is decoded and scored on (<c>target_runs</c>; default <see cref="Runs"/>). A target's other runs are never used.</summary>
     public IReadOnlyList<string> TargetRuns { get; init; } = Runs;
+
+    /// <summary>
+    /// Per-run event maps (<c>run_events</c>; keys compared without case): a recording of one of these
+    /// runs uses its map instead of <see cref="Events"/>. Empty by default.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> RunEvents { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
+    /// <summary>The event map of a recording of <paramref name="run"/>: its <c>run_events</c> entry, else <see cref="Events"/>.</summary>
+    public IReadOnlyDictionary<string, string> EventsFor(string? run) =>
+        run != null && RunEvents.TryGetValue(run, out var map) ? map : Events;
+
+    /// <summary>Class names in a fixed order (sorted): every class of <see cref="Events"/> and <see cref="RunEvents"/>.</summary>
+    public IReadOnlyList<string> ClassNames => Events.Values.Concat(RunEvents.Values.SelectMany(m => m.Values)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>The event maps for people: <c>T1 → left, T2 → right</c>, then each run's own map.</summary>
+    public string DescribeEvents() =>
+        string.Join(", ", Events.Select(e => $"{e.Key} → {e.Value}"))
+        + string.Concat(RunEvents.Select(r => $"; in {r.Key}: {string.Join(", ", r.Value.Select(e => $"{e.Key} → {e.Value}"))}"));
 
     /// <summary>Every run the paradigm reads (source and target runs); empty: any run.</summary>
     public IReadOnlyList<string> AllRuns => Runs.Concat(SourceRuns).Concat(TargetRuns).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();

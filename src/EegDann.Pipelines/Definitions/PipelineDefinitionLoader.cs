@@ -21,7 +21,7 @@ public static class PipelineDefinitionLoader
 
     private static readonly string[] TopLevel = ["name", "description", "citations", "signal", "paradigm", "windows", "steps", "model", "training"];
     private static readonly string[] SignalKeys = ["sample_rate_hz", "channels"];
-    private static readonly string[] ParadigmKeys = ["dataset", "runs", "source_runs", "target_runs", "events", "epoch"];
+    private static readonly string[] ParadigmKeys = ["dataset", "runs", "source_runs", "target_runs", "events", "run_events", "epoch"];
     private static readonly string[] EpochKeys = ["start_s", "length_s"];
     private static readonly string[] WindowKeys = ["length_s", "stride_s"];
     private static readonly string[] StepKeys = ["type", "parameters"];
@@ -125,6 +125,8 @@ public static class PipelineDefinitionLoader
                 }
             }
 
+            var runEvents = ReadRunEvents(paradigmSection, runs, sourceRuns, targetRuns);
+
             var epochSection = paradigmSection?.Section("epoch");
             double epochStart = epochSection?.Number("start_s") ?? double.NaN;
             double epochLength = epochSection?.Number("length_s", min: 0, minExclusive: true) ?? double.NaN;
@@ -158,7 +160,7 @@ public static class PipelineDefinitionLoader
                 Description = description,
                 Citations = citations,
                 Signal = new SignalRequirements(rate, channels),
-                Paradigm = new Paradigm(dataset, runs, events, epochStart, epochLength) { SourceRuns = sourceRuns ?? runs, TargetRuns = targetRuns ?? runs },
+                Paradigm = new Paradigm(dataset, runs, events, epochStart, epochLength) { SourceRuns = sourceRuns ?? runs, TargetRuns = targetRuns ?? runs, RunEvents = runEvents },
                 Windows = new WindowSettings(windowLength, stride),
                 Steps = steps.Select(s => s.Spec!).ToArray(),
                 Model = model,
@@ -172,6 +174,57 @@ public static class PipelineDefinitionLoader
     private sealed record ParsedStep(int Index, string Type, StepSpec? Spec)
     {
         public string Where => $"step {Index} '{Type}'";
+    }
+
+    /// <summary>
+    /// <c>paradigm.run_events</c>: run → its own event map (e.g. EEGMMIDB's T1/T2 are left/right fist
+    /// in R04/R08/R12 but both fists/both feet in R06/R10/R14); every run named must be one the
+    /// paradigm reads (when it names any), every map must name at least one event.
+    /// </summary>
+    private static Dictionary<string, IReadOnlyDictionary<string, string>> ReadRunEvents(JsonSection? paradigm, IReadOnlyList<string> runs, IReadOnlyList<string>? sourceRuns, IReadOnlyList<string>? targetRuns)
+    {
+        var result = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.OrdinalIgnoreCase);
+        var section = paradigm?.Has("run_events") == true ? paradigm.Section("run_events") : null;
+        if (section is null)
+        {
+            return result;
+        }
+
+        var known = runs.Concat(sourceRuns ?? []).Concat(targetRuns ?? []).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var run in section.Keys.ToArray())
+        {
+            if (result.ContainsKey(run))
+            {
+                section.Problem(run, "is named twice (runs are compared without case)");
+                continue;
+            }
+
+            if (known.Count > 0 && !known.Contains(run))
+            {
+                section.Problem(run, $"is not one of the paradigm's runs ({string.Join(", ", known.Order(StringComparer.OrdinalIgnoreCase))}); list it in 'runs', 'source_runs' or 'target_runs'");
+            }
+
+            var map = section.Section(run);
+            if (map is null)
+            {
+                continue;
+            }
+
+            var events = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var key in map.Keys.ToArray())
+            {
+                events[key] = map.Text(key);
+            }
+
+            if (events.Count == 0)
+            {
+                map.Problem("must map at least one event label to a class");
+            }
+
+            result[run] = events;
+        }
+
+        return result;
     }
 
     private static List<ParsedStep> ReadSteps(JsonSection root, List<string> problems)

@@ -157,7 +157,8 @@ public sealed class SignalPipeline
     }
 
     /// <summary>
-    /// The epochs the paradigm defines in a recording: for every event mapped to a class, the
+    /// The epochs the paradigm defines in a recording: for every event mapped to a class (by the
+    /// recording run's own <c>run_events</c> map when it has one, else by <c>events</c>), the
     /// window starting at round(onset · fs) + round(start_s · fs) (pipeline rate), epoch-length long.
     /// </summary>
     /// <param name="recording">The recording (its own rate and channel order).</param>
@@ -170,9 +171,10 @@ public sealed class SignalPipeline
         double fs = Info.SampleRateHz;
         long length = (long)Math.Ceiling(recording.SampleCount * fs / recording.Info.SampleRateHz);
         var requests = new List<EpochRequest>();
+        var events = Definition.Paradigm.EventsFor(recording.Metadata.Run);
         foreach (var e in recording.Events)
         {
-            if (!Definition.Paradigm.Events.TryGetValue(e.Label, out var label))
+            if (!events.TryGetValue(e.Label, out var label))
             {
                 continue;
             }

@@ -357,7 +357,7 @@ public static class CalibrateNewSubject
             if (!s.HasCues)
             {
                 throw new CalibrationInputException(
-                    $"{string.Join(", ", s.Recordings)}: source subject {subject} has no events the pipeline maps ({string.Join(", ", definition.Paradigm.Events.Select(e => $"{e.Key} → {e.Value}"))}) with a complete epoch; sources must be labeled.");
+                    $"{string.Join(", ", s.Recordings)}: source subject {subject} has no events the pipeline maps ({definition.Paradigm.DescribeEvents()}) with a complete epoch; sources must be labeled.");
             }
         }
 

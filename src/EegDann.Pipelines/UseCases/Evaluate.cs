@@ -83,6 +83,9 @@ public sealed record EvaluationRow(string Target, IReadOnlyList<string> Sources,
     /// <summary>Holdout epochs scored (0 without a holdout).</summary>
     public int HoldoutEpochs { get; init; }
 
+    /// <summary><c>[true class][predicted class]</c> counts of the scored epochs (classes in <see cref="EvaluationResult.ClassNames"/> order), null when the method failed.</summary>
+    public IReadOnlyList<IReadOnlyList<int>>? Confusion { get; init; }
+
     /// <summary>The Wilson 95% interval of <see cref="Accuracy"/> on <see cref="ScoredEpochs"/> trials.</summary>
     public Interval AccuracyInterval => Statistics.Wilson(Accuracy, ScoredEpochs);
 }
@@ -140,6 +143,40 @@ public sealed record EvaluationResult(
     double LoadSeconds,
     int Networks)
 {
+    /// <summary>The class names in network order (empty when not known: chance is then taken as 1/2).</summary>
+    public IReadOnlyList<string> ClassNames { get; init; } = [];
+
+    /// <summary>Chance level 1/N for N classes (1/2 when the classes are not known).</summary>
+    public double Chance => 1.0 / Math.Max(2, ClassNames.Count);
+
+    /// <summary>
+    /// A method's confusion counts summed over the main rows (targets × seeds), N × N, or null when
+    /// no row of the method has one.
+    /// </summary>
+    public int[][]? PooledConfusion(string method)
+    {
+        var matrices = MainRows.Where(r => r.Method == method && r.Confusion is not null).Select(r => r.Confusion!).ToArray();
+        if (matrices.Length == 0)
+        {
+            return null;
+        }
+
+        int n = matrices[0].Count;
+        var sum = Enumerable.Range(0, n).Select(_ => new int[n]).ToArray();
+        foreach (var m in matrices)
+        {
+            for (int t = 0; t < n; t++)
+            {
+                for (int p = 0; p < n; p++)
+                {
+                    sum[t][p] += m[t][p];
+                }
+            }
+        }
+
+        return sum;
+    }
+
     /// <summary>The labeled-epoch counts run (one for a plain run; a learning curve's list).</summary>
     public IReadOnlyList<int> LabeledCounts { get; init; } = [TargetLabeledPerClass];
 
@@ -323,6 +360,7 @@ public static class Evaluate
             TargetLabeled = o.Labeled,
             HoldoutAccuracy = r.HoldoutScore?.Accuracy ?? double.NaN,
             HoldoutEpochs = o.Outcome.Holdout[r.Seed].Count,
+            Confusion = r.Score?.Confusion,
         })).ToArray();
         var mainRows = rows.Where(r => r.TargetLabeled == counts[0]).ToArray();
         var summary = methods.ToDictionary(
@@ -348,6 +386,7 @@ public static class Evaluate
             loadSeconds,
             outcomes.Sum(o => o.Outcome.Timings.NetworkCount))
         {
+            ClassNames = definition.ClassNames,
             LabeledCounts = counts,
             HoldoutPerClass = request.TargetHoldoutPerClass,
             SourceSubjects = protocol == EvaluationProtocol.Sources ? sourcePool : [],
@@ -462,11 +501,6 @@ public static class Evaluate
             catch (ArgumentException e)
             {
                 throw new CalibrationInputException(e.Message, e);
-            }
-
-            if (method.IsClassic && definition.ClassNames.Count != 2)
-            {
-                throw new CalibrationInputException($"method '{name}': {(method.Family == MethodFamily.CspLda ? "CSP" : "the logistic regression")} needs two classes, pipeline '{definition.Name}' has {definition.ClassNames.Count}.");
             }
 
             if (methods.All(m => m.Name != method.Name))

@@ -121,7 +121,7 @@ public static class ExportFeatures
         var bySubject = perRecording.GroupBy(s => s.Subject, StringComparer.Ordinal).Select(g => EpochSet.Concat(g.ToArray())).ToArray();
         if (bySubject.Sum(s => s.Count) == 0)
         {
-            throw new ExportInputException($"no epochs: none of the recordings has events {string.Join(", ", definition.Paradigm.Events.Keys)} with a complete epoch.");
+            throw new ExportInputException($"no epochs: none of the recordings has events the pipeline maps ({definition.Paradigm.DescribeEvents()}) with a complete epoch.");
         }
 
         if (definition.FeatureSteps.Any(s => s.NeedsLabels))
