@@ -94,6 +94,7 @@ public static class EegDannCli
         root.Subcommands.Add(CalibrateCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(DaemonCommand.Create());
+        root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(ListenCommand.Create());
         root.Subcommands.Add(LslCommand.Create());
         return root;

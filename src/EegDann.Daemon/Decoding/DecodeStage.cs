@@ -59,6 +59,100 @@ internal sealed partial class DecodeStage
         }
     }
 
+    /// <summary>
+    /// Decides a run of items in order with one forward pass of the network for all their windows
+    /// (a replay at full speed): the decisions of <see cref="Decode"/> item by item, up to the float
+    /// rounding of a batched forward pass. Every input buffer goes back to the pool.
+    /// </summary>
+    /// <param name="items">Items in stream order.</param>
+    /// <param name="decisions">Receives one decision per item, in order.</param>
+    public void DecodeBatch(IReadOnlyList<WindowItem> items, List<Decision> decisions)
+    {
+        int from = 0;
+        try
+        {
+            while (from < items.Count)
+            {
+                // A run decoded by one model: up to the next item of another model.
+                var model = items[from].Model ?? _model;
+                int to = from + 1;
+                while (to < items.Count && (items[to].Model is null || ReferenceEquals(items[to].Model, model)))
+                {
+                    to++;
+                }
+
+                if (model != null && !ReferenceEquals(model, _model))
+                {
+                    Use(model);
+                }
+
+                DecodeRun(items, from, to, decisions);
+                from = to;
+            }
+        }
+        finally
+        {
+            foreach (var item in items)
+            {
+                if (item.Input != null)
+                {
+                    ArrayPool<double>.Shared.Return(item.Input);
+                }
+            }
+        }
+    }
+
+    private void DecodeRun(IReadOnlyList<WindowItem> items, int from, int to, List<Decision> decisions)
+    {
+        int windows = 0;
+        for (int i = from; i < to; i++)
+        {
+            windows += items[i].Kind == WindowItemKind.Window ? 1 : 0;
+        }
+
+        float[] probabilities = [];
+        double perWindowMs = 0;
+        long start = Stopwatch.GetTimestamp();
+        if (windows > 0)
+        {
+            int size = _model!.InputSize, row = 0;
+            var batch = new float[windows * size];
+            for (int i = from; i < to; i++)
+            {
+                if (items[i].Kind == WindowItemKind.Window)
+                {
+                    var input = items[i].Input.AsSpan(0, size);
+                    var target = batch.AsSpan(row * size, size);
+                    for (int v = 0; v < size; v++)
+                    {
+                        target[v] = (float)input[v];
+                    }
+
+                    row++;
+                }
+            }
+
+            probabilities = _predictor!.PredictProbabilities(new SampleMatrix(batch, windows, _model.Package.Model.Spec.SampleShape.ToArray()));
+            perWindowMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds / windows;
+        }
+
+        int w = 0;
+        for (int i = from; i < to; i++)
+        {
+            var item = items[i];
+            if (item.Kind != WindowItemKind.Window)
+            {
+                decisions.Add(FailSafe(item, item.Reason));
+                continue;
+            }
+
+            probabilities.AsSpan(w * _probabilities.Length, _probabilities.Length).CopyTo(_probabilities);
+            w++;
+            _metrics.WindowDecoded((double)(start - item.ArrivalTimestamp) * 1000.0 / Stopwatch.Frequency, perWindowMs);
+            decisions.Add(Decide(item, item.Input.AsSpan(0, _model!.InputSize)));
+        }
+    }
+
     private Decision DecodeWindow(in WindowItem item)
     {
         var model = _model!;
@@ -71,6 +165,13 @@ internal sealed partial class DecodeStage
         long start = Stopwatch.GetTimestamp();
         _predictor!.PredictProbabilities(_input, _probabilities);
         _metrics.WindowDecoded((double)(start - item.ArrivalTimestamp) * 1000.0 / Stopwatch.Frequency, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        return Decide(item, input);
+    }
+
+    /// <summary>The decision for a window whose probabilities are in <c>_probabilities</c>.</summary>
+    private Decision Decide(in WindowItem item, ReadOnlySpan<double> input)
+    {
+        var model = _model!;
         foreach (float p in _probabilities)
         {
             if (!float.IsFinite(p))

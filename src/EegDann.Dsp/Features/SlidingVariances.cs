@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using EegDann.Dsp.Streaming;
 
@@ -103,6 +104,7 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
     public int MaxSegmentLength => 1;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void OnAppended(SignalHistory history)
     {
         ArgumentNullException.ThrowIfNull(history);
@@ -222,6 +224,7 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
     }
 
     /// <summary>Adds (sign +1) or removes (sign −1) one aligned sample: sums of y − r and (y − r)².</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Add(ReadOnlySpan<double> y, double sign)
     {
         int i = 0;
@@ -251,6 +254,7 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
     }
 
     /// <summary>y = W·x band by band (a copy without alignment). Four rows at a time, each exactly <see cref="LinearAlgebra.Matrices.Dot"/>'s arithmetic.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Align(ReadOnlySpan<double> x, Span<double> y)
     {
         if (_whitening is null)
@@ -278,6 +282,7 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot4(ReadOnlySpan<double> rows, ReadOnlySpan<double> x, Span<double> result, int n)
     {
         if (!Vector.IsHardwareAccelerated || n < Vector<double>.Count)

@@ -1,0 +1,126 @@
+using EegDann.Core;
+using EegDann.Daemon.Decoding;
+using EegDann.Daemon.Models;
+using EegDann.Daemon.Options;
+using EegDann.Dsp.Alignment;
+using EegDann.Model;
+using EegDann.Pipelines;
+using EegDann.Pipelines.Signal;
+
+namespace EegDann.Daemon.Replay;
+
+/// <summary>
+/// The batch path a replay must equal: every sliding window of the whole recording cut in one
+/// piece (<see cref="SignalPipeline.ExtractWindows"/>), each window featurized whole
+/// (<see cref="FeaturePipeline.Transform(Pipelines.Definitions.PipelineDefinition, FittedPipeline, EpochSet)"/>:
+/// covariance, W·Σ·Wᵀ, features) with the subject's fitted alignment, the network on all windows
+/// at once, then the same decision policy in order. With a fixed alignment it shares no state or
+/// arithmetic with the live path's running sums, so agreement is evidence, not construction. With an
+/// alignment estimated from the stream, the estimate is updated window by window in the order the
+/// live path sees them (warm-up windows give <c>none</c>), each window still cut and featurized whole.
+/// </summary>
+public static class BatchDecisions
+{
+    /// <summary>The batch path's windows and decisions.</summary>
+    /// <param name="Ends">Window ends (pipeline-rate stream indices), in order.</param>
+    /// <param name="Features">Each window's network input.</param>
+    /// <param name="Probabilities">Each window's class probabilities (not smoothed).</param>
+    /// <param name="Commands">Each window's command.</param>
+    public sealed record Result(IReadOnlyList<long> Ends, IReadOnlyList<double[]> Features, IReadOnlyList<float[]> Probabilities, IReadOnlyList<string> Commands)
+    {
+        /// <summary>Command by window end.</summary>
+        public IReadOnlyDictionary<long, string> CommandByEnd => Ends.Zip(Commands).ToDictionary(p => p.First, p => p.Second);
+    }
+
+    /// <summary>Decides every window of <paramref name="recording"/> the batch way.</summary>
+    /// <exception cref="InvalidOperationException">When a fixed alignment is asked and the model has no alignment of the recording's subject.</exception>
+    /// <exception cref="ArgumentException">When the model reads aligned samples (conv extractor): the batch path here is for feature models.</exception>
+    public static Result Decide(DecoderModel model, Recording recording, DecoderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(recording);
+        if (model.ReadsAlignedSamples)
+        {
+            throw new ArgumentException($"model {model.Id} reads aligned samples; the batch decision path covers feature models.", nameof(model));
+        }
+
+        options ??= new DecoderOptions();
+        var signal = SignalPipeline.Create(model.Definition, model.Fitted);
+        var windows = signal.ExtractWindows(recording);
+        string subject = recording.Metadata.Subject;
+        var mode = model.AlignmentFor(subject, options.Alignment);
+        double[][] rows;
+        bool[] ready;
+        if (!model.Aligns || mode == OnlineAlignment.Fixed)
+        {
+            var features = FeaturePipeline.Transform(model.Definition, model.Fitted, windows);
+            rows = Enumerable.Range(0, features.RowCount).Select(i => features.Row(i).ToArray()).ToArray();
+            ready = rows.Select(_ => true).ToArray();
+        }
+        else
+        {
+            (rows, ready) = StreamAligned(model, windows, subject, mode);
+        }
+
+        int k = model.ClassNames.Count;
+        var probabilities = new float[rows.Length][];
+        if (rows.Length > 0)
+        {
+            var matrix = SampleMatrix.FromRows(rows.Select(r => r.Select(v => (float)v).ToArray()).ToArray());
+            var flat = model.Package.Model.PredictProbabilities(matrix);
+            for (int i = 0; i < rows.Length; i++)
+            {
+                probabilities[i] = flat.AsSpan(i * k, k).ToArray();
+            }
+        }
+
+        var policy = new DecisionPolicy(k, options.SmoothingAlpha, options.ConfidenceThreshold, DecisionPolicy.WindowsFor(options.DwellSeconds, model.StrideSamples / model.PipelineSignal.SampleRateHz));
+        var commands = new string[rows.Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if (!ready[i])
+            {
+                // A warm-up window is a fail-safe: none, and the smoothing starts again.
+                policy.Reset();
+                commands[i] = Decision.NoCommand;
+                continue;
+            }
+
+            int c = policy.Update(probabilities[i]);
+            commands[i] = c == DecisionPolicy.None ? Decision.NoCommand : model.ClassNames[c];
+        }
+
+        var ends = windows.Epochs.Select(e => e.Info.StartSample + e.SampleCount).ToArray();
+        return new Result(ends, rows, probabilities, commands);
+    }
+
+    /// <summary>
+    /// Windows aligned with an estimate from the stream (<see cref="OnlineAlignment.FromStream"/>,
+    /// <see cref="OnlineAlignment.Adaptive"/>): in window order, each whole window's second moments
+    /// join the running estimate, then the window is aligned with the current R^-1/2 and
+    /// featurized; windows before the warm-up ends are not ready.
+    /// </summary>
+    private static (double[][] Rows, bool[] Ready) StreamAligned(DecoderModel model, EpochSet windows, string subject, OnlineAlignment mode)
+    {
+        var fitted = model.Fitted;
+        int n = fitted.Channels.Count, bands = fitted.BandCount;
+        fitted.SubjectAlignments.TryGetValue(subject, out var prior);
+        var online = new OnlineEuclideanAlignment(subject, n, fitted.Alignment!, mode == OnlineAlignment.Adaptive ? prior : null, bands: bands);
+        var featurizer = FeaturePipeline.CreateFeaturizer(model.Definition, fitted);
+        var moments = new double[bands * n * n];
+        var rows = new double[windows.Count][];
+        var ready = new bool[windows.Count];
+        for (int i = 0; i < windows.Count; i++)
+        {
+            featurizer.Load(windows.Epochs[i].Data);
+            featurizer.CopySecondMoments(moments);
+            online.Observe(moments);
+            featurizer.Align(online.Whitening);
+            rows[i] = new double[featurizer.FeatureCount];
+            featurizer.Extract(rows[i]);
+            ready[i] = online.IsWarm;
+        }
+
+        return (rows, ready);
+    }
+}

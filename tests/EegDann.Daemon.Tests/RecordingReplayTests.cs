@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text;
+using EegDann.Daemon.Replay;
+using EegDann.TestSupport;
+using Xunit.Abstractions;
+
+namespace EegDann.Daemon.Tests;
+
+public sealed class RecordingReplayTests(ITestOutputHelper output)
+{
+    /// <summary>The pinned model: mi-fb-dann, ea_dann_x5, sources S001/S003/S004, target S002 (see tests/data/replay/README.md).</summary>
+    private static string PinnedModel => TestData.TestDataFile("replay", "s002.eegdann");
+
+    private static string Golden => TestData.TestDataFile("replay", "S002R04.decisions.csv");
+
+    [Fact]
+    public async Task TheShippedS002R04ReplayedWithThePinnedModelGivesTheGoldenDecisionsWindowForWindow()
+    {
+        var report = await RecordingReplay.RunAsync(new ReplaySettings(PinnedModel, [TestModels.RecordingPath("S002", "R04")], Speed: 0));
+        var result = Assert.Single(report.Recordings);
+        Assert.Equal("Fixed", result.Alignment);
+        string actual = GoldenText(result);
+        if (Environment.GetEnvironmentVariable("EEGDANN_UPDATE_GOLDEN") == "1")
+        {
+            await File.WriteAllTextAsync(Golden, actual);
+        }
+
+        string expected = await File.ReadAllTextAsync(Golden);
+        if (expected != actual)
+        {
+            string written = Path.Combine(Path.GetTempPath(), $"S002R04.decisions.{Guid.NewGuid():N}.csv");
+            await File.WriteAllTextAsync(written, actual);
+            var e = expected.Split('\n');
+            var a = actual.Split('\n');
+            int first = Enumerable.Range(0, Math.Min(e.Length, a.Length)).FirstOrDefault(i => e[i] != a[i], Math.Min(e.Length, a.Length));
+            Assert.Fail($"the decisions differ from {Golden} first at line {first + 1}: expected '{(first < e.Length ? e[first] : "(end)")}', got '{(first < a.Length ? a[first] : "(end)")}' ({e.Length} vs {a.Length} lines); the replay's decisions are in {written}");
+        }
+
+        var summary = ReplaySummary.Of(report, "max");
+        Assert.Equal(1.0, summary.Total.BatchAgreement);
+        Assert.Equal(((19680 - 320) / 10) + 1, summary.Total.Windows);
+        output.WriteLine($"S002R04: {summary.Total.Windows} windows, {string.Join(", ", summary.Total.Decisions.Select(p => $"{p.Key} {p.Value}"))}; accuracy on {summary.Total.CuedWindows} cued windows {summary.Total.Accuracy:F3}; {summary.Total.RealtimeFactor:F0}× real time (load {Load()})");
+    }
+
+    public static TheoryData<string, string> ShippedRecordings()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string subject in new[] { "S001", "S002", "S003", "S004" })
+        {
+            foreach (string run in new[] { "R04", "R08", "R12" })
+            {
+                data.Add(subject, run);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ShippedRecordings))]
+    public async Task EveryShippedRecordingReplaysWithTheBatchPathsDecisionOnEveryWindow(string subject, string run)
+    {
+        var report = await RecordingReplay.RunAsync(new ReplaySettings(PinnedModel, [TestModels.RecordingPath(subject, run)], Speed: 0));
+        var summary = ReplaySummary.Of(report, "max");
+        var line = summary.Total;
+        Assert.Null(line.BatchNote);
+        Assert.True(line.Windows > 1000, $"{line.Windows} windows");
+        var disagree = report.Recordings[0].Decisions.Where(d => d.Command != d.BatchCommand).Take(5).Select(d => $"{d.EndSample}: {d.Command} vs {d.BatchCommand}").ToArray();
+        Assert.True(line.BatchAgreement == 1.0, $"agreement {line.BatchAgreement}; first differences {string.Join("; ", disagree)}");
+        output.WriteLine($"{subject}{run} ({line.Alignment}): {line.Windows} windows, agreement {line.BatchAgreement}, accuracy on {line.CuedWindows} cued windows {line.Accuracy:F3}, {line.RealtimeFactor:F0}× real time (load {Load()})");
+    }
+
+    [Fact]
+    public async Task APacedReplayDecidesWindowByWindowWithTheSameDecisionsAsAtFullSpeed()
+    {
+        // At 400× real time the 123 s of S002R04 take 0.31 s, each window decoded as it completes (no batches).
+        var fast = await RecordingReplay.RunAsync(new ReplaySettings(PinnedModel, [TestModels.RecordingPath("S002", "R04")], Speed: 0));
+        var paced = await RecordingReplay.RunAsync(new ReplaySettings(PinnedModel, [TestModels.RecordingPath("S002", "R04")], Speed: 400));
+        var a = fast.Recordings[0].Decisions;
+        var b = paced.Recordings[0].Decisions;
+        Assert.Equal(a.Select(d => (d.EndSample, d.Command)), b.Select(d => (d.EndSample, d.Command)));
+        double signal = paced.Recordings[0].SignalSeconds, wall = paced.Recordings[0].WallSeconds;
+        Assert.True(wall >= signal / 400 * 0.95, $"a replay at 400× took {wall:F2} s for {signal:F1} s of signal");
+    }
+
+    private static string GoldenText(RecordingReplayResult result)
+    {
+        var text = new StringBuilder("end_sample,command\n");
+        foreach (var d in result.Decisions)
+        {
+            text.Append(d.EndSample.ToString(CultureInfo.InvariantCulture)).Append(',').Append(d.Command).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+}
