@@ -16,6 +16,17 @@ public static class EegDannCli
         Recursive = true,
     };
 
+    /// <summary>
+    /// Global option: the instance name of one of several daemons on a host. Its settings file
+    /// <c>appsettings.NAME.json</c> (in the folder of <c>--config</c>, else the current directory) is
+    /// layered over the shared settings, and every log event carries <c>Instance</c>.
+    /// </summary>
+    public static readonly Option<string?> InstanceOption = new("--instance")
+    {
+        Description = "Instance name (letters, digits, '-', '_', '.'): layer appsettings.NAME.json (beside --config, else in the current directory) over the shared settings.",
+        Recursive = true,
+    };
+
     /// <summary>Global option: also write compact-JSON log events to this file.</summary>
     public static readonly Option<FileInfo?> LogJsonOption = new("--log-json")
     {
@@ -83,6 +94,7 @@ public static class EegDannCli
     {
         var root = new RootCommand("EegDann: cross-subject EEG motor-imagery decoding with domain-adversarial networks.");
         root.Options.Add(ConfigOption);
+        root.Options.Add(InstanceOption);
         root.Options.Add(LogJsonOption);
         root.Options.Add(VerbosityOption);
         root.Subcommands.Add(DoctorCommand.Create());
@@ -112,8 +124,33 @@ public static class EegDannCli
             builder.AddJsonFile(extra.FullName, optional: false);
         }
 
+        if (InstanceSettingsFile(parse) is { } instance)
+        {
+            builder.AddJsonFile(instance.FullName, optional: false);
+        }
+
         return builder.AddEnvironmentVariables("EEGDANN_").Build();
     }
+
+    /// <summary>
+    /// The instance's settings file, <c>appsettings.NAME.json</c> beside <c>--config</c> (else in the
+    /// current directory), or null without <c>--instance</c>.
+    /// </summary>
+    public static FileInfo? InstanceSettingsFile(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        if (parse.GetValue(InstanceOption) is not { } name)
+        {
+            return null;
+        }
+
+        string folder = parse.GetValue(ConfigOption)?.DirectoryName ?? Directory.GetCurrentDirectory();
+        return new FileInfo(Path.Combine(folder, $"appsettings.{name}.json"));
+    }
+
+    /// <summary>True for an instance name that is one plain file-name part (systemd's %i of eegdann@NAME).</summary>
+    private static bool IsInstanceName(string name) =>
+        name.Length is > 0 and <= 64 && name[0] != '.' && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
     /// <summary>The log levels <c>--log-level</c> takes.</summary>
     private static readonly string[] LogLevels = Enum.GetNames<Serilog.Events.LogEventLevel>();
@@ -129,20 +166,40 @@ public static class EegDannCli
             return $"--log-level '{level}' is not a log level: use one of {string.Join(", ", LogLevels)}.";
         }
 
+        if (parse.GetValue(InstanceOption) is { } name)
+        {
+            if (!IsInstanceName(name))
+            {
+                return $"--instance '{name}': use letters, digits, '-', '_' and '.' only (it names appsettings.NAME.json).";
+            }
+
+            if (InstanceSettingsFile(parse) is { Exists: false } missing)
+            {
+                return $"--instance {name}: no settings file {missing.FullName}.";
+            }
+        }
+
         if (parse.GetValue(ConfigOption) is { } config)
         {
             if (!config.Exists)
             {
                 return $"--config {config.FullName}: no such file.";
             }
+        }
 
+        if (parse.GetValue(ConfigOption) is not null || parse.GetValue(InstanceOption) is not null)
+        {
             try
             {
                 LoadConfiguration(parse);
             }
             catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
             {
-                return $"--config {config.FullName}: cannot be read as settings: {e.Message}";
+                string option = parse.GetValue(ConfigOption) is { } file
+                    && (parse.GetValue(InstanceOption) is null || e.Message.Contains(file.FullName, StringComparison.Ordinal))
+                    ? $"--config {file.FullName}"
+                    : $"--instance {parse.GetValue(InstanceOption)} ({InstanceSettingsFile(parse)!.FullName})";
+                return $"{option}: cannot be read as settings: {e.Message}";
             }
         }
 
@@ -165,6 +222,11 @@ public static class EegDannCli
         var logger = new LoggerConfiguration()
             .ReadFrom.Configuration(configuration)
             .Enrich.WithProperty("EegDannVersion", EegDannVersion.Current);
+        if (parse.GetValue(InstanceOption) is { } instance)
+        {
+            logger.Enrich.WithProperty("Instance", instance);
+        }
+
         if (!configuration.GetSection("Serilog").Exists())
         {
             logger.WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose);
