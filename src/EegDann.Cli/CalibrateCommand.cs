@@ -38,12 +38,13 @@ public static class CalibrateCommand
         var seed = new Option<int?>("--seed") { Description = "The seed (default: the pipeline's)." };
         var baselines = new Option<bool>("--no-baselines") { Description = "Train only the chosen method (faster; the report then has no baselines)." };
         var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => 1 };
+        var device = new Option<string>("--device") { Description = "Where the networks train: cpu, cuda or cuda:N (CUDA needs a build with libtorch's CUDA runtime: README, \"GPUs\").", DefaultValueFactory = _ => "cpu" };
         var json = new Option<bool>("--json") { Description = "Print the report's JSON on stdout." };
         var command = new Command(
             "calibrate-new-subject",
             "Adapt a decoder trained on labeled source subjects to a new subject from the new subject's unlabeled recordings; write the model file and a report " +
             "(JSON, Markdown, PNGs) with the baselines trained on the same data.");
-        foreach (var option in new Option[] { pipeline, sources, targets, output, report, method, labeled, holdout, seed, baselines, threads, json })
+        foreach (var option in new Option[] { pipeline, sources, targets, output, report, method, labeled, holdout, seed, baselines, threads, device, json })
         {
             command.Options.Add(option);
         }
@@ -57,6 +58,16 @@ public static class CalibrateCommand
             }
 
             TorchRuntime.UseThreads(parse.GetValue(threads));
+            try
+            {
+                TorchRuntime.UseDevice(parse.GetValue(device), "--device");
+            }
+            catch (TorchDeviceException e)
+            {
+                Log.Error("{Problem}", e.Message);
+                return ExitCodes.BadInput;
+            }
+
             var request = new CalibrateRequest
             {
                 PipelinePath = parse.GetValue(pipeline)!.FullName,

@@ -43,9 +43,10 @@ public static class EvaluateCommand
         var report = new Option<DirectoryInfo?>("--report") { Description = "Write evaluation.md, evaluation.json, per-subject.png, methods.png (and learning-curve.png for a list of --target-labeled) into this directory." };
         var parallel = new Option<int>("--parallel") { Description = "Folds trained at the same time (results do not depend on it).", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (1 is fastest for these small networks and keeps results identical across machines).", DefaultValueFactory = _ => 1 };
+        var device = new Option<string>("--device") { Description = "Where the networks train: cpu, cuda or cuda:N (CUDA needs a build with libtorch's CUDA runtime: README, \"GPUs\").", DefaultValueFactory = _ => "cpu" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (rows, summary, default_method) on stdout." };
         var command = new Command("evaluate", "Cross-subject evaluation of calibration methods on a directory of recordings: per fold, per seed, per method, the target accuracy.");
-        foreach (var option in new Option[] { pipeline, data, sources, protocol, methods, seeds, labeled, holdout, sourceRuns, report, parallel, threads, json })
+        foreach (var option in new Option[] { pipeline, data, sources, protocol, methods, seeds, labeled, holdout, sourceRuns, report, parallel, threads, device, json })
         {
             command.Options.Add(option);
         }
@@ -93,6 +94,16 @@ public static class EvaluateCommand
             }
 
             TorchRuntime.UseThreads(parse.GetValue(threads));
+            try
+            {
+                TorchRuntime.UseDevice(parse.GetValue(device), "--device");
+            }
+            catch (TorchDeviceException e)
+            {
+                Log.Error("{Problem}", e.Message);
+                return ExitCodes.BadInput;
+            }
+
             var directories = parse.GetValue(data)!;
             var request = new EvaluateRequest(
                 parse.GetValue(pipeline)!.FullName,

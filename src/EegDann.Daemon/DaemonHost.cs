@@ -146,6 +146,7 @@ public static partial class DaemonHost
     private static bool IsBadInput(Exception e) =>
         e is OptionsValidationException or DaemonSettingsException or InvalidDataException or IOException or RecordingFormatException
             or ChannelMismatchException or System.Net.Sockets.SocketException or UnauthorizedAccessException
+            or EegDann.Model.TorchDeviceException
         || IsBindingFailure(e)
         || (e is AggregateException a && a.InnerExceptions.All(IsBadInput));
 

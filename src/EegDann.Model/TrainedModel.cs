@@ -108,7 +108,7 @@ public sealed class TrainedModel : IDisposable
             using var scope = NewDisposeScope();
             var x = ToTensor(samples, start, count);
             var f = Network.Features(Network.Standardize(x)).contiguous();
-            var values = f.data<float>().ToArray();
+            var values = f.ToHostArray<float>();
             int width = (int)f.shape[1];
             for (int i = 0; i < count; i++)
             {
@@ -195,7 +195,7 @@ public sealed class ModelPredictor
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var p = model.Network.forward(tensor(single, singleShape)).softmax(1);
-        p.data<float>().CopyTo(probabilities);
+        p.CopyToHost(probabilities);
     }
 
     /// <summary>Class probabilities of every sample, row-major <c>[sample · classes + class]</c>.</summary>
@@ -210,7 +210,7 @@ public sealed class ModelPredictor
         {
             using var scope = NewDisposeScope();
             var p = model.Network.forward(TrainedModel.ToTensor(samples, start, count)).softmax(1);
-            p.data<float>().CopyTo(result.AsSpan(start * k, count * k));
+            p.CopyToHost(result.AsSpan(start * k, count * k));
         }
 
         return result;

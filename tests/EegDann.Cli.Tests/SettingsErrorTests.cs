@@ -80,6 +80,39 @@ public sealed class SettingsErrorTests
     }
 
     [Fact]
+    public async Task EvaluateOnCudaWithOnlyTheCpuRuntimeStopsWithExitCode2NamingTheOption()
+    {
+        var run = await EegDannProcess.RunAsync(
+            "evaluate", "--pipeline", Path.Combine(TestData.PipelinesDirectory, "mi-logvar.json"), "--data", TestData.RecordingsDirectory,
+            "--methods", "source_only", "--device", "cuda:0");
+
+        AssertBadSetting(run, "--device = 'cuda:0': CUDA is not available", "EegDannTorchRuntime=cuda");
+    }
+
+    [Fact]
+    public async Task TheDaemonOnCudaWithOnlyTheCpuRuntimeStopsWithExitCode2NamingTheSetting()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+
+        var run = await EegDannProcess.RunAsync(
+            ["daemon", "--synthetic", "--stdout", "--model", dir.File("model.eegdann")],
+            new Dictionary<string, string> { ["EEGDANN_Daemon__Decoder__Device"] = "cuda" });
+
+        AssertBadSetting(run, "Daemon:Decoder:Device = 'cuda': CUDA is not available");
+        Assert.DoesNotContain("Daemon summary", run.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheDaemonRefusesADeviceSettingThatIsNotADevice()
+    {
+        var run = await EegDannProcess.RunAsync(
+            ["daemon", "--synthetic", "--stdout", "--model", "unused.eegdann"],
+            new Dictionary<string, string> { ["EEGDANN_Daemon__Decoder__Device"] = "gpu" });
+
+        AssertBadSetting(run, "Daemon:Decoder:Device = 'gpu' is not a device");
+    }
+
+    [Fact]
     public void TheSystemdUnitRestartsOnFaultsAndBugsButNotOnBadSettings()
     {
         var lines = File.ReadAllLines(Path.Combine(TestData.RepositoryRoot, "deploy", "eegdann-daemon.service"))

@@ -17,6 +17,7 @@ internal sealed partial class ModelStartup(IOptions<DecoderOptions> options, Act
     {
         var decoder = options.Value;
         TorchRuntime.UseThreads(decoder.TorchThreads);
+        var device = TorchRuntime.UseDevice(decoder.Device, $"{DecoderOptions.SectionName}:{nameof(DecoderOptions.Device)}");
         var model = DecoderModelLoader.Load(decoder.ModelPath!);
         var predictor = model.CreatePredictor();
         var input = new float[model.InputSize];
@@ -27,12 +28,12 @@ internal sealed partial class ModelStartup(IOptions<DecoderOptions> options, Act
         }
 
         models.Initialize(model, decoder.Alignment);
-        LogLoaded(model.Id, model.Source, model.Definition.Name, string.Join(", ", model.ClassNames), model.WindowSamples, model.StrideSamples, model.PipelineSignal.SampleRateHz);
+        LogLoaded(model.Id, model.Source, device.ToString(), model.Definition.Name, string.Join(", ", model.ClassNames), model.WindowSamples, model.StrideSamples, model.PipelineSignal.SampleRateHz);
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Model {ModelId} loaded from {Source}: pipeline {Pipeline}, classes {Classes}, windows of {WindowSamples} samples every {StrideSamples} at {SampleRateHz} Hz")]
-    private partial void LogLoaded(string modelId, string source, string pipeline, string classes, int windowSamples, int strideSamples, double sampleRateHz);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {ModelId} loaded from {Source} onto {Device}: pipeline {Pipeline}, classes {Classes}, windows of {WindowSamples} samples every {StrideSamples} at {SampleRateHz} Hz")]
+    private partial void LogLoaded(string modelId, string source, string device, string pipeline, string classes, int windowSamples, int strideSamples, double sampleRateHz);
 }

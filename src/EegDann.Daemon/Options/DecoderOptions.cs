@@ -20,7 +20,7 @@ public enum AlignmentMode
 }
 
 /// <summary>Section <c>Daemon:Decoder</c>: the model and how its outputs become commands.</summary>
-public sealed class DecoderOptions
+public sealed class DecoderOptions : IValidatableObject
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Daemon:Decoder";
@@ -61,6 +61,18 @@ public sealed class DecoderOptions
     /// <summary>libtorch intra-op threads (process-wide). One keeps the forward pass predictable and leaves the other cores to the pipeline.</summary>
     [Range(1, 64)]
     public int TorchThreads { get; set; } = 1;
+
+    /// <summary>
+    /// Where the network runs: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>. CUDA needs a build with
+    /// libtorch's CUDA runtime (README, "GPUs"); asking for it without one stops the start (exit code 2).
+    /// </summary>
+    public string Device { get; set; } = "cpu";
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        EegDann.Model.TorchRuntime.DeviceProblem(Device, $"{SectionName}:{nameof(Device)}") is { } problem
+            ? [new ValidationResult(problem, [nameof(Device)])]
+            : [];
 }
 
 /// <summary>Validates <see cref="DecoderOptions"/> (source-generated).</summary>

@@ -131,7 +131,7 @@ public static class ModelEnsemble
             p =>
             {
                 using var c = p.parameter.detach().contiguous();
-                return (c.data<float>().ToArray(), c.shape);
+                return (c.ToHostArray<float>(), c.shape);
             },
             StringComparer.Ordinal);
     }

@@ -32,10 +32,10 @@ public sealed class InputStandardizer : Module<Tensor, Tensor>
     public bool Enabled => enabled;
 
     /// <summary>The fitted means (copy), per feature or per channel.</summary>
-    public float[] Mean => mean.data<float>().ToArray();
+    public float[] Mean => mean.ToHostArray<float>();
 
     /// <summary>The fitted scales (copy; population standard deviations, 1 where a feature is constant).</summary>
-    public float[] Scale => scale.data<float>().ToArray();
+    public float[] Scale => scale.ToHostArray<float>();
 
     /// <summary>Fits mean and scale on <paramref name="source"/> (batch first), in double precision.</summary>
     public void Fit(Tensor source)

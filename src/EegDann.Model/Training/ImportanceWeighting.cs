@@ -80,7 +80,7 @@ public static class ImportanceWeighting
             var y = cat([zeros(source.Count, dtype: ScalarType.Float64), ones(target.Count, dtype: ScalarType.Float64)]);
             var (w, b) = FitLogisticRegression(x, y, 1.0 / (c * x.shape[0]));
             var scores = x.matmul(w).add_(b, one);
-            logits = scores.narrow(0, 0, source.Count).data<double>().ToArray();
+            logits = scores.narrow(0, 0, source.Count).ToHostArray<double>();
             double sourceCorrect = scores.narrow(0, 0, source.Count).lt(zero).to_type(ScalarType.Float64).mean().item<double>();
             double targetCorrect = scores.narrow(0, source.Count, target.Count).ge(zero).to_type(ScalarType.Float64).mean().item<double>();
             accuracy = (sourceCorrect + targetCorrect) / 2;

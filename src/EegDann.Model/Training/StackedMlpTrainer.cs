@@ -613,11 +613,11 @@ public static class StackedMlpTrainer
                 {
                     var (inputs, outputs) = shapes[l];
                     double bound = 1.0 / Math.Sqrt(inputs);
-                    using var w = empty(outputs, inputs).uniform_(-bound, bound, generator);
-                    using var b = empty(outputs).uniform_(-bound, bound, generator);
+                    using var w = empty(outputs, inputs, device: CPU).uniform_(-bound, bound, generator);
+                    using var b = empty(outputs, device: CPU).uniform_(-bound, bound, generator);
                     using var wt = w.t().contiguous();
-                    wt.data<float>().CopyTo(weights[l].AsSpan(k * inputs * outputs, inputs * outputs));
-                    b.data<float>().CopyTo(biases[l].AsSpan(k * outputs, outputs));
+                    wt.CopyToHost(weights[l].AsSpan(k * inputs * outputs, inputs * outputs));
+                    b.CopyToHost(biases[l].AsSpan(k * outputs, outputs));
                 }
             }
         }
@@ -681,7 +681,7 @@ public static class StackedMlpTrainer
                 finite = finite.logical_and(p.isfinite().view(m, -1).all(1));
             }
 
-            return finite.data<bool>().ToArray();
+            return finite.ToHostArray<bool>();
         }
 
         /// <summary>Member <paramref name="k"/>'s parameters, copied out of the stack in the network's layout (<c>(out, in)</c> weights).</summary>
@@ -693,9 +693,9 @@ public static class StackedMlpTrainer
             void Add(string name, StackLinear layer)
             {
                 var w = layer.Weight[k].t().contiguous();
-                values[name + ".weight"] = (w.data<float>().ToArray(), w.shape);
+                values[name + ".weight"] = (w.ToHostArray<float>(), w.shape);
                 var b = layer.Bias[k].reshape(-1).contiguous();
-                values[name + ".bias"] = (b.data<float>().ToArray(), b.shape);
+                values[name + ".bias"] = (b.ToHostArray<float>(), b.shape);
             }
 
             for (int l = 0; l < Hidden.Length; l++)
@@ -779,13 +779,13 @@ public static class StackedMlpTrainer
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var logits = layers.Label.Apply(layers.Features(sourceX));
-            var labelLoss = Nll(logits, sourceY).mean([1]).to_type(ScalarType.Float64).data<double>().ToArray();
-            var accuracy = logits.argmax(2).eq(sourceY).to_type(ScalarType.Float64).mean([1]).data<double>().ToArray();
+            var labelLoss = Nll(logits, sourceY).mean([1]).to_type(ScalarType.Float64).ToHostArray<double>();
+            var accuracy = logits.argmax(2).eq(sourceY).to_type(ScalarType.Float64).mean([1]).ToHostArray<double>();
             double[]? domainLoss = null, domainAccuracy = null, labeledLoss = null;
             if (adversarial)
             {
                 var domainLogits = layers.ApplyDomain(layers.Features(domainX));
-                domainLoss = Nll(domainLogits, domainD).mean([1]).to_type(ScalarType.Float64).data<double>().ToArray();
+                domainLoss = Nll(domainLogits, domainD).mean([1]).to_type(ScalarType.Float64).ToHostArray<double>();
                 var correct = domainLogits.argmax(2).eq(domainD).to_type(ScalarType.Float64);
                 // Balanced: per member, the mean over the domains present of each domain's accuracy.
                 // Explicit scalars kept alive (see FlatSgd: an implicit one can be freed mid-call when another thread allocates).
@@ -804,12 +804,12 @@ public static class StackedMlpTrainer
                     present = present.add(has, alpha);
                 }
 
-                domainAccuracy = sum.div(present.clamp_min(one)).data<double>().ToArray();
+                domainAccuracy = sum.div(present.clamp_min(one)).ToHostArray<double>();
             }
 
             if (hasLabeled)
             {
-                labeledLoss = Nll(layers.Label.Apply(layers.Features(labeledX)), labeledY).mean([1]).to_type(ScalarType.Float64).data<double>().ToArray();
+                labeledLoss = Nll(layers.Label.Apply(layers.Features(labeledX)), labeledY).mean([1]).to_type(ScalarType.Float64).ToHostArray<double>();
             }
 
             return Enumerable.Range(0, m).Select(k => new EpochDiagnostics(

@@ -61,7 +61,9 @@ internal static class TrainingLoop
         bool keep = false;
         try
         {
-            using var generator = new Generator((ulong)options.Seed);
+            // The generator lives where the parameters and dropout masks do (TorchRuntime.UseDevice); on the CPU it is the CPU generator as always.
+            var device = get_default_device();
+            using var generator = new Generator((ulong)options.Seed, device.type == DeviceType.CPU ? null : device);
             network.Initialize(generator);
             network.UseGenerator(generator);
 
