@@ -142,7 +142,7 @@ public sealed class CalibrationEvaluateBench : IBench
                 result["ratio_wall"] = Math.Round(evaluateWall / referenceWall, 3);
             }
 
-            await File.WriteAllTextAsync(Path.Combine(context.ResultsDirectory, "calibration-evaluate.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            await File.WriteAllTextAsync(Path.Combine(context.ResultsDirectory, "calibration-evaluate.json"), result.ToJsonString(BenchJson.Indented));
             return 0;
         }
         finally

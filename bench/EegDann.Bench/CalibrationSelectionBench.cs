@@ -79,11 +79,11 @@ public sealed class CalibrationSelectionBench : IBench
         var runners = dataByPipeline.Values.ToDictionary(d => d, d => new CrossSubjectRunner(d) { DiagnosticSamples = Evaluate.EvaluationDiagnosticSamples });
         var scores = new System.Collections.Concurrent.ConcurrentDictionary<(string? Outer, string Target, string Candidate), double>();
         int done = 0;
-        await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = parallel }, (job, _) =>
+        await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = parallel }, (job, cancellationToken) =>
         {
             foreach (var group in candidates.GroupBy(c => c.Data))
             {
-                using var outcome = runners[group.Key].Run(job.Fold, group.Select(c => c.Method).ToArray(), seeds, 0);
+                using var outcome = runners[group.Key].Run(job.Fold, group.Select(c => c.Method).ToArray(), seeds, 0, cancellationToken: cancellationToken);
                 foreach (var c in group)
                 {
                     var runs = outcome.Runs.Where(r => r.Method.Name == c.Method.Name).ToArray();
@@ -142,7 +142,7 @@ public sealed class CalibrationSelectionBench : IBench
             ["nested_accuracy"] = Math.Round(chosenOuter.Average(), 4),
             ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
         };
-        await File.WriteAllTextAsync(Path.Combine(context.ResultsDirectory, output + ".json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        await File.WriteAllTextAsync(Path.Combine(context.ResultsDirectory, output + ".json"), result.ToJsonString(BenchJson.Indented));
         return 0;
     }
 

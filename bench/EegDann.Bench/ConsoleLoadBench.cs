@@ -73,7 +73,7 @@ public sealed class ConsoleLoadBench : IBench
             }
 
             string file = Path.Combine(context.ResultsDirectory, "console-load.json");
-            await File.WriteAllTextAsync(file, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+            await File.WriteAllTextAsync(file, JsonSerializer.Serialize(results, BenchJson.Indented));
             Console.WriteLine($"wrote {file}");
             return 0;
         }

@@ -84,7 +84,7 @@ public sealed class DaemonLatencyBench : IBench
             }
 
             string file = Path.Combine(context.ResultsDirectory, "daemon-latency.json");
-            await File.WriteAllTextAsync(file, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+            await File.WriteAllTextAsync(file, JsonSerializer.Serialize(results, BenchJson.Indented));
             Console.WriteLine($"wrote {file}");
             return 0;
         }

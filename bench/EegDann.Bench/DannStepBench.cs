@@ -77,7 +77,7 @@ public sealed class DannStepBench : IBench
         Console.WriteLine("(median over rounds; EegDann's time excludes its per-epoch diagnostics, PyTorch's loop has none. The reference's source_only step");
         Console.WriteLine(" also runs the domain head on 128 rows without using it; EegDann's source_only step runs the label path on the 64 source rows only.)");
         string file = Path.Combine(context.ResultsDirectory, "dann-step.json");
-        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { rounds, seed, threads = 1, results }, new JsonSerializerOptions { WriteIndented = true }));
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { rounds, seed, threads = 1, results }, BenchJson.Indented));
         Console.WriteLine($"wrote {file}");
         return 0;
     }

@@ -109,7 +109,7 @@ public sealed class DecodeLatencyBench : IBench
         Console.WriteLine($"decoder alone (forward pass + policy):          p50 {result.decode_ms.p50:F3} ms  p99 {result.decode_ms.p99:F3} ms  max {result.decode_ms.max:F3} ms");
         Console.WriteLine($"{streamSeconds:F0} s of signal in {wall.Elapsed.TotalSeconds:F2} s wall ({result.times_real_time_wall:F0}× real time), {cpu.TotalSeconds:F2} s CPU; load average after: {result.load_average}");
         string file = Path.Combine(context.ResultsDirectory, "decode-latency.json");
-        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(result, BenchJson.Indented));
         Console.WriteLine($"wrote {file}");
         output.Dispose();
         models.Dispose();

@@ -166,7 +166,7 @@ public sealed class DspThroughputBench : IBench
             heavy_chunk_latency_p99_us = Percentile(heavySorted, 0.99),
             allocated_bytes_steady_state = allocated,
         };
-        await File.WriteAllTextAsync(Path.Combine(context.ResultsDirectory, "dsp-throughput.json"), JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+        await File.WriteAllTextAsync(Path.Combine(context.ResultsDirectory, "dsp-throughput.json"), JsonSerializer.Serialize(result, BenchJson.Indented));
         return 0;
     }
 

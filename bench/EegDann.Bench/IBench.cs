@@ -35,3 +35,10 @@ public sealed class BenchContext
     /// <summary>The system Python for reference scripts (<c>/usr/bin/python3</c>), or null when absent.</summary>
     public string? Python { get; init; }
 }
+
+/// <summary>How benchmarks write their result files.</summary>
+internal static class BenchJson
+{
+    /// <summary>Indented JSON (one instance: options cache their type metadata).</summary>
+    public static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
+}

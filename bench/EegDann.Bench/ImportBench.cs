@@ -118,7 +118,7 @@ public sealed class ImportBench : IBench
                 ["parquet_mb"] = parquetBytes / 1e6,
                 ["parquet_read_median_s"] = Median(parquetRead),
             };
-            File.WriteAllText(Path.Combine(context.ResultsDirectory, "import.json"), JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllText(Path.Combine(context.ResultsDirectory, "import.json"), JsonSerializer.Serialize(result, BenchJson.Indented));
             return 0;
         }
         finally

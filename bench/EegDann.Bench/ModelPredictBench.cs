@@ -26,7 +26,7 @@ public sealed class ModelPredictBench : IBench
             ["conv_64x320"] = Measure("conv 64 × 320 (16 spatial, 16 temporal × 25, pool 75/15)", [64, 320], new ConvExtractorSpec(), calls),
         };
         string file = Path.Combine(context.ResultsDirectory, "model-predict.json");
-        File.WriteAllText(file, JsonSerializer.Serialize(new { calls, threads = 1, results }, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(file, JsonSerializer.Serialize(new { calls, threads = 1, results }, BenchJson.Indented));
         Console.WriteLine($"wrote {file}");
         return Task.FromResult(0);
     }

@@ -67,7 +67,7 @@ public sealed class StackedTrainBench : IBench
             results[m.ToString(CultureInfo.InvariantCulture)] = new JsonObject { ["stacked_ms_per_step"] = Math.Round(stackedMs, 3), ["one_by_one_ms_per_step"] = Math.Round(singleMs, 3) };
         }
 
-        await File.WriteAllTextAsync(Path.Combine(context.ResultsDirectory, "stacked-train.json"), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        await File.WriteAllTextAsync(Path.Combine(context.ResultsDirectory, "stacked-train.json"), results.ToJsonString(BenchJson.Indented));
         return 0;
     }
 }

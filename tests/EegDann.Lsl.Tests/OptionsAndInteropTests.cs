@@ -81,7 +81,7 @@ public sealed class RealLiblslInteropTests
     {
         var selector = LslStreamSelector.Parse(Environment.GetEnvironmentVariable(Variable)!);
         var options = new LslOptions { KnownPeers = ["127.0.0.1"] };
-        var info = (await new LslResolver(options).ResolveAsync(selector, TimeSpan.FromSeconds(5), 1)).FirstOrDefault();
+        var info = await new LslResolver(options).ResolveAsync(selector, TimeSpan.FromSeconds(5), 1) is [var first, ..] ? first : null;
         Assert.True(info != null, $"no LSL stream {selector} answered on this machine");
         await using var inlet = await LslInlet.ConnectAsync(info, new LslInletSettings(options.BufferSamples(info.NominalSrate), TimeSpan.FromSeconds(5)));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));

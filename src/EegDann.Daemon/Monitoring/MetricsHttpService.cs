@@ -69,7 +69,7 @@ internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> option
             while (!stoppingToken.IsCancellationRequested)
             {
                 var client = await _listener.AcceptTcpClientAsync(stoppingToken);
-                if (!_connections.Wait(0))
+                if (!_connections.Wait(0, CancellationToken.None))
                 {
                     client.Dispose();
                     continue;

@@ -7,7 +7,7 @@ namespace EegDann.Recordings.Tests.Support;
 /// Writes XDF files chunk by chunk per the XDF 1.0 specification, so tests can cover value formats,
 /// length widths and damage the shared files do not show.
 /// </summary>
-public sealed class SyntheticXdf
+public sealed class SyntheticXdf : IDisposable
 {
     private readonly MemoryStream _bytes = new();
 
@@ -93,6 +93,8 @@ public sealed class SyntheticXdf
     }
 
     public byte[] Build() => _bytes.ToArray();
+
+    public void Dispose() => _bytes.Dispose();
 
     public string WriteTo(string path)
     {
