@@ -45,8 +45,12 @@ public static class EvaluateCommand
         var threads = new Option<int>("--threads") { Description = "libtorch threads (1 is fastest for these small networks and keeps results identical across machines).", DefaultValueFactory = _ => 1 };
         var device = new Option<string>("--device") { Description = "Where the networks train: cpu, cuda or cuda:N (CUDA needs a build with libtorch's CUDA runtime: README, \"GPUs\").", DefaultValueFactory = _ => "cpu" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (rows, summary, default_method) on stdout." };
+        var shard = new Option<string?>("--shard") { Description = "Run only shard K of N (e.g. 2/3) and write its rows to OUT/part-K-of-N.parquet (needs --out); without it, K/N come from SLURM_ARRAY_TASK_ID/COUNT (or MIN/MAX) or JOB_COMPLETION_INDEX with --shards when --out is given. Merge with 'evaluate merge OUT'." };
+        var shards = new Option<int?>("--shards") { Description = "N, the number of shards, for a Kubernetes Indexed Job (its completions): K comes from JOB_COMPLETION_INDEX." };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "A sharded run's output folder (shared by the shards): part-K-of-N.parquet goes here, and subjects' features are cached in OUT/features unless --feature-cache says otherwise." };
+        var featureCache = new Option<DirectoryInfo?>("--feature-cache") { Description = "Keep subjects' feature rows on disk here (content-addressed per pipeline; processes on one node share them)." };
         var command = new Command("evaluate", "Cross-subject evaluation of calibration methods on a directory of recordings: per fold, per seed, per method, the target accuracy.");
-        foreach (var option in new Option[] { pipeline, data, sources, protocol, methods, seeds, labeled, holdout, sourceRuns, report, parallel, threads, device, json })
+        foreach (var option in new Option[] { pipeline, data, sources, protocol, methods, seeds, labeled, holdout, sourceRuns, report, parallel, threads, device, json, shard, shards, output, featureCache })
         {
             command.Options.Add(option);
         }
@@ -104,6 +108,40 @@ public static class EvaluateCommand
                 return ExitCodes.BadInput;
             }
 
+            EvaluationShard? part;
+            try
+            {
+                part = parse.GetValue(shard) is { } text
+                    ? EvaluationShard.Parse(text)
+                    : parse.GetValue(output) is null
+                        ? null
+                        : EvaluationShard.FromEnvironment(Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string?)e.Value), parse.GetValue(shards))
+                          ?? new EvaluationShard(1, 1);
+            }
+            catch (FormatException e)
+            {
+                Log.Error("--shard: {Problem}", e.Message);
+                return ExitCodes.BadInput;
+            }
+
+            if (parse.GetValue(shards) is { } count && parse.GetValue(shard) is null && Environment.GetEnvironmentVariable("JOB_COMPLETION_INDEX") is null)
+            {
+                Log.Error("--shards {Count}: K comes from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job), which is not set; give --shard K/{Count}", count, count);
+                return ExitCodes.BadInput;
+            }
+
+            if (part is not null && parse.GetValue(output) is null)
+            {
+                Log.Error("--shard {Shard}: give --out DIR, the folder the shards share (part-{Index}-of-{Count}.parquet goes there)", part, part.Index, part.Count);
+                return ExitCodes.BadInput;
+            }
+
+            if (part is not null && parse.GetValue(report) is not null)
+            {
+                Log.Error("--report: a shard has only some rows; write the report with 'evaluate merge {Out} --report DIR'", parse.GetValue(output)!.FullName);
+                return ExitCodes.BadInput;
+            }
+
             var directories = parse.GetValue(data)!;
             var request = new EvaluateRequest(
                 parse.GetValue(pipeline)!.FullName,
@@ -120,10 +158,25 @@ public static class EvaluateCommand
                 SourcesDirectory = parse.GetValue(sources)?.FullName,
                 MoreDataDirectories = directories.Skip(1).Select(d => d.FullName).ToArray(),
                 SourceRuns = parse.GetValue(sourceRuns) is { } runs ? runs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null,
+                Shard = part,
+                OutputDirectory = parse.GetValue(output)?.FullName,
+                FeatureCacheDirectory = parse.GetValue(featureCache)?.FullName ?? (parse.GetValue(output) is { } o ? Path.Combine(o.FullName, "features") : null),
             };
             using var factory = new SerilogLoggerFactory(Log.Logger);
             try
             {
+                if (part is not null)
+                {
+                    var written = await ProgressDisplay.RunAsync("evaluate", progress =>
+                        Task.Run(() => Evaluate.RunShardAsync(request, factory.CreateLogger("evaluate"), progress, cancellationToken), cancellationToken));
+                    if (parse.GetValue(json))
+                    {
+                        Console.Out.WriteLine(JsonSerializer.Serialize(new { part = written.PartPath, shard = part.ToString(), units = written.Units, total_units = written.TotalUnits, rows = written.Rows }));
+                    }
+
+                    return ExitCodes.Success;
+                }
+
                 var result = await ProgressDisplay.RunAsync("evaluate", progress =>
                     Task.Run(() => Evaluate.RunAsync(request, factory.CreateLogger("evaluate"), progress, cancellationToken), cancellationToken));
                 if (parse.GetValue(json))
@@ -139,6 +192,56 @@ public static class EvaluateCommand
                 return ExitCodes.BadInput;
             }
         });
+        command.Subcommands.Add(CreateMerge());
         return command;
+    }
+
+    /// <summary><c>eegdann evaluate merge DIR [--report DIR] [--json]</c>: the shards' part files as one evaluation.</summary>
+    private static Command CreateMerge()
+    {
+        var folder = new Argument<DirectoryInfo>("DIR") { Description = "The folder the shards wrote their part-K-of-N.parquet files to (--out)." };
+        var report = new Option<DirectoryInfo?>("--report") { Description = "Write the report (as an unsharded evaluate --report) into this directory." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (rows, summary, default_method) on stdout, as evaluate --json." };
+        var merge = new Command("merge", "Check that every unit of a sharded evaluation is there exactly once (naming missing or repeated shards), merge the parts, and print and report the result as an unsharded run would.");
+        merge.Arguments.Add(folder);
+        merge.Options.Add(report);
+        merge.Options.Add(json);
+        merge.SetAction(async (parse, cancellationToken) =>
+        {
+            var dir = parse.GetValue(folder)!;
+            try
+            {
+                var outcome = await EvaluationParts.MergeAsync(dir.FullName, cancellationToken);
+                if (outcome.Result is not { } result)
+                {
+                    foreach (string problem in outcome.Problems)
+                    {
+                        Log.Error("{Problem}", problem);
+                    }
+
+                    return ExitCodes.BadInput;
+                }
+
+                Log.Information("Merged {Parts} parts, {Rows} rows: {Summary}", outcome.Parts.Count, result.Rows.Count, string.Join(", ", result.Methods.Select(m => $"{m} {result.Summary[m].Mean:F3}")));
+                if (parse.GetValue(report) is { } reportDirectory)
+                {
+                    await EvaluationReport.WriteAsync(result, reportDirectory.FullName, cancellationToken);
+                    Log.Information("Wrote the report to {Directory}", reportDirectory.FullName);
+                }
+
+                if (parse.GetValue(json))
+                {
+                    Console.Out.WriteLine(EvaluationReport.ToJson(result).ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+                }
+
+                return ExitCodes.Success;
+            }
+            catch (CalibrationInputException e)
+            {
+                Log.Error("{Problem}", e.Message);
+                return ExitCodes.BadInput;
+            }
+        });
+        return merge;
     }
 }

@@ -143,11 +143,17 @@ public sealed class CrossSubjectRunner
 
     /// <summary>Creates the runner.</summary>
     public CrossSubjectRunner(CalibrationData data)
+        : this(data, null)
+    {
+    }
+
+    /// <summary>Creates the runner with subjects' feature rows also kept on disk in <paramref name="featureCacheDirectory"/> (content-addressed; shared by processes on one node).</summary>
+    public CrossSubjectRunner(CalibrationData data, string? featureCacheDirectory)
     {
         ArgumentNullException.ThrowIfNull(data);
         _data = data;
-        _cache = new FeatureCache(data);
-        _oneBand = new Lazy<(CalibrationData, FeatureCache)>(() => data.OneBand == data ? (data, _cache) : (data.OneBand, new FeatureCache(data.OneBand)));
+        _cache = new FeatureCache(data, featureCacheDirectory);
+        _oneBand = new Lazy<(CalibrationData, FeatureCache)>(() => data.OneBand == data ? (data, _cache) : (data.OneBand, new FeatureCache(data.OneBand, featureCacheDirectory)));
     }
 
     /// <summary>The data.</summary>

@@ -12,7 +12,14 @@ namespace EegDann.Pipelines.Calibration;
 /// depend on the subject's own data only (its alignment is fitted on its own unlabeled epochs), so
 /// caching them never mixes subjects. Thread-safe.
 /// </summary>
-internal sealed class FeatureCache(CalibrationData data)
+/// <remarks>
+/// With a <c>directory</c>, feature rows are also kept on disk, content-addressed: the file name is
+/// the SHA-256 of the signal pipeline's JSON, the EegDann version, the alignment and epoch kind, and
+/// every epoch's origin and samples. Processes on one node (the shards of one evaluation) then
+/// compute each subject's features once; a file is written atomically, and an unreadable one is
+/// computed again. Values round-trip exactly (doubles), so a cached run gives the same numbers.
+/// </remarks>
+internal sealed class FeatureCache(CalibrationData data, string? directory = null)
 {
     private readonly ConcurrentDictionary<(bool Aligned, string Subject, bool Windows), Lazy<FeatureTable>> _rows = new();
     private readonly ConcurrentDictionary<string, Lazy<ClassCovariances>> _covariances = new(StringComparer.Ordinal);
@@ -41,6 +48,62 @@ internal sealed class FeatureCache(CalibrationData data)
         _tangent.GetOrAdd(subject.Subject, _ => new Lazy<IReadOnlyDictionary<(string, long), double[]>>(() => TangentSpaceLr.Vectors(data, subject))).Value;
 
     private FeatureTable Compute(bool aligned, SubjectData subject, bool windows)
+    {
+        if (directory is null)
+        {
+            return ComputeNow(aligned, subject, windows);
+        }
+
+        var set = windows ? subject.Windows! : subject.Epochs;
+        string path = Path.Combine(directory, Key(data.SignalFor(aligned).Definition.Json, aligned, windows, set) + ".features.parquet");
+        if (File.Exists(path))
+        {
+            try
+            {
+                var (table, _) = Recordings.Parquet.FeatureTableParquet.ReadAsync(path).GetAwaiter().GetResult();
+                return table;
+            }
+            catch (Recordings.RecordingFormatException)
+            {
+                // Unreadable (e.g. from an older version): compute it again and replace it.
+            }
+        }
+
+        var computed = ComputeNow(aligned, subject, windows);
+        Directory.CreateDirectory(directory);
+        Recordings.Parquet.FeatureTableParquet.WriteAsync(computed, path, new Dictionary<string, string> { ["eegdann.subject"] = subject.Subject }).GetAwaiter().GetResult();
+        return computed;
+    }
+
+    /// <summary>The content address of a subject's feature rows: SHA-256 of everything they are computed from.</summary>
+    private static string Key(string signalJson, bool aligned, bool windows, EpochSet set)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        void Text(string text)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+            hash.AppendData(BitConverter.GetBytes(bytes.Length));
+            hash.AppendData(bytes);
+        }
+
+        Text("eegdann-features-1");
+        Text(EegDannVersion.Current);
+        Text(signalJson);
+        Text(aligned ? "aligned" : "unaligned");
+        Text(windows ? "windows" : "epochs");
+        foreach (var epoch in set.Epochs)
+        {
+            Text(epoch.Info.Subject);
+            Text(epoch.Info.Recording);
+            Text(epoch.Info.Label ?? "\0");
+            hash.AppendData(BitConverter.GetBytes(epoch.Info.StartSample));
+            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(epoch.Data.AsSpan()));
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private FeatureTable ComputeNow(bool aligned, SubjectData subject, bool windows)
     {
         var signal = data.SignalFor(aligned);
         var fitted = FeaturePipeline.FitPerSubject(signal, new Dictionary<string, Dsp.Alignment.AlignmentFit> { [subject.Subject] = subject.Alignment });

@@ -59,6 +59,21 @@ public sealed record EvaluateRequest(
     /// <summary>Replaces the pipeline's <c>source_runs</c> (an ablation, e.g. with and without executed-movement runs); null: the pipeline's.</summary>
     public IReadOnlyList<string>? SourceRuns { get; init; }
 
+    /// <summary>
+    /// Run only this shard's units and write their rows to <c>OutputDirectory/part-K-of-N.parquet</c>
+    /// (<see cref="Evaluate.RunShardAsync"/>); null: the whole evaluation.
+    /// </summary>
+    public EvaluationShard? Shard { get; init; }
+
+    /// <summary>Where a shard writes its part file (<c>--out</c>).</summary>
+    public string? OutputDirectory { get; init; }
+
+    /// <summary>
+    /// A folder for subjects' feature rows on disk, content-addressed per pipeline (shards on one node
+    /// share them); null: in memory only.
+    /// </summary>
+    public string? FeatureCacheDirectory { get; init; }
+
     /// <summary>The labeled-epoch counts to run, in order.</summary>
     public IReadOnlyList<int> LabeledCounts => TargetLabeledCurve is { Count: > 0 } curve ? curve : [TargetLabeledPerClass];
 }
@@ -230,7 +245,94 @@ public static class Evaluate
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(logger);
+        if (request.Shard is not null)
+        {
+            throw new CalibrationInputException("a shard's rows are not a whole evaluation: run it with RunShardAsync (evaluate --shard K/N --out DIR), then merge.");
+        }
+
         var total = Stopwatch.StartNew();
+        var plan = await PlanAsync(request, logger, cancellationToken);
+        var jobs = plan.Folds.SelectMany(f => plan.Counts.Select(k => new Job(f, k, plan.Seeds, plan.Methods))).ToArray();
+        var (rows, networks) = await RunJobsAsync(plan, jobs, request.Parallelism, logger, progress, cancellationToken);
+        var result = Summarise(plan.Description, rows, total.Elapsed.TotalSeconds, plan.LoadSeconds, networks);
+        foreach (var m in plan.Methods)
+        {
+            logger.LogInformation("{Method}: {Mean:F3} ± {Sd:F3}", m.Name, result.Summary[m.Name].Mean, result.Summary[m.Name].Sd);
+        }
+
+        if (request.ReportDirectory is { } reportDirectory)
+        {
+            await EvaluationReport.WriteAsync(result, reportDirectory, cancellationToken);
+            logger.LogInformation("Wrote the report to {Directory}", reportDirectory);
+        }
+
+        logger.LogInformation("Evaluation took {Seconds:F1} s ({Networks} networks)", result.Seconds, result.Networks);
+        return result;
+    }
+
+    /// <summary>
+    /// Runs shard K of N (<see cref="EvaluateRequest.Shard"/>): the units of <see cref="Units"/> at
+    /// positions K − 1, K − 1 + N, …, and writes their rows to <c>part-K-of-N.parquet</c> in
+    /// <see cref="EvaluateRequest.OutputDirectory"/>, atomically (a shard that dies leaves no part
+    /// file; running it again is safe). A unit's rows depend only on its inputs and seed, so any split
+    /// gives the numbers of the whole run; <see cref="EvaluationParts.MergeAsync"/> puts them together.
+    /// </summary>
+    /// <returns>The part file written and how many units and rows it holds.</returns>
+    /// <exception cref="CalibrationInputException">When the request is unusable (named in the message).</exception>
+    public static async Task<ShardOutcome> RunShardAsync(EvaluateRequest request, ILogger logger, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(logger);
+        var shard = request.Shard ?? throw new CalibrationInputException("no shard given (--shard K/N, or a job array's environment).");
+        var output = request.OutputDirectory ?? throw new CalibrationInputException($"shard {shard}: --out DIR is needed (where part-{shard.Index}-of-{shard.Count}.parquet goes).");
+        var total = Stopwatch.StartNew();
+        var plan = await PlanAsync(request, logger, cancellationToken);
+        var units = Units(plan);
+        var mine = units.Where(u => shard.Contains(u.Index)).ToArray();
+
+        // One runner call per (fold, K, seed) with this shard's methods of it: the fold's features are computed once.
+        var jobs = mine.GroupBy(u => (Fold: FoldKey(u.Fold), u.Labeled, u.Seed))
+            .Select(g => new Job(g.First().Fold, g.Key.Labeled, [g.Key.Seed], plan.Methods.Where(m => g.Any(u => u.Method == m.Name)).ToArray()))
+            .ToArray();
+        logger.LogInformation("Shard {Shard}: {Mine} of {Units} units (fold × K × method × seed) in {Jobs} runs", shard, mine.Length, units.Count, jobs.Length);
+        var (rows, networks) = await RunJobsAsync(plan, jobs, request.Parallelism, logger, progress, cancellationToken);
+        var index = units.ToDictionary(u => (FoldKey(u.Fold), u.Labeled, u.Seed, u.Method), u => u.Index);
+        var numbered = rows.Select(r => (Unit: index[(FoldKey(new CrossSubjectFold(r.Target, r.Sources)), r.TargetLabeled, r.Seed, r.Method)], Row: r)).OrderBy(x => x.Unit).ToArray();
+        string path = Path.Combine(output, shard.FileName);
+        await EvaluationParts.WriteAsync(path, shard, plan.Description, units.Count, numbered, total.Elapsed.TotalSeconds, plan.LoadSeconds, networks, cancellationToken);
+        logger.LogInformation("Shard {Shard}: wrote {Rows} rows to {Path} in {Seconds:F1} s ({Networks} networks)", shard, numbered.Length, path, total.Elapsed.TotalSeconds, networks);
+        return new ShardOutcome(path, mine.Length, units.Count, numbered.Length);
+    }
+
+    /// <summary>
+    /// Every unit of the evaluation, in a fixed order: fold (targets in order; for pairs each target's
+    /// sources in order) × labeled count (as listed) × method (as listed) × seed (as listed), numbered
+    /// from 0. The order is that of an unsharded run's rows.
+    /// </summary>
+    internal static IReadOnlyList<EvaluationUnit> Units(EvaluationPlan plan)
+    {
+        var units = new List<EvaluationUnit>();
+        foreach (var fold in plan.Folds)
+        {
+            foreach (int k in plan.Counts)
+            {
+                foreach (var method in plan.Methods)
+                {
+                    foreach (int seed in plan.Seeds)
+                    {
+                        units.Add(new EvaluationUnit(units.Count, fold, k, seed, method.Name));
+                    }
+                }
+            }
+        }
+
+        return units;
+    }
+
+    /// <summary>Reads the data and works out targets, sources, folds and methods: everything but training.</summary>
+    internal static async Task<EvaluationPlan> PlanAsync(EvaluateRequest request, ILogger logger, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
         var definition = LoadPipeline(request.PipelinePath);
         if (request.SourceRuns is { } sourceRuns)
         {
@@ -318,7 +420,7 @@ public static class Evaluate
             throw new CalibrationInputException($"{request.DataDirectory}: no {(targets.Length == 0 ? "target" : "source")} subjects with the paradigm's runs.");
         }
 
-        double loadSeconds = total.Elapsed.TotalSeconds;
+        double loadSeconds = clock.Elapsed.TotalSeconds;
         logger.LogInformation("Evaluating {MethodCount} methods × {SeedCount} seeds × {CountCount} labeled counts, protocol {Protocol}, on {SubjectCount} targets ({Subjects}) in {Seconds:F1} s of loading",
             methods.Count, request.Seeds.Count, counts.Count, protocol, targets.Length, string.Join(",", targets), loadSeconds);
         var folds = protocol switch
@@ -326,24 +428,42 @@ public static class Evaluate
             EvaluationProtocol.Pairs => targets.SelectMany(t => sourcePool.Where(s => !data.Subjects[s].IsSourceOnly && data.Subjects[s].Person != data.Subjects[t].Person).Select(s => new CrossSubjectFold(t, [s]))).ToArray(),
             _ => targets.Select(t => new CrossSubjectFold(t, data.SourcesFor(data.Subjects[t].Person, sourcePool))).ToArray(),
         };
-        var jobs = folds.SelectMany(f => counts.Select(k => (Fold: f, Labeled: k))).ToArray();
+        var description = new EvaluationDescription(
+            definition.Name,
+            Sha256(definition.Json),
+            protocol,
+            targets,
+            methods.Select(m => m.Name).ToArray(),
+            CalibrationMethod.Of(definition).Name,
+            request.Seeds.ToArray(),
+            counts.ToArray(),
+            request.TargetHoldoutPerClass,
+            protocol == EvaluationProtocol.Sources ? sourcePool : [],
+            definition.Paradigm.SourceRuns.ToArray(),
+            definition.Paradigm.TargetRuns.ToArray(),
+            folds.Select(f => new FoldDescription(f.Target, f.Sources.ToArray())).ToArray());
+        return new EvaluationPlan(data, methods, request.Seeds, counts, split, folds, description, loadSeconds, request.FeatureCacheDirectory);
+    }
 
-        var runner = new CrossSubjectRunner(data) { DiagnosticSamples = EvaluationDiagnosticSamples };
-        var outcomes = new (FoldOutcome Outcome, int Labeled)[jobs.Length];
+    /// <summary>Trains and scores the jobs (in parallel), rows in job order.</summary>
+    private static async Task<(EvaluationRow[] Rows, int Networks)> RunJobsAsync(EvaluationPlan plan, IReadOnlyList<Job> jobs, int parallelism, ILogger logger, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        var runner = new CrossSubjectRunner(plan.Data, plan.FeatureCacheDirectory) { DiagnosticSamples = EvaluationDiagnosticSamples };
+        var outcomes = new (FoldOutcome Outcome, int Labeled)[jobs.Count];
         int done = 0;
         var training = progress is null ? null : new FoldProgress(progress);
-        progress?.Report(new WorkProgress("evaluate", 0, jobs.Length, $"{jobs.Length} folds"));
-        var options = new ParallelOptions { MaxDegreeOfParallelism = request.Parallelism, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(Enumerable.Range(0, jobs.Length), options, (i, token) =>
+        progress?.Report(new WorkProgress("evaluate", 0, jobs.Count, $"{jobs.Count} folds"));
+        var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, jobs.Count), options, (i, token) =>
         {
-            var (fold, labeled) = jobs[i];
-            var outcome = runner.Run(fold, methods, request.Seeds, split with { LabeledPerClass = labeled }, null, training, token);
-            outcomes[i] = (outcome, labeled);
+            var job = jobs[i];
+            var outcome = runner.Run(job.Fold, job.Methods, job.Seeds, plan.Split with { LabeledPerClass = job.Labeled }, null, training, token);
+            outcomes[i] = (outcome, job.Labeled);
             int n = Interlocked.Increment(ref done);
             var best = outcome.Runs.Where(r => r.Score != null).GroupBy(r => r.Method.Name).Select(g => $"{g.Key} {g.Average(r => r.Score!.Accuracy):F3}");
             logger.LogInformation("Fold {Target} ← {Sources} (K = {Labeled}): {Scores} ({Networks} networks in {Seconds:F1} s)",
-                fold.Target, Describe(fold.Sources), labeled, string.Join(", ", best), outcome.Timings.NetworkCount, outcome.Timings.NetworksSeconds);
-            progress?.Report(new WorkProgress("evaluate", n, jobs.Length, $"fold {fold.Target} done"));
+                job.Fold.Target, Describe(job.Fold.Sources), job.Labeled, string.Join(", ", best), outcome.Timings.NetworkCount, outcome.Timings.NetworksSeconds);
+            progress?.Report(new WorkProgress("evaluate", n, jobs.Count, $"fold {job.Fold.Target} done"));
             return ValueTask.CompletedTask;
         });
 
@@ -351,7 +471,7 @@ public static class Evaluate
             o.Outcome.Fold.Target,
             o.Outcome.Fold.Sources,
             r.Seed,
-            MethodName(r, methods),
+            MethodName(r, plan.Methods),
             r.Score?.Accuracy ?? double.NaN,
             r.Score?.BalancedAccuracy ?? double.NaN,
             o.Outcome.Scored[r.Seed].Count,
@@ -362,43 +482,62 @@ public static class Evaluate
             HoldoutEpochs = o.Outcome.Holdout[r.Seed].Count,
             Confusion = r.Score?.Confusion,
         })).ToArray();
+        int networks = outcomes.Sum(o => o.Outcome.Timings.NetworkCount);
+        foreach (var (outcome, _) in outcomes)
+        {
+            outcome.Dispose();
+        }
+
+        return (rows, networks);
+    }
+
+    /// <summary>
+    /// The result of an evaluation from its rows: the per-method summary, paired comparisons, the
+    /// learning curve and holdout checks. The whole run and a merge of its shards both end here, so
+    /// the same rows give the same summary and report.
+    /// </summary>
+    internal static EvaluationResult Summarise(EvaluationDescription run, IReadOnlyList<EvaluationRow> rows, double seconds, double loadSeconds, int networks)
+    {
+        var methods = run.Methods.Select(CalibrationMethod.Parse).ToArray();
+        var counts = run.LabeledCounts;
+        var targets = run.Targets;
         var mainRows = rows.Where(r => r.TargetLabeled == counts[0]).ToArray();
         var summary = methods.ToDictionary(
             m => m.Name,
             m =>
             {
                 var values = mainRows.Where(r => r.Method == m.Name).Select(r => r.Accuracy).ToArray();
-                var seedMeans = request.Seeds.ToDictionary(s => s, s => mainRows.Where(r => r.Method == m.Name && r.Seed == s).Select(r => r.Accuracy).DefaultIfEmpty(double.NaN).Average());
+                var seedMeans = run.Seeds.ToDictionary(s => s, s => mainRows.Where(r => r.Method == m.Name && r.Seed == s).Select(r => r.Accuracy).DefaultIfEmpty(double.NaN).Average());
                 return new MethodSummary(values.Average(), Sd(values), seedMeans) { Interval = Statistics.MeanInterval(PerTarget(mainRows, m.Name, targets)) };
             },
             StringComparer.Ordinal);
-        var result = new EvaluationResult(
-            definition.Name,
-            protocol,
+        return new EvaluationResult(
+            run.Pipeline,
+            run.Protocol,
             targets,
-            methods.Select(m => m.Name).ToArray(),
-            CalibrationMethod.Of(definition).Name,
-            request.Seeds,
+            run.Methods,
+            run.DefaultMethod,
+            run.Seeds,
             counts[0],
             rows,
             summary,
-            total.Elapsed.TotalSeconds,
+            seconds,
             loadSeconds,
-            outcomes.Sum(o => o.Outcome.Timings.NetworkCount))
+            networks)
         {
             ClassNames = definition.ClassNames,
             LabeledCounts = counts,
-            HoldoutPerClass = request.TargetHoldoutPerClass,
-            SourceSubjects = protocol == EvaluationProtocol.Sources ? sourcePool : [],
-            Runs = (definition.Paradigm.SourceRuns, definition.Paradigm.TargetRuns),
-            Comparisons = Comparisons(methods, CalibrationMethod.Of(definition), mainRows, targets, summary),
+            HoldoutPerClass = run.HoldoutPerClass,
+            SourceSubjects = run.SourceSubjects,
+            Runs = (run.SourceRuns, run.TargetRuns),
+            Comparisons = Comparisons(methods, CalibrationMethod.Parse(run.DefaultMethod), mainRows, targets, summary),
             LearningCurve = methods.SelectMany(m => counts.Select(k =>
             {
                 var at = rows.Where(r => r.Method == m.Name && r.TargetLabeled == k).ToArray();
                 var values = at.Select(r => r.Accuracy).ToArray();
                 return new CurvePoint(m.Name, k, values.DefaultIfEmpty(double.NaN).Average(), Sd(values), Statistics.MeanInterval(PerTarget(at, m.Name, targets)));
             })).ToArray(),
-            HoldoutChecks = request.TargetHoldoutPerClass == 0 ? [] : methods.Select(m =>
+            HoldoutChecks = run.HoldoutPerClass == 0 ? [] : methods.Select(m =>
             {
                 var at = mainRows.Where(r => r.Method == m.Name && double.IsFinite(r.Accuracy) && double.IsFinite(r.HoldoutAccuracy)).ToArray();
                 return new HoldoutCheck(
@@ -409,25 +548,12 @@ public static class Evaluate
                     at.Length == 0 ? double.NaN : at.Count(r => Statistics.Wilson(r.HoldoutAccuracy, r.HoldoutEpochs).Contains(r.Accuracy)) / (double)at.Length);
             }).ToArray(),
         };
-        foreach (var (outcome, _) in outcomes)
-        {
-            outcome.Dispose();
-        }
-
-        foreach (var m in methods)
-        {
-            logger.LogInformation("{Method}: {Mean:F3} ± {Sd:F3}", m.Name, summary[m.Name].Mean, summary[m.Name].Sd);
-        }
-
-        if (request.ReportDirectory is { } reportDirectory)
-        {
-            await EvaluationReport.WriteAsync(result, reportDirectory, cancellationToken);
-            logger.LogInformation("Wrote the report to {Directory}", reportDirectory);
-        }
-
-        logger.LogInformation("Evaluation took {Seconds:F1} s ({Networks} networks)", result.Seconds, result.Networks);
-        return result;
     }
+
+    /// <summary>A fold as text: <c>TARGET&lt;-S1,S2,…</c>.</summary>
+    internal static string FoldKey(CrossSubjectFold fold) => $"{fold.Target}<-{string.Join(",", fold.Sources)}";
+
+    private static string Sha256(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
 
     /// <summary>Per target, the mean accuracy of <paramref name="method"/> over its rows (seeds, and sources for pairs).</summary>
     internal static double[] PerTarget(IEnumerable<EvaluationRow> rows, string method, IReadOnlyList<string> targets)
@@ -518,3 +644,88 @@ public static class Evaluate
         public void Report(WorkProgress value) => inner.Report(value with { Task = "train" , Detail = $"{value.Task}: {value.Detail}" });
     }
 }
+
+/// <summary>One unit of an evaluation: one method with one seed and one labeled count on one fold.</summary>
+/// <param name="Index">Its place in <see cref="Evaluate.Units"/>, from 0.</param>
+/// <param name="Fold">Target and sources.</param>
+/// <param name="Labeled">Labeled target epochs per class in training.</param>
+/// <param name="Seed">The seed.</param>
+/// <param name="Method">The method's name.</param>
+internal sealed record EvaluationUnit(int Index, CrossSubjectFold Fold, int Labeled, int Seed, string Method);
+
+/// <summary>One runner call: these methods with these seeds at one labeled count on one fold.</summary>
+internal sealed record Job(CrossSubjectFold Fold, int Labeled, IReadOnlyList<int> Seeds, IReadOnlyList<CalibrationMethod> Methods);
+
+/// <summary>An evaluation ready to train: the data and everything worked out from the request.</summary>
+internal sealed record EvaluationPlan(
+    CalibrationData Data,
+    IReadOnlyList<CalibrationMethod> Methods,
+    IReadOnlyList<int> Seeds,
+    IReadOnlyList<int> Counts,
+    TargetSplit Split,
+    IReadOnlyList<CrossSubjectFold> Folds,
+    EvaluationDescription Description,
+    double LoadSeconds,
+    string? FeatureCacheDirectory);
+
+/// <summary>A fold as written in a part file.</summary>
+/// <param name="Target">The target subject.</param>
+/// <param name="Sources">The source subjects, in order.</param>
+public sealed record FoldDescription(string Target, IReadOnlyList<string> Sources);
+
+/// <summary>
+/// What an evaluation is, independent of how it was split: enough to check that part files belong
+/// to the same evaluation and to summarise their rows. Every part file carries it.
+/// </summary>
+/// <param name="Pipeline">The pipeline's name.</param>
+/// <param name="PipelineSha256">SHA-256 of the pipeline file's JSON.</param>
+/// <param name="Protocol">The protocol.</param>
+/// <param name="Targets">Target subjects, sorted.</param>
+/// <param name="Methods">Method names, in order.</param>
+/// <param name="DefaultMethod">The pipeline's own method.</param>
+/// <param name="Seeds">Seeds, in order.</param>
+/// <param name="LabeledCounts">Labeled counts, in order.</param>
+/// <param name="HoldoutPerClass">Holdout epochs per class.</param>
+/// <param name="SourceSubjects">The sources protocol's bank (empty otherwise).</param>
+/// <param name="SourceRuns">The paradigm's source runs.</param>
+/// <param name="TargetRuns">The paradigm's target runs.</param>
+/// <param name="Folds">Every fold, in order.</param>
+public sealed record EvaluationDescription(
+    string Pipeline,
+    string PipelineSha256,
+    EvaluationProtocol Protocol,
+    IReadOnlyList<string> Targets,
+    IReadOnlyList<string> Methods,
+    string DefaultMethod,
+    IReadOnlyList<int> Seeds,
+    IReadOnlyList<int> LabeledCounts,
+    int HoldoutPerClass,
+    IReadOnlyList<string> SourceSubjects,
+    IReadOnlyList<string> SourceRuns,
+    IReadOnlyList<string> TargetRuns,
+    IReadOnlyList<FoldDescription> Folds)
+{
+    /// <summary>Units: folds × labeled counts × methods × seeds.</summary>
+    public int UnitCount => Folds.Count * LabeledCounts.Count * Methods.Count * Seeds.Count;
+
+    /// <summary>What unit <paramref name="index"/> is, in words (for messages about missing or repeated units).</summary>
+    public string DescribeUnit(int index)
+    {
+        int s = index % Seeds.Count, rest = index / Seeds.Count;
+        int m = rest % Methods.Count;
+        rest /= Methods.Count;
+        int k = rest % LabeledCounts.Count;
+        int f = rest / LabeledCounts.Count;
+        var fold = Folds[f];
+        string sources = fold.Sources.Count <= 3 ? string.Join(",", fold.Sources) : $"{fold.Sources.Count} subjects";
+        return $"unit {index} ({fold.Target} <- {sources}, K = {LabeledCounts[k]}, {Methods[m]}, seed {Seeds[s]})";
+    }
+}
+
+/// <summary>What a shard run wrote.</summary>
+/// <param name="PartPath">The part file.</param>
+/// <param name="Units">Units this shard ran.</param>
+/// <param name="TotalUnits">Units of the whole evaluation.</param>
+/// <param name="Rows">Rows written (one per unit).</param>
+public sealed record ShardOutcome(string PartPath, int Units, int TotalUnits, int Rows);
+

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using EegDann.TestSupport;
+
+namespace EegDann.Cli.Tests;
+
+/// <summary>
+/// <c>evaluate --shard K/N --out DIR</c> as separate processes, then <c>evaluate merge DIR</c>: the
+/// same rows, summary, learning curve and comparisons as one unsharded run (LOSO on the shipped
+/// S001–S004, three methods, K = 0 and 2 labeled epochs per class, seed 0: 24 units in 3 shards).
+/// </summary>
+public sealed class ShardedEvaluationTests
+{
+    private static readonly string[] Methods = ["ea_source_only,ea_csp_lda,dann"];
+
+    [Fact]
+    public async Task ThreeShardsMergedGiveTheUnshardedRunAndAKilledShardIsNamedUntilItIsRerun()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string pipeline = await SmallPipeline(dir);
+        string output = dir.File("out");
+        string[] Evaluate(params string[] extra) =>
+            ["evaluate", "--pipeline", pipeline, "--data", TestData.RecordingsDirectory, "--methods", .. Methods, "--seeds", "0", "--target-labeled", "0,2", .. extra];
+
+        var whole = EegDannProcess.RunAsync([.. Evaluate("--json")]);
+
+        // Shard 2 of 3 dies mid-run (kill -9 once it has started training): it leaves no part file.
+        await KillMidRunAsync(Evaluate("--shard", "2/3", "--out", output), "Shard 2/3:");
+        Assert.False(File.Exists(Path.Combine(output, "part-2-of-3.parquet")));
+
+        // Shards 1 and 3 (the second from a Slurm array's environment, numbered 0..2).
+        var first = await EegDannProcess.RunAsync(Evaluate("--shard", "1/3", "--out", output, "--json"));
+        Assert.True(first.ExitCode == 0, first.StdErr);
+        Assert.Equal(8, (int)JsonNode.Parse(first.StdOut)!["units"]!);
+        var third = await EegDannProcess.RunAsync(Evaluate("--out", output), new Dictionary<string, string>
+        {
+            ["SLURM_ARRAY_TASK_ID"] = "2", ["SLURM_ARRAY_TASK_MIN"] = "0", ["SLURM_ARRAY_TASK_MAX"] = "2",
+        });
+        Assert.True(third.ExitCode == 0, third.StdErr);
+        Assert.True(File.Exists(Path.Combine(output, "part-3-of-3.parquet")), third.StdErr);
+
+        // The merge names the missing shard and writes nothing.
+        var incomplete = await EegDannProcess.RunAsync("evaluate", "merge", output, "--report", dir.File("report"));
+        Assert.Equal(ExitCodes.BadInput, incomplete.ExitCode);
+        Assert.Contains("missing shard 2/3 (no part-2-of-3.parquet)", incomplete.StdErr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("report")));
+
+        // Rerun the dead shard (its features now come from the cache the others wrote), then merge.
+        var rerun = await EegDannProcess.RunAsync(Evaluate("--shard", "2/3", "--out", output));
+        Assert.True(rerun.ExitCode == 0, rerun.StdErr);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(output, "features"), "*.features.parquet"));
+        var merged = await EegDannProcess.RunAsync("evaluate", "merge", output, "--report", dir.File("report"), "--json");
+        Assert.True(merged.ExitCode == 0, merged.StdErr);
+
+        var unsharded = await whole;
+        Assert.True(unsharded.ExitCode == 0, unsharded.StdErr);
+        var expected = WithoutTimings(unsharded.StdOut);
+        var actual = WithoutTimings(merged.StdOut);
+        Assert.Equal(24, expected["rows"]!.AsArray().Count);
+        Assert.Equal(expected["rows"]!.ToJsonString(), actual["rows"]!.ToJsonString());
+        Assert.Equal(expected["summary"]!.ToJsonString(), actual["summary"]!.ToJsonString());
+        Assert.Equal(expected.ToJsonString(), actual.ToJsonString());
+        Assert.True(File.Exists(Path.Combine(dir.File("report"), "evaluation.md")));
+        Assert.True(File.Exists(Path.Combine(dir.File("report"), "evaluation.json")));
+
+        // A part copied in twice is named with the units it repeats.
+        File.Copy(Path.Combine(output, "part-1-of-3.parquet"), Path.Combine(output, "part-1-of-2.parquet"));
+        var twice = await EegDannProcess.RunAsync("evaluate", "merge", output);
+        Assert.Equal(ExitCodes.BadInput, twice.ExitCode);
+        Assert.Contains("more than once: unit 0 (S001 <- S002,S003,S004, K = 0, ea_source_only, seed 0) in part-1-of-2.parquet and part-1-of-3.parquet", twice.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AShardWithoutAnOutputFolderOrWithABadSplitIsRefusedNamingTheOption()
+    {
+        var noOut = await EegDannProcess.RunAsync("evaluate", "--pipeline", Path.Combine(TestData.PipelinesDirectory, "mi-logvar.json"), "--data", TestData.RecordingsDirectory, "--shard", "1/3");
+        Assert.Equal(ExitCodes.BadInput, noOut.ExitCode);
+        Assert.Contains("--shard 1/3: give --out DIR", noOut.StdErr, StringComparison.Ordinal);
+
+        var bad = await EegDannProcess.RunAsync("evaluate", "--pipeline", Path.Combine(TestData.PipelinesDirectory, "mi-logvar.json"), "--data", TestData.RecordingsDirectory, "--shard", "4/3", "--out", "/tmp/unused");
+        Assert.Equal(ExitCodes.BadInput, bad.ExitCode);
+        Assert.Contains("shard 4 of 3 does not exist", bad.StdErr, StringComparison.Ordinal);
+    }
+
+    /// <summary>The evaluate JSON without the fields that measure time or count shared networks.</summary>
+    private static JsonObject WithoutTimings(string json)
+    {
+        var node = JsonNode.Parse(json)!.AsObject();
+        node.Remove("total_seconds");
+        node.Remove("load_seconds");
+        node.Remove("networks_trained");
+        return node;
+    }
+
+    private static async Task<string> SmallPipeline(TemporaryDirectory dir)
+    {
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json")))!;
+        json["training"]!["epochs"] = 4;
+        json["training"]!["ensemble"] = 2;
+        string path = dir.File("small.json");
+        await File.WriteAllTextAsync(path, json.ToJsonString());
+        return path;
+    }
+
+    /// <summary>Starts the tool, waits for <paramref name="startedLine"/> on stderr, then kill -9.</summary>
+    private static async Task KillMidRunAsync(string[] args, string startedLine)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = AppContext.BaseDirectory };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "eegdann.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = new StringBuilder();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+            {
+                stderr.AppendLine(e.Data);
+            }
+
+            if (e.Data?.Contains(startedLine, StringComparison.Ordinal) == true)
+            {
+                started.TrySetResult();
+            }
+        };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        var done = await Task.WhenAny(started.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(2)));
+        Assert.True(done == started.Task, $"the shard never started training:\n{stderr}");
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-KILL", process.Id.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
+        await kill.WaitForExitAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(137, process.ExitCode);
+    }
+}
