@@ -441,7 +441,8 @@ public static class Evaluate
             protocol == EvaluationProtocol.Sources ? sourcePool : [],
             definition.Paradigm.SourceRuns.ToArray(),
             definition.Paradigm.TargetRuns.ToArray(),
-            folds.Select(f => new FoldDescription(f.Target, f.Sources.ToArray())).ToArray());
+            folds.Select(f => new FoldDescription(f.Target, f.Sources.ToArray())).ToArray(),
+            definition.ClassNames.ToArray());
         return new EvaluationPlan(data, methods, request.Seeds, counts, split, folds, description, loadSeconds, request.FeatureCacheDirectory);
     }
 
@@ -525,7 +526,7 @@ public static class Evaluate
             loadSeconds,
             networks)
         {
-            ClassNames = definition.ClassNames,
+            ClassNames = run.ClassNames,
             LabeledCounts = counts,
             HoldoutPerClass = run.HoldoutPerClass,
             SourceSubjects = run.SourceSubjects,
@@ -690,6 +691,7 @@ public sealed record FoldDescription(string Target, IReadOnlyList<string> Source
 /// <param name="SourceRuns">The paradigm's source runs.</param>
 /// <param name="TargetRuns">The paradigm's target runs.</param>
 /// <param name="Folds">Every fold, in order.</param>
+/// <param name="ClassNames">The pipeline's classes, in the order of the rows' confusion matrices.</param>
 public sealed record EvaluationDescription(
     string Pipeline,
     string PipelineSha256,
@@ -703,7 +705,8 @@ public sealed record EvaluationDescription(
     IReadOnlyList<string> SourceSubjects,
     IReadOnlyList<string> SourceRuns,
     IReadOnlyList<string> TargetRuns,
-    IReadOnlyList<FoldDescription> Folds)
+    IReadOnlyList<FoldDescription> Folds,
+    IReadOnlyList<string> ClassNames)
 {
     /// <summary>Units: folds × labeled counts × methods × seeds.</summary>
     public int UnitCount => Folds.Count * LabeledCounts.Count * Methods.Count * Seeds.Count;

@@ -42,7 +42,8 @@ public static partial class EvaluationParts
         new DataField<long>("scored_epochs", nullable: false),
         new DataField<double>("holdout_accuracy", nullable: false),
         new DataField<long>("holdout_epochs", nullable: false),
-        new DataField<string>("failure", nullable: true));
+        new DataField<string>("failure", nullable: true),
+        new DataField<string>("confusion", nullable: true));
 
     /// <summary>Writes a shard's rows (with their unit indices) to <paramref name="path"/> atomically.</summary>
     internal static Task WriteAsync(string path, EvaluationShard shard, EvaluationDescription description, int unitCount, IReadOnlyList<(int Unit, EvaluationRow Row)> rows, double seconds, double loadSeconds, int networks, CancellationToken cancellationToken)
@@ -76,6 +77,7 @@ public static partial class EvaluationParts
             await group.WriteAsync<double>(fields[9], rows.Select(r => r.Row.HoldoutAccuracy).ToArray(), null, null, cancellationToken);
             await group.WriteAsync<long>(fields[10], rows.Select(r => (long)r.Row.HoldoutEpochs).ToArray(), null, null, cancellationToken);
             await group.WriteAsync(fields[11], rows.Select(r => r.Row.Failure).ToArray(), null);
+            await group.WriteAsync(fields[12], rows.Select(r => r.Row.Confusion is { } c ? JsonSerializer.Serialize(c) : null).ToArray(), null);
             group.CompleteValidate();
         }, cancellationToken);
     }
@@ -229,6 +231,7 @@ public static partial class EvaluationParts
                 var holdout = new double[n];
                 var holdoutEpochs = new long[n];
                 var failure = new string?[n];
+                var confusion = new string?[n];
                 await group.ReadAsync<long>(fields[0], unit, null, cancellationToken);
                 await group.ReadAsync(fields[1], target, null, cancellationToken);
                 await group.ReadAsync(fields[2], sources, null, cancellationToken);
@@ -241,6 +244,7 @@ public static partial class EvaluationParts
                 await group.ReadAsync<double>(fields[9], holdout, null, cancellationToken);
                 await group.ReadAsync<long>(fields[10], holdoutEpochs, null, cancellationToken);
                 await group.ReadAsync(fields[11], failure, null, cancellationToken);
+                await group.ReadAsync(fields[12], confusion, null, cancellationToken);
                 for (int i = 0; i < n; i++)
                 {
                     rows.Add((checked((int)unit[i]), new EvaluationRow(target[i], sources[i].Split(',', StringSplitOptions.RemoveEmptyEntries), checked((int)seed[i]), method[i], accuracy[i], balanced[i], checked((int)scored[i]), failure[i])
@@ -248,6 +252,7 @@ public static partial class EvaluationParts
                         TargetLabeled = checked((int)labeled[i]),
                         HoldoutAccuracy = holdout[i],
                         HoldoutEpochs = checked((int)holdoutEpochs[i]),
+                        Confusion = confusion[i] is { } c ? JsonSerializer.Deserialize<int[][]>(c) : null,
                     }));
                 }
             }
