@@ -51,7 +51,7 @@ public sealed class HostileClientTests
             var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
             await Eventually.WaitAsync(() => lifetime.ApplicationStarted.IsCancellationRequested);
             int port = Port(host);
-            answer = await SendRawAsync(port, Bad(badClient, recording.Info));
+            answer = await TcpTestClient.SendRawAsync(port, Bad(badClient, recording.Info));
             await SendAsync(port, recording, 0, 960);
             await Eventually.WaitAsync(() => observer.Seen.Any(o => o.EndSample == 960), "the next client's windows decided");
             health = await HttpAsync(host.Services.GetRequiredService<MetricsHttpService>().Endpoint!, "GET /health HTTP/1.1\r\n\r\n");
@@ -253,36 +253,6 @@ public sealed class HostileClientTests
         while (await stream.ReadAsync(sink) > 0)
         {
         }
-    }
-
-    /// <summary>Sends raw bytes (as much as the daemon takes) and returns what it answers before it closes the connection.</summary>
-    private static async Task<string> SendRawAsync(int port, byte[] bytes)
-    {
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, port);
-        var stream = client.GetStream();
-        var answer = new MemoryStream();
-        var reading = stream.CopyToAsync(answer);
-        try
-        {
-            await stream.WriteAsync(bytes);
-            client.Client.Shutdown(SocketShutdown.Send);
-        }
-        catch (IOException)
-        {
-            // The daemon closed the connection before taking everything.
-        }
-
-        try
-        {
-            await reading;
-        }
-        catch (IOException)
-        {
-            // Reset after the answer.
-        }
-
-        return Encoding.UTF8.GetString(answer.ToArray());
     }
 
     private static async Task<string> HttpAsync(IPEndPoint endpoint, string request)

@@ -123,12 +123,12 @@ public sealed class TcpFaultTests(ITestOutputHelper output)
             var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
             await WaitAsync(() => lifetime.ApplicationStarted.IsCancellationRequested);
             var port = ((TcpSource)host.Services.GetRequiredService<SourceRuntime>().Source!).LocalEndpoint.Port;
-            headerError = await SendRawAsync(port, Encoding.UTF8.GetBytes("{\"channels\": [\"C3\"]}\n"));
+            headerError = await TcpTestClient.SendRawAsync(port, Encoding.UTF8.GetBytes("{\"channels\": [\"C3\"]}\n"));
             var oversized = new List<byte>(Header(recording.Info));
             var frameHeader = new byte[TcpFrameProtocol.FrameHeaderBytes];
             TcpFrameProtocol.WriteFrameHeader(frameHeader, 65, 0);
             oversized.AddRange(frameHeader);
-            frameError = await SendRawAsync(port, oversized.ToArray());
+            frameError = await TcpTestClient.SendRawAsync(port, oversized.ToArray());
             await SendAsync(port, recording, 0, 960, [], (0, 0));
             await WaitAsync(() => observer.Seen.Any(o => o.EndSample == 960));
             lifetime.StopApplication();
@@ -187,18 +187,6 @@ public sealed class TcpFaultTests(ITestOutputHelper output)
         while (await stream.ReadAsync(sink) > 0)
         {
         }
-    }
-
-    /// <summary>Sends raw bytes and returns what the daemon answers before it closes the connection.</summary>
-    private static async Task<string> SendRawAsync(int port, byte[] bytes)
-    {
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, port);
-        var stream = client.GetStream();
-        await stream.WriteAsync(bytes);
-        var answer = new MemoryStream();
-        await stream.CopyToAsync(answer);
-        return Encoding.UTF8.GetString(answer.ToArray());
     }
 
     private static Task WaitAsync(Func<bool> condition) => Eventually.WaitAsync(condition);
