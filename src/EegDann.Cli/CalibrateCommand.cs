@@ -38,7 +38,7 @@ public static class CalibrateCommand
         var seed = new Option<int?>("--seed") { Description = "The seed (default: the pipeline's)." };
         var baselines = new Option<bool>("--no-baselines") { Description = "Train only the chosen method (faster; the report then has no baselines)." };
         var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => 1 };
-        var device = new Option<string>("--device") { Description = "Where the networks train: cpu, cuda or cuda:N (CUDA needs a build with libtorch's CUDA runtime: README, \"GPUs\").", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string>("--device") { Description = "Where the networks train: cpu, cuda or cuda:N (CUDA needs a build with libtorch's CUDA runtime: docs/torchsharp.md, \"GPUs\").", DefaultValueFactory = _ => "cpu" };
         var json = new Option<bool>("--json") { Description = "Print the report's JSON on stdout." };
         var command = new Command(
             "calibrate-new-subject",

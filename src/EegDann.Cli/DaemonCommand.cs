@@ -21,7 +21,7 @@ public static class DaemonCommand
         var speed = new Option<string?>("--speed") { Description = "Replay (or synthetic) pace: a multiple of real time (10 = ten times faster), or 'max' / 0 for as fast as the daemon takes it." };
         var loop = new Option<bool>("--loop") { Description = "Replay the recording again and again." };
         var stopAtEnd = new Option<bool>("--stop-at-end") { Description = "Stop (exit code 0) once the replay has been decoded and every decision sent." };
-        var tcp = new Option<string?>("--tcp") { Description = "Listen for an amplifier bridge on HOST:PORT (the TCP protocol in the README), e.g. 127.0.0.1:8765." };
+        var tcp = new Option<string?>("--tcp") { Description = "Listen for an amplifier bridge on HOST:PORT (the TCP protocol: docs/protocols.md), e.g. 127.0.0.1:8765." };
         var lsl = new Option<string?>("--lsl") { Description = "Decode a Lab Streaming Layer stream: name=NAME, type=TYPE or source_id=ID (finding it: the Lsl settings)." };
         var lslMarkers = new Option<string?>("--lsl-markers") { Description = "Record this LSL marker stream's samples (cues) as events beside the EEG: name=NAME…" };
         var synthetic = new Option<bool>("--synthetic") { Description = "Decode a synthetic motor-imagery-like stream (a demo)." };

@@ -43,7 +43,7 @@ public static class EvaluateCommand
         var report = new Option<DirectoryInfo?>("--report") { Description = "Write evaluation.md, evaluation.json, per-subject.png, methods.png (and learning-curve.png for a list of --target-labeled) into this directory." };
         var parallel = new Option<int>("--parallel") { Description = "Folds trained at the same time (results do not depend on it).", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (1 is fastest for these small networks and keeps results identical across machines).", DefaultValueFactory = _ => 1 };
-        var device = new Option<string>("--device") { Description = "Where the networks train: cpu, cuda or cuda:N (CUDA needs a build with libtorch's CUDA runtime: README, \"GPUs\").", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string>("--device") { Description = "Where the networks train: cpu, cuda or cuda:N (CUDA needs a build with libtorch's CUDA runtime: docs/torchsharp.md, \"GPUs\").", DefaultValueFactory = _ => "cpu" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (rows, summary, default_method) on stdout." };
         var shard = new Option<string?>("--shard") { Description = "Run only shard K of N (e.g. 2/3) and write its rows to OUT/part-K-of-N.parquet (needs --out); without it, K/N come from SLURM_ARRAY_TASK_ID/COUNT (or MIN/MAX) or JOB_COMPLETION_INDEX with --shards when --out is given. Merge with 'evaluate merge OUT'." };
         var shards = new Option<int?>("--shards") { Description = "N, the number of shards, for a Kubernetes Indexed Job (its completions): K comes from JOB_COMPLETION_INDEX." };

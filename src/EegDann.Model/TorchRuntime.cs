@@ -14,7 +14,7 @@ public sealed record TorchRuntimeReport(string TorchSharpVersion, string LibTorc
 
 /// <summary>
 /// Loads the TorchSharp native runtime and proves it works: creates a tensor and runs a backward
-/// pass. On Debian 12 this only succeeds when the build has patched libLibTorchSharp.so (README,
+/// pass. On Debian 12 this only succeeds when the build has patched libLibTorchSharp.so (docs/torchsharp.md,
 /// "TorchSharp on Debian 12").
 /// </summary>
 public static class TorchRuntime
@@ -63,7 +63,7 @@ public static class TorchRuntime
             {
                 throw new TorchDeviceException(
                     $"{settingName} = '{setting}': CUDA is not available: this build carries libtorch's CPU runtime (libtorch-cpu-linux-x64), " +
-                    "or no NVIDIA driver and GPU are present. On a GPU machine build with -p:EegDannTorchRuntime=cuda (README, \"GPUs\"), or set " +
+                    "or no NVIDIA driver and GPU are present. On a GPU machine build with -p:EegDannTorchRuntime=cuda (docs/torchsharp.md, \"GPUs\"), or set " +
                     $"{settingName} to cpu.");
             }
 

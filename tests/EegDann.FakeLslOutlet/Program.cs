@@ -2,7 +2,7 @@ using System.Globalization;
 using EegDann.FakeLslOutlet;
 using EegDann.Recordings.Parquet;
 
-// A dev tool around the test double (see the README, "Lab Streaming Layer"): serves a captured
+// A dev tool around the test double (see docs/protocols.md, "Lab Streaming Layer"): serves a captured
 // liblsl stream or a Parquet recording (its events as a marker stream) on the real LSL ports, so
 // `eegdann lsl list`, `eegdann lsl record` and `eegdann daemon --lsl` can be tried without liblsl.
 //   capture NAME [--query-port 16571] [--base-port 16572] [--captures FILE]

@@ -9,7 +9,7 @@ public enum SourceKind
     /// <summary>A Parquet recording replayed at real time × speed (<see cref="ReplayOptions"/>).</summary>
     Replay,
 
-    /// <summary>A TCP listener for amplifier bridges (<see cref="TcpSourceOptions"/>, the protocol in the README).</summary>
+    /// <summary>A TCP listener for amplifier bridges (<see cref="TcpSourceOptions"/>, the protocol in docs/protocols.md).</summary>
     Tcp,
 
     /// <summary>A synthetic motor-imagery-like stream for demos (<see cref="SyntheticSourceOptions"/>).</summary>

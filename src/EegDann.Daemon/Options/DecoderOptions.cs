@@ -64,7 +64,7 @@ public sealed class DecoderOptions : IValidatableObject
 
     /// <summary>
     /// Where the network runs: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>. CUDA needs a build with
-    /// libtorch's CUDA runtime (README, "GPUs"); asking for it without one stops the start (exit code 2).
+    /// libtorch's CUDA runtime (docs/torchsharp.md, "GPUs"); asking for it without one stops the start (exit code 2).
     /// </summary>
     public string Device { get; set; } = "cpu";
 

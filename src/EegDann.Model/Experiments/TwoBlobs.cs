@@ -26,7 +26,7 @@ public sealed record BlobsData(SampleMatrix Source, int[] SourceLabels, SampleMa
 /// target is a distinct domain as in the article's figures. The reference script's
 /// <see cref="ReferenceTargetShift"/> (1.5, 1.0) puts them only 2.9 σ apart: some 8% of the target's
 /// class 0 then lies among the source's class 1, and DANN — the PyTorch reference as well as
-/// EegDann — stops near 0.90 target accuracy there (see the README's demo section).
+/// EegDann — stops near 0.90 target accuracy there (see docs/dann.md, "The article's toy experiment").
 /// </para>
 /// </remarks>
 public static class TwoBlobs
