@@ -1,0 +1,65 @@
+using EegDann.Pipelines.Calibration;
+using EegDann.TestSupport;
+
+namespace EegDann.Pipelines.Tests;
+
+/// <summary>docs/evaluation.md's tables are generated from the committed reports in bench/results and cannot drift from them.</summary>
+public sealed class GeneratedTablesTests
+{
+    private static string ReadReport(string directory) =>
+        File.ReadAllText(Path.Combine(TestData.RepositoryRoot, directory, "evaluation.json"));
+
+    private static string Loso => ReadReport("bench/results/evaluation-loso");
+
+    [Fact]
+    public void TheGeneratedEvaluationTablesEqualWhatTheCommittedReportsGive()
+    {
+        string page = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "docs", "evaluation.md"));
+
+        string regenerated = GeneratedTables.Rewrite(page, ReadReport);
+
+        Assert.True(page.Split('\n').Count(l => l.StartsWith(GeneratedTables.Open, StringComparison.Ordinal)) >= 10, "docs/evaluation.md should hold the generated evaluation tables");
+        Assert.True(page == regenerated,
+            "docs/evaluation.md's generated tables differ from what bench/results gives; run "
+            + "`dotnet run -c Release --project bench/EegDann.Bench -- evaluation-tables docs` and commit the page");
+    }
+
+    [Fact]
+    public void ATableThatDriftedFromItsReportIsWrittenAgainAndTheTextAroundItKept()
+    {
+        string table = EvaluationTables.Render("table", [Loso], [EvaluationTables.NoInterval]);
+        string drifted = table.Replace("| S001 | 0.511 |", "| S001 | 0.999 |", StringComparison.Ordinal);
+        Assert.NotEqual(table, drifted);
+        string page = "# Title\n\nBefore, *kept*.\n<!-- generated: table bench/results/evaluation-loso --no-interval -->\n" + drifted + "<!-- /generated -->\nAfter.\n";
+
+        string rewritten = GeneratedTables.Rewrite(page, ReadReport);
+
+        Assert.Equal("# Title\n\nBefore, *kept*.\n<!-- generated: table bench/results/evaluation-loso --no-interval -->\n" + table + "<!-- /generated -->\nAfter.\n", rewritten);
+    }
+
+    [Fact]
+    public void TheTableOfAReportHasARowPerTargetAndTheSummaryRows()
+    {
+        var lines = EvaluationTables.Render("table", [Loso]).TrimEnd('\n').Split('\n');
+
+        Assert.Equal("| target | source_only | reweighting | ea_source_only | csp_lda | ea_csp_lda | dann | ea_dann | ea_dann_x5 |", lines[0]);
+        Assert.Equal(2 + 10 + 3, lines.Length);
+        Assert.StartsWith("| **mean ± sd** | **0.558** ± 0.082 |", lines[12], StringComparison.Ordinal);
+        Assert.StartsWith("| 95% interval of the mean |", lines[13], StringComparison.Ordinal);
+        Assert.StartsWith("| seed means | 0.560 / 0.551 / 0.562 |", lines[14], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("<!-- generated: table bench/results/evaluation-loso -->\n| x |\n", "line 1: generated section not closed")]
+    [InlineData("text\n<!-- /generated -->\n", "line 2: '<!-- /generated -->' without an opening")]
+    [InlineData("a\nb\n<!-- generated: histogram bench/results/evaluation-loso -->\n<!-- /generated -->\n", "line 3: unknown table 'histogram'")]
+    [InlineData("<!-- generated: ablation bench/results/evaluation-loso -->\n<!-- /generated -->\n", "line 1: table 'ablation' reads 2 report(s), not 1")]
+    [InlineData("<!-- generated: paired bench/results/evaluation-loso --no-interval -->\n<!-- /generated -->\n", "line 1: table 'paired': unknown option '--no-interval'")]
+    [InlineData("<!-- generated: table\n<!-- /generated -->\n", "line 1: a generated marker is one line ending in '-->'")]
+    public void AMalformedSectionIsRefusedNamingItsLine(string page, string message)
+    {
+        var error = Assert.Throws<FormatException>(() => GeneratedTables.Rewrite(page, ReadReport));
+
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+    }
+}
