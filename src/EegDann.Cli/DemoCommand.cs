@@ -21,19 +21,17 @@ public static class DemoCommand
 
     private static Command Blobs()
     {
-        var seed = new Option<int>("--seed") { Description = "Seed of the data and of training (≥ 0).", DefaultValueFactory = _ => 0 };
-        var seeds = new Option<string?>("--seeds") { Description = "Several seeds, e.g. 0,1,2 or 0-4: one run each and the median target accuracies (instead of --seed)." };
+        var seeds = new Option<string>("--seeds") { Description = "Seeds of the data and of training (≥ 0), e.g. 0, 0,1,2 or 0-4: one run each and, for several, the median target accuracies.", DefaultValueFactory = _ => "0" }.WithDeprecatedAliases("blobs");
         var json = new Option<bool>("--json") { Description = "Print the results as JSON on stdout." };
         var shift = new Option<string?>("--target-shift")
         {
             Description = "Translation X,Y of the target domain (default 1.5,1.5; the Python reference dann_reference.py uses 1.5,1.0).",
         };
-        var plot = new Option<FileInfo?>("--plot") { Description = "Write a PNG of source and target points with both learned decision boundaries (with --seeds: the first seed)." };
+        var plot = new Option<FileInfo?>("--plot") { Description = "Write a PNG of source and target points with both learned decision boundaries (with several seeds: the first)." };
         var command = new Command(
             "blobs",
             "Two Gaussian classes per domain (scikit-learn make_blobs: centres (−1, 0) and (1, 0), σ 0.35, 500 points), the target shifted by (1.5, 1.5); " +
             "a network trained on the source only, and with DANN on the source plus the unlabeled target, both scored on the target.");
-        command.Options.Add(seed);
         command.Options.Add(seeds);
         command.Options.Add(shift);
         command.Options.Add(json);
@@ -43,7 +41,7 @@ public static class DemoCommand
             IReadOnlyList<int> list;
             try
             {
-                list = parse.GetValue(seeds) is { } text ? SeedList.Parse(text) : [parse.GetValue(seed)];
+                list = SeedList.Parse(parse.GetValue(seeds)!);
             }
             catch (FormatException e)
             {

@@ -49,7 +49,9 @@ public static class EegDannCli
     {
         ArgumentNullException.ThrowIfNull(root);
         var parse = root.Parse(args);
-        string? problem = CheckGlobalOptions(parse);
+        string? problem = parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction
+            ? string.Join(Environment.NewLine, parse.Errors.Select(e => e.Message)) + $"{Environment.NewLine}({CommandPath(parse)} --help lists the options)"
+            : CheckGlobalOptions(parse) ?? OptionConventions.Check(parse);
         Log.Logger = problem is null ? CreateLogger(parse) : new LoggerConfiguration().WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
         try
         {
@@ -57,6 +59,11 @@ public static class EegDannCli
             {
                 Log.Error("{Problem}", problem);
                 return ExitCodes.BadInput;
+            }
+
+            foreach (string warning in OptionConventions.Deprecations(parse))
+            {
+                Log.Warning("{Deprecation}", warning);
             }
 
             // Our own handler below logs the fault (with its stack trace) and returns ExitCodes.Internal;
@@ -146,6 +153,18 @@ public static class EegDannCli
 
         string folder = parse.GetValue(ConfigOption)?.DirectoryName ?? Directory.GetCurrentDirectory();
         return new FileInfo(Path.Combine(folder, $"appsettings.{name}.json"));
+    }
+
+    /// <summary>The command as typed, e.g. <c>eegdann evaluate merge</c>.</summary>
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var c = parse.CommandResult; c is not null; c = c.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Insert(0, c.Command is RootCommand ? "eegdann" : c.Command.Name);
+        }
+
+        return string.Join(' ', names);
     }
 
     /// <summary>True for an instance name that is one plain file-name part (systemd's %i of eegdann@NAME).</summary>

@@ -35,10 +35,10 @@ public static class EvaluateCommand
         protocol.AcceptOnlyFromAmong("loso", "pairs", "sources");
         var methods = new Option<string[]>("--methods")
         {
-            Description = "Methods ([ea_]BASE[_st][_refit][_xK], BASE: source_only, reweighting, dann, dann_multi_source, dann_semi, dann_im, source_only_im, csp_lda; _st: self-training on the target's confident predictions, _refit: the label head refitted on the labeled target epochs); default: the baselines, dann, ea_dann and the pipeline's own method.",
+            Description = $"Methods, comma-separated or repeated ({CalibrationMethod.Grammar}; _st: self-training on the target's confident predictions, _refit: the label head refitted on the labeled target epochs); default: the baselines, dann, ea_dann and the pipeline's own method.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var seeds = new Option<string>("--seeds") { Description = "Seeds, e.g. 0,1,2 or 0-4.", DefaultValueFactory = _ => "0" };
+        var seeds = new Option<string>("--seeds") { Description = "Seeds, e.g. 0, 0,1,2 or 0-4.", DefaultValueFactory = _ => "0" };
         var labeled = new Option<string>("--target-labeled") { Description = "Semi-supervised: K cue epochs per class of the target (drawn at random from the seed) join training and are not scored; a list (0,2,5,10) draws the learning curve, every K scored on the same epochs.", DefaultValueFactory = _ => "0" };
         var report = new Option<DirectoryInfo?>("--report") { Description = "Write evaluation.md, evaluation.json, per-subject.png, methods.png (and learning-curve.png for a list of --target-labeled) into this directory." };
         var parallel = new Option<int>("--parallel") { Description = "Folds trained at the same time (results do not depend on it).", DefaultValueFactory = _ => 1 };
@@ -147,7 +147,7 @@ public static class EvaluateCommand
                 parse.GetValue(pipeline)!.FullName,
                 directories[0].FullName,
                 parse.GetValue(protocol) switch { "pairs" => EvaluationProtocol.Pairs, "sources" => EvaluationProtocol.Sources, _ => EvaluationProtocol.Loso },
-                parse.GetValue(methods) is { Length: > 0 } m ? m.SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() : null,
+                OptionConventions.List(parse.GetValue(methods)) is { Length: > 0 } m ? m : null,
                 seedList,
                 labeledCounts[0],
                 parse.GetValue(report)?.FullName,

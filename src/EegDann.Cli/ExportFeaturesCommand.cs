@@ -6,14 +6,14 @@ using Serilog.Extensions.Logging;
 
 namespace EegDann.Cli;
 
-/// <summary><c>eegdann export-features --pipeline P RECORDING... --out FEATURES.parquet</c>: one row of features per epoch.</summary>
+/// <summary><c>eegdann export-features --pipeline P RECORDING... --out-file FEATURES.parquet</c>: one row of features per epoch.</summary>
 public static class ExportFeaturesCommand
 {
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
         var pipeline = new Option<FileInfo>("--pipeline") { Description = "The pipeline file (pipelines/*.json).", Required = true };
-        var output = new Option<FileInfo>("--out") { Description = "The feature file to write (Parquet); written atomically.", Required = true };
+        var output = new Option<FileInfo>("--out-file") { Description = "The feature file to write (Parquet); written atomically.", Required = true }.WithDeprecatedAliases("export-features");
         var json = new Option<bool>("--json") { Description = "Print a JSON summary on stdout." };
         var recordings = new Argument<FileInfo[]>("RECORDING")
         {

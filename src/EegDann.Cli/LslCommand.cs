@@ -142,7 +142,7 @@ public static class LslCommand
         var type = new Option<string?>("--type") { Description = "Its type too (e.g. EEG)." };
         var markers = new Option<string?>("--markers") { Description = "A marker stream (by name) whose samples become the recording's events." };
         var duration = new Option<string>("--duration") { Description = "How long to record: 90s, 2m, 1500ms, or seconds.", Required = true };
-        var output = new Option<FileInfo>("--out") { Description = "The recording's samples file, NAME.parquet (NAME.events.parquet and NAME.timestamps.parquet are written beside it).", Required = true };
+        var output = new Option<FileInfo>("--out-file") { Description = "The recording's samples file, NAME.parquet (NAME.events.parquet and NAME.timestamps.parquet are written beside it).", Required = true }.WithDeprecatedAliases("record");
         var subject = new Option<string>("--subject") { Description = "Who is recorded.", DefaultValueFactory = _ => "lsl" };
         var connect = new Option<string[]>("--connect") { Description = "Ask these outlets directly (HOST:PORT of their data port).", AllowMultipleArgumentsPerToken = true };
         var command = new Command("record", "Record an LSL stream (and optionally a marker stream as events) to a Parquet recording; LSL time stamps and time corrections go to NAME.timestamps.parquet and the metadata.");

@@ -11,7 +11,7 @@ using Serilog.Extensions.Logging;
 namespace EegDann.Cli;
 
 /// <summary>
-/// <c>eegdann replay RECORDING... --model MODEL [--speed X|max] [--out DECISIONS.parquet] [--json]</c>:
+/// <c>eegdann replay RECORDING... --model MODEL [--speed X|max] [--out-file DECISIONS.parquet] [--json]</c>:
 /// recordings through the daemon's own acquisition → window → decode path (no network), with
 /// every decision compared with the batch path's.
 /// </summary>
@@ -25,7 +25,7 @@ public static class ReplayCommand
         var recordings = new Argument<FileInfo[]>("RECORDING") { Description = "Parquet recordings (NAME.parquet, with NAME.events.parquet for the cues), replayed one after the other.", Arity = ArgumentArity.OneOrMore };
         var model = new Option<FileInfo>("--model") { Description = "The model file (from calibrate-new-subject).", Required = true };
         var speed = new Option<string>("--speed") { Description = "Pace as a multiple of real time, or max (as fast as the path runs; windows decoded in batches).", DefaultValueFactory = _ => "max" };
-        var output = new Option<FileInfo?>("--out") { Description = "Write every decision (with the batch path's command, the cue and the latency) to this Parquet file." };
+        var output = new Option<FileInfo?>("--out-file") { Description = "Write every decision (with the batch path's command, the cue and the latency) to this Parquet file." }.WithDeprecatedAliases("replay");
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on stdout." };
         var command = new Command("replay", "Replay recordings through the daemon's acquisition → window → decode path (no network): windows, decisions per command, accuracy on cued windows, agreement with the batch path, latency, times real time.");
         command.Arguments.Add(recordings);
@@ -63,7 +63,7 @@ public static class ReplayCommand
             var outFile = parse.GetValue(output);
             if (outFile?.Directory is { Exists: false } dir)
             {
-                Log.Error("--out {File}: the folder {Folder} does not exist", outFile.FullName, dir.FullName);
+                Log.Error("--out-file {File}: the folder {Folder} does not exist", outFile.FullName, dir.FullName);
                 return ExitCodes.BadInput;
             }
 

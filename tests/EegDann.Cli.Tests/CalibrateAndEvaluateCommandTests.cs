@@ -27,14 +27,14 @@ public sealed class CalibrateAndEvaluateCommandTests
         using var dir = TestData.NewTemporaryDirectory();
         string model = dir.File("s002.eegdann");
 
-        var run = await EegDannProcess.RunAsync(["calibrate-new-subject", "--pipeline", await SmallPipeline(dir), "--source", .. Recordings("S001"), "--target", .. Recordings("S002"), "--out", model, "--report", dir.File("r.json"), "--json"]);
+        var run = await EegDannProcess.RunAsync(["calibrate-new-subject", "--pipeline", await SmallPipeline(dir), "--source", .. Recordings("S001"), "--target", .. Recordings("S002"), "--model", model, "--report", dir.File("report"), "--json"]);
 
         Assert.True(run.ExitCode == 0, run.StdErr);
         using var json = JsonDocument.Parse(run.StdOut);
         Assert.Equal("ea_dann_x2", json.RootElement.GetProperty("method").GetString());
         Assert.Equal(8, json.RootElement.GetProperty("methods").GetArrayLength());
         Assert.True(File.Exists(model));
-        Assert.All(new[] { "r.json", "r.md", "r.html", "r.methods.png", "r.training.png", "r.features.png" }, f => Assert.True(File.Exists(dir.File(f)), f));
+        Assert.All(new[] { "s002.report.json", "s002.report.md", "s002.report.html", "s002.report.methods.png", "s002.report.training.png", "s002.report.features.png" }, f => Assert.True(File.Exists(Path.Combine(dir.File("report"), f)), f));
         Assert.Contains("ea_dann_x2: target accuracy", run.StdErr);
     }
 
@@ -45,7 +45,7 @@ public sealed class CalibrateAndEvaluateCommandTests
         string model = dir.File("s002.eegdann");
         await File.WriteAllTextAsync(model, "old model");
 
-        var run = await EegDannProcess.RunAsync(["calibrate-new-subject", "--pipeline", await SmallPipeline(dir), "--source", .. Recordings("S001"), "--target", .. Recordings("S001"), "--out", model]);
+        var run = await EegDannProcess.RunAsync(["calibrate-new-subject", "--pipeline", await SmallPipeline(dir), "--source", .. Recordings("S001"), "--target", .. Recordings("S001"), "--model", model]);
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("subject S001 is the target", run.StdErr);
@@ -62,7 +62,7 @@ public sealed class CalibrateAndEvaluateCommandTests
 
         // The shipped default pipeline trains long enough for the signal to land mid-training.
         var run = await EegDannProcess.RunAndSignalAsync(
-            ["calibrate-new-subject", "--pipeline", Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json"), "--source", .. Recordings("S001"), "--target", .. Recordings("S002"), "--out", model],
+            ["calibrate-new-subject", "--pipeline", Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json"), "--source", .. Recordings("S001"), "--target", .. Recordings("S002"), "--model", model],
             when: "train ",
             signal: "TERM");
 

@@ -138,7 +138,7 @@ public sealed class DaemonProcessTests : IClassFixture<DaemonProcessTests.Model>
                 "calibrate-new-subject", "--pipeline", System.IO.Path.Combine(TestData.PipelinesDirectory, "mi-logvar.json"),
                 "--source", .. runs.Select(r => System.IO.Path.Combine(TestData.RecordingsDirectory, $"S001{r}.parquet")),
                 "--target", .. runs.Select(r => System.IO.Path.Combine(TestData.RecordingsDirectory, $"S002{r}.parquet")),
-                "--out", Path, "--no-baselines"]);
+                "--model", Path, "--no-baselines"]);
             Assert.True(run.ExitCode == 0, run.StdErr);
         }
 

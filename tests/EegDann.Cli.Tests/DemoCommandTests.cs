@@ -12,7 +12,7 @@ public sealed class DemoCommandTests
         using var dir = TestData.NewTemporaryDirectory();
         string plot = dir.File("blobs.png");
 
-        var run = await EegDannProcess.RunAsync("demo", "blobs", "--seed", "0", "--json", "--plot", plot);
+        var run = await EegDannProcess.RunAsync("demo", "blobs", "--seeds", "0", "--json", "--plot", plot);
 
         Assert.True(run.ExitCode == 0, run.StdErr);
         using var json = JsonDocument.Parse(run.StdOut);

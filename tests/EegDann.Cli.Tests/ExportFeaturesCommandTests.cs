@@ -16,7 +16,7 @@ public sealed class ExportFeaturesCommandTests
         string output = dir.File("features.parquet");
         var recordings = new[] { "R04", "R08", "R12" }.Select(r => Path.Combine(TestData.RecordingsDirectory, $"S001{r}.parquet"));
 
-        var run = await EegDannProcess.RunAsync(["export-features", "--pipeline", Pipeline, .. recordings, "--out", output, "--json"]);
+        var run = await EegDannProcess.RunAsync(["export-features", "--pipeline", Pipeline, .. recordings, "--out-file", output, "--json"]);
 
         Assert.True(run.ExitCode == 0, run.StdErr);
         using var json = JsonDocument.Parse(run.StdOut);
@@ -35,7 +35,7 @@ public sealed class ExportFeaturesCommandTests
         await File.WriteAllTextAsync(pipeline, (await File.ReadAllTextAsync(Pipeline)).Replace("\"Iz\"", "\"Iz\", \"A1\""));
         string output = dir.File("features.parquet");
 
-        var run = await EegDannProcess.RunAsync("export-features", "--pipeline", pipeline, Path.Combine(TestData.RecordingsDirectory, "S001R04.parquet"), "--out", output);
+        var run = await EegDannProcess.RunAsync("export-features", "--pipeline", pipeline, Path.Combine(TestData.RecordingsDirectory, "S001R04.parquet"), "--out-file", output);
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("S001R04.parquet", run.StdErr);

@@ -42,7 +42,7 @@ public sealed class LslCommandTests
         await using var outlet = FakeOutlet.FromCapture(Captures.Value.Get("CapF32"));
         using var dir = TestData.NewTemporaryDirectory();
         string path = dir.File("X.parquet");
-        var run = await EegDannProcess.RunAsync(["lsl", "record", "--name", "CapF32", "--duration", "3s", "--out", path], Environment(outlet));
+        var run = await EegDannProcess.RunAsync(["lsl", "record", "--name", "CapF32", "--duration", "3s", "--out-file", path], Environment(outlet));
         Assert.True(run.ExitCode == 0, run.StdErr);
 
         var recording = await ParquetRecordingReader.ReadAsync(path);
@@ -76,7 +76,7 @@ public sealed class LslCommandTests
         using var dir = TestData.NewTemporaryDirectory();
         string path = dir.File("cued.parquet");
         var environment = Environment(FreeUdpPort(), basePort, 2);
-        var recording = EegDannProcess.RunAsync(["lsl", "record", "--name", "Amp", "--type", "EEG", "--markers", "Cues", "--duration", "25s", "--out", path], environment);
+        var recording = EegDannProcess.RunAsync(["lsl", "record", "--name", "Amp", "--type", "EEG", "--markers", "Cues", "--duration", "25s", "--out-file", path], environment);
         for (int i = 0; i < 2000 && (eeg.Consumers == 0 || markers.Consumers == 0); i++)
         {
             await Task.Delay(10);
@@ -116,7 +116,7 @@ public sealed class LslCommandTests
     {
         using var dir = TestData.NewTemporaryDirectory();
         string path = dir.File("none.parquet");
-        var run = await EegDannProcess.RunAsync(["lsl", "record", "--name", "Nobody", "--duration", "1s", "--out", path], Environment(FreeUdpPort(), FreeUdpPort(), 1));
+        var run = await EegDannProcess.RunAsync(["lsl", "record", "--name", "Nobody", "--duration", "1s", "--out-file", path], Environment(FreeUdpPort(), FreeUdpPort(), 1));
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("no LSL stream name=Nobody answered", run.StdErr, StringComparison.Ordinal);
         Assert.False(File.Exists(path));

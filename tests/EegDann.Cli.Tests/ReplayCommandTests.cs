@@ -13,7 +13,7 @@ public sealed class ReplayCommandTests
     {
         using var dir = TestData.NewTemporaryDirectory();
         string decisions = Path.Combine(dir.Path, "decisions.parquet");
-        var run = await EegDannProcess.RunAsync("replay", Path.Combine(TestData.RecordingsDirectory, "S002R08.parquet"), "--model", Model, "--speed", "max", "--out", decisions, "--json");
+        var run = await EegDannProcess.RunAsync("replay", Path.Combine(TestData.RecordingsDirectory, "S002R08.parquet"), "--model", Model, "--speed", "max", "--out-file", decisions, "--json");
         Assert.True(run.ExitCode == 0, run.StdErr);
         using var json = JsonDocument.Parse(run.StdOut);
         var root = json.RootElement;

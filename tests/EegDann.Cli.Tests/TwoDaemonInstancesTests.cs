@@ -148,7 +148,7 @@ public sealed partial class TwoDaemonInstancesTests : IClassFixture<TwoDaemonIns
                 "calibrate-new-subject", "--pipeline", Path.Combine(TestData.PipelinesDirectory, "mi-logvar.json"),
                 "--source", .. runs.Select(r => Path.Combine(TestData.RecordingsDirectory, $"{source}{r}.parquet")),
                 "--target", .. runs.Select(r => Path.Combine(TestData.RecordingsDirectory, $"{target}{r}.parquet")),
-                "--out", output, "--no-baselines"]);
+                "--model", output, "--no-baselines"]);
             Assert.True(run.ExitCode == 0, run.StdErr);
         }
     }

@@ -45,6 +45,18 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     /// </summary>
     public static IReadOnlyList<string> BaselineNames { get; } = ["source_only", "reweighting", "ea_source_only", "csp_lda", "ea_csp_lda", "ea_csp_lda_8_30", "ea_ts_lr"];
 
+    /// <summary>The classic base names: CSP + LDA on the pipeline's bands, and on one 8–30 Hz band.</summary>
+    public static IReadOnlyList<string> ClassicBaseNames { get; } = ["csp_lda", "csp_lda_8_30"];
+
+    /// <summary>
+    /// The one list of method base names: EegDann.Model's training methods (networks, in its order),
+    /// then the classic CSP + LDA ones. Help texts, error messages and pipeline validation read it.
+    /// </summary>
+    public static IReadOnlyList<string> BaseNames { get; } = [.. TrainingMethods.All.Select(m => m.Name()), .. ClassicBaseNames];
+
+    /// <summary>How a method is named, with every base name: <c>[ea_]BASE[_st][_refit][_xK] with BASE one of …, or ea_ts_lr</c>.</summary>
+    public static string Grammar => $"[ea_]BASE[{SelfTrainingSuffix}][{RefitSuffix(LabelHeadRefitKind.WeightedLogistic)}][_xK] with BASE one of {string.Join(", ", BaseNames)}, or ea_ts_lr";
+
     /// <summary>Whether this is a classic (non-network) method: CSP + LDA or tangent space + logistic regression.</summary>
     public bool IsClassic => Family != MethodFamily.Network;
 
@@ -120,7 +132,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         catch (ArgumentException)
         {
             throw new ArgumentException(
-                $"unknown method '{name}': use [ea_]BASE[_st][_refit][_xK] with BASE one of source_only, reweighting, dann, dann_multi_source, dann_semi, dann_im, source_only_im, csp_lda, csp_lda_8_30, or ea_ts_lr (e.g. ea_dann_x5, ea_dann_refit_x5).",
+                $"unknown method '{name}': use {Grammar} (e.g. ea_dann_x5, ea_dann_refit_x5).",
                 nameof(name));
         }
 

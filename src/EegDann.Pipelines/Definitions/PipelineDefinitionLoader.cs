@@ -17,7 +17,7 @@ public static class PipelineDefinitionLoader
     public static readonly IReadOnlyList<string> Extractors = ["mlp", "conv"];
 
     /// <summary>Training methods (EegDann.Model's names).</summary>
-    public static readonly IReadOnlyList<string> Methods = ["source_only", "reweighting", "dann", "dann_semi", "dann_multi_source", "dann_im", "source_only_im"];
+    public static readonly IReadOnlyList<string> Methods = TrainingMethods.All.Select(m => m.Name()).ToArray();
 
     private static readonly string[] TopLevel = ["name", "description", "citations", "signal", "paradigm", "windows", "steps", "model", "training"];
     private static readonly string[] SignalKeys = ["sample_rate_hz", "channels"];

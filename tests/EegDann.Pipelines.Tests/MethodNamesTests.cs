@@ -1,0 +1,34 @@
+using EegDann.Pipelines.Calibration;
+using EegDann.Pipelines.Definitions;
+
+namespace EegDann.Pipelines.Tests;
+
+/// <summary>The method base names live in one list, which parsing, error messages and pipeline files read.</summary>
+public sealed class MethodNamesTests
+{
+    [Fact]
+    public void EveryBaseNameIsAMethodPlainAlignedAndNamedInTheGrammar()
+    {
+        foreach (string name in CalibrationMethod.BaseNames)
+        {
+            Assert.Equal(name, CalibrationMethod.Parse(name).Name);
+            Assert.Equal("ea_" + name, CalibrationMethod.Parse("ea_" + name).Name);
+            Assert.Contains(name, CalibrationMethod.Grammar, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(9, CalibrationMethod.BaseNames.Count);
+    }
+
+    [Fact]
+    public void AnUnknownMethodIsRefusedWithEveryBaseName()
+    {
+        var error = Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("telepathy"));
+
+        Assert.All(CalibrationMethod.BaseNames, name => Assert.Contains(name, error.Message, StringComparison.Ordinal));
+        Assert.Contains("ea_ts_lr", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APipelineTrainsExactlyTheNetworkBaseNames() =>
+        Assert.Equal(CalibrationMethod.BaseNames.Except(CalibrationMethod.ClassicBaseNames), PipelineDefinitionLoader.Methods);
+}
