@@ -153,16 +153,13 @@ public sealed class DaemonProcessTests : IClassFixture<DaemonProcessTests.Model>
     private sealed class DaemonChild : IAsyncDisposable
     {
         private readonly Process _process;
-        private readonly UdpClient _udp;
+        private readonly DecisionListener _decisions;
         private readonly StringBuilder _stderr = new();
-        private readonly List<JsonElement> _decisions = [];
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _listening;
 
-        private DaemonChild(Process process, UdpClient udp)
+        private DaemonChild(Process process, DecisionListener decisions)
         {
             _process = process;
-            _udp = udp;
+            _decisions = decisions;
             _process.ErrorDataReceived += (_, e) =>
             {
                 lock (_stderr)
@@ -172,7 +169,6 @@ public sealed class DaemonProcessTests : IClassFixture<DaemonProcessTests.Model>
             };
             _process.BeginErrorReadLine();
             _process.BeginOutputReadLine();
-            _listening = ListenAsync();
         }
 
         public string StdErr
@@ -190,18 +186,15 @@ public sealed class DaemonProcessTests : IClassFixture<DaemonProcessTests.Model>
         {
             get
             {
-                lock (_decisions)
-                {
-                    var seq = _decisions.Select(d => d.GetProperty("seq").GetInt64()).ToArray();
-                    return seq.Zip(seq.Skip(1)).Count(p => p.Second != p.First + 1);
-                }
+                var seq = _decisions.Decisions().Select(d => d.GetProperty("seq").GetInt64()).ToArray();
+                return seq.Zip(seq.Skip(1)).Count(p => p.Second != p.First + 1);
             }
         }
 
         public static Task<DaemonChild> StartAsync(string model, string recordDirectory)
         {
-            var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-            int port = ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
+            var decisions = new DecisionListener();
+            int port = decisions.Port;
             var start = new ProcessStartInfo("dotnet")
             {
                 RedirectStandardOutput = true,
@@ -219,17 +212,17 @@ public sealed class DaemonProcessTests : IClassFixture<DaemonProcessTests.Model>
                 start.ArgumentList.Add(arg);
             }
 
-            return Task.FromResult(new DaemonChild(Process.Start(start)!, udp));
+            return Task.FromResult(new DaemonChild(Process.Start(start)!, decisions));
         }
 
         /// <summary>Waits until <paramref name="count"/> decisions arrived (not a timing assertion: the limit only ends a broken test).</summary>
         public async Task WaitForDecisionsAsync(int count)
         {
             var limit = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-            while (Count() < count)
+            while (_decisions.Count < count)
             {
                 Assert.False(_process.HasExited, "the daemon stopped early:\n" + StdErr);
-                Assert.True(DateTime.UtcNow < limit, $"only {Count()} of {count} decisions arrived:\n{StdErr}");
+                Assert.True(DateTime.UtcNow < limit, $"only {_decisions.Count} of {count} decisions arrived:\n{StdErr}");
                 await Task.Delay(20);
             }
         }
@@ -245,26 +238,15 @@ public sealed class DaemonProcessTests : IClassFixture<DaemonProcessTests.Model>
         {
             using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
             await _process.WaitForExitAsync(limit.Token);
-
-            // Datagrams sent before the exit may still sit in the socket.
-            int seen = -1;
-            while (Count() != seen)
-            {
-                seen = Count();
-                await Task.Delay(200);
-            }
-
+            await _decisions.DrainAsync();
             return _process.ExitCode;
         }
 
         /// <summary>The last sample (exclusive) of the last decided window, from its t_ms.</summary>
         public long LastWindowEndSample()
         {
-            lock (_decisions)
-            {
-                double tMs = _decisions.Last(d => d.GetProperty("probabilities").EnumerateObject().Any()).GetProperty("t_ms").GetDouble();
-                return (long)Math.Round(tMs * RateHz / 1000) + 1;
-            }
+            double tMs = _decisions.Decisions().Last(d => d.GetProperty("probabilities").EnumerateObject().Any()).GetProperty("t_ms").GetDouble();
+            return (long)Math.Round(tMs * RateHz / 1000) + 1;
         }
 
         public async ValueTask DisposeAsync()
@@ -275,40 +257,8 @@ public sealed class DaemonProcessTests : IClassFixture<DaemonProcessTests.Model>
                 await _process.WaitForExitAsync();
             }
 
-            await _stop.CancelAsync();
-            _udp.Dispose();
-            try
-            {
-                await _listening;
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                // Stopped listening.
-            }
-
+            await _decisions.DisposeAsync();
             _process.Dispose();
-            _stop.Dispose();
-        }
-
-        private int Count()
-        {
-            lock (_decisions)
-            {
-                return _decisions.Count;
-            }
-        }
-
-        private async Task ListenAsync()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                var datagram = await _udp.ReceiveAsync(_stop.Token);
-                using var json = JsonDocument.Parse(datagram.Buffer);
-                lock (_decisions)
-                {
-                    _decisions.Add(json.RootElement.Clone());
-                }
-            }
         }
     }
 }

@@ -159,11 +159,8 @@ public sealed partial class TwoDaemonInstancesTests : IClassFixture<TwoDaemonIns
     /// <summary>One daemon instance: its settings, its process, a UDP listener for its decisions.</summary>
     private sealed class Instance : IAsyncDisposable
     {
-        private readonly UdpClient _udp;
+        private readonly DecisionListener _decisions = new();
         private readonly StringBuilder _stderr = new();
-        private readonly List<JsonElement> _decisions = [];
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _listening;
         private Process? _process;
 
         private Instance(string name, string home, string model, string replay)
@@ -172,8 +169,6 @@ public sealed partial class TwoDaemonInstancesTests : IClassFixture<TwoDaemonIns
             Home = home;
             Model = model;
             Replay = replay;
-            _udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-            _listening = ListenAsync();
         }
 
         public string Name { get; }
@@ -210,7 +205,7 @@ public sealed partial class TwoDaemonInstancesTests : IClassFixture<TwoDaemonIns
         /// <summary>Writes <c>appsettings.NAME.json</c>: everything that must differ between instances.</summary>
         public void WriteSettings(string etc)
         {
-            int port = ((IPEndPoint)_udp.Client.LocalEndPoint!).Port;
+            int port = _decisions.Port;
             var settings = new
             {
                 Daemon = new
@@ -259,10 +254,10 @@ public sealed partial class TwoDaemonInstancesTests : IClassFixture<TwoDaemonIns
         public async Task WaitForDecisionsAsync(int count)
         {
             var limit = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-            while (Count() < count)
+            while (_decisions.Count < count)
             {
                 Assert.False(_process!.HasExited, $"{Name} stopped early:\n{StdErr}");
-                Assert.True(DateTime.UtcNow < limit, $"{Name}: only {Count()} of {count} decisions arrived:\n{StdErr}");
+                Assert.True(DateTime.UtcNow < limit, $"{Name}: only {_decisions.Count} of {count} decisions arrived:\n{StdErr}");
                 await Task.Delay(20);
             }
         }
@@ -287,33 +282,13 @@ public sealed partial class TwoDaemonInstancesTests : IClassFixture<TwoDaemonIns
         {
             using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
             await _process!.WaitForExitAsync(limit.Token);
-
-            // Datagrams sent before the exit may still sit in the socket.
-            int seen = -1;
-            while (Count() != seen)
-            {
-                seen = Count();
-                await Task.Delay(200);
-            }
-
+            await _decisions.DrainAsync();
             return _process.ExitCode;
         }
 
-        public string[] ModelIds()
-        {
-            lock (_decisions)
-            {
-                return _decisions.Select(d => d.GetProperty("model").GetString()!).Distinct().ToArray();
-            }
-        }
+        public string[] ModelIds() => _decisions.Decisions().Select(d => d.GetProperty("model").GetString()!).Distinct().ToArray();
 
-        public List<long> Sequence()
-        {
-            lock (_decisions)
-            {
-                return _decisions.Select(d => d.GetProperty("seq").GetInt64()).ToList();
-            }
-        }
+        public List<long> Sequence() => _decisions.Decisions().Select(d => d.GetProperty("seq").GetInt64()).ToList();
 
         public async ValueTask DisposeAsync()
         {
@@ -323,40 +298,8 @@ public sealed partial class TwoDaemonInstancesTests : IClassFixture<TwoDaemonIns
                 await _process.WaitForExitAsync();
             }
 
-            await _stop.CancelAsync();
-            _udp.Dispose();
-            try
-            {
-                await _listening;
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                // Stopped listening.
-            }
-
+            await _decisions.DisposeAsync();
             _process?.Dispose();
-            _stop.Dispose();
-        }
-
-        private int Count()
-        {
-            lock (_decisions)
-            {
-                return _decisions.Count;
-            }
-        }
-
-        private async Task ListenAsync()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                var datagram = await _udp.ReceiveAsync(_stop.Token);
-                using var json = JsonDocument.Parse(datagram.Buffer);
-                lock (_decisions)
-                {
-                    _decisions.Add(json.RootElement.Clone());
-                }
-            }
         }
     }
 }
