@@ -78,6 +78,7 @@ public static class DaemonServiceCollectionExtensions
         services.AddSingleton<ConsoleHub>();
         services.AddSingleton<ConsoleFeed>();
         services.AddSingleton<ConsoleEndpoint>();
+        services.AddHealthChecks().AddReadinessChecks();
         services.AddSingleton<MetricsHttpService>();
 
         // Start order (stop order is the reverse).

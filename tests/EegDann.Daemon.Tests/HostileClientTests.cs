@@ -241,7 +241,7 @@ public sealed class HostileClientTests
         await stream.FlushAsync();
     }
 
-    private static async Task SendAsync(int port, Recording recording, long from, long to)
+    internal static async Task SendAsync(int port, Recording recording, long from, long to)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, port);
@@ -255,7 +255,7 @@ public sealed class HostileClientTests
         }
     }
 
-    private static async Task<string> HttpAsync(IPEndPoint endpoint, string request)
+    internal static async Task<string> HttpAsync(IPEndPoint endpoint, string request)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(endpoint);

@@ -5,6 +5,7 @@ using EegDann.Daemon.Calibration;
 using EegDann.Daemon.LiveConsole;
 using EegDann.Daemon.Models;
 using EegDann.Daemon.Options;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,8 @@ namespace EegDann.Daemon.Monitoring;
 
 /// <summary>
 /// A tiny HTTP/1.1 endpoint on loopback (unless allowed otherwise): <c>GET /metrics</c> gives the
-/// Prometheus text, <c>GET /health</c> gives 200 while the daemon runs, <c>POST /calibrate</c>
+/// Prometheus text, <c>GET /health</c> gives 200 while the daemon runs, <c>GET /healthz</c> 200 only
+/// when it is ready (<see cref="ReadinessChecks"/>: a model loaded, samples flowing, no stage dead), <c>POST /calibrate</c>
 /// asks the online calibrator to calibrate now (only when <c>Daemon:Console:AllowControl</c> is
 /// set; else 403), and the live console's routes (<see cref="ConsoleEndpoint"/>: <c>GET /</c>, …).
 /// One request per connection.
@@ -26,7 +28,7 @@ namespace EegDann.Daemon.Monitoring;
 /// <see cref="MetricsOptions.RequestTimeoutSeconds"/> gets 408; at most
 /// <see cref="MaxConnections"/> are served at once (others are closed at once).
 /// </remarks>
-internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> options, DaemonMetrics metrics, DaemonHealth health, ActiveModel models, ICalibrationTrigger calibration, ConsoleEndpoint console, ILogger<MetricsHttpService> logger) : BackgroundService
+internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> options, DaemonMetrics metrics, DaemonHealth health, ActiveModel models, ICalibrationTrigger calibration, ConsoleEndpoint console, HealthCheckService readiness, ILogger<MetricsHttpService> logger) : BackgroundService
 {
     /// <summary>The longest request (line and headers) read, bytes.</summary>
     public const int MaxRequestBytes = 8192;
@@ -104,13 +106,9 @@ internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> option
                     return;
                 }
 
-                var (status, type, body) = request.Outcome switch
-                {
-                    RequestOutcome.TooLarge => ("431 Request Header Fields Too Large", "text/plain; charset=utf-8", $"requests are limited to {MaxRequestBytes} bytes\n"),
-                    RequestOutcome.TimedOut => ("408 Request Timeout", "text/plain; charset=utf-8", "the request took too long\n"),
-                    RequestOutcome.Closed => (string.Empty, string.Empty, string.Empty),
-                    _ => Answer(request.Method, request.Target),
-                };
+                var (status, type, body) = request is { Outcome: RequestOutcome.Read, Method: "GET", Target: "/healthz" }
+                    ? await ReadinessAsync(timeout.Token)
+                    : Respond(request);
                 if (status.Length == 0)
                 {
                     return;
@@ -144,6 +142,14 @@ internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> option
         }
     }
 
+    private (string Status, string Type, string Body) Respond(RequestRead request) => request.Outcome switch
+    {
+        RequestOutcome.TooLarge => ("431 Request Header Fields Too Large", "text/plain; charset=utf-8", $"requests are limited to {MaxRequestBytes} bytes\n"),
+        RequestOutcome.TimedOut => ("408 Request Timeout", "text/plain; charset=utf-8", "the request took too long\n"),
+        RequestOutcome.Closed => (string.Empty, string.Empty, string.Empty),
+        _ => Answer(request.Method, request.Target),
+    };
+
     private (string Status, string Type, string Body) Answer(string method, string target)
     {
         const string Text = "text/plain; charset=utf-8";
@@ -166,8 +172,23 @@ internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> option
                     ? ("202 Accepted", Text, "calibration requested\n")
                     : ("409 Conflict", Text, "the calibrator is off or already calibrating\n");
             default:
-                return ("404 Not Found", Text, "GET /metrics, GET /health, POST /calibrate, GET / (the console)\n");
+                return ("404 Not Found", Text, "GET /metrics, GET /health, GET /healthz, POST /calibrate, GET / (the console)\n");
         }
+    }
+
+    /// <summary><c>/healthz</c>: 200 <c>ready</c> (or <c>ready, degraded: …</c>) when every readiness check passes, else 503 <c>not ready: …</c> naming the failed checks.</summary>
+    private async Task<(string Status, string Type, string Body)> ReadinessAsync(CancellationToken cancellationToken)
+    {
+        const string Text = "text/plain; charset=utf-8";
+        var report = await readiness.CheckHealthAsync(cancellationToken);
+        string Entries(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus status) =>
+            string.Join("; ", report.Entries.Where(e => e.Value.Status == status).OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}: {e.Value.Description}"));
+        return report.Status switch
+        {
+            Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy => ("200 OK", Text, "ready\n"),
+            Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded => ("200 OK", Text, $"ready, degraded: {Entries(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded)}\n"),
+            _ => ("503 Service Unavailable", Text, $"not ready: {Entries(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy)}\n"),
+        };
     }
 
     /// <summary>Reads the request line and headers, at most <see cref="MaxRequestBytes"/>; returns the method and target.</summary>
