@@ -19,8 +19,12 @@ namespace EegDann.Bench;
 /// accuracies are printed beside it for reference only.
 /// </summary>
 /// <remarks>
-/// Usage: <c>calibration-selection --data DIR --candidates PIPELINE.json:METHOD[,...] [--seeds 0] [--parallel N] [--out NAME]</c>.
-/// Candidates may use different pipeline files (network and training settings) and methods.
+/// Usage: <c>calibration-selection --data DIR[,DIR...] --candidates PIPELINE.json:METHOD[:RUN+RUN...][,...] [--seeds 0] [--parallel N] [--out NAME]</c>.
+/// Candidates may use different pipeline files (network and training settings), methods and source
+/// runs (the third part replaces the pipeline's <c>source_runs</c>, e.g. <c>R03+R07+R11+R04+R08+R12</c>
+/// to add EEGMMIDB's executed-movement runs of the sources). Targets are people with target runs;
+/// a person's other runs (a source-only group) are a source only when that person is neither the
+/// inner nor the outer target.
 /// </remarks>
 public sealed class CalibrationSelectionBench : IBench
 {
@@ -37,7 +41,7 @@ public sealed class CalibrationSelectionBench : IBench
         string? candidatesText = Arg(args, "--candidates");
         if (data is null || candidatesText is null)
         {
-            Console.Error.WriteLine("usage: calibration-selection --data DIR --candidates PIPELINE.json:METHOD[,...] [--seeds 0] [--parallel N] [--out NAME]");
+            Console.Error.WriteLine("usage: calibration-selection --data DIR[,DIR...] --candidates PIPELINE.json:METHOD[:RUN+RUN...][,...] [--seeds 0] [--parallel N] [--out NAME]");
             return 2;
         }
 
@@ -52,19 +56,34 @@ public sealed class CalibrationSelectionBench : IBench
         {
             var parts = spec.Split(':');
             string pipelinePath = Path.GetFullPath(parts[0], context.RepositoryRoot);
-            if (!dataByPipeline.TryGetValue(pipelinePath, out var calibrationData))
+            string? sourceRuns = parts.Length > 2 ? parts[2] : null;
+            string key = pipelinePath + (sourceRuns is null ? "" : ":" + sourceRuns);
+            if (!dataByPipeline.TryGetValue(key, out var calibrationData))
             {
                 var definition = PipelineDefinitionLoader.Load(pipelinePath);
-                var recordings = await RecordingFiles.ReadDirectoryAsync(data, definition, NullLogger.Instance, CancellationToken.None);
+                if (sourceRuns is not null)
+                {
+                    definition = definition.WithSourceRuns(sourceRuns.Split('+'));
+                }
+
+                var recordings = new List<(string Name, Core.Recording Recording)>();
+                // Directories after the first hold extra source runs: read only for candidates that name source runs.
+                var directories = data.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                foreach (var directory in sourceRuns is null ? directories.Take(1) : directories)
+                {
+                    recordings.AddRange(await RecordingFiles.ReadDirectoryAsync(directory, definition, NullLogger.Instance, CancellationToken.None));
+                }
+
                 calibrationData = CalibrationData.Create(definition, recordings);
-                dataByPipeline[pipelinePath] = calibrationData;
+                dataByPipeline[key] = calibrationData;
             }
 
             var method = parts.Length > 1 ? CalibrationMethod.Parse(parts[1]) : CalibrationMethod.Of(calibrationData.Definition);
-            candidates.Add(($"{Path.GetFileNameWithoutExtension(pipelinePath)}:{method.Name}", calibrationData, method));
+            candidates.Add(($"{Path.GetFileNameWithoutExtension(pipelinePath)}{(sourceRuns is null ? "" : "[" + sourceRuns + "]")}:{method.Name}", calibrationData, method));
         }
 
-        var subjects = candidates[0].Data.Subjects.Keys.Order(StringComparer.Ordinal).ToArray();
+        // People with target runs; a source-only group (another run set of a person) is never a target.
+        var subjects = candidates[0].Data.Subjects.Values.Where(s => !s.IsSourceOnly).Select(s => s.Subject).Order(StringComparer.Ordinal).ToArray();
         Console.WriteLine($"{candidates.Count} candidates, {subjects.Length} subjects, seeds {string.Join(",", seeds)}; loading took {clock.Elapsed.TotalSeconds:F1} s");
 
         // Every (held-out subject, target) fold: held-out = the outer target (null for the outer folds themselves).
@@ -83,7 +102,10 @@ public sealed class CalibrationSelectionBench : IBench
         {
             foreach (var group in candidates.GroupBy(c => c.Data))
             {
-                using var outcome = runners[group.Key].Run(job.Fold, group.Select(c => c.Method).ToArray(), seeds, 0, cancellationToken: cancellationToken);
+                // This data's groups of every person but the inner and the outer target (and their other runs).
+                var excluded = new[] { job.Fold.Target, job.Outer }.Where(p => p is not null).Select(p => group.Key.Subjects[p!].Person).ToHashSet(StringComparer.Ordinal);
+                var fold = new CrossSubjectFold(job.Fold.Target, group.Key.Subjects.Values.Where(s => !excluded.Contains(s.Person)).Select(s => s.Subject).Order(StringComparer.Ordinal).ToArray());
+                using var outcome = runners[group.Key].Run(fold, group.Select(c => c.Method).ToArray(), seeds, 0, cancellationToken: cancellationToken);
                 foreach (var c in group)
                 {
                     var runs = outcome.Runs.Where(r => r.Method.Name == c.Method.Name).ToArray();

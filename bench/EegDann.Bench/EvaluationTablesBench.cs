@@ -13,7 +13,7 @@ namespace EegDann.Bench;
 /// </summary>
 public sealed class EvaluationTablesBench : IBench
 {
-    private const string Usage = "usage: evaluation-tables docs [PAGE] [--check] | table [--no-interval]|paired|curve DIR | ablation DIR_WITHOUT DIR_WITH";
+    private const string Usage = "usage: evaluation-tables docs [PAGE] [--check] | table [--no-interval]|paired|curve DIR | ablation DIR_WITHOUT DIR_WITH | versus DIR_A DIR_B [DIR_C DIR_D ...] --methods=A,B[,C,D ...]";
 
     /// <inheritdoc />
     public string Name => "evaluation-tables";

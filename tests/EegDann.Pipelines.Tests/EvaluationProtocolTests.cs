@@ -248,4 +248,23 @@ public sealed class EvaluationProtocolTests
         Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("ea_csp_lda_refit"));
         Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("_refit"));
     }
+
+    [Fact]
+    public void BiasAdaptationIsASuffixOfNetworkAndClassicMethodsThatTheTwinKeeps()
+    {
+        var method = CalibrationMethod.Parse("EA_DANN_BA_X5");
+        Assert.Equal(("ea_dann_ba_x5", true, 5), (method.Name, method.BiasAdapted, method.Ensemble));
+        Assert.Equal("ea_source_only_ba_x5", method.NoAdaptationTwin!.Name);
+        Assert.Equal("ea_dann_semi_ba_x5", method.WithTargetLabels(5).Name);
+        Assert.True(method.WithTargetLabels(5).BiasAdapted);
+        Assert.Equal("ea_dann_st_refit_ba", CalibrationMethod.Parse("ea_dann_st_refit_ba").Name);
+        Assert.Contains("bias re-estimated", method.Description, StringComparison.Ordinal);
+        var lr = CalibrationMethod.Parse("ea_ts_lr_ba");
+        Assert.Equal(("ea_ts_lr_ba", MethodFamily.TangentSpaceLr, true), (lr.Name, lr.Family, lr.BiasAdapted));
+        var csp = CalibrationMethod.Parse("ea_csp_lda_8_30_ba");
+        Assert.Equal(("ea_csp_lda_8_30_ba", MethodFamily.CspLda, true, true), (csp.Name, csp.Family, csp.OneBand, csp.BiasAdapted));
+        Assert.False(CalibrationMethod.Parse("ea_dann_x5").BiasAdapted);
+        Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("_ba"));
+        Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("ts_lr_ba"));
+    }
 }

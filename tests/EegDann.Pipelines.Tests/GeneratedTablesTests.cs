@@ -49,6 +49,23 @@ public sealed class GeneratedTablesTests
         Assert.StartsWith("| seed means | 0.560 / 0.551 / 0.562 |", lines[14], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void VersusComparesMethodsOfDifferentReportsPairedOverTheirTargetsAsTheReportsOwnPairedTableDoes()
+    {
+        string seeds = ReadReport("bench/results/evaluation-loso-seeds0-4");
+
+        // Within one report, versus gives the report's own paired comparison of the default with its twin.
+        string versus = EvaluationTables.Render("versus", [seeds, seeds], [EvaluationTables.MethodsOption + "ea_dann_x5,ea_source_only_x5"]);
+        string paired = EvaluationTables.Render("paired", [seeds]);
+        Assert.Equal(paired.Split('\n')[2], versus.Split('\n')[2]);
+
+        string labeled = EvaluationTables.Render("versus", [ReadReport("bench/results/evaluation-loso-executed-classic"), seeds], [EvaluationTables.MethodsOption + "ea_ts_lr@executed,ea_ts_lr"]);
+        Assert.StartsWith("| ea_ts_lr (executed) − ea_ts_lr |", labeled.Split('\n')[2], StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => EvaluationTables.Render("versus", [seeds, seeds], [EvaluationTables.MethodsOption + "ea_dann_x5,magic"]));
+        Assert.Throws<ArgumentException>(() => EvaluationTables.Render("versus", [seeds], [EvaluationTables.MethodsOption + "ea_dann_x5"]));
+        Assert.Throws<ArgumentException>(() => EvaluationTables.Render("versus", [seeds, seeds], []));
+    }
+
     [Theory]
     [InlineData("<!-- generated: table bench/results/evaluation-loso -->\n| x |\n", "line 1: generated section not closed")]
     [InlineData("text\n<!-- /generated -->\n", "line 2: '<!-- /generated -->' without an opening")]

@@ -123,6 +123,13 @@ public static class ModelEnsemble
         }
     }
 
+    /// <summary>The label head (the output layer): weights <c>(classes, features)</c> row-major and one bias per class.</summary>
+    internal static (float[] Weight, float[] Bias) LabelHead(TrainedModel model)
+    {
+        var parameters = Parameters(model);
+        return (parameters["label.output.weight"].Values, parameters["label.output.bias"].Values);
+    }
+
     private static Dictionary<string, (float[] Values, long[] Shape)> Parameters(TrainedModel model)
     {
         using var noGrad = no_grad();

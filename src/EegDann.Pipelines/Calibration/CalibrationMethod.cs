@@ -23,9 +23,11 @@ public enum MethodFamily
 
 /// <summary>
 /// One way of decoding a new subject, as evaluation and calibration name it:
-/// <c>[ea_]BASE[_st][_refit][_xK]</c> — <c>ea_</c> with Euclidean alignment in front (without it the
+/// <c>[ea_]BASE[_st][_refit][_ba][_xK]</c> — <c>ea_</c> with Euclidean alignment in front (without it the
 /// pipeline's alignment step is removed), <c>BASE</c> one of <c>source_only</c>, <c>reweighting</c>,
-/// <c>dann</c>, <c>dann_multi_source</c>, <c>dann_semi</c>, <c>dann_im</c>, <c>source_only_im</c>, <c>csp_lda</c>, <c>_st</c> self-training, <c>_refit</c> the label head refitted on labeled target epochs, and <c>_xK</c> an
+/// <c>dann</c>, <c>dann_multi_source</c>, <c>dann_semi</c>, <c>dann_im</c>, <c>source_only_im</c>, <c>csp_lda</c>, <c>_st</c> self-training, <c>_refit</c> the label head refitted on labeled target epochs,
+/// <c>_ba</c> the classifier's bias re-estimated from the target's unlabeled epochs (also for the classic
+/// methods: <c>ea_csp_lda_8_30_ba</c>, <c>ea_ts_lr_ba</c>), and <c>_xK</c> an
 /// ensemble of K networks with different seeds whose logits are averaged (one network in the model file).
 /// </summary>
 /// <param name="Name">The name, e.g. <c>ea_dann_multi_source_x5</c>.</param>
@@ -36,7 +38,8 @@ public enum MethodFamily
 /// <param name="OneBand">Whether the method runs on the pipeline's one-band 8–30 Hz signal path (<c>csp_lda_8_30</c>, <c>ts_lr</c>) instead of its own.</param>
 /// <param name="Refit">With labeled target epochs, how the trained network's label head is refitted on them (<c>_refit</c>: weighted logistic regression on the adapted features); null: not refitted.</param>
 /// <param name="SelfTraining">Whether the networks are trained a second time with the first round's confident predictions of the target as labels (<c>_st</c>: class-balanced self-training).</param>
-public sealed record CalibrationMethod(string Name, MethodFamily Family, TrainingMethod Training, bool Aligned, int Ensemble, bool OneBand = false, LabelHeadRefitKind? Refit = null, bool SelfTraining = false)
+/// <param name="BiasAdapted">Whether the trained classifier's bias is re-estimated from the target's unlabeled epochs so that their mean decision is neutral (<c>_ba</c>: unsupervised bias adaptation, <see cref="BiasAdaptation"/>).</param>
+public sealed record CalibrationMethod(string Name, MethodFamily Family, TrainingMethod Training, bool Aligned, int Ensemble, bool OneBand = false, LabelHeadRefitKind? Refit = null, bool SelfTraining = false, bool BiasAdapted = false)
 {
     /// <summary>
     /// The baselines of every report, in report order: source_only, reweighting, ea_source_only,
@@ -55,14 +58,14 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     public static IReadOnlyList<string> BaseNames { get; } = [.. TrainingMethods.All.Select(m => m.Name()), .. ClassicBaseNames];
 
     /// <summary>How a method is named, with every base name: <c>[ea_]BASE[_st][_refit][_xK] with BASE one of …, or ea_ts_lr</c>.</summary>
-    public static string Grammar => $"[ea_]BASE[{SelfTrainingSuffix}][{RefitSuffix(LabelHeadRefitKind.WeightedLogistic)}][_xK] with BASE one of {string.Join(", ", BaseNames)}, or ea_ts_lr";
+    public static string Grammar => $"[ea_]BASE[{SelfTrainingSuffix}][{RefitSuffix(LabelHeadRefitKind.WeightedLogistic)}][{BiasSuffix}][_xK] with BASE one of {string.Join(", ", BaseNames)}, or ea_ts_lr[{BiasSuffix}]";
 
     /// <summary>Whether this is a classic (non-network) method: CSP + LDA or tangent space + logistic regression.</summary>
     public bool IsClassic => Family != MethodFamily.Network;
 
     /// <summary>The same method without the adaptation: the same alignment, network and ensemble trained on the labeled source only (<c>ea_dann_x5</c> → <c>ea_source_only_x5</c>); null for classic methods.</summary>
     public CalibrationMethod? NoAdaptationTwin =>
-        Family == MethodFamily.Network ? Parse(Canonical(Aligned, TrainingMethod.SourceOnly.Name() + (SelfTraining ? SelfTrainingSuffix : "") + RefitSuffix(Refit), Ensemble)) : null;
+        Family == MethodFamily.Network ? Parse(Canonical(Aligned, TrainingMethod.SourceOnly.Name() + (SelfTraining ? SelfTrainingSuffix : "") + RefitSuffix(Refit) + (BiasAdapted ? BiasSuffix : ""), Ensemble)) : null;
 
     /// <summary>Parses a method name.</summary>
     /// <exception cref="ArgumentException">When the name is not a method; the message lists the forms.</exception>
@@ -89,10 +92,17 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
             rest = rest[..x];
         }
 
+        bool bias = rest.EndsWith(BiasSuffix, StringComparison.Ordinal) && rest.Length > BiasSuffix.Length;
+        if (bias)
+        {
+            rest = rest[..^BiasSuffix.Length];
+        }
+
+        string biasSuffix = bias ? BiasSuffix : "";
         if (rest is "csp_lda" or "csp_lda_8_30")
         {
             return ensemble == 1
-                ? new CalibrationMethod(Canonical(aligned, rest, 1), MethodFamily.CspLda, TrainingMethod.SourceOnly, aligned, 1, OneBand: rest == "csp_lda_8_30")
+                ? new CalibrationMethod(Canonical(aligned, rest + biasSuffix, 1), MethodFamily.CspLda, TrainingMethod.SourceOnly, aligned, 1, OneBand: rest == "csp_lda_8_30", BiasAdapted: bias)
                 : throw new ArgumentException($"method '{name}': CSP + LDA is not an ensemble.", nameof(name));
         }
 
@@ -100,7 +110,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         {
             return (aligned, ensemble) switch
             {
-                (true, 1) => new CalibrationMethod("ea_ts_lr", MethodFamily.TangentSpaceLr, TrainingMethod.SourceOnly, true, 1, OneBand: true),
+                (true, 1) => new CalibrationMethod("ea_ts_lr" + biasSuffix, MethodFamily.TangentSpaceLr, TrainingMethod.SourceOnly, true, 1, OneBand: true, BiasAdapted: bias),
                 (false, _) => throw new ArgumentException($"method '{name}': the tangent space is taken at the identity after each subject's re-centring; use ea_ts_lr.", nameof(name)),
                 _ => throw new ArgumentException($"method '{name}': tangent space + logistic regression is not an ensemble.", nameof(name)),
             };
@@ -132,11 +142,11 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         catch (ArgumentException)
         {
             throw new ArgumentException(
-                $"unknown method '{name}': use {Grammar} (e.g. ea_dann_x5, ea_dann_refit_x5).",
+                $"unknown method '{name}': use {Grammar} (e.g. ea_dann_x5, ea_dann_refit_x5, ea_dann_ba_x5, ea_ts_lr_ba).",
                 nameof(name));
         }
 
-        return new CalibrationMethod(Canonical(aligned, training.Name() + (selfTraining ? SelfTrainingSuffix : "") + RefitSuffix(refit), ensemble), MethodFamily.Network, training, aligned, ensemble, Refit: refit, SelfTraining: selfTraining);
+        return new CalibrationMethod(Canonical(aligned, training.Name() + (selfTraining ? SelfTrainingSuffix : "") + RefitSuffix(refit) + biasSuffix, ensemble), MethodFamily.Network, training, aligned, ensemble, Refit: refit, SelfTraining: selfTraining, BiasAdapted: bias);
     }
 
     /// <summary>
@@ -152,7 +162,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     /// <summary>The same method when <paramref name="targetLabeledPerClass"/> labeled target epochs join training: plain DANN becomes semi-supervised DANN.</summary>
     public CalibrationMethod WithTargetLabels(int targetLabeledPerClass) =>
         targetLabeledPerClass > 0 && Family == MethodFamily.Network && Training == TrainingMethod.Dann && Refit is null && !SelfTraining
-            ? Parse(Canonical(Aligned, TrainingMethod.SemiSupervisedDann.Name(), Ensemble))
+            ? Parse(Canonical(Aligned, TrainingMethod.SemiSupervisedDann.Name() + (BiasAdapted ? BiasSuffix : ""), Ensemble))
             : this;
 
     /// <summary>A sentence for reports.</summary>
@@ -182,11 +192,14 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
                 _ => "",
             };
             string selfTraining = SelfTraining ? "; then trained again with the target's confident predictions as labels (the more confident half of each predicted class)" : "";
-            return (Aligned ? "Euclidean alignment per subject, then " : "") + core + ensemble + selfTraining + refit;
+            string bias = BiasAdapted ? "; the bias re-estimated from the target's unlabeled epochs (their mean decision made neutral, Vidaurre et al. 2011)" : "";
+            return (Aligned ? "Euclidean alignment per subject, then " : "") + core + ensemble + selfTraining + refit + bias;
         }
     }
 
     private const string SelfTrainingSuffix = "_st";
+
+    private const string BiasSuffix = "_ba";
 
     private static string RefitSuffix(LabelHeadRefitKind? kind) => kind switch
     {

@@ -378,6 +378,19 @@ public sealed class CrossSubjectRunner
                 fresh = true;
             }
 
+            if (method.BiasAdapted)
+            {
+                // Weights as trained; the head's bias from the target's unlabeled rows (labels not read).
+                var adapted = BiasAdaptation.Adapt(model, problem.Problem.Target);
+                if (fresh)
+                {
+                    model.Dispose();
+                }
+
+                model = adapted;
+                fresh = true;
+            }
+
             int[]? prediction = evaluated.Count > 0 ? model.Predict(problem.Scored) : null;
             results[r] = Scored(new MethodRun(method, seed, prediction, null, curves, null, MemberSeeds(method, seed)), part, classes);
             bool keepIt = keep.Contains((requested, seed)) || keep.Contains((method.Name, seed));
@@ -563,8 +576,8 @@ public sealed class CrossSubjectRunner
         }
 
         return method.Family == MethodFamily.TangentSpaceLr
-            ? TangentSpaceLr.FitPredict(data, cache, sources, target, labeled, evaluated)
-            : CspLda.FitPredict(data, cache, method.Aligned, sources, target, labeled, evaluated);
+            ? TangentSpaceLr.FitPredict(data, cache, sources, target, labeled, evaluated, method.BiasAdapted)
+            : CspLda.FitPredict(data, cache, method.Aligned, sources, target, labeled, evaluated, method.BiasAdapted);
     }
 
     /// <summary>The epochs of <paramref name="subject"/> (another signal path's cut of the same recordings) at the same cues as <paramref name="epochs"/>.</summary>

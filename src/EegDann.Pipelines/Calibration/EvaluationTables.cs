@@ -10,13 +10,19 @@ namespace EegDann.Pipelines.Calibration;
 /// hand. Four kinds: <c>table</c> (per target, every method, the mean ± sd over targets × seeds, the
 /// 95% interval of the mean and the seed means; <c>--no-interval</c> leaves the interval row out, as
 /// the earlier tables were published), <c>paired</c> (the report's paired comparisons), <c>curve</c>
-/// (the learning curve) and <c>ablation</c> (each method with and without a change, paired over
-/// targets; two reports). Pure: the caller reads the files.
+/// (the learning curve), <c>ablation</c> (each method with and without a change, paired over
+/// targets; two reports) and <c>versus</c> (paired comparisons of methods that may come from
+/// different reports: 2N reports and <c>--methods=A,B,…</c> naming one method per report, row i
+/// compares report 2i's method with report 2i+1's; <c>NAME@LABEL</c> shows the label beside the
+/// name, e.g. which report it came from). Pure: the caller reads the files.
 /// </summary>
 public static class EvaluationTables
 {
     /// <summary>The kinds of table, in the order of the usage line.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = ["table", "paired", "curve", "ablation"];
+    public static IReadOnlyList<string> Kinds { get; } = ["table", "paired", "curve", "ablation", "versus"];
+
+    /// <summary>The option of <c>versus</c> that names one method per report: <c>--methods=A,B,…</c>.</summary>
+    public const string MethodsOption = "--methods=";
 
     /// <summary>The option that leaves the 95% interval row out of a <c>table</c>.</summary>
     public const string NoInterval = "--no-interval";
@@ -35,6 +41,19 @@ public static class EvaluationTables
         if (!Kinds.Contains(kind))
         {
             throw new ArgumentException($"unknown table '{kind}' (known: {string.Join(", ", Kinds)})", nameof(kind));
+        }
+
+        if (kind == "versus")
+        {
+            var names = options.Count == 1 && options[0].StartsWith(MethodsOption, StringComparison.Ordinal)
+                ? options[0][MethodsOption.Length..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                : throw new ArgumentException($"table 'versus' needs one option {MethodsOption}A,B,… (one method per report)", nameof(options));
+            if (reports.Count < 2 || reports.Count % 2 != 0 || names.Length != reports.Count)
+            {
+                throw new ArgumentException($"table 'versus' reads an even number of reports (two per row) and one method per report; got {reports.Count} report(s) and {names.Length} method(s)", nameof(reports));
+            }
+
+            return Versus(reports.Select(Report.Parse).ToArray(), names);
         }
 
         if (reports.Count != expected)
@@ -141,6 +160,29 @@ public static class EvaluationTables
         }
 
         return md.ToString();
+    }
+
+    private static string Versus(Report[] reports, string[] names)
+    {
+        var comparisons = new List<PairedComparison>();
+        for (int i = 0; i < reports.Length; i += 2)
+        {
+            var (a, labelA) = Named(reports[i], names[i]);
+            var (b, labelB) = Named(reports[i + 1], names[i + 1]);
+            var targets = reports[i].Targets.Intersect(reports[i + 1].Targets).ToArray();
+            comparisons.Add(Statistics.Compare(labelA, labelB, targets, reports[i].PerTarget(a, targets: targets), reports[i + 1].PerTarget(b, targets: targets)));
+        }
+
+        return EvaluationReport.PairedTable(comparisons);
+
+        static (string Method, string Label) Named(Report report, string name)
+        {
+            int at = name.IndexOf('@', StringComparison.Ordinal);
+            string method = at < 0 ? name : name[..at];
+            return report.Methods.Contains(method)
+                ? (method, at < 0 ? method : $"{method} ({name[(at + 1)..]})")
+                : throw new ArgumentException($"a report of table 'versus' has no method '{method}' (it has {string.Join(", ", report.Methods)})", nameof(name));
+        }
     }
 
     private sealed record Row(string Target, int Seed, string Method, double Accuracy, int TargetLabeled);

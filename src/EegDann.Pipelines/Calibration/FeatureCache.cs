@@ -169,8 +169,8 @@ internal static class CspLda
     /// <summary>Filters per band: <see cref="Components"/> for two classes, that many per class one-vs-rest for more.</summary>
     public static int FilterCount(int classes) => classes == 2 ? Components : classes * Components;
 
-    /// <summary>Fits on the sources (and labeled target epochs) and predicts the scored target epochs.</summary>
-    public static int[] FitPredict(CalibrationData data, FeatureCache cache, bool aligned, IReadOnlyList<SubjectData> sources, SubjectData target, IReadOnlyList<Epoch> labeledTarget, IReadOnlyList<Epoch> scored)
+    /// <summary>Fits on the sources (and labeled target epochs) and predicts the scored target epochs; with <paramref name="biasAdapted"/>, the LDA's bias re-estimated from all the target's epochs, unlabeled (<see cref="Model.BiasAdaptation"/>).</summary>
+    public static int[] FitPredict(CalibrationData data, FeatureCache cache, bool aligned, IReadOnlyList<SubjectData> sources, SubjectData target, IReadOnlyList<Epoch> labeledTarget, IReadOnlyList<Epoch> scored, bool biasAdapted = false)
     {
         var signal = data.Signal;
         var classes = data.ClassNames;
@@ -233,6 +233,11 @@ internal static class CspLda
         }
 
         var lda = Model.ShrinkageLda.Fit(sourceRows.ToArray(), FilterCount(classes.Count) * bands, sourceLabels, classes.Count);
+        if (biasAdapted)
+        {
+            lda = Model.BiasAdaptation.Adapt(lda, target.Epochs.Epochs.SelectMany(e => Features(targetCombined, e, c, samples)).ToArray());
+        }
+
         var targetRows = scored.SelectMany(e => Features(targetCombined, e, c, samples)).ToArray();
         return lda.Predict(targetRows);
     }
@@ -335,8 +340,8 @@ internal static class TangentSpaceLr
         return result;
     }
 
-    /// <summary>Fits on the sources (and labeled target epochs) and predicts <paramref name="evaluated"/>.</summary>
-    public static int[] FitPredict(CalibrationData data, FeatureCache cache, IReadOnlyList<SubjectData> sources, SubjectData target, IReadOnlyList<Epoch> labeledTarget, IReadOnlyList<Epoch> evaluated)
+    /// <summary>Fits on the sources (and labeled target epochs) and predicts <paramref name="evaluated"/>; with <paramref name="biasAdapted"/>, the intercept(s) re-estimated from all the target's epochs, unlabeled (<see cref="Model.BiasAdaptation"/>).</summary>
+    public static int[] FitPredict(CalibrationData data, FeatureCache cache, IReadOnlyList<SubjectData> sources, SubjectData target, IReadOnlyList<Epoch> labeledTarget, IReadOnlyList<Epoch> evaluated, bool biasAdapted = false)
     {
         var classes = data.ClassNames;
         var rows = new List<double>();
@@ -362,8 +367,14 @@ internal static class TangentSpaceLr
         }
 
         var evaluatedRows = evaluated.SelectMany(e => targetVectors[(e.Info.Recording, e.Info.StartSample)]).ToArray();
-        return classes.Count == 2
-            ? Model.LogisticRegression.Fit(rows.ToArray(), d, labels, C).Predict(evaluatedRows)
-            : Model.OneVsRestLogisticRegression.Fit(rows.ToArray(), d, labels, classes.Count, C).Predict(evaluatedRows);
+        var unlabeledRows = biasAdapted ? target.Epochs.Epochs.SelectMany(e => targetVectors[(e.Info.Recording, e.Info.StartSample)]).ToArray() : [];
+        if (classes.Count == 2)
+        {
+            var model = Model.LogisticRegression.Fit(rows.ToArray(), d, labels, C);
+            return (biasAdapted ? Model.BiasAdaptation.Adapt(model, unlabeledRows) : model).Predict(evaluatedRows);
+        }
+
+        var oneVsRest = Model.OneVsRestLogisticRegression.Fit(rows.ToArray(), d, labels, classes.Count, C);
+        return (biasAdapted ? Model.BiasAdaptation.Adapt(oneVsRest, unlabeledRows) : oneVsRest).Predict(evaluatedRows);
     }
 }
