@@ -25,7 +25,8 @@ namespace EegDann.Daemon.Benchmarks;
 /// <param name="SignalSeconds">Seconds of signal streamed.</param>
 /// <param name="WallSeconds">Wall time, s.</param>
 /// <param name="CpuSeconds">The process's CPU time over the same span, s.</param>
-public sealed record DecodePathResult(string ModelId, string PipelineName, string Recording, long Windows, TimeQuantiles PathMilliseconds, TimeQuantiles DecodeMilliseconds, double SignalSeconds, double WallSeconds, double CpuSeconds);
+/// <param name="AllocatedBytesPerWindow">Managed bytes the path allocated on its thread per window in the last pass (steady state: the JIT, pools and buffers warmed by the passes before), chunk creation excluded.</param>
+public sealed record DecodePathResult(string ModelId, string PipelineName, string Recording, long Windows, TimeQuantiles PathMilliseconds, TimeQuantiles DecodeMilliseconds, double SignalSeconds, double WallSeconds, double CpuSeconds, double AllocatedBytesPerWindow);
 
 /// <summary>
 /// The daemon's decode path for one window, in-process and on one thread, as live: a stride's
@@ -66,9 +67,11 @@ public static class DecodePathTiming
         using var process = Process.GetCurrentProcess();
         var cpuStart = process.TotalProcessorTime;
         var wall = Stopwatch.StartNew();
-        long windows = 0;
+        long windows = 0, passWindows = 0, allocated = 0;
         for (int pass = 0; pass < passes; pass++)
         {
+            passWindows = 0;
+            long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
             var stage = new WindowStage(models, new FailSafeOptions(), decoder, new AcquisitionOptions(), metrics, NullLogger<WindowStage>.Instance);
             var decode = new DecodeStage(decoder, models, metrics, [], NullLogger<DecodeStage>.Instance);
             items.Clear();
@@ -87,8 +90,12 @@ public static class DecodePathTiming
                     output.Send(decision);
                     path.Add(Stopwatch.GetElapsedTime(arrival).TotalMilliseconds);
                     windows++;
+                    passWindows++;
                 }
             }
+
+            // The lists of times grow within their initial capacity, so they add nothing here.
+            allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         }
 
         wall.Stop();
@@ -105,7 +112,8 @@ public static class DecodePathTiming
             TimeQuantiles.Of(forward),
             passes * (double)samples / recording.Info.SampleRateHz,
             wall.Elapsed.TotalSeconds,
-            cpu.TotalSeconds);
+            cpu.TotalSeconds,
+            passWindows > 0 ? allocated / (double)passWindows : double.NaN);
     }
 
     private static async Task DrainAsync(UdpClient receiver)
