@@ -39,12 +39,12 @@ public sealed class DecodeLatencyBench : IBench
             wall_seconds = r.WallSeconds,
             cpu_seconds = r.CpuSeconds,
             times_real_time_wall = r.SignalSeconds / r.WallSeconds,
-            allocated_bytes_per_window = r.AllocatedBytesPerWindow,
+            allocated_bytes_per_window = new { window_stage = r.Allocated.WindowStage, decoder = r.Allocated.Decoder, output = r.Allocated.Output },
             load_average = LoadAverage(),
         };
         Console.WriteLine($"decode path (arrival → datagram sent), {r.Windows} windows: p50 {result.path_ms.p50:F3} ms  p99 {result.path_ms.p99:F3} ms  max {result.path_ms.max:F3} ms");
         Console.WriteLine($"decoder alone (forward pass + policy):          p50 {result.decode_ms.p50:F3} ms  p99 {result.decode_ms.p99:F3} ms  max {result.decode_ms.max:F3} ms");
-        Console.WriteLine($"allocated on the path's thread per window (last pass): {r.AllocatedBytesPerWindow:F0} bytes");
+        Console.WriteLine($"allocated on the path's thread per window (last pass): {r.Allocated.Total:F0} bytes (window stage {r.Allocated.WindowStage:F0}, decoder {r.Allocated.Decoder:F0}, output {r.Allocated.Output:F0})");
         Console.WriteLine($"{r.SignalSeconds:F0} s of signal in {r.WallSeconds:F2} s wall ({result.times_real_time_wall:F0}× real time), {r.CpuSeconds:F2} s CPU; load average after: {result.load_average}");
         string file = Path.Combine(context.ResultsDirectory, "decode-latency.json");
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(result, BenchJson.Indented));

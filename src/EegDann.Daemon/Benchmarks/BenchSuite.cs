@@ -100,7 +100,7 @@ public static class BenchSuite
                 ["max"] = decode.PathMilliseconds.Max,
                 ["windows"] = decode.Windows,
                 ["forward_pass_p99"] = decode.DecodeMilliseconds.P99,
-                ["allocated_bytes_per_window"] = decode.AllocatedBytesPerWindow,
+                ["allocated_bytes_per_window"] = new JsonObject { ["window_stage"] = decode.Allocated.WindowStage, ["decoder"] = decode.Allocated.Decoder, ["output"] = decode.Allocated.Output },
                 ["path"] = "arrival of a window's last sample → filters, window, features, forward pass, decision → UDP datagram sent (one thread, no hand-offs)",
                 ["model"] = decode.ModelId,
                 ["pipeline"] = decode.PipelineName,

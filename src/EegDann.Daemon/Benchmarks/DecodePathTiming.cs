@@ -25,8 +25,18 @@ namespace EegDann.Daemon.Benchmarks;
 /// <param name="SignalSeconds">Seconds of signal streamed.</param>
 /// <param name="WallSeconds">Wall time, s.</param>
 /// <param name="CpuSeconds">The process's CPU time over the same span, s.</param>
-/// <param name="AllocatedBytesPerWindow">Managed bytes the path allocated on its thread per window in the last pass (steady state: the JIT, pools and buffers warmed by the passes before), chunk creation excluded.</param>
-public sealed record DecodePathResult(string ModelId, string PipelineName, string Recording, long Windows, TimeQuantiles PathMilliseconds, TimeQuantiles DecodeMilliseconds, double SignalSeconds, double WallSeconds, double CpuSeconds, double AllocatedBytesPerWindow);
+/// <param name="Allocated">Managed bytes the path allocated on its thread per window in the last pass (stages built and started before counting), by stage.</param>
+public sealed record DecodePathResult(string ModelId, string PipelineName, string Recording, long Windows, TimeQuantiles PathMilliseconds, TimeQuantiles DecodeMilliseconds, double SignalSeconds, double WallSeconds, double CpuSeconds, AllocatedPerWindow Allocated);
+
+/// <summary>Managed bytes allocated per window on the control path, by stage.</summary>
+/// <param name="WindowStage">The chunk's event and the filter/window stage (fail-safe checks, filters, window, features), per window.</param>
+/// <param name="Decoder">The forward pass (TorchSharp's tensor objects) and the decision policy.</param>
+/// <param name="Output">The datagram (JSON and the send).</param>
+public sealed record AllocatedPerWindow(double WindowStage, double Decoder, double Output)
+{
+    /// <summary>The whole path's bytes per window.</summary>
+    public double Total => WindowStage + Decoder + Output;
+}
 
 /// <summary>
 /// The daemon's decode path for one window, in-process and on one thread, as live: a stride's
@@ -67,11 +77,12 @@ public static class DecodePathTiming
         using var process = Process.GetCurrentProcess();
         var cpuStart = process.TotalProcessorTime;
         var wall = Stopwatch.StartNew();
-        long windows = 0, passWindows = 0, allocated = 0;
+        long windows = 0, passWindows = 0;
+        var allocated = new long[3];
         for (int pass = 0; pass < passes; pass++)
         {
             passWindows = 0;
-            long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            Array.Clear(allocated);
             var stage = new WindowStage(models, new FailSafeOptions(), decoder, new AcquisitionOptions(), metrics, NullLogger<WindowStage>.Instance);
             var decode = new DecodeStage(decoder, models, metrics, [], NullLogger<DecodeStage>.Instance);
             items.Clear();
@@ -80,22 +91,25 @@ public static class DecodePathTiming
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 long arrival = Stopwatch.GetTimestamp();
+                long a0 = GC.GetAllocatedBytesForCurrentThread();
                 items.Clear();
                 stage.Handle(new ChunkArrived(chunk, arrival), items);
+                allocated[0] += GC.GetAllocatedBytesForCurrentThread() - a0;
                 foreach (var item in items)
                 {
                     long before = Stopwatch.GetTimestamp();
+                    long a1 = GC.GetAllocatedBytesForCurrentThread();
                     var decision = decode.Decode(item);
+                    long a2 = GC.GetAllocatedBytesForCurrentThread();
                     forward.Add(Stopwatch.GetElapsedTime(before).TotalMilliseconds);
                     output.Send(decision);
                     path.Add(Stopwatch.GetElapsedTime(arrival).TotalMilliseconds);
+                    allocated[1] += a2 - a1;
+                    allocated[2] += GC.GetAllocatedBytesForCurrentThread() - a2;
                     windows++;
                     passWindows++;
                 }
             }
-
-            // The lists of times grow within their initial capacity, so they add nothing here.
-            allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         }
 
         wall.Stop();
@@ -113,7 +127,7 @@ public static class DecodePathTiming
             passes * (double)samples / recording.Info.SampleRateHz,
             wall.Elapsed.TotalSeconds,
             cpu.TotalSeconds,
-            passWindows > 0 ? allocated / (double)passWindows : double.NaN);
+            new AllocatedPerWindow(allocated[0] / (double)Math.Max(1, passWindows), allocated[1] / (double)Math.Max(1, passWindows), allocated[2] / (double)Math.Max(1, passWindows)));
     }
 
     private static async Task DrainAsync(UdpClient receiver)
