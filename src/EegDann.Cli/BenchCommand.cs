@@ -9,7 +9,7 @@ using Serilog;
 namespace EegDann.Cli;
 
 /// <summary>
-/// <c>eegdann bench [--json] [--out FILE] [--quick] [--repository DIR] [--python PATH]</c>: this
+/// <c>eegdann bench [--json] [--out-file FILE] [--quick] [--repository DIR] [--python PATH]</c>: this
 /// machine's numbers in one run (decode latency, replay speed, training step beside PyTorch's,
 /// one calibration, the machine and its load), measured by the code the bench project uses.
 /// </summary>
@@ -24,7 +24,7 @@ public static class BenchCommand
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on stdout (progress goes to stderr)." };
-        var output = new Option<FileInfo?>("--out") { Description = "Also write the JSON to this file (atomically: the whole file or nothing)." };
+        var output = new Option<FileInfo?>("--out-file") { Description = "Also write the JSON to this file (atomically: the whole file or nothing)." };
         var quick = new Option<bool>("--quick") { Description = "Few iterations and short inputs: checks that everything runs, not the machine's speed." };
         var repository = new Option<DirectoryInfo?>("--repository") { Description = "The repository (recordings/, pipelines/, tests/data/replay/, bench/python/); default: the one holding the current directory or the executable." };
         var python = new Option<string?>("--python") { Description = $"Python with torch, numpy and scikit-learn for the PyTorch reference (default {DefaultPython}; without it the reference is skipped and the result says why)." };
@@ -58,7 +58,7 @@ public static class BenchCommand
             var outFile = parse.GetValue(output);
             if (outFile?.Directory is { Exists: false } dir)
             {
-                Log.Error("--out {File}: the folder {Folder} does not exist", outFile.FullName, dir.FullName);
+                Log.Error("--out-file {File}: the folder {Folder} does not exist", outFile.FullName, dir.FullName);
                 return ExitCodes.BadInput;
             }
 

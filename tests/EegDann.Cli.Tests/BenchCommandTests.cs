@@ -10,11 +10,11 @@ namespace EegDann.Cli.Tests;
 public sealed class BenchCommandTests
 {
     [Fact]
-    public async Task QuickBenchPrintsOneJsonObjectWithPositiveNumbersAndWritesTheSameToOut()
+    public async Task QuickBenchPrintsOneJsonObjectWithPositiveNumbersAndWritesTheSameToOutFile()
     {
         using var dir = TestData.NewTemporaryDirectory();
         string file = Path.Combine(dir.Path, "bench.json");
-        var run = await EegDannProcess.RunAsync("bench", "--quick", "--json", "--out", file, "--repository", TestData.RepositoryRoot);
+        var run = await EegDannProcess.RunAsync("bench", "--quick", "--json", "--out-file", file, "--repository", TestData.RepositoryRoot);
         Assert.True(run.ExitCode == 0, run.StdErr);
         using var json = JsonDocument.Parse(run.StdOut);
         var root = json.RootElement;
