@@ -95,7 +95,9 @@ public sealed class DaemonLatencyBench : IBench
     }
 
     /// <summary>One run of the whole host; with <paramref name="consoles"/> &gt; 0 the console is served and that many event streams are read throughout, as browsers would.</summary>
-    internal static async Task<Run> RunOnceAsync(string model, string recording, double speed, string scheduling, string recordDirectory, int consoles = 0)
+    /// <param name="extraSettings">More settings layered over the run's own (e.g. the calibrator's).</param>
+    /// <param name="during">Runs beside the replay with the host's services until the replay has been streamed (e.g. asking for calibrations); returns a count for the result.</param>
+    internal static async Task<Run> RunOnceAsync(string model, string recording, double speed, string scheduling, string recordDirectory, int consoles = 0, IReadOnlyDictionary<string, string?>? extraSettings = null, Func<IServiceProvider, CancellationToken, Task<int>>? during = null)
     {
         using var listener = new DecisionListener(new IPEndPoint(IPAddress.Loopback, 0));
         using var stopListening = new CancellationTokenSource();
@@ -116,6 +118,11 @@ public sealed class DaemonLatencyBench : IBench
             settings["Daemon:Metrics:Prometheus"] = "127.0.0.1:0";
         }
 
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         string loadBefore = DecodeLatencyBench.LoadAverage();
         using var host = DaemonHost.Build(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         var running = DaemonHost.RunAsync(host);
@@ -128,6 +135,9 @@ public sealed class DaemonLatencyBench : IBench
         var readers = Enumerable.Range(0, consoles)
             .Select(_ => ConsoleLoadBench.ReadEventsAsync(host.Services.GetRequiredService<MetricsHttpService>().Endpoint!, stopConsoles.Token))
             .ToArray();
+        using var stopDuring = new CancellationTokenSource();
+        var beside = during is null ? Task.FromResult(0) : Task.Run(() => during(host.Services, stopDuring.Token));
+        var gc = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration());
         var clock = Stopwatch.StartNew();
 
         // The replay ends when the acquisition has passed the last sample and the stream is stale.
@@ -138,6 +148,9 @@ public sealed class DaemonLatencyBench : IBench
         }
 
         double streamSeconds = clock.Elapsed.TotalSeconds;
+        var collections = new GcDuring(GC.CollectionCount(0) - gc.Gen0, GC.CollectionCount(1) - gc.Gen1, GC.CollectionCount(2) - gc.Gen2, (GC.GetTotalPauseDuration() - gc.Pause).TotalMilliseconds);
+        await stopDuring.CancelAsync();
+        int besideCount = await beside;
         await Task.Delay(500);
         await stopConsoles.CancelAsync();
         long[] frames = await Task.WhenAll(readers);
@@ -156,7 +169,7 @@ public sealed class DaemonLatencyBench : IBench
         long recorded = metrics.RecordedSamples;
         host.Services.GetRequiredService<EegDann.Daemon.Models.ActiveModel>().Dispose();
         double decodeP99 = metrics.DecodeTime.Quantile(0.99);
-        return new Run(heard, metrics.Windows, streamSeconds, stopSeconds, recorded, loadBefore, DecodeLatencyBench.LoadAverage(), decodeP99, frames);
+        return new Run(heard, metrics.Windows, streamSeconds, stopSeconds, recorded, loadBefore, DecodeLatencyBench.LoadAverage(), decodeP99, frames, collections, besideCount, metrics.HandOffDelay.Quantile(0.99));
     }
 
     private static string? Arg(string[] args, string name)
@@ -165,5 +178,8 @@ public sealed class DaemonLatencyBench : IBench
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    internal sealed record Run(ListenSummary Heard, long Windows, double StreamSeconds, double StopSeconds, long Recorded, string LoadBefore, string LoadAfter, double DecodeP99Ms, long[] ConsoleFrames);
+    internal sealed record Run(ListenSummary Heard, long Windows, double StreamSeconds, double StopSeconds, long Recorded, string LoadBefore, string LoadAfter, double DecodeP99Ms, long[] ConsoleFrames, GcDuring Collections, int BesideCount, double HandOffP99Ms);
+
+    /// <summary>Garbage collections in this process while the replay streamed, and their total pause.</summary>
+    internal sealed record GcDuring(int Gen0, int Gen1, int Gen2, double PauseMs);
 }

@@ -116,6 +116,7 @@ public static class EegDannCli
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(ListenCommand.Create());
         root.Subcommands.Add(LslCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 

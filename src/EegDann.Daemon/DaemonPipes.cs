@@ -60,6 +60,7 @@ internal sealed class SourceRuntime
 {
     private long _lastEnd;
     private int _streams;
+    private int _realtime;
 
     /// <summary>The source (set when the acquisition service starts).</summary>
     public ISampleSource? Source { get; set; }
@@ -72,6 +73,17 @@ internal sealed class SourceRuntime
 
     /// <summary>The daemon should stop once every decision has been sent (a replay with StopAtEnd that finished).</summary>
     public bool StopWhenDrained { get; set; }
+
+    /// <summary>
+    /// Whether the control thread runs with a real-time policy (set by it once applied). Then the
+    /// calibrator's training thread need not make room for it by a high nice value, and must not:
+    /// see <see cref="Calibration.CalibratorService"/>.
+    /// </summary>
+    public bool RealtimeControlPath
+    {
+        get => Volatile.Read(ref _realtime) != 0;
+        set => Volatile.Write(ref _realtime, value ? 1 : 0);
+    }
 
     /// <summary>Whether a stream has started.</summary>
     public bool StreamSeen => Volatile.Read(ref _streams) > 0;

@@ -67,6 +67,37 @@ public sealed class ReplayIntegrationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ALongStreamIsRecordedInFilesOfFileMinutesEachContinuingWhereThePreviousEnded()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        var settings = DaemonRunner.Replay(TestModels.RecordingPath("S002", "R04"), TestModels.S001ToS002);
+        settings["Daemon:Recorder:Directory"] = dir.Path;
+        settings["Daemon:Recorder:RowGroupSeconds"] = "5";
+        settings["Daemon:Recorder:FileMinutes"] = "0.5";
+        using var run = await DaemonRunner.RunAsync(settings);
+        run.AssertExit(DaemonExitCode.Success);
+
+        // 123 s of signal at 160 Hz in files of 30 s (4800 samples): 4 full files and the rest.
+        var recording = TestModels.Read("S002", "R04");
+        var files = Directory.GetFiles(dir.Path, "*.parquet").Where(f => !f.EndsWith(".events.parquet", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.part"));
+        Assert.Equal(5, files.Length);
+        long next = 0;
+        foreach (string file in files)
+        {
+            var part = await EegDann.Recordings.Parquet.ParquetRecordingReader.ReadAsync(file);
+            Assert.Equal(next.ToString(System.Globalization.CultureInfo.InvariantCulture), part.Metadata.Extra["daemon.first_stream_sample"]);
+            Assert.True(part.SampleCount <= 4800, $"{file}: {part.SampleCount} samples");
+            int c3 = recording.Info.IndexOf("C3");
+            Assert.Equal(recording.Samples[c3].AsSpan((int)next, part.SampleCount).ToArray(), part.Samples[part.Info.IndexOf("C3")]);
+            next += part.SampleCount;
+        }
+
+        Assert.Equal(recording.SampleCount, next);
+        Assert.Equal(recording.SampleCount, run.Get<DaemonMetrics>().RecordedSamples);
+    }
+
+    [Fact]
     public async Task ReplayingARecordingThroughTheDaemonGivesTheWindowsFeaturesAndDecisionsOfTheBatchPath()
     {
         // A threshold of 0.5 lets the argmax through, so both commands and the dwell are exercised.

@@ -32,12 +32,14 @@ internal sealed partial class AcquisitionService : BackgroundService
     private readonly FailSafeOptions _failSafe;
     private readonly ConsoleTap _console;
     private readonly DaemonHealth _health;
+    private readonly RealtimeOptions _realtime;
     private readonly ILogger _logger;
     private bool _refused;
     private long _lastDropLog;
 
-    public AcquisitionService(ISampleSourceFactory factory, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonHealth health, DaemonFault fault, IOptions<ReplayOptions> replay, IOptions<AcquisitionOptions> acquisition, ActiveModel models, IOptions<DecoderOptions> decoder, IOptions<FailSafeOptions> failSafe, ConsoleTap console, ILogger<AcquisitionService> logger)
+    public AcquisitionService(ISampleSourceFactory factory, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonHealth health, DaemonFault fault, IOptions<ReplayOptions> replay, IOptions<AcquisitionOptions> acquisition, ActiveModel models, IOptions<DecoderOptions> decoder, IOptions<FailSafeOptions> failSafe, IOptions<RealtimeOptions> realtime, ConsoleTap console, ILogger<AcquisitionService> logger)
     {
+        _realtime = realtime.Value;
         _console = console;
         _factory = factory;
         _pipes = pipes;
@@ -79,7 +81,33 @@ internal sealed partial class AcquisitionService : BackgroundService
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// The source runs on a thread of its own (every continuation of its reads comes back to it),
+    /// scheduled like the control thread (<see cref="ControlPathScheduling"/>): the arrival stamp
+    /// and the hand-off to the control thread happen there, so a busy machine's time slices cannot
+    /// fall between them.
+    /// </summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        DedicatedThread.Run("eegdann-acquire", Schedule, async () =>
+        {
+            await AcquireAsync(stoppingToken);
+            return true;
+        });
+
+    private void Schedule()
+    {
+        var (applied, description) = ControlPathScheduling.Apply(_realtime, _runtime.Pacing);
+        if (applied)
+        {
+            LogScheduling(description);
+        }
+        else
+        {
+            LogSchedulingRefused(description);
+        }
+    }
+
+    private async Task AcquireAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
         var source = _runtime.Source!;
@@ -219,6 +247,12 @@ internal sealed partial class AcquisitionService : BackgroundService
             LogRecorderBehind(_metrics.RecorderLostSamples);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Acquisition thread running with {Scheduling}")]
+    private partial void LogScheduling(string scheduling);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Acquisition thread: {Problem}; running with normal time sharing")]
+    private partial void LogSchedulingRefused(string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Acquisition from {Source} ({Pacing})")]
     private partial void LogSource(string source, string pacing);

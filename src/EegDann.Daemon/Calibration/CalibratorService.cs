@@ -25,6 +25,7 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
     private readonly CalibratorOptions _options;
     private readonly string _defaultSubject;
     private readonly DaemonPipes _pipes;
+    private readonly SourceRuntime _runtime;
     private readonly ActiveModel _models;
     private readonly ISubjectCalibration? _calibration;
     private readonly AlignmentMode _alignment;
@@ -38,8 +39,9 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
     private int _runs;
     private string? _last;
 
-    public CalibratorService(IOptions<CalibratorOptions> options, IOptions<AcquisitionOptions> acquisition, IOptions<DecoderOptions> decoder, DaemonPipes pipes, ActiveModel models, IEnumerable<ISubjectCalibration> calibrations, DaemonMetrics metrics, ILogger<CalibratorService> logger)
+    public CalibratorService(IOptions<CalibratorOptions> options, IOptions<AcquisitionOptions> acquisition, IOptions<DecoderOptions> decoder, DaemonPipes pipes, SourceRuntime runtime, ActiveModel models, IEnumerable<ISubjectCalibration> calibrations, DaemonMetrics metrics, ILogger<CalibratorService> logger)
     {
+        _runtime = runtime;
         _options = options.Value;
         _defaultSubject = acquisition.Value.Subject;
         _alignment = decoder.Value.Alignment;
@@ -195,7 +197,7 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
         {
             // Training, loading the new file and predicting the collected signal with it all run
             // on the low-priority thread; only the swap happens here.
-            result = await LowPriorityThread.Run("eegdann-calibration", () => TrainAndCheckAsync(request, stoppingToken));
+            result = await LowPriorityThread.Run("eegdann-calibration", TrainingNice(_runtime.RealtimeControlPath), () => TrainAndCheckAsync(request, stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -255,6 +257,18 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
         Volatile.Write(ref _last, $"rejected: {problem}");
         LogRejected(subject, problem);
     }
+
+    /// <summary>The training thread's nice value: 19 (the lowest priority) unless the control path runs with a real-time policy, then 0.</summary>
+    /// <remarks>
+    /// A garbage collection stops every thread running managed code and waits until each has
+    /// reached a safe point. A training thread at nice 19 on a busy machine gets a processor a few
+    /// times a second (weight 15 against 1024 at nice 0), so every collection — whoever starts it —
+    /// waited up to hundreds of milliseconds for it with the control thread stopped (1.7–2.2 s of
+    /// pauses in 12 s under two CPU hogs, daemon-load). With the control path at a real-time
+    /// policy, the scheduler runs it first anyway, so the training needs no high nice value to
+    /// leave it room, and at 0 it reaches safe points within the normal time slice.
+    /// </remarks>
+    internal static int TrainingNice(bool realtimeControlPath) => realtimeControlPath ? 0 : 19;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Calibrating for {Subject} ({Why}): {Seconds:F0} s of unlabeled signal in {Stretches} stretches, {Sources} source recordings, at lowest priority")]
     private partial void LogStarted(string subject, string why, double seconds, int stretches, int sources);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 
 namespace EegDann.Daemon.Calibration;
@@ -19,37 +18,14 @@ internal static partial class LowPriorityThread
     /// (every <c>await</c> that does not opt out of the context) come back to that thread, so the
     /// whole of the work, not just its first synchronous part, stays at low priority.
     /// </summary>
-    public static Task<T> Run<T>(string name, Func<Task<T>> work)
+    public static Task<T> Run<T>(string name, Func<Task<T>> work) => Run(name, LowestNice, work);
+
+    /// <summary>As <see cref="Run{T}(string, Func{Task{T}})"/>, at nice value <paramref name="nice"/> (0 … 19) on Linux.</summary>
+    public static Task<T> Run<T>(string name, int nice, Func<Task<T>> work)
     {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            Lower();
-            var context = new PumpContext();
-            SynchronizationContext.SetSynchronizationContext(context);
-            try
-            {
-                var task = work();
-                _ = task.ContinueWith(_ => context.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                context.RunUntilComplete();
-                done.SetResult(task.GetAwaiter().GetResult());
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-            finally
-            {
-                SynchronizationContext.SetSynchronizationContext(null);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = name,
-            Priority = ThreadPriority.Lowest,
-        };
-        thread.Start();
-        return done.Task;
+        ArgumentOutOfRangeException.ThrowIfNegative(nice);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(nice, LowestNice);
+        return EegDann.Daemon.Processing.DedicatedThread.Run(name, () => Lower(nice), work, nice == 0 ? ThreadPriority.Normal : ThreadPriority.Lowest);
     }
 
     /// <summary>The calling thread's nice value on Linux, or null elsewhere.</summary>
@@ -65,12 +41,12 @@ internal static partial class LowPriorityThread
         return Marshal.GetLastPInvokeError() == 0 ? nice : null;
     }
 
-    private static void Lower()
+    private static void Lower(int nice)
     {
-        if (OperatingSystem.IsLinux())
+        if (OperatingSystem.IsLinux() && nice != 0)
         {
             // Best effort: if it fails the work still runs, at normal priority.
-            _ = SetPriority(PrioProcess, GetTid(), LowestNice);
+            _ = SetPriority(PrioProcess, GetTid(), nice);
         }
     }
 
@@ -82,38 +58,4 @@ internal static partial class LowPriorityThread
 
     [LibraryImport("libc", EntryPoint = "getpriority", SetLastError = true)]
     private static partial int GetPriority(int which, int who);
-
-    /// <summary>Runs posted continuations on the thread that calls <see cref="RunUntilComplete"/>.</summary>
-    private sealed class PumpContext : SynchronizationContext
-    {
-        private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = [];
-
-        public override void Post(SendOrPostCallback d, object? state)
-        {
-            try
-            {
-                _queue.Add((d, state));
-            }
-            catch (InvalidOperationException)
-            {
-                // The work has finished: a late continuation runs on the thread pool.
-                ThreadPool.QueueUserWorkItem(s => d(s), state, preferLocal: false);
-            }
-        }
-
-        public override void Send(SendOrPostCallback d, object? state) =>
-            throw new NotSupportedException("the low-priority thread does not run synchronous sends.");
-
-        public override SynchronizationContext CreateCopy() => this;
-
-        public void Complete() => _queue.CompleteAdding();
-
-        public void RunUntilComplete()
-        {
-            foreach (var (callback, state) in _queue.GetConsumingEnumerable())
-            {
-                callback(state);
-            }
-        }
-    }
 }

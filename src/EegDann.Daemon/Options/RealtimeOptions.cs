@@ -20,11 +20,13 @@ public enum ControlThreadScheduling
 }
 
 /// <summary>
-/// Section <c>Daemon:Realtime</c>: scheduling of the control thread, the one thread that runs the
-/// control path from a chunk's arrival to its datagram. On a busy machine its latency tail is
-/// set by how soon the scheduler runs it; a real-time policy keeps ordinary processes from
-/// preempting it. Only the control thread is raised (training, recording and the source keep
-/// normal priority). If the raise is not permitted, the daemon logs it and runs normally.
+/// Section <c>Daemon:Realtime</c>: scheduling of the control path's two threads — acquisition
+/// (the source's reads; a chunk is stamped on arrival there and handed over) and the control
+/// thread (filters → windows → decoder → datagram). On a busy machine the latency tail is set by
+/// how soon the scheduler runs them; a real-time policy keeps ordinary processes from preempting
+/// them. Training and recording keep normal priority, and an unpaced replay runs both threads with
+/// normal time sharing (<see cref="EegDann.Daemon.Processing.ControlPathScheduling"/>). If the
+/// raise is not permitted, the daemon logs it per thread and runs normally.
 /// </summary>
 public sealed class RealtimeOptions
 {

@@ -31,22 +31,19 @@ internal sealed partial class WindowService(WindowStage stage, DaemonPipes pipes
 
     private void Run()
     {
-        var (applied, description) = ThreadScheduling.Apply(realtime.Value);
-        if (applied)
-        {
-            LogScheduling(description);
-        }
-        else
-        {
-            LogSchedulingRefused(description);
-        }
-
         var items = new List<WindowItem>(16);
         var reader = pipes.Acquired.Reader;
         var writer = pipes.Windows.Writer;
         try
         {
-            while (true)
+            // The scheduling waits for the first event: by then the source, and so its pacing, is known.
+            if (!WaitForMore(reader))
+            {
+                return;
+            }
+
+            Schedule();
+            do
             {
                 while (reader.TryRead(out var e))
                 {
@@ -62,14 +59,8 @@ internal sealed partial class WindowService(WindowStage stage, DaemonPipes pipes
                         Write(writer, item);
                     }
                 }
-
-                var wait = reader.WaitToReadAsync();
-                bool more = wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
-                if (!more)
-                {
-                    break;
-                }
             }
+            while (WaitForMore(reader));
         }
         catch (Exception e)
         {
@@ -79,6 +70,27 @@ internal sealed partial class WindowService(WindowStage stage, DaemonPipes pipes
         {
             writer.TryComplete();
             _done.TrySetResult();
+        }
+    }
+
+    /// <summary>Blocks until the acquisition channel has an event (true) or is completed (false).</summary>
+    private static bool WaitForMore(System.Threading.Channels.ChannelReader<SourceEvent> reader)
+    {
+        var wait = reader.WaitToReadAsync();
+        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+    }
+
+    private void Schedule()
+    {
+        var (applied, description) = ControlPathScheduling.Apply(realtime.Value, runtime.Pacing);
+        runtime.RealtimeControlPath = applied && ControlPathScheduling.Effective(realtime.Value, runtime.Pacing).Options.Scheduling is ControlThreadScheduling.Fifo or ControlThreadScheduling.RoundRobin;
+        if (applied)
+        {
+            LogScheduling(description);
+        }
+        else
+        {
+            LogSchedulingRefused(description);
         }
     }
 

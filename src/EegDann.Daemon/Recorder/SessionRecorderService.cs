@@ -201,6 +201,11 @@ internal sealed partial class SessionRecorderService : BackgroundService
                 LogDiscontinuity(_writer.FinalPath, _base + _writer.NextSample, chunk.FirstSampleIndex);
                 await CompleteAsync();
             }
+            else if (_writer != null && _options.FileMinutes > 0 && _writer.NextSample >= _options.FileMinutes * 60 * _writer.Info.SampleRateHz)
+            {
+                // The file is long enough: the stream continues in the next one.
+                await CompleteAsync();
+            }
 
             if (_writer is null)
             {
