@@ -36,6 +36,7 @@ public static class OptionConventions
         ["--feature-cache"] = PathKind.Directory,
         ["--data"] = PathKind.Directory,
         ["--sources"] = PathKind.Directory,
+        ["--repository"] = PathKind.Directory,
         ["--pipeline"] = PathKind.File,
         ["--source"] = PathKind.File,
         ["--target"] = PathKind.File,
