@@ -7,26 +7,49 @@ namespace EegDann.Daemon.Processing;
 /// ring: the fail-safe's flat/saturation checks read windows from it, and a model swap primes the
 /// new model's filters from it. Fixed memory; no allocation after construction.
 /// </summary>
+/// <remarks>
+/// With <c>blockSamples</c> B &gt; 0 the history also keeps every channel's minimum and maximum
+/// over each block of B samples (blocks start at multiples of B), updated as samples arrive, so
+/// the check of a window whose ends fall on block boundaries (the window grid, B = the stride)
+/// reads window ÷ B block summaries instead of every sample: O(stride) per window. Minima and
+/// maxima are exact, so the answer is the sample-by-sample scan's.
+/// </remarks>
 internal sealed class RawSignalHistory
 {
     private readonly float[] _ring;
     private readonly float[] _min;
     private readonly float[] _max;
+    private readonly int _padded;
+    private readonly float[] _blockMin;
+    private readonly float[] _blockMax;
+    private readonly int _blockCapacity;
+    private long _streamStart;
 
     /// <summary>Creates an empty history.</summary>
     /// <param name="channels">Channels per sample.</param>
     /// <param name="capacity">Samples kept.</param>
-    public RawSignalHistory(int channels, int capacity)
+    /// <param name="blockSamples">B: samples per block of the minimum/maximum summaries, or 0 for none (every check scans its samples).</param>
+    public RawSignalHistory(int channels, int capacity, int blockSamples = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        ArgumentOutOfRangeException.ThrowIfNegative(blockSamples);
         Channels = channels;
         Capacity = capacity;
+        BlockSamples = blockSamples;
         _ring = new float[channels * capacity];
-        int padded = (channels + Vector<float>.Count - 1) / Vector<float>.Count * Vector<float>.Count;
-        _min = new float[padded];
-        _max = new float[padded];
+        _padded = (channels + Vector<float>.Count - 1) / Vector<float>.Count * Vector<float>.Count;
+        _min = new float[_padded];
+        _max = new float[_padded];
+
+        // A block's slot is reused only after the history has moved more than its capacity past it.
+        _blockCapacity = blockSamples > 0 ? (capacity / blockSamples) + 2 : 0;
+        _blockMin = new float[_blockCapacity * _padded];
+        _blockMax = new float[_blockCapacity * _padded];
     }
+
+    /// <summary>B: samples per block of the minimum/maximum summaries (0: none).</summary>
+    public int BlockSamples { get; }
 
     /// <summary>Channels per sample.</summary>
     public int Channels { get; }
@@ -45,6 +68,7 @@ internal sealed class RawSignalHistory
     {
         StartIndex = index;
         EndIndex = index;
+        _streamStart = index;
     }
 
     /// <summary>Appends samples that continue the history (at most <see cref="Capacity"/>).</summary>
@@ -64,7 +88,12 @@ internal sealed class RawSignalHistory
         for (int s = 0; s < count; s++)
         {
             long index = firstIndex + s;
-            samples.Slice(s * c, c).CopyTo(_ring.AsSpan((int)(index % Capacity) * c, c));
+            var row = samples.Slice(s * c, c);
+            row.CopyTo(_ring.AsSpan((int)(index % Capacity) * c, c));
+            if (BlockSamples > 0)
+            {
+                Summarise(row, index);
+            }
         }
 
         EndIndex = firstIndex + count;
@@ -108,8 +137,30 @@ internal sealed class RawSignalHistory
         var max = _max.AsSpan();
         min.Fill(float.PositiveInfinity);
         max.Fill(float.NegativeInfinity);
-        Accumulate(first.Span, min, max);
-        Accumulate(second.Span, min, max);
+        start = Math.Max(start, StartIndex);
+        end = Math.Min(end, EndIndex);
+        long b = BlockSamples;
+        long firstBlock = b > 0 ? (start + b - 1) / b : 0;
+        long endBlock = b > 0 ? end / b : 0;
+        if (endBlock > firstBlock)
+        {
+            // Whole blocks from their summaries (each lies within what is held, so its samples all
+            // arrived since the last restart and its slot is not reused yet); the ends sample by sample.
+            AccumulateRange(start, firstBlock * b, min, max);
+            for (long block = firstBlock; block < endBlock; block++)
+            {
+                int slot = (int)(block % _blockCapacity) * _padded;
+                Combine(_blockMin.AsSpan(slot, _padded), _blockMax.AsSpan(slot, _padded), min, max);
+            }
+
+            AccumulateRange(endBlock * b, end, min, max);
+        }
+        else
+        {
+            Accumulate(first.Span, min, max);
+            Accumulate(second.Span, min, max);
+        }
+
         foreach (int ch in channels)
         {
             if (max[ch] >= saturation || min[ch] <= -saturation)
@@ -124,6 +175,40 @@ internal sealed class RawSignalHistory
         }
 
         return (-1, false);
+    }
+
+    /// <summary>Folds sample <paramref name="index"/> into its block's summary (the first sample of a block, or of the stream, starts it).</summary>
+    private void Summarise(ReadOnlySpan<float> row, long index)
+    {
+        long block = index / BlockSamples;
+        int slot = (int)(block % _blockCapacity) * _padded;
+        var min = _blockMin.AsSpan(slot, Channels);
+        var max = _blockMax.AsSpan(slot, Channels);
+        if (index % BlockSamples == 0 || index == _streamStart)
+        {
+            row.CopyTo(min);
+            row.CopyTo(max);
+            return;
+        }
+
+        Accumulate(row, min, max);
+    }
+
+    private void AccumulateRange(long start, long end, Span<float> min, Span<float> max)
+    {
+        var (first, second, _) = Range(start, end);
+        Accumulate(first.Span, min, max);
+        Accumulate(second.Span, min, max);
+    }
+
+    private static void Combine(ReadOnlySpan<float> blockMin, ReadOnlySpan<float> blockMax, Span<float> min, Span<float> max)
+    {
+        int width = Vector<float>.Count;
+        for (int k = 0; k < min.Length; k += width)
+        {
+            Vector.Min(new Vector<float>(min[k..]), new Vector<float>(blockMin[k..])).CopyTo(min[k..]);
+            Vector.Max(new Vector<float>(max[k..]), new Vector<float>(blockMax[k..])).CopyTo(max[k..]);
+        }
     }
 
     private void Accumulate(ReadOnlySpan<float> rows, Span<float> min, Span<float> max)

@@ -332,9 +332,12 @@ internal sealed partial class WindowStage : IOnlineWindowConsumer
         _ratio = model.PipelineSignal.SampleRateHz / info.SampleRateHz;
         _usedChannels = model.PipelineSignal.Channels.Select(info.IndexOf).Where(i => i >= 0).ToArray();
         int capacity = SourceLength(_length) + (int)Math.Ceiling(_failSafe.SwapSettleSeconds * info.SampleRateHz) + SliceSamples + 2;
-        if (_raw is null || _raw.Channels != info.ChannelCount || _raw.Capacity < capacity)
+        // Windows start on the stride grid: with the stream at the pipeline's rate, per-stride
+        // minimum/maximum summaries make a window's flat/saturation check O(stride).
+        int block = _ratio == 1.0 ? _stride : 0;
+        if (_raw is null || _raw.Channels != info.ChannelCount || _raw.Capacity < capacity || _raw.BlockSamples != block)
         {
-            _raw = new RawSignalHistory(info.ChannelCount, capacity);
+            _raw = new RawSignalHistory(info.ChannelCount, capacity, block);
         }
 
         try
