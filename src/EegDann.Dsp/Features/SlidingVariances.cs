@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using EegDann.Dsp.LinearAlgebra;
 using EegDann.Dsp.Streaming;
 
 namespace EegDann.Dsp.Features;
@@ -78,7 +79,9 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
         _whitening = whitening.IsEmpty ? null : whitening.ToArray();
         Length = length;
         Stride = stride;
-        _capacity = length + 1;
+        // A block of up to AheadSamples is aligned before the window arithmetic reads it: the
+        // ring must still hold the current window then.
+        _capacity = length + AheadSamples;
         _ring = new double[_capacity * _width];
         _reference = new double[_width];
         _sum = new double[_width];
@@ -87,6 +90,9 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
         _sink = sink;
         RecomputeEveryWindows = Math.Max(1, length / stride);
     }
+
+    /// <summary>Samples aligned ahead of the window arithmetic in one block.</summary>
+    private const int AheadSamples = 32;
 
     /// <summary>Window length, samples.</summary>
     public int Length { get; }
@@ -119,25 +125,31 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
             Restart(history.StartIndex);
         }
 
-        for (long index = _seen; index < history.EndIndex; index++)
+        for (long from = _seen; from < history.EndIndex; from += AheadSamples)
         {
-            if (index < _nextStart)
+            // A block of new samples is aligned first, band by band (each band's W stays in cache
+            // for the whole block), then the window arithmetic runs over it sample by sample.
+            long to = Math.Min(history.EndIndex, from + AheadSamples);
+            AlignBlock(history, Math.Max(from, _nextStart), to);
+            for (long index = from; index < to; index++)
             {
-                continue;
-            }
+                if (index < _nextStart)
+                {
+                    continue;
+                }
 
-            var y = Slot(index);
-            Align(history.Sample(index), y);
-            if (_needsReference)
-            {
-                y.CopyTo(_reference);
-                _needsReference = false;
-            }
+                var y = Slot(index);
+                if (_needsReference)
+                {
+                    y.CopyTo(_reference);
+                    _needsReference = false;
+                }
 
-            Add(y, 1.0);
-            if (index + 1 == _nextStart + Length)
-            {
-                Emit();
+                Add(y, 1.0);
+                if (index + 1 == _nextStart + Length)
+                {
+                    Emit();
+                }
             }
         }
 
@@ -253,13 +265,25 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
         }
     }
 
-    /// <summary>y = W·x band by band (a copy without alignment). Four rows at a time, each exactly <see cref="LinearAlgebra.Matrices.Dot"/>'s arithmetic.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Align(ReadOnlySpan<double> x, Span<double> y)
+    /// <summary>
+    /// Aligns samples [<paramref name="from"/>, <paramref name="to"/>) of the history into their
+    /// ring slots: y = W·x band by band (a copy without alignment), band-outer so one band's W is
+    /// read for the whole block, two samples at a time (<see cref="MatrixVector.MultiplyPair"/>).
+    /// </summary>
+    private void AlignBlock(SignalHistory history, long from, long to)
     {
+        if (to <= from)
+        {
+            return;
+        }
+
         if (_whitening is null)
         {
-            x[.._width].CopyTo(y);
+            for (long index = from; index < to; index++)
+            {
+                history.Sample(index)[.._width].CopyTo(Slot(index));
+            }
+
             return;
         }
 
@@ -267,62 +291,18 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
         for (int b = 0; b < _bands; b++)
         {
             var w = _whitening.AsSpan(b * block, block);
-            var xb = x.Slice(b * n, n);
-            var yb = y.Slice(b * n, n);
-            int row = 0;
-            for (; row + 4 <= n; row += 4)
+            long index = from;
+            for (; index + 2 <= to; index += 2)
             {
-                Dot4(w.Slice(row * n, 4 * n), xb, yb.Slice(row, 4), n);
+                var x0 = history.Sample(index).Slice(b * n, n);
+                var x1 = history.Sample(index + 1).Slice(b * n, n);
+                MatrixVector.MultiplyPair(w, x0, x1, Slot(index).Slice(b * n, n), Slot(index + 1).Slice(b * n, n), n);
             }
 
-            for (; row < n; row++)
+            if (index < to)
             {
-                yb[row] = LinearAlgebra.Matrices.Dot(w.Slice(row * n, n), xb);
+                MatrixVector.Multiply(w, history.Sample(index).Slice(b * n, n), Slot(index).Slice(b * n, n), n);
             }
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot4(ReadOnlySpan<double> rows, ReadOnlySpan<double> x, Span<double> result, int n)
-    {
-        if (!Vector.IsHardwareAccelerated || n < Vector<double>.Count)
-        {
-            for (int r = 0; r < 4; r++)
-            {
-                result[r] = LinearAlgebra.Matrices.Dot(rows.Slice(r * n, n), x);
-            }
-
-            return;
-        }
-
-        int vectors = n / Vector<double>.Count, done = vectors * Vector<double>.Count;
-        var vx = MemoryMarshal.Cast<double, Vector<double>>(x[..done]);
-        var r0 = MemoryMarshal.Cast<double, Vector<double>>(rows[..done]);
-        var r1 = MemoryMarshal.Cast<double, Vector<double>>(rows.Slice(n, done));
-        var r2 = MemoryMarshal.Cast<double, Vector<double>>(rows.Slice(2 * n, done));
-        var r3 = MemoryMarshal.Cast<double, Vector<double>>(rows.Slice(3 * n, done));
-        Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero, a2 = Vector<double>.Zero, a3 = Vector<double>.Zero;
-        for (int k = 0; k < vectors; k++)
-        {
-            var v = vx[k];
-            a0 += r0[k] * v;
-            a1 += r1[k] * v;
-            a2 += r2[k] * v;
-            a3 += r3[k] * v;
-        }
-
-        double s0 = Vector.Sum(a0), s1 = Vector.Sum(a1), s2 = Vector.Sum(a2), s3 = Vector.Sum(a3);
-        for (int i = done; i < n; i++)
-        {
-            s0 += rows[i] * x[i];
-            s1 += rows[n + i] * x[i];
-            s2 += rows[(2 * n) + i] * x[i];
-            s3 += rows[(3 * n) + i] * x[i];
-        }
-
-        result[0] = s0;
-        result[1] = s1;
-        result[2] = s2;
-        result[3] = s3;
     }
 }
