@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using EegDann.Daemon.Options;
@@ -68,6 +69,12 @@ public static class ReplayCommand
             }
 
             ReplayReport report;
+            double beforeReplay;
+            using (var self = Process.GetCurrentProcess())
+            {
+                beforeReplay = (DateTime.Now - self.StartTime).TotalSeconds;
+            }
+
             using var loggers = new SerilogLoggerFactory(Log.Logger);
             try
             {
@@ -79,7 +86,7 @@ public static class ReplayCommand
                 return ExitCodes.BadInput;
             }
 
-            var summary = ReplaySummary.Of(report, speedText);
+            var summary = ReplaySummary.Of(report, speedText, beforeReplay + report.PreparationSeconds);
             if (outFile != null)
             {
                 var rows = report.Recordings.SelectMany(r => r.Decisions).Select(d => new DecisionRow(d.Recording, d.EndSample, d.TimeMilliseconds, d.Command, d.Reason, d.Probabilities, d.BatchCommand, d.Cue, d.LatencyMilliseconds)).ToArray();
@@ -109,6 +116,11 @@ public static class ReplayCommand
             string accuracy = r.Accuracy is { } a ? $"{a:F3} of {r.CuedWindows} cued windows" : "no cued windows";
             string agreement = r.BatchAgreement is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : $"— ({r.BatchNote})";
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name} [{r.Alignment}]: {r.Windows} windows ({decisions}); accuracy {accuracy}; batch agreement {agreement}; latency p50 {r.LatencyP50:F3} ms, p99 {r.LatencyP99:F3} ms; {r.RealtimeFactor:F0}× real time ({r.RealtimeFactorCpu:F0}× per CPU second)"));
+        }
+
+        if (summary.StartupSeconds is { } startup)
+        {
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"processing {summary.Total.WallSeconds:F3} s for {summary.Total.SignalSeconds:F1} s of signal ({summary.Total.RealtimeFactor:F0}× real time); start-up {startup:F2} s (runtime, model, warm-up; {summary.Total.SignalSeconds / (summary.Total.WallSeconds + startup):F0}× with it); batch comparison {summary.Total.ComparisonSeconds:F1} s"));
         }
     }
 }

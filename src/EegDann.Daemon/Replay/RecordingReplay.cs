@@ -6,6 +6,7 @@ using EegDann.Daemon.Models;
 using EegDann.Daemon.Monitoring;
 using EegDann.Daemon.Options;
 using EegDann.Daemon.Processing;
+using EegDann.Model;
 using EegDann.Pipelines;
 using EegDann.Recordings.Parquet;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,7 @@ namespace EegDann.Daemon.Replay;
 /// <param name="FailSafe">Fail-safe settings, as the daemon's.</param>
 /// <param name="ChunkSamples">Samples per chunk, as an amplifier would deliver them.</param>
 /// <param name="BatchWindows">At full speed, windows decoded per forward pass.</param>
+/// <param name="WarmupSeconds">Seconds of the first recording run through throwaway stages before any is timed (0: none).</param>
 public sealed record ReplaySettings(
     string ModelPath,
     IReadOnlyList<string> Recordings,
@@ -28,7 +30,8 @@ public sealed record ReplaySettings(
     DecoderOptions? Decoder = null,
     FailSafeOptions? FailSafe = null,
     int ChunkSamples = 8,
-    int BatchWindows = 256);
+    int BatchWindows = 256,
+    double WarmupSeconds = 10);
 
 /// <summary>One window's decision in a replay.</summary>
 /// <param name="Recording">The recording's file name.</param>
@@ -51,14 +54,16 @@ public sealed record ReplayDecision(string Recording, long EndSample, double Tim
 /// <param name="CpuSeconds">CPU time of the process over the same span, s (on a shared machine the wall time includes waiting for a core).</param>
 /// <param name="Decisions">One per window position, in order.</param>
 /// <param name="BatchNote">Why there is no batch comparison, or null.</param>
-public sealed record RecordingReplayResult(string Recording, string Subject, string Alignment, double SignalSeconds, double WallSeconds, double CpuSeconds, IReadOnlyList<ReplayDecision> Decisions, string? BatchNote);
+/// <param name="ComparisonSeconds">Wall time of reading the whole recording again and deciding it the batch way, s (not part of <paramref name="WallSeconds"/>).</param>
+public sealed record RecordingReplayResult(string Recording, string Subject, string Alignment, double SignalSeconds, double WallSeconds, double CpuSeconds, IReadOnlyList<ReplayDecision> Decisions, string? BatchNote, double ComparisonSeconds = 0);
 
 /// <summary>A replay: the model and one result per recording.</summary>
 /// <param name="ModelId">The model's id.</param>
 /// <param name="PipelineName">Its pipeline.</param>
 /// <param name="ClassNames">Its classes (the commands besides <c>none</c>).</param>
 /// <param name="Recordings">One result per recording, in order.</param>
-public sealed record ReplayReport(string ModelId, string PipelineName, IReadOnlyList<string> ClassNames, IReadOnlyList<RecordingReplayResult> Recordings);
+/// <param name="PreparationSeconds">Wall time before the first recording: loading the model (libtorch included) and warming the path up, s.</param>
+public sealed record ReplayReport(string ModelId, string PipelineName, IReadOnlyList<string> ClassNames, IReadOnlyList<RecordingReplayResult> Recordings, double PreparationSeconds = 0);
 
 /// <summary>
 /// Replays recordings through the daemon's own path, without network: the replay source
@@ -79,18 +84,29 @@ public static class RecordingReplay
         loggers ??= NullLoggerFactory.Instance;
         var decoder = settings.Decoder ?? new DecoderOptions();
         var failSafe = settings.FailSafe ?? new FailSafeOptions();
+        long prepared = Stopwatch.GetTimestamp();
+
+        // As the daemon: libtorch's thread count from the decoder settings (one by default, so its
+        // worker threads do not take the core the signal path runs on).
+        TorchRuntime.UseThreads(decoder.TorchThreads);
         var metrics = new DaemonMetrics();
         using var models = new ActiveModel(metrics, loggers.CreateLogger<ActiveModel>());
         var model = DecoderModelLoader.Load(settings.ModelPath);
         models.Initialize(model, decoder.Alignment);
         var results = new List<RecordingReplayResult>();
+        if (settings.WarmupSeconds > 0 && settings.Recordings.Count > 0)
+        {
+            await WarmUpAsync(model, settings.Recordings[0], settings, decoder, failSafe, cancellationToken);
+        }
+
+        double preparation = Stopwatch.GetElapsedTime(prepared).TotalSeconds;
         foreach (string path in settings.Recordings)
         {
             cancellationToken.ThrowIfCancellationRequested();
             results.Add(await ReplayOneAsync(models, model, path, settings, decoder, failSafe, metrics, loggers, cancellationToken));
         }
 
-        return new ReplayReport(model.Id, model.Definition.Name, model.ClassNames, results);
+        return new ReplayReport(model.Id, model.Definition.Name, model.ClassNames, results, preparation);
     }
 
     private static async Task<RecordingReplayResult> ReplayOneAsync(ActiveModel models, DecoderModel model, string path, ReplaySettings settings, DecoderOptions decoder, FailSafeOptions failSafe, DaemonMetrics metrics, ILoggerFactory loggers, CancellationToken cancellationToken)
@@ -103,42 +119,17 @@ public static class RecordingReplay
         double rate = source.Description.Info.SampleRateHz;
         long sampleCount = source.SampleCount;
 
-        var items = new List<WindowItem>(16);
-        var pending = new List<WindowItem>(settings.BatchWindows + 16);
-        var decisions = new List<Decision>(16);
         var timed = new List<(Decision Decision, long EndSample, double LatencyMs)>((int)(sampleCount / Math.Max(1, model.StrideSamples)) + 16);
-        bool batched = settings.Speed <= 0;
         using var process = Process.GetCurrentProcess();
         var cpuStarted = process.TotalProcessorTime;
         long started = Stopwatch.GetTimestamp();
-        await foreach (var e in source.ReadAsync(cancellationToken))
-        {
-            items.Clear();
-            stage.Handle(e, items);
-            if (!batched)
-            {
-                foreach (var item in items)
-                {
-                    var decision = decode.Decode(item);
-                    Keep(item, decision);
-                }
-
-                continue;
-            }
-
-            pending.AddRange(items);
-            if (pending.Count >= settings.BatchWindows || e is StreamStopped)
-            {
-                Flush();
-            }
-        }
-
-        Flush();
+        await StreamAsync(source, stage, decode, settings, long.MaxValue, Keep, cancellationToken);
         double wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
         process.Refresh();
         double cpu = (process.TotalProcessorTime - cpuStarted).TotalSeconds;
 
         // The batch path, and the cues, for every window position.
+        long compared = Stopwatch.GetTimestamp();
         var recording = await ParquetRecordingReader.ReadAsync(path, cancellationToken);
         string name = Path.GetFileName(path);
         string? note = null;
@@ -165,7 +156,77 @@ public static class RecordingReplay
                 cues.CueOf(t.EndSample - model.WindowSamples, t.EndSample),
                 t.LatencyMs))
             .ToList();
-        return new RecordingReplayResult(name, subject, alignment, sampleCount / rate, wall, cpu, result, note);
+        return new RecordingReplayResult(name, subject, alignment, sampleCount / rate, wall, cpu, result, note, Stopwatch.GetElapsedTime(compared).TotalSeconds);
+
+        void Keep(in WindowItem item, Decision decision)
+        {
+            if (item.Kind == WindowItemKind.Stale)
+            {
+                return;
+            }
+
+            timed.Add((decision, item.EndSample, Stopwatch.GetElapsedTime(item.ArrivalTimestamp).TotalMilliseconds));
+        }
+    }
+
+    /// <summary>
+    /// The first <see cref="ReplaySettings.WarmupSeconds"/> of <paramref name="path"/> through
+    /// throwaway stages, exactly as a replay runs them, nothing kept or logged: just-in-time
+    /// compilation and first-use costs of the reader, the stages and the network are paid here
+    /// (part of <see cref="ReplayReport.PreparationSeconds"/>), not in the first recording's processing time.
+    /// </summary>
+    private static async Task WarmUpAsync(DecoderModel model, string path, ReplaySettings settings, DecoderOptions decoder, FailSafeOptions failSafe, CancellationToken cancellationToken)
+    {
+        var metrics = new DaemonMetrics();
+
+        // A throwaway holder around the replay's model; never disposed, since the model is not its own.
+        var models = new ActiveModel(metrics, NullLogger<ActiveModel>.Instance);
+        models.Initialize(model, decoder.Alignment);
+        var stage = new WindowStage(models, failSafe, decoder, new AcquisitionOptions(), metrics, NullLogger<WindowStage>.Instance);
+        var decode = new DecodeStage(decoder, models, metrics, [], NullLogger<DecodeStage>.Instance);
+        await using var source = await ReplaySource.OpenAsync(new ReplayOptions { Path = path, Speed = 0, ChunkSamples = settings.ChunkSamples }, cancellationToken);
+        long stopAt = (long)Math.Ceiling(settings.WarmupSeconds * source.Description.Info.SampleRateHz);
+        await StreamAsync(source, stage, decode, settings, stopAt, static (in WindowItem _, Decision _) => { }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Source events through the window stage and the decoder: at full speed in batches of
+    /// <see cref="ReplaySettings.BatchWindows"/> windows (one forward pass each), paced one window
+    /// at a time as live; every item with its decision to <paramref name="keep"/>, in order.
+    /// </summary>
+    private static async Task StreamAsync(ReplaySource source, WindowStage stage, DecodeStage decode, ReplaySettings settings, long stopAtSample, KeepDecision keep, CancellationToken cancellationToken)
+    {
+        var items = new List<WindowItem>(16);
+        var pending = new List<WindowItem>(settings.BatchWindows + 16);
+        var decisions = new List<Decision>(16);
+        bool batched = settings.Speed <= 0;
+        await foreach (var e in source.ReadAsync(cancellationToken))
+        {
+            if (e is ChunkArrived arrived && arrived.Chunk.FirstSampleIndex >= stopAtSample)
+            {
+                break;
+            }
+
+            items.Clear();
+            stage.Handle(e, items);
+            if (!batched)
+            {
+                foreach (var item in items)
+                {
+                    keep(item, decode.Decode(item));
+                }
+
+                continue;
+            }
+
+            pending.AddRange(items);
+            if (pending.Count >= settings.BatchWindows || e is StreamStopped)
+            {
+                Flush();
+            }
+        }
+
+        Flush();
 
         void Flush()
         {
@@ -178,22 +239,14 @@ public static class RecordingReplay
             decode.DecodeBatch(pending, decisions);
             for (int i = 0; i < pending.Count; i++)
             {
-                Keep(pending[i], decisions[i]);
+                keep(pending[i], decisions[i]);
             }
 
             pending.Clear();
         }
-
-        void Keep(in WindowItem item, Decision decision)
-        {
-            if (item.Kind == WindowItemKind.Stale)
-            {
-                return;
-            }
-
-            timed.Add((decision, item.EndSample, Stopwatch.GetElapsedTime(item.ArrivalTimestamp).TotalMilliseconds));
-        }
     }
+
+    private delegate void KeepDecision(in WindowItem item, Decision decision);
 
     /// <summary>The class cued during a whole window: the paradigm's events (e.g. T1 → left) with their durations.</summary>
     private sealed class CueLookup(Recording recording, DecoderModel model)

@@ -6,8 +6,17 @@ namespace EegDann.Daemon.Replay;
 /// <param name="Speed">The pace asked (<c>max</c> or a multiple of real time).</param>
 /// <param name="Parts">One line per recording.</param>
 /// <param name="Total">All recordings together.</param>
-public sealed record ReplaySummary(string ModelId, string Pipeline, string Speed, IReadOnlyList<ReplaySummary.Line> Parts, ReplaySummary.Line Total)
+/// <param name="StartupSeconds">Wall seconds before the first recording's processing (process start, model and libtorch load, warm-up), or null when not measured.</param>
+public sealed record ReplaySummary(string ModelId, string Pipeline, string Speed, IReadOnlyList<ReplaySummary.Line> Parts, ReplaySummary.Line Total, double? StartupSeconds = null)
 {
+    /// <summary>What the timing figures of <see cref="ToJson"/> mean.</summary>
+    public const string TimingDefinition =
+        "processing_s: wall time of the signal path, from the first row group read to the last decision of each recording, summed (row-group reading and decoding, fail-safe checks, filters, windows, features, forward passes, decisions); " +
+        "realtime_factor = signal_seconds / processing_s; " +
+        "startup_s: process start to the first recording's processing (runtime, command line, model and libtorch load, a warm-up replay of the first seconds of the first recording through throwaway stages), not in processing_s; " +
+        "realtime_factor_with_startup = signal_seconds / (processing_s + startup_s); " +
+        "comparison_s: re-reading each recording and deciding it the batch way for batch_agreement, not in either";
+
     /// <summary>The figures of one recording or of all.</summary>
     /// <param name="Name">The recording, or <c>all</c>.</param>
     /// <param name="Subject">Its subject (empty for all).</param>
@@ -23,7 +32,8 @@ public sealed record ReplaySummary(string ModelId, string Pipeline, string Speed
     /// <param name="WallSeconds">Wall seconds of acquisition → window → decode.</param>
     /// <param name="CpuSeconds">CPU seconds of the process over the same span.</param>
     /// <param name="BatchNote">Why there is no batch comparison, or null.</param>
-    public sealed record Line(string Name, string Subject, string Alignment, int Windows, IReadOnlyDictionary<string, int> Decisions, int CuedWindows, double? Accuracy, double? BatchAgreement, double LatencyP50, double LatencyP99, double SignalSeconds, double WallSeconds, double CpuSeconds, string? BatchNote)
+    /// <param name="ComparisonSeconds">Wall seconds of the batch comparison (not in <paramref name="WallSeconds"/>).</param>
+    public sealed record Line(string Name, string Subject, string Alignment, int Windows, IReadOnlyDictionary<string, int> Decisions, int CuedWindows, double? Accuracy, double? BatchAgreement, double LatencyP50, double LatencyP99, double SignalSeconds, double WallSeconds, double CpuSeconds, string? BatchNote, double ComparisonSeconds = 0)
     {
         /// <summary>Seconds of signal per wall second.</summary>
         public double RealtimeFactor => WallSeconds > 0 ? SignalSeconds / WallSeconds : double.PositiveInfinity;
@@ -33,11 +43,14 @@ public sealed record ReplaySummary(string ModelId, string Pipeline, string Speed
     }
 
     /// <summary>Summarises a replay.</summary>
-    public static ReplaySummary Of(ReplayReport report, string speed)
+    /// <param name="report">The replay.</param>
+    /// <param name="speed">The pace asked.</param>
+    /// <param name="startupSeconds">Wall seconds before the first recording's processing, when measured (the command adds the process's own start).</param>
+    public static ReplaySummary Of(ReplayReport report, string speed, double? startupSeconds = null)
     {
         ArgumentNullException.ThrowIfNull(report);
         var commands = report.ClassNames.Append(EegDann.Daemon.Decoding.Decision.NoCommand).ToArray();
-        var parts = report.Recordings.Select(r => Summarise(r.Recording, r.Subject, r.Alignment, r.Decisions, r.SignalSeconds, r.WallSeconds, r.CpuSeconds, r.BatchNote, commands)).ToArray();
+        var parts = report.Recordings.Select(r => Summarise(r.Recording, r.Subject, r.Alignment, r.Decisions, r.SignalSeconds, r.WallSeconds, r.CpuSeconds, r.BatchNote, commands) with { ComparisonSeconds = r.ComparisonSeconds }).ToArray();
         var all = report.Recordings.SelectMany(r => r.Decisions).ToArray();
         bool everyBatch = report.Recordings.All(r => r.BatchNote is null);
         var total = Summarise(
@@ -49,8 +62,8 @@ public sealed record ReplaySummary(string ModelId, string Pipeline, string Speed
             report.Recordings.Sum(r => r.WallSeconds),
             report.Recordings.Sum(r => r.CpuSeconds),
             everyBatch ? null : "not every recording has a batch path",
-            commands);
-        return new ReplaySummary(report.ModelId, report.PipelineName, speed, parts, total);
+            commands) with { ComparisonSeconds = report.Recordings.Sum(r => r.ComparisonSeconds) };
+        return new ReplaySummary(report.ModelId, report.PipelineName, speed, parts, total, startupSeconds);
     }
 
     /// <summary>The summary as the JSON object <c>eegdann replay --json</c> prints.</summary>
@@ -62,6 +75,9 @@ public sealed record ReplaySummary(string ModelId, string Pipeline, string Speed
         json["model"] = ModelId;
         json["pipeline"] = Pipeline;
         json["speed"] = Speed;
+        json["startup_s"] = StartupSeconds;
+        json["realtime_factor_with_startup"] = StartupSeconds is { } startup ? Total.SignalSeconds / (Total.WallSeconds + startup) : null;
+        json["timing"] = TimingDefinition;
         json["recordings"] = Parts.Select(LineJson).ToArray();
         return json;
     }
@@ -79,8 +95,10 @@ public sealed record ReplaySummary(string ModelId, string Pipeline, string Speed
         ["batch_note"] = line.BatchNote,
         ["latency_ms"] = new Dictionary<string, double> { ["p50"] = line.LatencyP50, ["p99"] = line.LatencyP99 },
         ["signal_seconds"] = line.SignalSeconds,
+        ["processing_s"] = line.WallSeconds,
         ["wall_seconds"] = line.WallSeconds,
         ["realtime_factor"] = line.RealtimeFactor,
+        ["comparison_s"] = line.ComparisonSeconds,
         ["cpu_seconds"] = line.CpuSeconds,
         ["realtime_factor_cpu"] = line.RealtimeFactorCpu,
     };
