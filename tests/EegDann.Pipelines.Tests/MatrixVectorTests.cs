@@ -58,6 +58,29 @@ public sealed class MatrixVectorTests(ITestOutputHelper output)
         Assert.True(worst <= 1e-13, $"worst scaled difference {worst:E3}");
     }
 
+    [Theory]
+    [InlineData(320)]
+    [InlineData(317)]
+    [InlineData(3)]
+    public void FourDotProductsInOnePassEqualMatricesDotBitForBitOnFilteredEeg(int length)
+    {
+        // Rows of a real filtered window (S002R08, mi-logvar's 8-30 Hz band-pass), as the covariance pairs them.
+        var recording = RealRecordings.Read("S002", "R08");
+        var signal = SignalPipeline.Create(RealRecordings.MiLogVar);
+        var window = signal.ExtractWindows(recording).Epochs[100];
+        int n = window.Data.Length / window.SampleCount;
+        ReadOnlySpan<double> Row(int c) => window.Data.AsSpan(c * window.SampleCount, length);
+        var four = new double[4];
+        for (int i = 0; i + 4 < n; i += 3)
+        {
+            MatrixVector.Dot4(Row(i), Row(i + 1), Row(i + 2), Row(i + 3), Row(i + 4), four);
+            for (int k = 0; k < 4; k++)
+            {
+                Assert.Equal(Matrices.Dot(Row(i), Row(i + 1 + k)), four[k]);
+            }
+        }
+    }
+
     [Fact]
     public void ShortSpansAreRefusedNamingTheSizes()
     {

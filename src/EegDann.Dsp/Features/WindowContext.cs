@@ -125,10 +125,25 @@ public sealed class WindowContext
             {
                 EnsureCentered();
                 int n = Channels;
+                Span<double> four = stackalloc double[4];
                 for (int i = 0; i < n; i++)
                 {
                     var yi = _centered.AsSpan(i * Samples, Samples);
-                    for (int j = i; j < n; j++)
+                    int j = i;
+
+                    // Four entries per pass over row i, each exactly Matrices.Dot's arithmetic.
+                    for (; j + 4 <= n; j += 4)
+                    {
+                        MatrixVector.Dot4(yi, _centered.AsSpan(j * Samples, Samples), _centered.AsSpan((j + 1) * Samples, Samples), _centered.AsSpan((j + 2) * Samples, Samples), _centered.AsSpan((j + 3) * Samples, Samples), four);
+                        for (int k = 0; k < 4; k++)
+                        {
+                            double v = four[k] / Samples;
+                            _rawCovariance[(i * n) + j + k] = v;
+                            _rawCovariance[((j + k) * n) + i] = v;
+                        }
+                    }
+
+                    for (; j < n; j++)
                     {
                         double v = Matrices.Dot(yi, _centered.AsSpan(j * Samples, Samples)) / Samples;
                         _rawCovariance[(i * n) + j] = v;

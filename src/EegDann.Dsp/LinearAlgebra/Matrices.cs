@@ -139,10 +139,24 @@ public static class Matrices
     public static void Congruence(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, Span<double> scratch, int m, int n)
     {
         Multiply(a, b, scratch, m, n, n); // A·B (m × n)
+        Span<double> four = stackalloc double[4];
         for (int i = 0; i < m; i++)
         {
             var abi = scratch.Slice(i * n, n);
-            for (int j = i; j < m; j++)
+            int j = i;
+
+            // Four entries per pass over row i of A·B, each exactly Dot's arithmetic.
+            for (; j + 4 <= m; j += 4)
+            {
+                MatrixVector.Dot4(abi, a.Slice(j * n, n), a.Slice((j + 1) * n, n), a.Slice((j + 2) * n, n), a.Slice((j + 3) * n, n), four);
+                for (int k = 0; k < 4; k++)
+                {
+                    c[(i * m) + j + k] = four[k];
+                    c[((j + k) * m) + i] = four[k];
+                }
+            }
+
+            for (; j < m; j++)
             {
                 double v = Dot(abi, a.Slice(j * n, n));
                 c[(i * m) + j] = v;

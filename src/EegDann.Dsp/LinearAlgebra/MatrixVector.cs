@@ -148,6 +148,67 @@ public static class MatrixVector
         result[3] = s3;
     }
 
+    /// <summary>
+    /// The four dot products x·a0 … x·a3 (all of x's length) with one pass over x: each result is
+    /// exactly <see cref="Matrices.Dot"/>(x, a_k) (SIMD lanes, their sum, then the scalar tail), four
+    /// independent accumulations instead of one dependent chain.
+    /// </summary>
+    /// <param name="x">The shared vector.</param>
+    /// <param name="a0">First other vector, at least x's length.</param>
+    /// <param name="a1">Second.</param>
+    /// <param name="a2">Third.</param>
+    /// <param name="a3">Fourth.</param>
+    /// <param name="result">Receives the four products.</param>
+    /// <exception cref="ArgumentException">When a span is shorter than x or the result shorter than 4.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot4(ReadOnlySpan<double> x, ReadOnlySpan<double> a0, ReadOnlySpan<double> a1, ReadOnlySpan<double> a2, ReadOnlySpan<double> a3, Span<double> result)
+    {
+        int n = x.Length;
+        if (a0.Length < n || a1.Length < n || a2.Length < n || a3.Length < n || result.Length < 4)
+        {
+            throw new ArgumentException($"four dot products with a vector of {n} need vectors of {n} and room for 4 results.");
+        }
+
+        int i = 0;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        {
+            var vx = MemoryMarshal.Cast<double, Vector<double>>(x);
+            var v0 = MemoryMarshal.Cast<double, Vector<double>>(a0[..n]);
+            var v1 = MemoryMarshal.Cast<double, Vector<double>>(a1[..n]);
+            var v2 = MemoryMarshal.Cast<double, Vector<double>>(a2[..n]);
+            var v3 = MemoryMarshal.Cast<double, Vector<double>>(a3[..n]);
+            Vector<double> c0 = Vector<double>.Zero, c1 = Vector<double>.Zero, c2 = Vector<double>.Zero, c3 = Vector<double>.Zero;
+            for (int k = 0; k < vx.Length; k++)
+            {
+                var p = vx[k];
+                c0 += p * v0[k];
+                c1 += p * v1[k];
+                c2 += p * v2[k];
+                c3 += p * v3[k];
+            }
+
+            s0 = Vector.Sum(c0);
+            s1 = Vector.Sum(c1);
+            s2 = Vector.Sum(c2);
+            s3 = Vector.Sum(c3);
+            i = vx.Length * Vector<double>.Count;
+        }
+
+        for (; i < n; i++)
+        {
+            s0 += x[i] * a0[i];
+            s1 += x[i] * a1[i];
+            s2 += x[i] * a2[i];
+            s3 += x[i] * a3[i];
+        }
+
+        result[0] = s0;
+        result[1] = s1;
+        result[2] = s2;
+        result[3] = s3;
+    }
+
     private static void Check(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> y, int n)
     {
         if (n < 0 || w.Length < n * n || x.Length < n || y.Length < n)
