@@ -27,6 +27,13 @@ public sealed class ReplayCommandTests
         Assert.True(root.GetProperty("cued_windows").GetInt32() > 100);
         Assert.True(root.GetProperty("latency_ms").GetProperty("p99").GetDouble() >= root.GetProperty("latency_ms").GetProperty("p50").GetDouble());
         Assert.True(root.GetProperty("realtime_factor").GetDouble() > 0);
+
+        // The headline factor is signal over processing time; start-up (runtime, model, warm-up) and the batch comparison are apart.
+        double processing = root.GetProperty("processing_s").GetDouble(), startup = root.GetProperty("startup_s").GetDouble();
+        Assert.True(processing > 0 && startup > 0 && root.GetProperty("comparison_s").GetDouble() > 0);
+        Assert.Equal(root.GetProperty("signal_seconds").GetDouble() / processing, root.GetProperty("realtime_factor").GetDouble(), 1e-9);
+        Assert.Equal(root.GetProperty("signal_seconds").GetDouble() / (processing + startup), root.GetProperty("realtime_factor_with_startup").GetDouble(), 1e-9);
+        Assert.Contains("processing_s", root.GetProperty("timing").GetString());
         Assert.Equal("Fixed", root.GetProperty("recordings")[0].GetProperty("alignment").GetString());
 
         // The decisions file: one row per window, readable as a feature-less Parquet table.

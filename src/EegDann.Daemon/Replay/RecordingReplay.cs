@@ -23,6 +23,7 @@ namespace EegDann.Daemon.Replay;
 /// <param name="ChunkSamples">Samples per chunk, as an amplifier would deliver them.</param>
 /// <param name="BatchWindows">At full speed, windows decoded per forward pass.</param>
 /// <param name="WarmupSeconds">Seconds of the first recording run through throwaway stages before any is timed (0: none).</param>
+/// <param name="Compare">Whether to decide every recording the batch way too (batch agreement); false for timing runs only.</param>
 public sealed record ReplaySettings(
     string ModelPath,
     IReadOnlyList<string> Recordings,
@@ -31,7 +32,8 @@ public sealed record ReplaySettings(
     FailSafeOptions? FailSafe = null,
     int ChunkSamples = 8,
     int BatchWindows = 256,
-    double WarmupSeconds = 10);
+    double WarmupSeconds = 10,
+    bool Compare = true);
 
 /// <summary>One window's decision in a replay.</summary>
 /// <param name="Recording">The recording's file name.</param>
@@ -134,7 +136,11 @@ public static class RecordingReplay
         string name = Path.GetFileName(path);
         string? note = null;
         IReadOnlyDictionary<long, string>? batch = null;
-        if (model.ReadsAlignedSamples)
+        if (!settings.Compare)
+        {
+            note = "not compared (timing run)";
+        }
+        else if (model.ReadsAlignedSamples)
         {
             note = "the model reads aligned samples (conv); the batch decision path covers feature models";
         }
