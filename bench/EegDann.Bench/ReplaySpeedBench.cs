@@ -102,8 +102,13 @@ public sealed class ReplaySpeedBench : IBench
         }
 
         var latency = await LiveLatencyAsync(modelPath, recordings);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"live path per window (chunk of one stride → decision), {latency.Fixed.windows} windows aligned with the model's alignment: p50 {latency.Fixed.p50_ms:F3} ms, p99 {latency.Fixed.p99_ms:F3} ms, max {latency.Fixed.max_ms:F3} ms"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"live path per window, {latency.FromStream.windows} windows aligned from the stream: p50 {latency.FromStream.p50_ms:F3} ms, p99 {latency.FromStream.p99_ms:F3} ms, max {latency.FromStream.max_ms:F3} ms"));
+        foreach (var (row, kind) in new[] { (latency.Fixed, "aligned with the model's alignment"), (latency.FromStream, "aligned from the stream") })
+        {
+            if (row != null)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"live path per window (chunk of one stride → decision), {row.windows} windows {kind}: p50 {row.p50_ms:F3} ms, p99 {row.p99_ms:F3} ms, max {row.max_ms:F3} ms"));
+            }
+        }
         var result2 = new
         {
             model = Path.GetFileName(modelPath),
@@ -125,7 +130,7 @@ public sealed class ReplaySpeedBench : IBench
         return 0;
     }
 
-    private static async Task<(LatencyRow Fixed, LatencyRow FromStream)> LiveLatencyAsync(string modelPath, IReadOnlyList<string> recordings)
+    private static async Task<(LatencyRow? Fixed, LatencyRow? FromStream)> LiveLatencyAsync(string modelPath, IReadOnlyList<string> recordings)
     {
         TorchRuntime.UseThreads(1);
         var metrics = new DaemonMetrics();
@@ -181,8 +186,14 @@ public sealed class ReplaySpeedBench : IBench
         }
     }
 
-    private static LatencyRow Row(List<double> latency)
+    private static LatencyRow? Row(List<double> latency)
     {
+        if (latency.Count == 0)
+        {
+            // No recording of this kind was replayed (JSON has no NaN).
+            return null;
+        }
+
         latency.Sort();
         return new LatencyRow(latency.Count, DecisionListener.NearestRank(latency, 0.5), DecisionListener.NearestRank(latency, 0.99), latency.Count > 0 ? latency[^1] : double.NaN);
     }
