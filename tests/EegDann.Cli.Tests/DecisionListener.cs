@@ -12,7 +12,25 @@ internal sealed class DecisionListener : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _listening;
 
-    public DecisionListener() => _listening = ListenAsync();
+    public DecisionListener()
+    {
+        // A larger receive buffer so a listener starved on a loaded machine does not lose datagrams: the kernel
+        // caps SO_RCVBUF at net.core.rmem_max (about 200 KB, a few hundred datagrams); as root SO_RCVBUFFORCE
+        // (SOL_SOCKET 1, option 33 on Linux) may go beyond it.
+        _udp.Client.ReceiveBufferSize = 4 << 20;
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                _udp.Client.SetRawSocketOption(1, 33, BitConverter.GetBytes(4 << 20));
+            }
+            catch (SocketException)
+            {
+                // Not root: keep the capped buffer.
+            }
+        }
+        _listening = ListenAsync();
+    }
 
     /// <summary>The port it listens on.</summary>
     public int Port => ((IPEndPoint)_udp.Client.LocalEndPoint!).Port;

@@ -64,10 +64,13 @@ public sealed partial class TwoDaemonInstancesTests : IClassFixture<TwoDaemonIns
 
             foreach (var (instance, model) in new[] { (alice, aliceModel), (bob, bobModel) })
             {
-                // Decisions: one model, one unbroken sequence from 1 (another daemon's datagrams would repeat numbers).
+                // Decisions: one model, one strictly increasing sequence (another daemon's datagrams would repeat
+                // numbers). UDP may drop a datagram when the listener is starved on a loaded machine, so a gap is
+                // allowed; a repeat or a step back is not.
                 Assert.Equal([model], instance.ModelIds());
                 var seq = instance.Sequence();
-                Assert.Equal(Enumerable.Range(1, seq.Count).Select(i => (long)i), seq);
+                Assert.True(seq[0] >= 1, $"{instance.Name}: first sequence number {seq[0]}");
+                Assert.All(seq.Zip(seq.Skip(1)), pair => Assert.True(pair.Second > pair.First, $"{instance.Name}: sequence {pair.First} then {pair.Second}"));
 
                 // The recording folder holds one recording: this instance's own (looped) stream from its first sample.
                 string recording = Assert.Single(Directory.GetFiles(instance.RecordDirectory, "*.parquet"), f => !f.EndsWith(".events.parquet", StringComparison.Ordinal));
