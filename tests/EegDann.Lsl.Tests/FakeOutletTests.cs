@@ -73,6 +73,9 @@ public sealed class FakeOutletTests
         var first = outlet.Info;
         await using (var inlet = await LslInlet.ConnectAsync(first, LslTestSupport.InletSettings()))
         {
+            // The outlet registers a consumer after the handshake the inlet has already returned from; a sample pushed
+            // before that reaches no one (as with liblsl), so wait for it.
+            await Eventually(() => outlet.Consumers == 1);
             outlet.Push([1, 2], 10.0);
             Assert.Single((await ReadAsync(inlet, 1)).Stamps);
             await outlet.RestartAsync();
@@ -89,6 +92,7 @@ public sealed class FakeOutletTests
         Assert.Equal(outlet.Uid, again.Uid);
         Assert.Equal(outlet.DataPort, again.DataPort);
         await using var renewed = await LslInlet.ConnectAsync(again, LslTestSupport.InletSettings());
+        await Eventually(() => outlet.Consumers == 1);
         outlet.Push([3, 4], 11.0);
         Assert.Equal([3.0, 4.0], (await ReadAsync(renewed, 1)).Values);
     }
