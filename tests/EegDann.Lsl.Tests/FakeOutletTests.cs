@@ -114,6 +114,7 @@ public sealed class FakeOutletTests
     {
         await using var outlet = FakeOutlet.Start(new FakeOutletSettings { Name = "Stall", NominalSrate = 100 });
         await using var inlet = await LslInlet.ConnectAsync(outlet.Info, LslTestSupport.InletSettings());
+        await Eventually(() => outlet.Consumers == 1);
         outlet.Stall();
         outlet.Push([1], 1.0);
         using (var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
@@ -141,7 +142,8 @@ public sealed class FakeOutletTests
         Assert.True(lottery.Count <= 1, $"found {lottery.Count}");
 
         var sweep = new LslResolver(LslTestSupport.Options(queryPort, basePort, 4));
-        var found = await sweep.ResolveAsync(null, TimeSpan.FromMilliseconds(600));
+        // Stops as soon as both answer; the long bound only matters on a starved machine (it failed once at 600 ms under load).
+        var found = await sweep.ResolveAsync(null, TimeSpan.FromSeconds(10), minimum: 2);
         Assert.Equal(["A", "B"], found.Select(f => f.Name).Order());
         Assert.Equal(new[] { a.DataPort, b.DataPort }.Order(), found.Select(f => f.DataPort).Order());
     }
@@ -155,11 +157,11 @@ public sealed class FakeOutletTests
         var options = LslTestSupport.With(LslTestSupport.Options(LoopbackPorts.FreeUdpPort(), basePort, 3), o => o.KnownPeers = ["127.0.0.1"]);
         var resolver = new LslResolver(options);
         Assert.Contains(new IPEndPoint(IPAddress.Loopback, basePort + 2), resolver.Destinations());
-        var byType = await resolver.ResolveAsync(LslStreamSelector.Parse("type=Markers"), TimeSpan.FromMilliseconds(500));
+        var byType = await resolver.ResolveAsync(LslStreamSelector.Parse("type=Markers"), TimeSpan.FromSeconds(10), minimum: 1);
         Assert.Equal("M", Assert.Single(byType).Name);
 
         var direct = new LslResolver(LslTestSupport.With(LslTestSupport.Options(LoopbackPorts.FreeUdpPort(), LoopbackPorts.FreeUdpPort(), 1), o => o.Connect = [$"127.0.0.1:{eeg.DataPort}"]));
-        var viaFullInfo = Assert.Single(await direct.ResolveAsync(null, TimeSpan.FromMilliseconds(300), 1));
+        var viaFullInfo = Assert.Single(await direct.ResolveAsync(null, TimeSpan.FromSeconds(10), 1));
         Assert.Equal(("E", eeg.DataPort, eeg.Uid), (viaFullInfo.Name, viaFullInfo.DataPort, viaFullInfo.Uid));
     }
 
