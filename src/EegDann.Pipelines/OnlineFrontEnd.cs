@@ -176,6 +176,13 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
     /// <summary>Stream index (source rate) the next chunk must start at.</summary>
     public long NextInputIndex => _processor.NextInputIndex;
 
+    /// <summary>
+    /// Stream index (pipeline rate) one past the last filtered sample: every window ending at or
+    /// before it has reached the consumer (or spans a restart). With a resampler this lags the
+    /// input by half the anti-aliasing filter (10 samples at the lower rate).
+    /// </summary>
+    public long NextOutputIndex => _processor.History.EndIndex;
+
     /// <summary>Feature names (empty without feature steps).</summary>
     public IReadOnlyList<string> FeatureNames => _featurizer?.FeatureNames ?? [];
 

@@ -35,6 +35,9 @@ public enum FailSafeReason
 
     /// <summary>The daemon is stopping: the last message it sends, so no command outlives it.</summary>
     Stopped,
+
+    /// <summary>The stream's sample rate cannot be converted to the model's (not a fraction L/M with L, M ≤ 10 000).</summary>
+    UnsupportedRate,
 }
 
 /// <summary>Names of fail-safe reasons in decisions, logs and metrics.</summary>
@@ -57,6 +60,7 @@ public static class FailSafeReasons
         FailSafeReason.AlignmentWarmup => "alignment_warmup",
         FailSafeReason.ProcessingError => "processing_error",
         FailSafeReason.Stopped => "stopped",
+        FailSafeReason.UnsupportedRate => "unsupported_rate",
         _ => reason.ToString(),
     };
 }

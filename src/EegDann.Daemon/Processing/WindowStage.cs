@@ -5,6 +5,7 @@ using EegDann.Daemon.Acquisition;
 using EegDann.Daemon.Models;
 using EegDann.Daemon.Monitoring;
 using EegDann.Daemon.Options;
+using EegDann.Dsp.Resampling;
 using EegDann.Pipelines;
 using Microsoft.Extensions.Logging;
 
@@ -23,7 +24,9 @@ namespace EegDann.Daemon.Processing;
 /// gap or overlap in sample indices restarts them too. Until the first window that lies wholly
 /// after the restart, every window position passed is a fail-safe item carrying the reason. A
 /// window in which a used channel is flat or reaches the saturation level, whose features are not
-/// finite, or whose stream-estimated alignment is still warming up is a fail-safe item too. The
+/// finite, or whose stream-estimated alignment is still warming up is a fail-safe item too. A
+/// stream the model cannot decode (channels missing, or a rate that does not convert exactly to
+/// the pipeline's) gives a fail-safe item for every window position it passes. The
 /// state is logged when it is entered and when it clears, and counted.</para>
 /// <para>Model swaps happen here, at the start of a chunk, so between two windows: the new model's
 /// front end is primed with the recent raw signal (window length + <see cref="FailSafeOptions.SwapSettleSeconds"/>)
@@ -46,7 +49,7 @@ internal sealed partial class WindowStage : IOnlineWindowConsumer
     private DecoderModel? _model;
     private long _modelGeneration;
     private OnlineFrontEnd? _frontEnd;
-    private string? _mismatch;
+    private (FailSafeReason Reason, string Detail) _mismatch;
     private RawSignalHistory? _raw;
     private int[] _usedChannels = [];
     private double _ratio = 1.0;
@@ -243,7 +246,7 @@ internal sealed partial class WindowStage : IOnlineWindowConsumer
 
         if (_frontEnd is null)
         {
-            Enter(FailSafeReason.ChannelMismatch, PipelineIndex(first), _mismatch);
+            Enter(_mismatch.Reason, PipelineIndex(first), _mismatch.Detail);
             AccountPassed(PipelineIndex(end));
             return;
         }
@@ -260,7 +263,9 @@ internal sealed partial class WindowStage : IOnlineWindowConsumer
 
         if (_hold != FailSafeReason.None)
         {
-            AccountPassed(PipelineIndex(end));
+            // Only positions the front end has passed: a resampler lags the input by half its
+            // filter, and a position it has yet to deliver may be the clean window that clears.
+            AccountPassed(_frontEnd.NextOutputIndex);
         }
     }
 
@@ -319,7 +324,8 @@ internal sealed partial class WindowStage : IOnlineWindowConsumer
             _priming = false;
         }
 
-        _nextEnd = FirstEndAbove(PipelineIndex(rawEnd));
+        // Positions the primed filters have not delivered yet are the new model's to decode.
+        _nextEnd = FirstEndAbove(_frontEnd.NextOutputIndex);
     }
 
     private void Build(DecoderModel model)
@@ -343,12 +349,12 @@ internal sealed partial class WindowStage : IOnlineWindowConsumer
         try
         {
             _frontEnd = model.CreateFrontEnd(info, _subject, _decoder.Alignment, this);
-            _mismatch = null;
+            _mismatch = default;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             _frontEnd = null;
-            _mismatch = e.Message;
+            _mismatch = (e is UnsupportedSampleRateException ? FailSafeReason.UnsupportedRate : FailSafeReason.ChannelMismatch, e.Message);
             LogCannotDecode(model.Id, _stream.SourceName, e.Message);
         }
     }

@@ -39,7 +39,8 @@ public sealed record ResamplerDesign
     public const int MaxFactor = 10_000;
 
     /// <summary>Designs the resampling from <paramref name="inputRateHz"/> to <paramref name="outputRateHz"/>.</summary>
-    /// <exception cref="ArgumentException">When the rates are not positive or their ratio is not a fraction with terms ≤ <see cref="MaxFactor"/>.</exception>
+    /// <exception cref="ArgumentException">When the rates are not positive.</exception>
+    /// <exception cref="UnsupportedSampleRateException">When their ratio is not a fraction with terms ≤ <see cref="MaxFactor"/>.</exception>
     public static ResamplerDesign For(double inputRateHz, double outputRateHz)
     {
         if (!(inputRateHz > 0) || !(outputRateHz > 0) || !double.IsFinite(inputRateHz) || !double.IsFinite(outputRateHz))
@@ -98,7 +99,7 @@ public sealed record ResamplerDesign
             }
         }
 
-        throw new ArgumentException($"cannot resample {input} Hz to {output} Hz: the ratio is not a fraction L/M with L, M ≤ {MaxFactor}.");
+        throw new UnsupportedSampleRateException(input, output, $"cannot resample {input} Hz to {output} Hz: the ratio is not a fraction L/M with L, M ≤ {MaxFactor}.");
     }
 
     private static long Gcd(long a, long b)
