@@ -59,8 +59,10 @@ public sealed class ResamplerTests
     [Fact]
     public void AnIrrationalLookingRatioIsRefusedClearly()
     {
-        var e = Assert.Throws<ArgumentException>(() => ResamplerDesign.For(Math.PI * 100, 160));
+        var e = Assert.Throws<UnsupportedSampleRateException>(() => ResamplerDesign.For(Math.PI * 100, 160));
         Assert.Contains("160 Hz", e.Message);
+        Assert.Equal(Math.PI * 100, e.InputRateHz);
+        Assert.Equal(160, e.OutputRateHz);
     }
 
     private static double[] Run(ResamplerDesign design, double[] input, int channels, int n, Func<int, int> chunk)
