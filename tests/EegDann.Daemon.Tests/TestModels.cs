@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using EegDann.Core;
 using EegDann.Daemon.Models;
 using EegDann.Model;
@@ -19,6 +20,7 @@ internal static class TestModels
     private static readonly string Folder = CreateFolder();
     private static readonly Lazy<string> S001ToS002Lazy = new(() => Train("S001_to_S002", ["S001"], "S002", TrainingMethod.Dann, seed: 0));
     private static readonly Lazy<string> S003ToS002Lazy = new(() => Train("S003_to_S002", ["S003"], "S002", TrainingMethod.SourceOnly, seed: 1));
+    private static readonly Lazy<string> AlignedS001ToS002Lazy = new(() => Train("aligned_S001_to_S002", ["S001"], "S002", TrainingMethod.SourceOnly, seed: 2, MiLogVarAligned(warmupWindows: 8), epochs: 5));
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
     /// <summary>DANN, S001 (runs 04/08/12, labeled) → S002 (unlabeled).</summary>
@@ -26,6 +28,13 @@ internal static class TestModels
 
     /// <summary>Source-only, S003 → S002: another model of the same pipeline, for swaps.</summary>
     public static string S003ToS002 => Locked(S003ToS002Lazy);
+
+    /// <summary>
+    /// Source-only, S001 → S002, on mi-logvar with Euclidean alignment (warm-up of 8 windows) before
+    /// the log-variance: a model whose alignment can be estimated from the stream. Few epochs: for
+    /// the control path, not for its scores.
+    /// </summary>
+    public static string AlignedS001ToS002 => Locked(AlignedS001ToS002Lazy);
 
     /// <summary>Runs training work while no other test trains (libtorch's random generator is process-wide).</summary>
     public static async Task<T> TrainingAloneAsync<T>(Func<Task<T>> work)
@@ -71,10 +80,10 @@ internal static class TestModels
         }
     }
 
-    private static string Train(string name, string[] sources, string target, TrainingMethod method, int seed)
+    private static string Train(string name, string[] sources, string target, TrainingMethod method, int seed, PipelineDefinition? pipeline = null, int epochs = 40)
     {
         TorchRuntime.UseThreads(1);
-        var definition = MiLogVar;
+        var definition = pipeline ?? MiLogVar;
         var signal = SignalPipeline.Create(definition);
         string[] runs = ["R04", "R08", "R12"];
         var sourceSets = sources.Select(s => EpochSet.Concat(runs.Select(r => signal.ExtractEpochs(Read(s, r)).Epochs).ToArray())).ToArray();
@@ -85,7 +94,7 @@ internal static class TestModels
         var classes = definition.ClassNames;
         var labels = source.Rows.Select(r => classes.ToList().IndexOf(r.Label!)).ToArray();
         var problem = new TrainingProblem(new LabeledSamples(Rows(source), labels), Rows(targetFeatures), classes);
-        var options = definition.ToTrainingOptions(method, seed) with { Epochs = 40 };
+        var options = definition.ToTrainingOptions(method, seed) with { Epochs = epochs };
         using var model = Trainers.Train(problem, options).RequireModel();
         string path = Path.Combine(Folder, name + ".eegdann");
         using (var stream = File.Create(path))
@@ -94,6 +103,18 @@ internal static class TestModels
         }
 
         return path;
+    }
+
+    /// <summary>mi-logvar with a Euclidean alignment step before its log-variance.</summary>
+    private static PipelineDefinition MiLogVarAligned(int warmupWindows)
+    {
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.PipelinesDirectory, "mi-logvar.json")))!;
+        json["name"] = "mi-logvar-ea";
+        var steps = json["steps"]!.AsArray();
+        steps.Insert(steps.Count - 1, new JsonObject { ["type"] = "euclidean_alignment", ["parameters"] = new JsonObject { ["warmup_windows"] = warmupWindows } });
+        string path = Path.Combine(Folder, "mi-logvar-ea.json");
+        File.WriteAllText(path, json.ToJsonString());
+        return PipelineDefinitionLoader.Load(path);
     }
 
     private static SampleMatrix Rows(FeatureTable table) =>

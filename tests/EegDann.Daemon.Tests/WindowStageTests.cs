@@ -99,6 +99,147 @@ public sealed class WindowStageTests
         Assert.True(worst < 1e-6, $"features after the swap differ by {worst:E2} (relative)");
     }
 
+    [Fact]
+    public void NaNInAChannelTheModelDoesNotReadIsNoFailSafeAndChangesNoFeature()
+    {
+        // A 65th channel the model does not use, NaN over samples 1000..1499.
+        var recording = TestModels.Read("S002", "R04");
+        var extra = new float[recording.SampleCount];
+        Array.Fill(extra, float.NaN, 1000, 500);
+        var wide = new Recording(new SignalInfo(160, [.. recording.Info.Channels, "Ext"]), [.. recording.Samples, extra], [], recording.Metadata);
+        var items = Run(wide, Chunks(wide).Where(c => c.FirstSampleIndex < 3000).ToList());
+        var reference = Run(recording, Chunks(recording).Where(c => c.FirstSampleIndex < 3000).ToList());
+        Assert.All(items, i => Assert.Equal(WindowItemKind.Window, i.Kind));
+        Assert.Equal(Enumerable.Range(0, ((3000 - Window) / Chunk) + 1).Select(k => (long)Window + (k * Chunk)), items.Select(i => i.EndSample));
+        Assert.All(items.Zip(reference), p => Assert.Equal(p.Second.Input.AsSpan(0, 64).ToArray(), p.First.Input.AsSpan(0, 64).ToArray()));
+    }
+
+    [Fact]
+    public void AChunkThatCannotBeProcessedFailsSafeAsAProcessingErrorUntilTheFirstWindowWhollyAfterIt()
+    {
+        // The chunk at 2000 has 63 channels in a stream of 64: it is dropped and the filters restart at 2010.
+        var recording = TestModels.Read("S002", "R04");
+        var chunks = Chunks(recording).Where(c => c.FirstSampleIndex < 4000)
+            .Select(c => c.FirstSampleIndex == 2000 ? new SampleChunk(2000, 63, Chunk, new float[63 * Chunk]) : c).ToList();
+        using var context = new StageContext();
+        var items = Run(context, recording, chunks);
+        AssertNoneExactlyWhere(items, e => e > 2000 && e - Window < 2010, FailSafeReason.ProcessingError);
+        Assert.Equal(1, context.Metrics.FailSafeEpisodes(FailSafeReason.ProcessingError));
+        Assert.Equal(0, context.Metrics.FailSafeEpisodes(FailSafeReason.Gap));
+        Assert.Equal(FailSafeReason.None, context.Stage.Hold);
+    }
+
+    [Fact]
+    public void AChunkThatGoesBackInSampleIndicesFailsSafeAsAGapAndTheWindowsStartAgainFromIt()
+    {
+        // After 0..2999 the source sends 2950.. again: its time went back 50 samples. The filters
+        // restart at 2950; positions from there on are reported again, none until a window lies
+        // wholly after 2950.
+        var recording = TestModels.Read("S002", "R04");
+        var chunks = Chunks(recording);
+        var script = chunks.Where(c => c.FirstSampleIndex < 3000).Concat(chunks.Where(c => c.FirstSampleIndex >= 2950 && c.FirstSampleIndex < 4000)).ToList();
+        var items = Run(recording, script);
+        int before = ((3000 - Window) / Chunk) + 1;
+        Assert.All(items.Take(before), i => Assert.Equal(WindowItemKind.Window, i.Kind));
+        var after = items.Skip(before).ToList();
+        Assert.Equal(Enumerable.Range(0, ((4000 - 2960) / Chunk) + 1).Select(k => 2960L + (k * Chunk)), after.Select(i => i.EndSample));
+        Assert.All(after, i => Assert.Equal(i.EndSample - Window < 2950 ? WindowItemKind.FailSafe : WindowItemKind.Window, i.Kind));
+        Assert.All(after.Where(i => i.Kind == WindowItemKind.FailSafe), i => Assert.Equal(FailSafeReason.Gap, i.Reason));
+    }
+
+    [Fact]
+    public void AChunkBeforeAnyStreamHeaderIsIgnoredAndTheStreamThatFollowsIsDecodedFromItsStart()
+    {
+        var recording = TestModels.Read("S002", "R04");
+        var chunks = Chunks(recording).Where(c => c.FirstSampleIndex < 1000).ToList();
+        using var context = new StageContext();
+        var items = new List<WindowItem>();
+        context.Stage.Handle(new ChunkArrived(chunks[5], 0), items);
+        Assert.Empty(items);
+        context.Stage.Handle(new StreamStarted(new StreamDescription(recording.Info, "test", "S002")), items);
+        foreach (var chunk in chunks)
+        {
+            context.Stage.Handle(new ChunkArrived(chunk, 0), items);
+        }
+
+        Assert.All(items, i => Assert.Equal(WindowItemKind.Window, i.Kind));
+        Assert.Equal(Enumerable.Range(0, ((1000 - Window) / Chunk) + 1).Select(k => (long)Window + (k * Chunk)), items.Select(i => i.EndSample));
+    }
+
+    [Fact]
+    public void ADisconnectHoldsTheFailSafeUntilTheFirstCleanWindowOfTheStreamThatComesBack()
+    {
+        // 0..1999, the source disconnects, then the same stream comes back at 2480 (480 samples lost).
+        var recording = TestModels.Read("S002", "R04");
+        var chunks = Chunks(recording);
+        using var context = new StageContext();
+        var items = new List<WindowItem>();
+        var stream = new StreamDescription(recording.Info, "test", "S002");
+        context.Stage.Handle(new StreamStarted(stream), items);
+        foreach (var chunk in chunks.Where(c => c.FirstSampleIndex < 2000))
+        {
+            context.Stage.Handle(new ChunkArrived(chunk, 0), items);
+        }
+
+        int before = items.Count;
+        context.Stage.Handle(new StreamStopped("peer closed the connection"), items);
+        Assert.Equal(before, items.Count);
+        Assert.Equal(FailSafeReason.Disconnected, context.Stage.Hold);
+        Assert.Equal(1, context.Metrics.FailSafeEpisodes(FailSafeReason.Disconnected));
+
+        context.Stage.Handle(new StreamStarted(stream), items);
+        foreach (var chunk in chunks.Where(c => c.FirstSampleIndex >= 2480 && c.FirstSampleIndex < 4000))
+        {
+            context.Stage.Handle(new ChunkArrived(chunk, 0), items);
+        }
+
+        var after = items.Skip(before).ToList();
+        Assert.DoesNotContain(after, i => i.EndSample <= 2480);
+        Assert.All(after, i => Assert.Equal(i.EndSample - Window < 2480 ? WindowItemKind.FailSafe : WindowItemKind.Window, i.Kind));
+        Assert.Equal(2490, after[0].EndSample);
+        Assert.Equal(2800, after.First(i => i.Kind == WindowItemKind.Window).EndSample);
+        Assert.Equal(FailSafeReason.None, context.Stage.Hold);
+    }
+
+    [Fact]
+    public void WithTheAlignmentEstimatedFromTheStreamEveryWindowOfTheWarmUpIsNoneAndTheNextOneIsDecoded()
+    {
+        // The model's alignment step warms up over 8 windows: the 8th is the first it can align.
+        var recording = TestModels.Read("S002", "R04");
+        using var context = new StageContext(TestModels.AlignedS001ToS002, new DecoderOptions { Alignment = AlignmentMode.FromStream });
+        var items = Run(context, recording, Chunks(recording).Where(c => c.FirstSampleIndex < 2000).ToList());
+        AssertNoneExactlyWhere(items, e => e < Window + (7 * Chunk), FailSafeReason.AlignmentWarmup);
+
+        // With the subject's calibrated alignment (Auto picks it for S002) there is no warm-up.
+        using var calibrated = new StageContext(TestModels.AlignedS001ToS002, new DecoderOptions { Alignment = AlignmentMode.Auto });
+        Assert.All(Run(calibrated, recording, Chunks(recording).Where(c => c.FirstSampleIndex < 2000).ToList()), i => Assert.Equal(WindowItemKind.Window, i.Kind));
+    }
+
+    [Fact]
+    public void AModelThatDoesNotFitTheStreamIsNotSwappedInAndTheModelInUseStays()
+    {
+        var recording = TestModels.Read("S002", "R04");
+        var three = new[] { "C3", "Cz", "C4" }.Select(recording.Info.IndexOf).ToArray();
+        var small = new Recording(new SignalInfo(160, ["C3", "Cz", "C4"]), three.Select(i => recording.Samples[i][..1000]).ToArray(), [], recording.Metadata);
+        using var context = new StageContext();
+        var inUse = context.Models.Current;
+        var items = new List<WindowItem>();
+        context.Stage.Handle(new StreamStarted(new StreamDescription(small.Info, "test", "S002")), items);
+        string? problem = context.Models.TrySwap(DecoderModelLoader.Load(TestModels.S003ToS002), "test");
+        Assert.NotNull(problem);
+        Assert.Contains("does not fit the stream", problem, StringComparison.Ordinal);
+        Assert.Contains("C5", problem, StringComparison.Ordinal);
+        Assert.Same(inUse, context.Models.Current);
+        foreach (var chunk in Chunks(small))
+        {
+            context.Stage.Handle(new ChunkArrived(chunk, 0), items);
+        }
+
+        Assert.NotEmpty(items);
+        Assert.All(items, i => Assert.Same(inUse, i.Model));
+        Assert.All(items, i => Assert.Equal(FailSafeReason.ChannelMismatch, i.Reason));
+    }
+
     private static List<WindowItem> Run(Action<Recording> corrupt)
     {
         var recording = TestModels.Read("S002", "R04");
@@ -109,6 +250,11 @@ public sealed class WindowStageTests
     private static List<WindowItem> Run(Recording recording, IReadOnlyList<SampleChunk> chunks)
     {
         using var context = new StageContext();
+        return Run(context, recording, chunks);
+    }
+
+    private static List<WindowItem> Run(StageContext context, Recording recording, IReadOnlyList<SampleChunk> chunks)
+    {
         var items = new List<WindowItem>();
         context.Stage.Handle(new StreamStarted(new StreamDescription(recording.Info, "test", "S002")), items);
         foreach (var chunk in chunks)
@@ -144,16 +290,19 @@ public sealed class WindowStageTests
     private static List<SampleChunk> Chunks(Recording recording) =>
         Enumerable.Range(0, recording.SampleCount / Chunk).Select(k => SampleChunk.FromChannelMajor(recording.Samples, (long)k * Chunk, Chunk)).ToList();
 
-    /// <summary>A window stage around the S001→S002 model.</summary>
+    /// <summary>A window stage around a model (the S001→S002 one unless named).</summary>
     private sealed class StageContext : IDisposable
     {
-        public StageContext()
+        public StageContext(string? model = null, DecoderOptions? decoder = null)
         {
-            var metrics = new DaemonMetrics();
-            Models = new ActiveModel(metrics, NullLogger<ActiveModel>.Instance);
-            Models.Initialize(DecoderModelLoader.Load(TestModels.S001ToS002), AlignmentMode.Auto);
-            Stage = new WindowStage(Models, new FailSafeOptions(), new DecoderOptions(), new AcquisitionOptions(), metrics, NullLogger<WindowStage>.Instance);
+            decoder ??= new DecoderOptions();
+            Metrics = new DaemonMetrics();
+            Models = new ActiveModel(Metrics, NullLogger<ActiveModel>.Instance);
+            Models.Initialize(DecoderModelLoader.Load(model ?? TestModels.S001ToS002), decoder.Alignment);
+            Stage = new WindowStage(Models, new FailSafeOptions(), decoder, new AcquisitionOptions(), Metrics, NullLogger<WindowStage>.Instance);
         }
+
+        public DaemonMetrics Metrics { get; }
 
         public ActiveModel Models { get; }
 

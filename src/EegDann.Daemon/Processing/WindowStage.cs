@@ -194,6 +194,9 @@ internal sealed partial class WindowStage : IOnlineWindowConsumer
             LogChunkFailed(e, chunk.FirstSampleIndex, chunk.SampleCount);
             Enter(FailSafeReason.ProcessingError, PipelineIndex(chunk.EndSampleIndex), e.Message);
             _needsRestart = true;
+            // The chunk's samples are spent, not missing: the next chunk is no gap.
+            _haveExpected = true;
+            _expected = chunk.EndSampleIndex;
             _raw.Restart(chunk.EndSampleIndex);
             AccountPassed(PipelineIndex(chunk.EndSampleIndex));
         }
