@@ -1,3 +1,7 @@
+// Why one file over 400 lines: the TCP source is one listener and its connection policy (one client
+// at a time, refusal or replacement of an idle one) around one read loop per connection, sharing the
+// current connection's state; the wire format lives apart (TcpFrameProtocol). About 30 lines are
+// its log message declarations.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;

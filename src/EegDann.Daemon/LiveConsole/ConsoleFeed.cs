@@ -1,3 +1,8 @@
+// Why one file over 400 lines: the live console's worker is the single-threaded owner of the page's
+// state (stream, channel states, traces, decision history) and writes each frame from that state in
+// the same pass; about half the file is the frame's JSON writers, which read the private state a
+// split would have to expose. The parts that stand alone already live apart (ChannelQuality,
+// SignalView, HeadLayout, ConsoleHub, ConsoleTap).
 using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json;

@@ -1,3 +1,8 @@
+// Why one file over 400 lines: the control path's filter/window stage and its fail-safe rules.
+// Issue 12 §4 asks to split it (continuity guard, one window grid shared with SlidingWindower, rate
+// mapping owned by the signal pipeline, channel-quality check, model swapper); that split changes the
+// control path and is a reviewed change of its own, made against the per-rule tests
+// (WindowStageTests, SourceRateTests, DecodeStageTests), not a side effect of a file-length rule.
 using System.Buffers;
 using System.Numerics;
 using EegDann.Core;

@@ -1,3 +1,6 @@
+// Why one file over 400 lines: the model file format in one place (manifest, tensor layout, SHA-256
+// checks, write, read with its limits, the fit check against a stream) and the package a read returns
+// (ModelPackage, ModelVersions), so the format is reviewed in one file.
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;

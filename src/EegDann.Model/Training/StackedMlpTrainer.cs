@@ -1,3 +1,8 @@
+// Why one file over 400 lines: it is one algorithm, the stacked trainer (K MLP members trained as
+// one batched network: parameter layout, initialisation, dropout, standardisation, the epoch loop
+// with DANN's gradient reversal, the divergence check, diagnostics) over shared raw tensors. Issue
+// 12 §2 replaces it with a module shared with DannNetwork; it is not split piecemeal before that,
+// which would spread the duplicated concepts over more files instead of removing them.
 using System.Diagnostics;
 using System.Text.Json;
 using EegDann.Core;

@@ -1,3 +1,5 @@
+// Why one file of about 400 lines: the calibration report (its input record, its JSON and Markdown
+// renderings) kept together so the two renderings cannot drift.
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

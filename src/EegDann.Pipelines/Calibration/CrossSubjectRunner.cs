@@ -1,3 +1,8 @@
+// Why one file over 400 lines: the cross-subject runner and the records it plans and returns
+// (folds, target splits, scores, method runs, kept models, fold outcome and timings), read together.
+// Issue 12 §2 splits Run into plan, train and score with owned model handles as part of the
+// one-trainer change; splitting the file ahead of that would only move the hand-kept reference
+// counts around.
 using System.Diagnostics;
 using EegDann.Core;
 using EegDann.Dsp.Features;

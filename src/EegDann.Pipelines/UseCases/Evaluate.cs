@@ -1,3 +1,7 @@
+// Why one file over 400 lines: the evaluate use case with its public contract (request, protocol,
+// rows, summaries, result) and its plan (units, jobs, shards, their merge). The records are the
+// use case's vocabulary and change with it (issue 12 §2-3 rework it: one trainer, N classes); they
+// can move to a file of their own once that settles.
 using System.Diagnostics;
 using EegDann.Core;
 using EegDann.Pipelines.Calibration;

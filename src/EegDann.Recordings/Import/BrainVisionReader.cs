@@ -1,3 +1,7 @@
+// Why one file over 400 lines: one format reader written from one specification (BrainVision Core
+// Data Format 1.0): header, markers and binary data share the parsed header and the error context
+// (file, line) and are reviewed against the specification together; at about 430 lines it does not
+// yet call for the EDF reader's split into header, annotations and data.
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
