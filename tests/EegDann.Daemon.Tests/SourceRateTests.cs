@@ -171,6 +171,37 @@ public sealed class SourceRateTests(ITestOutputHelper output)
         Assert.Equal(Enumerable.Range(0, (int)((streamed - firstClean) / Stride) + 1).Select(k => firstClean + (k * Stride)), after);
     }
 
+    [Theory]
+    [InlineData(250)]
+    [InlineData(512)]
+    public void AtTheLabsRateAFlatChannelGivesNoneForEveryWindowWhoseSourceSamplesAreAllFlat(int rate)
+    {
+        // C4 holds 12.5 µV over source samples [a, b) (pipeline time 2000..2600). The window ending
+        // at pipeline sample e covers source samples ⌊(e − 320)·fs/160⌋ .. ⌊e·fs/160⌋ − 1.
+        var recording = Copy(At(rate));
+        long a = 2000L * rate / PipelineRate, b = 2600L * rate / PipelineRate;
+        Array.Fill(recording.Samples[recording.Info.IndexOf("C4")], 12.5f, (int)a, (int)(b - a));
+        var items = Run(recording, Chunks(recording, Chunk).Where(c => c.FirstSampleIndex < 6000L * rate / PipelineRate).ToList());
+        bool Flat(long e) => (e - Window) * rate / PipelineRate >= a && e * rate / PipelineRate <= b;
+        Assert.Contains(items, i => Flat(i.EndSample));
+        Assert.All(items, i => Assert.Equal(Flat(i.EndSample) ? FailSafeReason.FlatChannel : FailSafeReason.None, i.Reason));
+        Assert.All(items.Where(i => i.Reason == FailSafeReason.FlatChannel), i => Assert.Equal("C4", i.Detail));
+    }
+
+    [Theory]
+    [InlineData(250)]
+    [InlineData(512)]
+    public void AtTheLabsRateASaturatedSampleGivesNoneForEveryWindowWhoseSourceSamplesHoldIt(int rate)
+    {
+        var recording = Copy(At(rate));
+        long s = 4000L * rate / PipelineRate;
+        recording.Samples[recording.Info.IndexOf("Fcz")][s] = 3000f;
+        var items = Run(recording, Chunks(recording, Chunk).Where(c => c.FirstSampleIndex < 6000L * rate / PipelineRate).ToList());
+        bool Holds(long e) => (e - Window) * rate / PipelineRate <= s && s < e * rate / PipelineRate;
+        Assert.Contains(items, i => Holds(i.EndSample));
+        Assert.All(items, i => Assert.Equal(Holds(i.EndSample) ? FailSafeReason.SaturatedChannel : FailSafeReason.None, i.Reason));
+    }
+
     [Fact]
     public void AStreamThatStartsAgainAtAnotherRateIsDecodedAtItsNewRateAsIfTheStageWereNew()
     {
@@ -269,6 +300,10 @@ public sealed class SourceRateTests(ITestOutputHelper output)
         var events = original.Events.Select(e => e with { Sample = (long)Math.Round(e.OnsetSeconds * r) }).ToArray();
         return new Recording(new SignalInfo(r, original.Info.Channels), samples, events, original.Metadata);
     });
+
+    /// <summary>A copy to corrupt (the resampled recordings are shared between tests).</summary>
+    private static Recording Copy(Recording recording) =>
+        new(recording.Info, recording.Samples.Select(s => s.ToArray()).ToArray(), recording.Events, recording.Metadata);
 
     private static List<SampleChunk> Chunks(Recording recording, int size) =>
         Enumerable.Range(0, recording.SampleCount / size).Select(k => SampleChunk.FromChannelMajor(recording.Samples, (long)k * size, size)).ToList();
