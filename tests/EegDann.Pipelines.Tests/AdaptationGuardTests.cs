@@ -18,7 +18,7 @@ public sealed class AdaptationGuardTests
 {
     private static readonly string[] Runs = ["R04", "R08", "R12"];
 
-    /// <summary>Every network method (aligned and not, single and ensembles), the classic baselines, and the bias-adapted (<c>_ba</c>) variants.</summary>
+    /// <summary>Every network method (aligned and not, single and ensembles), the classic baselines, the bias-adapted (<c>_ba</c>) and the cropped (<c>_crops</c>: the target's crops carry its labels in memory) variants.</summary>
     private static readonly string[] EveryMethod =
     [
         "source_only", "reweighting", "dann", "dann_multi_source", "dann_im", "source_only_im",
@@ -26,6 +26,7 @@ public sealed class AdaptationGuardTests
         "ea_dann_refit_x2", "ea_source_only_refit", "ea_dann_st_x2", "ea_source_only_st",
         "csp_lda", "ea_csp_lda",
         "ea_dann_ba_x2", "ea_source_only_ba", "ea_csp_lda_ba", "ea_csp_lda_8_30_ba", "ea_ts_lr_ba",
+        "ea_dann_crops_x2", "ea_source_only_crops", "dann_crops",
     ];
 
     private static async Task<(string Name, Recording Recording)[]> Subject(string subject) =>

@@ -23,9 +23,10 @@ public enum MethodFamily
 
 /// <summary>
 /// One way of decoding a new subject, as evaluation and calibration name it:
-/// <c>[ea_]BASE[_st][_refit][_ba][_xK]</c> — <c>ea_</c> with Euclidean alignment in front (without it the
+/// <c>[ea_]BASE[_crops][_st][_refit][_ba][_xK]</c> — <c>ea_</c> with Euclidean alignment in front (without it the
 /// pipeline's alignment step is removed), <c>BASE</c> one of <c>source_only</c>, <c>reweighting</c>,
-/// <c>dann</c>, <c>dann_multi_source</c>, <c>dann_semi</c>, <c>dann_im</c>, <c>source_only_im</c>, <c>csp_lda</c>, <c>_st</c> self-training, <c>_refit</c> the label head refitted on labeled target epochs,
+/// <c>dann</c>, <c>dann_multi_source</c>, <c>dann_semi</c>, <c>dann_im</c>, <c>source_only_im</c>, <c>csp_lda</c>, <c>_crops</c> cropped training (networks only),
+/// <c>_st</c> self-training, <c>_refit</c> the label head refitted on labeled target epochs,
 /// <c>_ba</c> the classifier's bias re-estimated from the target's unlabeled epochs (also for the classic
 /// methods: <c>ea_csp_lda_8_30_ba</c>, <c>ea_ts_lr_ba</c>), and <c>_xK</c> an
 /// ensemble of K networks with different seeds whose logits are averaged (one network in the model file).
@@ -39,7 +40,14 @@ public enum MethodFamily
 /// <param name="Refit">With labeled target epochs, how the trained network's label head is refitted on them (<c>_refit</c>: weighted logistic regression on the adapted features); null: not refitted.</param>
 /// <param name="SelfTraining">Whether the networks are trained a second time with the first round's confident predictions of the target as labels (<c>_st</c>: class-balanced self-training).</param>
 /// <param name="BiasAdapted">Whether the trained classifier's bias is re-estimated from the target's unlabeled epochs so that their mean decision is neutral (<c>_ba</c>: unsupervised bias adaptation, <see cref="BiasAdaptation"/>).</param>
-public sealed record CalibrationMethod(string Name, MethodFamily Family, TrainingMethod Training, bool Aligned, int Ensemble, bool OneBand = false, LabelHeadRefitKind? Refit = null, bool SelfTraining = false, bool BiasAdapted = false)
+/// <param name="Cropped">
+/// Whether the networks train on crops (<c>_crops</c>, cropped training): every labeled source cue and every
+/// unlabeled target cue gives the windows of the pipeline's window length inside the cue period, every
+/// <see cref="CalibrationData.CropStrideSeconds"/> (<see cref="Signal.SignalPipeline.CropRequests"/>), instead of its one epoch;
+/// the epochs of training are divided by the crop factor so the optimizer takes about as many steps.
+/// The scored target epochs, the alignments and the fitted pipeline are unchanged.
+/// </param>
+public sealed record CalibrationMethod(string Name, MethodFamily Family, TrainingMethod Training, bool Aligned, int Ensemble, bool OneBand = false, LabelHeadRefitKind? Refit = null, bool SelfTraining = false, bool BiasAdapted = false, bool Cropped = false)
 {
     /// <summary>
     /// The baselines of every report, in report order: source_only, reweighting, ea_source_only,
@@ -58,14 +66,14 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     public static IReadOnlyList<string> BaseNames { get; } = [.. TrainingMethods.All.Select(m => m.Name()), .. ClassicBaseNames];
 
     /// <summary>How a method is named, with every base name: <c>[ea_]BASE[_st][_refit][_xK] with BASE one of …, or ea_ts_lr</c>.</summary>
-    public static string Grammar => $"[ea_]BASE[{SelfTrainingSuffix}][{RefitSuffix(LabelHeadRefitKind.WeightedLogistic)}][{BiasSuffix}][_xK] with BASE one of {string.Join(", ", BaseNames)}, or ea_ts_lr[{BiasSuffix}]";
+    public static string Grammar => $"[ea_]BASE[{CropsSuffix}][{SelfTrainingSuffix}][{RefitSuffix(LabelHeadRefitKind.WeightedLogistic)}][{BiasSuffix}][_xK] with BASE one of {string.Join(", ", BaseNames)}, or ea_ts_lr[{BiasSuffix}]";
 
     /// <summary>Whether this is a classic (non-network) method: CSP + LDA or tangent space + logistic regression.</summary>
     public bool IsClassic => Family != MethodFamily.Network;
 
     /// <summary>The same method without the adaptation: the same alignment, network and ensemble trained on the labeled source only (<c>ea_dann_x5</c> → <c>ea_source_only_x5</c>); null for classic methods.</summary>
     public CalibrationMethod? NoAdaptationTwin =>
-        Family == MethodFamily.Network ? Parse(Canonical(Aligned, TrainingMethod.SourceOnly.Name() + (SelfTraining ? SelfTrainingSuffix : "") + RefitSuffix(Refit) + (BiasAdapted ? BiasSuffix : ""), Ensemble)) : null;
+        Family == MethodFamily.Network ? Parse(Canonical(Aligned, TrainingMethod.SourceOnly.Name() + (Cropped ? CropsSuffix : "") + (SelfTraining ? SelfTrainingSuffix : "") + RefitSuffix(Refit) + (BiasAdapted ? BiasSuffix : ""), Ensemble)) : null;
 
     /// <summary>Parses a method name.</summary>
     /// <exception cref="ArgumentException">When the name is not a method; the message lists the forms.</exception>
@@ -134,6 +142,16 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
             rest = rest[..^SelfTrainingSuffix.Length];
         }
 
+        bool cropped = rest.EndsWith(CropsSuffix, StringComparison.Ordinal) && rest.Length > CropsSuffix.Length;
+        if (cropped)
+        {
+            rest = rest[..^CropsSuffix.Length];
+            if (rest is "csp_lda" or "csp_lda_8_30" or "ts_lr")
+            {
+                throw new ArgumentException($"method '{name}': cropped training ({CropsSuffix}) is for the networks; CSP + LDA and tangent space + logistic regression fit on the epochs.", nameof(name));
+            }
+        }
+
         TrainingMethod training;
         try
         {
@@ -142,11 +160,11 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         catch (ArgumentException)
         {
             throw new ArgumentException(
-                $"unknown method '{name}': use {Grammar} (e.g. ea_dann_x5, ea_dann_refit_x5, ea_dann_ba_x5, ea_ts_lr_ba).",
+                $"unknown method '{name}': use {Grammar} (e.g. ea_dann_x5, ea_dann_crops_x5, ea_dann_refit_x5, ea_dann_ba_x5, ea_ts_lr_ba).",
                 nameof(name));
         }
 
-        return new CalibrationMethod(Canonical(aligned, training.Name() + (selfTraining ? SelfTrainingSuffix : "") + RefitSuffix(refit) + biasSuffix, ensemble), MethodFamily.Network, training, aligned, ensemble, Refit: refit, SelfTraining: selfTraining, BiasAdapted: bias);
+        return new CalibrationMethod(Canonical(aligned, training.Name() + (cropped ? CropsSuffix : "") + (selfTraining ? SelfTrainingSuffix : "") + RefitSuffix(refit) + biasSuffix, ensemble), MethodFamily.Network, training, aligned, ensemble, Refit: refit, SelfTraining: selfTraining, BiasAdapted: bias, Cropped: cropped);
     }
 
     /// <summary>
@@ -162,7 +180,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     /// <summary>The same method when <paramref name="targetLabeledPerClass"/> labeled target epochs join training: plain DANN becomes semi-supervised DANN.</summary>
     public CalibrationMethod WithTargetLabels(int targetLabeledPerClass) =>
         targetLabeledPerClass > 0 && Family == MethodFamily.Network && Training == TrainingMethod.Dann && Refit is null && !SelfTraining
-            ? Parse(Canonical(Aligned, TrainingMethod.SemiSupervisedDann.Name() + (BiasAdapted ? BiasSuffix : ""), Ensemble))
+            ? Parse(Canonical(Aligned, TrainingMethod.SemiSupervisedDann.Name() + (Cropped ? CropsSuffix : "") + (BiasAdapted ? BiasSuffix : ""), Ensemble))
             : this;
 
     /// <summary>A sentence for reports.</summary>
@@ -191,13 +209,16 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
                 LabelHeadRefitKind.WeightedLogistic => "; with labeled target epochs, the label head refitted on the adapted features (logistic regression, the labeled target weighing as much as the whole source)",
                 _ => "",
             };
+            string crops = Cropped ? string.Create(CultureInfo.InvariantCulture, $", trained on crops (windows inside each cue, every {CalibrationData.CropStrideSeconds} s; source labeled, target unlabeled; epochs of training divided by the crop factor)") : "";
             string selfTraining = SelfTraining ? "; then trained again with the target's confident predictions as labels (the more confident half of each predicted class)" : "";
             string bias = BiasAdapted ? "; the bias re-estimated from the target's unlabeled epochs (their mean decision made neutral, Vidaurre et al. 2011)" : "";
-            return (Aligned ? "Euclidean alignment per subject, then " : "") + core + ensemble + selfTraining + refit + bias;
+            return (Aligned ? "Euclidean alignment per subject, then " : "") + core + crops + ensemble + selfTraining + refit + bias;
         }
     }
 
     private const string SelfTrainingSuffix = "_st";
+
+    private const string CropsSuffix = "_crops";
 
     private const string BiasSuffix = "_ba";
 

@@ -248,14 +248,16 @@ public sealed class CrossSubjectRunner
         var splits = seeds.Select(SplitKey).Distinct().ToDictionary(key => key, key => SplitTarget(target, classes, split, key));
 
         var clock = Stopwatch.StartNew();
-        var problems = new Dictionary<(bool Aligned, int Split), FoldProblem>();
-        foreach (bool aligned in methods.Where(m => m.Family == MethodFamily.Network).Select(m => m.Aligned).Distinct())
+        var problems = new Dictionary<(bool Aligned, bool Cropped, int Split), FoldProblem>();
+        foreach (var (aligned, cropped) in methods.Where(m => m.Family == MethodFamily.Network).Select(m => (m.Aligned, m.Cropped)).Distinct())
         {
             foreach (var (key, part) in splits)
             {
-                problems[(aligned, key)] = BuildProblem(aligned, sources, target, part.Labeled, part.Evaluated, useWindows);
+                problems[(aligned, cropped, key)] = BuildProblem(aligned, sources, target, part.Labeled, part.Evaluated, useWindows, cropped);
             }
         }
+
+        FoldProblem ProblemOf(CalibrationMethod method, int seed) => problems[(method.Aligned, method.Cropped, SplitKey(seed))];
 
         double featureSeconds = clock.Elapsed.TotalSeconds;
 
@@ -294,7 +296,7 @@ public sealed class CrossSubjectRunner
                 continue;
             }
 
-            var problem = problems[(method.Aligned, SplitKey(seed))];
+            var problem = ProblemOf(method, seed);
             // A method that refits its label head on the labeled target epochs trains its network without them.
             var trainingProblem = method.Refit is not null && problem.Problem.TargetLabeled is not null
                 ? WithoutTargetLabels(problem.Problem)
@@ -302,8 +304,7 @@ public sealed class CrossSubjectRunner
             var memberSeeds = MemberSeeds(method, seed);
             for (int k = 0; k < memberSeeds.Count; k++)
             {
-                var options = _data.Definition.ToTrainingOptions(method.Training, memberSeeds[k]);
-                options = DiagnosticSamples is { } limit ? options with { DiagnosticSamples = limit } : options;
+                var options = Options(method.Training, memberSeeds[k], problem);
                 if (!memberIndex.TryGetValue((trainingProblem, options), out int index))
                 {
                     index = members.Count;
@@ -317,7 +318,7 @@ public sealed class CrossSubjectRunner
 
         clock.Restart();
         var trained = members.Count == 0 ? new List<TrainingResult>() : StackedMlpTrainer.Train(members, progress, cancellationToken).ToList();
-        SelfTrain(runs.Select(run => run.Method).ToArray(), runs.Select(run => run.Seed).ToArray(), r => problems[(runs[r].Method.Aligned, SplitKey(runs[r].Seed))].Problem, members, slots, trained, progress, cancellationToken);
+        SelfTrain(runs.Select(run => run.Method).ToArray(), runs.Select(run => run.Seed).ToArray(), r => ProblemOf(runs[r].Method, runs[r].Seed), members, slots, trained, progress, cancellationToken);
         double networkSeconds = clock.Elapsed.TotalSeconds;
 
         var results = new MethodRun[runs.Count];
@@ -369,7 +370,7 @@ public sealed class CrossSubjectRunner
             var models = memberResults.Select(m => m.Model!).ToArray();
             var model = models.Length == 1 ? models[0] : ModelEnsemble.Merge(models, models[0].Training);
             bool fresh = models.Length > 1;
-            var problem = problems[(method.Aligned, SplitKey(seed))];
+            var problem = ProblemOf(method, seed);
             if (method.Refit is { } refit && problem.Problem.TargetLabeled is { } targetLabeled)
             {
                 // The extractor stays as trained (source labels, unlabeled target); only the label head sees the labeled target epochs.
@@ -432,7 +433,7 @@ public sealed class CrossSubjectRunner
     private void SelfTrain(
         CalibrationMethod[] methods,
         int[] seeds,
-        Func<int, TrainingProblem> problemOf,
+        Func<int, FoldProblem> problemOf,
         List<StackedMember> members,
         List<(int Run, int Member)> slots,
         List<TrainingResult> trained,
@@ -456,7 +457,8 @@ public sealed class CrossSubjectRunner
                 continue;
             }
 
-            var problem = problemOf(r);
+            var foldProblem = problemOf(r);
+            var problem = foldProblem.Problem;
             var models = first.Select(i => trained[i].Model!).ToArray();
             float[] probabilities;
             if (models.Length == 1)
@@ -489,8 +491,7 @@ public sealed class CrossSubjectRunner
             var training = method.Training == TrainingMethod.Dann ? TrainingMethod.SemiSupervisedDann : method.Training;
             foreach (var (seed, k) in MemberSeeds(method, seeds[r]).Select((s, k) => (s, k)))
             {
-                var options = _data.Definition.ToTrainingOptions(training, seed);
-                options = DiagnosticSamples is { } limit ? options with { DiagnosticSamples = limit } : options;
+                var options = Options(training, seed, foldProblem);
                 secondSlots.Add((r, members.Count + second.Count));
                 second.Add(new StackedMember(secondProblem, options));
             }
@@ -600,10 +601,32 @@ public sealed class CrossSubjectRunner
     /// <param name="Fitted">The fitted pipeline these features come from (what a model file carries).</param>
     /// <param name="SourceRows">The sources' features (for figures).</param>
     /// <param name="TargetRows">The target's unlabeled features (for figures).</param>
-    internal sealed record FoldProblem(TrainingProblem Problem, SampleMatrix Scored, FittedPipeline Fitted, SampleMatrix SourceRows, SampleMatrix TargetRows);
+    /// <param name="CropFactor">Source training rows per source epoch: 1, or with crops the mean number of crops per cue.</param>
+    internal sealed record FoldProblem(TrainingProblem Problem, SampleMatrix Scored, FittedPipeline Fitted, SampleMatrix SourceRows, SampleMatrix TargetRows, double CropFactor = 1);
 
-    /// <summary>The variant's features for a fold (also used by calibration's figures).</summary>
-    internal FoldProblem BuildProblem(bool aligned, IReadOnlyList<SubjectData> sources, SubjectData target, IReadOnlyList<Epoch> labeled, IReadOnlyList<Epoch> scored, bool useWindows)
+    /// <summary>
+    /// A member's training options: the pipeline's, with the runner's diagnostic budget; on crops,
+    /// the pipeline's epochs divided by the crop factor (rounded, at least one), so the optimizer
+    /// takes about as many steps (batches of the same size) as on the epochs.
+    /// </summary>
+    private TrainingOptions Options(TrainingMethod training, int seed, FoldProblem problem)
+    {
+        var options = _data.Definition.ToTrainingOptions(training, seed);
+        if (problem.CropFactor > 1)
+        {
+            options = options with { Epochs = Math.Max(1, (int)Math.Round(options.Epochs / problem.CropFactor)) };
+        }
+
+        return DiagnosticSamples is { } limit ? options with { DiagnosticSamples = limit } : options;
+    }
+
+    /// <summary>
+    /// The variant's features for a fold (also used by calibration's figures). With
+    /// <paramref name="crops"/>, the training rows are the sources' crops (labeled with their cue's
+    /// class) and the target's crops (unlabeled; its windows when it has no cues), standardised with
+    /// the same statistics as the epochs; the scored and labeled target rows stay its epochs.
+    /// </summary>
+    internal FoldProblem BuildProblem(bool aligned, IReadOnlyList<SubjectData> sources, SubjectData target, IReadOnlyList<Epoch> labeled, IReadOnlyList<Epoch> scored, bool useWindows, bool crops = false)
     {
         var definition = _data.DefinitionFor(aligned);
         var signal = _data.SignalFor(aligned);
@@ -613,6 +636,12 @@ public sealed class CrossSubjectRunner
         FittedPipeline fitted;
         Func<EpochSet, FeatureTable> transform;
         var alignments = sources.Append(target).ToDictionary(s => s.Subject, s => s.Alignment, StringComparer.Ordinal);
+        double cropFactor = 1;
+        if (crops && !_cache.RowsArePerSubject)
+        {
+            throw new CalibrationInputException($"{definition.Source}: cropped training needs features computed per subject; pipeline '{definition.Name}' has feature steps fitted on the source.");
+        }
+
         if (_cache.RowsArePerSubject)
         {
             sourceTables = sources.Select(s => _cache.Rows(aligned, s, windows: false)).ToArray();
@@ -635,6 +664,18 @@ public sealed class CrossSubjectRunner
             // The target's labeled and scored epochs are rows of its (cached) epoch table.
             var epochTable = targetTable;
             transform = set => SelectRows(epochTable, set);
+            if (crops)
+            {
+                // Training rows only: the statistics above stay the epochs', so the scored rows do not change.
+                var sourceCrops = sources.Select(s => _cache.CropRows(aligned, s)).ToArray();
+                cropFactor = sourceCrops.Sum(t => t.RowCount) / (double)Math.Max(1, sourceTables.Sum(t => t.RowCount));
+                sourceTables = standardization is null ? sourceCrops : sourceCrops.Select(t => Standardize(t, standardization)).ToArray();
+                if (!useWindows)
+                {
+                    var targetCrops = _cache.CropRows(aligned, target);
+                    targetTable = standardization is null ? targetCrops : Standardize(targetCrops, standardization);
+                }
+            }
         }
         else
         {
@@ -662,7 +703,7 @@ public sealed class CrossSubjectRunner
         var scoredRows = scoredTable is null ? new SampleMatrix([], 0, sourceRows.SampleSize) : ToMatrix(Enumerable.Range(0, scoredTable.RowCount).Select(i => (scoredTable, i)).ToArray());
         var problem = new TrainingProblem(new LabeledSamples(sourceRows, sourceLabels, domains), targetRows, classes, targetLabeled);
         fitted = fitted with { SubjectAlignments = definition.Alignment is null ? new Dictionary<string, Dsp.Alignment.AlignmentFit>() : alignments };
-        return new FoldProblem(problem, scoredRows, fitted, sourceRows, targetRows);
+        return new FoldProblem(problem, scoredRows, fitted, sourceRows, targetRows, cropFactor);
     }
 
     private SubjectData Subject(string subject) =>

@@ -21,7 +21,7 @@ namespace EegDann.Pipelines.Calibration;
 /// </remarks>
 internal sealed class FeatureCache(CalibrationData data, string? directory = null)
 {
-    private readonly ConcurrentDictionary<(bool Aligned, string Subject, bool Windows), Lazy<FeatureTable>> _rows = new();
+    private readonly ConcurrentDictionary<(bool Aligned, string Subject, RowKind Kind), Lazy<FeatureTable>> _rows = new();
     private readonly ConcurrentDictionary<string, Lazy<ClassCovariances>> _covariances = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<IReadOnlyDictionary<(string, long), double[]>>> _tangent = new(StringComparer.Ordinal);
 
@@ -33,7 +33,17 @@ internal sealed class FeatureCache(CalibrationData data, string? directory = nul
     /// (<paramref name="windows"/>), aligned with its own alignment when <paramref name="aligned"/>.
     /// </summary>
     public FeatureTable Rows(bool aligned, SubjectData subject, bool windows) =>
-        _rows.GetOrAdd((aligned, subject.Subject, windows), _ => new Lazy<FeatureTable>(() => Compute(aligned, subject, windows))).Value;
+        Rows(aligned, subject, windows ? RowKind.Windows : RowKind.Epochs);
+
+    /// <summary>
+    /// A subject's unstandardised feature rows of its crops for cropped training
+    /// (<see cref="CalibrationData.Crops"/>, labeled with their cue's class), aligned with its own
+    /// alignment when <paramref name="aligned"/>. The crops' samples are cut for this and dropped; only the rows are kept.
+    /// </summary>
+    public FeatureTable CropRows(bool aligned, SubjectData subject) => Rows(aligned, subject, RowKind.Crops);
+
+    private FeatureTable Rows(bool aligned, SubjectData subject, RowKind kind) =>
+        _rows.GetOrAdd((aligned, subject.Subject, kind), _ => new Lazy<FeatureTable>(() => Compute(aligned, subject, kind))).Value;
 
     /// <summary>The subject's per-band sums of centred epoch covariances for each class (unaligned; align with W·Σ·Wᵀ).</summary>
     public ClassCovariances Covariances(SubjectData subject) =>
@@ -47,15 +57,20 @@ internal sealed class FeatureCache(CalibrationData data, string? directory = nul
     public IReadOnlyDictionary<(string, long), double[]> TangentVectors(SubjectData subject) =>
         _tangent.GetOrAdd(subject.Subject, _ => new Lazy<IReadOnlyDictionary<(string, long), double[]>>(() => TangentSpaceLr.Vectors(data, subject))).Value;
 
-    private FeatureTable Compute(bool aligned, SubjectData subject, bool windows)
+    private FeatureTable Compute(bool aligned, SubjectData subject, RowKind kind)
     {
+        var set = kind switch
+        {
+            RowKind.Windows => subject.Windows!,
+            RowKind.Crops => data.Crops(subject),
+            _ => subject.Epochs,
+        };
         if (directory is null)
         {
-            return ComputeNow(aligned, subject, windows);
+            return ComputeNow(aligned, subject, set);
         }
 
-        var set = windows ? subject.Windows! : subject.Epochs;
-        string path = Path.Combine(directory, Key(data.SignalFor(aligned).Definition.Json, aligned, windows, set) + ".features.parquet");
+        string path = Path.Combine(directory, Key(data.SignalFor(aligned).Definition.Json, aligned, kind, set) + ".features.parquet");
         if (File.Exists(path))
         {
             try
@@ -69,14 +84,14 @@ internal sealed class FeatureCache(CalibrationData data, string? directory = nul
             }
         }
 
-        var computed = ComputeNow(aligned, subject, windows);
+        var computed = ComputeNow(aligned, subject, set);
         Directory.CreateDirectory(directory);
         Recordings.Parquet.FeatureTableParquet.WriteAsync(computed, path, new Dictionary<string, string> { ["eegdann.subject"] = subject.Subject }).GetAwaiter().GetResult();
         return computed;
     }
 
     /// <summary>The content address of a subject's feature rows: SHA-256 of everything they are computed from.</summary>
-    private static string Key(string signalJson, bool aligned, bool windows, EpochSet set)
+    private static string Key(string signalJson, bool aligned, RowKind kind, EpochSet set)
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         void Text(string text)
@@ -90,7 +105,7 @@ internal sealed class FeatureCache(CalibrationData data, string? directory = nul
         Text(EegDannVersion.Current);
         Text(signalJson);
         Text(aligned ? "aligned" : "unaligned");
-        Text(windows ? "windows" : "epochs");
+        Text(kind switch { RowKind.Windows => "windows", RowKind.Crops => "crops", _ => "epochs" });
         foreach (var epoch in set.Epochs)
         {
             Text(epoch.Info.Subject);
@@ -103,12 +118,19 @@ internal sealed class FeatureCache(CalibrationData data, string? directory = nul
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private FeatureTable ComputeNow(bool aligned, SubjectData subject, bool windows)
+    private FeatureTable ComputeNow(bool aligned, SubjectData subject, EpochSet set)
     {
         var signal = data.SignalFor(aligned);
         var fitted = FeaturePipeline.FitPerSubject(signal, new Dictionary<string, Dsp.Alignment.AlignmentFit> { [subject.Subject] = subject.Alignment });
-        var set = windows ? subject.Windows! : subject.Epochs;
         return FeaturePipeline.Transform(signal.Definition, fitted, set);
+    }
+
+    /// <summary>What a subject's rows are of: its cue epochs, its unlabeled sliding windows, or its crops.</summary>
+    private enum RowKind
+    {
+        Epochs,
+        Windows,
+        Crops,
     }
 }
 

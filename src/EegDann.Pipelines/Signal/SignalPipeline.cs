@@ -193,6 +193,70 @@ public sealed class SignalPipeline
     }
 
     /// <summary>
+    /// The crops of cropped training in a recording: for every event mapped to a class, the windows
+    /// of the pipeline's window length whose start lies in the cue period so that the window stays
+    /// inside it — starts at round(onset · fs) + j · <paramref name="strideSamples"/> for j = 0, 1, …
+    /// while start + window ≤ round(onset · fs) + round(duration · fs) — each labeled with the cue's
+    /// class. A crop past the recording's end is left out (as an epoch would be).
+    /// </summary>
+    /// <param name="recording">The recording (its own rate and channel order; the events' durations give the cue periods).</param>
+    /// <param name="recordingName">Name for the rows (default: <see cref="RecordingName"/>).</param>
+    /// <param name="strideSamples">Samples between the starts of one cue's crops, &gt; 0.</param>
+    /// <param name="tooShort">Receives a line for each mapped cue whose period is shorter than one window (it has no crop).</param>
+    /// <remarks>Schirrmeister R.T. et al. Deep learning with convolutional neural networks for EEG decoding and visualization. Hum. Brain Mapp. 38(11):5391-5420, 2017 (cropped training).</remarks>
+    public IReadOnlyList<EpochRequest> CropRequests(Recording recording, string? recordingName, int strideSamples, List<string>? tooShort = null)
+    {
+        ArgumentNullException.ThrowIfNull(recording);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(strideSamples);
+        string name = recordingName ?? RecordingName(recording);
+        double fs = Info.SampleRateHz;
+        long length = (long)Math.Ceiling(recording.SampleCount * fs / recording.Info.SampleRateHz);
+        var requests = new List<EpochRequest>();
+        var events = Definition.Paradigm.EventsFor(recording.Metadata.Run);
+        foreach (var e in recording.Events)
+        {
+            if (!events.TryGetValue(e.Label, out var label))
+            {
+                continue;
+            }
+
+            long onset = SampleTime.ToSamples(e.OnsetSeconds, fs);
+            long end = onset + SampleTime.ToSamples(e.DurationSeconds, fs);
+            if (end - onset < WindowSamples)
+            {
+                tooShort?.Add($"{name}: cue {e.Label} at {e.OnsetSeconds:0.###} s lasts {e.DurationSeconds:0.###} s, shorter than one {WindowSamples / fs:0.###}-s window");
+                continue;
+            }
+
+            for (long start = onset; start + WindowSamples <= end && start + WindowSamples <= length; start += strideSamples)
+            {
+                if (start >= 0)
+                {
+                    requests.Add(new EpochRequest(start, WindowSamples, new EpochInfo(recording.Metadata.Subject, name, start, label)));
+                }
+            }
+        }
+
+        return requests;
+    }
+
+    /// <summary>The crops of <see cref="CropRequests"/> cut out of a recording by streaming it through the pipeline (labeled with their cue's class).</summary>
+    /// <param name="recording">The recording.</param>
+    /// <param name="recordingName">Name for the rows (default: <see cref="RecordingName"/>).</param>
+    /// <param name="strideSamples">Samples between the starts of one cue's crops, &gt; 0.</param>
+    /// <returns>The crops, and a line for each mapped cue whose period is shorter than one window (it has no crop).</returns>
+    /// <exception cref="ChannelMismatchException">When the recording lacks a pipeline channel.</exception>
+    public RecordingEpochs ExtractCrops(Recording recording, string? recordingName, int strideSamples)
+    {
+        ArgumentNullException.ThrowIfNull(recording);
+        var skipped = new List<string>();
+        var cutter = new EpochCutter(WindowInfo.ChannelCount, CropRequests(recording, recordingName, strideSamples, skipped));
+        Stream(recording, [cutter], null);
+        skipped.AddRange(cutter.Pending.Concat(cutter.Missed).Select(r => $"{r.Info.Recording}: crop at sample {r.StartSample} was not complete at the end of the stream"));
+        return new RecordingEpochs(new EpochSet(recording.Metadata.Subject, WindowInfo, cutter.Epochs), skipped);
+    }
+
+    /// <summary>
     /// Cuts the paradigm's epochs out of a recording by streaming it through the pipeline (in
     /// chunks of <paramref name="chunkSamples"/>, the whole recording by default: the result does
     /// not depend on it).
