@@ -36,7 +36,7 @@ public static class CalibrateCommand
         var report = new Option<DirectoryInfo?>("--report") { Description = "The folder for the report's files (MODEL.report.json, .md, .html and PNGs; created if missing); default: beside the model." };
         var method = new Option<string[]>("--methods")
         {
-            Description = $"The model's method (one name; the baselines are trained beside it): {CalibrationMethod.Grammar}, a network method (_st: self-training, _refit: label head refitted on the --target-labeled epochs, _ba: bias re-estimated from the target's unlabeled epochs); default: the pipeline's own method.",
+            Description = $"The model's method (one name; the baselines are trained beside it): {CalibrationMethod.Grammar}, a network method (_crops: cropped training on the windows inside each cue, _st: self-training, _refit: label head refitted on the --target-labeled epochs, _ba: bias re-estimated from the target's unlabeled epochs); default: the pipeline's own method.",
             AllowMultipleArgumentsPerToken = true,
         }.WithDeprecatedAliases(Name);
         var labeled = new Option<int>("--target-labeled") { Description = "Semi-supervised: K cue epochs per class of the target (drawn at random from the seed) join training and are not scored.", DefaultValueFactory = _ => 0 };

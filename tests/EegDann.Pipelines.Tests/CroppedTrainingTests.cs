@@ -3,8 +3,10 @@ using EegDann.Model;
 using EegDann.Pipelines.Calibration;
 using EegDann.Pipelines.Definitions;
 using EegDann.Pipelines.Signal;
+using EegDann.Pipelines.UseCases;
 using EegDann.Recordings.Parquet;
 using EegDann.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EegDann.Pipelines.Tests;
 
@@ -108,6 +110,20 @@ public sealed class CroppedTrainingTests
         var matrix = new SampleMatrix(rows.Values.Select(v => (float)v).ToArray(), rows.RowCount, rows.FeatureCount);
         Assert.Equal(cropped.Predicted, keptCropped.Model.Predict(matrix));
         Assert.Equal(target.Epochs.Select(e => e.Info), fold.Scored[0]);
+    }
+
+    [Fact]
+    public async Task CalibratingANewSubjectWithACroppedMethodWritesItsModelTrainedOnCrops()
+    {
+        RecordingInput[] Inputs((string Name, Recording Recording)[] subject) => subject.Select(s => RecordingInput.FromRecording(s.Recording, s.Name)).ToArray();
+        var request = new CalibrateRequest { Pipeline = CalibrationTests.Small(ensemble: 1), Sources = Inputs(await Subject("S001")), Targets = Inputs(await Subject("S002")), Method = "ea_dann_crops", Baselines = false };
+
+        using var outcome = await CalibrateNewSubject.RunAsync(request, NullLogger.Instance);
+
+        Assert.Equal("ea_dann_crops", outcome.Method.Name);
+        // 6 epochs of training on 5 crops per cue: round(6 / 5) = 1.
+        Assert.Single(outcome.Kept.Members.Single().Epochs);
+        Assert.Equal("ea_dann_crops", outcome.Report.Json["method"]!.GetValue<string>());
     }
 
     [Fact]
