@@ -65,7 +65,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     /// </summary>
     public static IReadOnlyList<string> BaseNames { get; } = [.. TrainingMethods.All.Select(m => m.Name()), .. ClassicBaseNames];
 
-    /// <summary>How a method is named, with every base name: <c>[ea_]BASE[_st][_refit][_xK] with BASE one of …, or ea_ts_lr</c>.</summary>
+    /// <summary>How a method is named, with every base name: <c>[ea_]BASE[_crops][_st][_refit][_ba][_xK] with BASE one of …, or ea_ts_lr[_ba]</c>.</summary>
     public static string Grammar => $"[ea_]BASE[{CropsSuffix}][{SelfTrainingSuffix}][{RefitSuffix(LabelHeadRefitKind.WeightedLogistic)}][{BiasSuffix}][_xK] with BASE one of {string.Join(", ", BaseNames)}, or ea_ts_lr[{BiasSuffix}]";
 
     /// <summary>Whether this is a classic (non-network) method: CSP + LDA or tangent space + logistic regression.</summary>

@@ -42,7 +42,7 @@ public sealed record CalibrateRequest
     /// <summary>The report's JSON file; Markdown and PNGs go beside it. Default: beside the model (<c>MODEL.report.json</c>); none when neither is given.</summary>
     public string? ReportPath { get; init; }
 
-    /// <summary>The method (<c>[ea_]BASE[_st][_refit][_ba][_xK]</c>); null: the pipeline's own.</summary>
+    /// <summary>The method (<c>[ea_]BASE[_crops][_st][_refit][_ba][_xK]</c>); null: the pipeline's own.</summary>
     public string? Method { get; init; }
 
     /// <summary>Semi-supervised: K cue epochs per class of the target (drawn at random from the seed) join training and are not scored.</summary>
