@@ -35,11 +35,7 @@ internal sealed class FeatureCache(CalibrationData data, string? directory = nul
     public FeatureTable Rows(bool aligned, SubjectData subject, bool windows) =>
         Rows(aligned, subject, windows ? RowKind.Windows : RowKind.Epochs);
 
-    /// <summary>
-    /// A subject's unstandardised feature rows of its crops for cropped training
-    /// (<see cref="CalibrationData.Crops"/>, labeled with their cue's class), aligned with its own
-    /// alignment when <paramref name="aligned"/>. The crops' samples are cut for this and dropped; only the rows are kept.
-    /// </summary>
+    /// <summary>A subject's unstandardised feature rows of its crops (<see cref="CalibrationData.Crops"/>, labeled with their cue's class), aligned when <paramref name="aligned"/>; the crops' samples are dropped, the rows kept.</summary>
     public FeatureTable CropRows(bool aligned, SubjectData subject) => Rows(aligned, subject, RowKind.Crops);
 
     private FeatureTable Rows(bool aligned, SubjectData subject, RowKind kind) =>
@@ -59,12 +55,7 @@ internal sealed class FeatureCache(CalibrationData data, string? directory = nul
 
     private FeatureTable Compute(bool aligned, SubjectData subject, RowKind kind)
     {
-        var set = kind switch
-        {
-            RowKind.Windows => subject.Windows!,
-            RowKind.Crops => data.Crops(subject),
-            _ => subject.Epochs,
-        };
+        var set = kind == RowKind.Crops ? data.Crops(subject) : kind == RowKind.Windows ? subject.Windows! : subject.Epochs;
         if (directory is null)
         {
             return ComputeNow(aligned, subject, set);
