@@ -73,10 +73,14 @@ public interface IOnlineWindowConsumer
 /// construction (the aligned samples of a window are computed only if the consumer reads them).
 /// </summary>
 /// <remarks>
-/// When every feature step reads only the aligned variances (log-variance), the alignment is fixed
-/// (or absent) and the consumer does not read aligned samples, windows are computed incrementally
-/// (<see cref="SlidingVariances"/>): each sample is aligned once as it arrives and running sums
-/// give each window's variances, so a window costs in proportion to the stride. The features then
+/// When every feature step reads only the aligned variances (log-variance) and the consumer does
+/// not read aligned samples, windows are computed incrementally (<see cref="SlidingVariances"/>):
+/// each sample is aligned once as it arrives and running sums give each window's variances, so a
+/// window costs in proportion to the stride. An alignment estimated from the stream
+/// (<see cref="OnlineAlignment.FromStream"/>, <see cref="OnlineAlignment.Adaptive"/>) is followed
+/// there too when the window is a whole number of strides: running sums of outer products give each
+/// window's second moments, observed in the same order as whole windows would be, and the window is
+/// aligned again only when R^-1/2 changes. The features then
 /// equal the batch path's (<see cref="FeaturePipeline.Transform(PipelineDefinition, FittedPipeline, EpochSet)"/>
 /// on the same windows) to rounding, about 1e-13 relative, instead of bit for bit; whatever the
 /// chunking, the stream gives bit-identical features. Otherwise every window is cut whole and
@@ -150,9 +154,11 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
         }
 
         ISegmenter segmenter;
-        if (_featurizer is { ReadsOnlyVariances: true } && _online is null && !readsAlignedSamples)
+        if (_featurizer is { ReadsOnlyVariances: true } && !readsAlignedSamples && (_online is null || _length % signal.StrideSamples == 0))
         {
-            _variances = new SlidingVariances(bands, c, _length, signal.StrideSamples, _fixedWhitening ?? [], this);
+            _variances = _online is null
+                ? new SlidingVariances(bands, c, _length, signal.StrideSamples, _fixedWhitening ?? [], this)
+                : new SlidingVariances(bands, c, _length, signal.StrideSamples, _online, this);
             segmenter = _variances;
         }
         else
@@ -241,7 +247,7 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
     {
         _featurizer!.LoadVariances(variances);
         _featurizer.Extract(_features);
-        _consumer.OnWindow(new OnlineWindow(startSample, _length, _features, _context, alignmentReady: true));
+        _consumer.OnWindow(new OnlineWindow(startSample, _length, _features, _context, alignmentReady: _online?.IsWarm ?? true));
     }
 
     /// <inheritdoc />

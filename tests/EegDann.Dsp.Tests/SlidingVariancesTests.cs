@@ -1,3 +1,4 @@
+using EegDann.Dsp.Alignment;
 using EegDann.Dsp.Features;
 using EegDann.Dsp.Segmentation;
 using EegDann.Dsp.Streaming;
@@ -105,6 +106,80 @@ public sealed class SlidingVariancesTests(ITestOutputHelper output)
                 Assert.Equal(whole[window.Start].Variances[k], window.Variances[k], 1e-9 * whole[window.Start].Variances[k]);
             }
         }
+    }
+
+    [Fact]
+    public void FollowingAnAlignmentEstimatedFromTheStreamGivesTheWholeWindowPathsEstimateAndVariances()
+    {
+        // Stride 4 tiles the 64-sample window; the estimate is updated every 3 windows after a warm-up of 5.
+        const int stride = 4;
+        var options = new EuclideanAlignmentOptions { WarmupWindows = 5, UpdateEveryWindows = 3 };
+        var samples = Samples(1500, seed: 8, offset: 30);
+        int width = Bands * Channels, count = samples.Length / width;
+        var streamedAlignment = new OnlineEuclideanAlignment("S", Channels, options, bands: Bands);
+        var sink = new Collector();
+        var stage = new SlidingVariances(Bands, Channels, Length, stride, streamedAlignment, sink);
+        Assert.True(stage.FollowsAlignment);
+        var history = new SignalHistory(width, Length + 200);
+        var random = new Random(9);
+        for (int done = 0; done < count;)
+        {
+            int n = Math.Min(random.Next(1, 200), count - done);
+            history.Append(samples.AsSpan(done * width, n * width), n);
+            stage.OnAppended(history);
+            done += n;
+        }
+
+        // The whole-window path: each window's second moments observed in order, then aligned with the current R^-1/2.
+        var wholeAlignment = new OnlineEuclideanAlignment("S", Channels, options, bands: Bands);
+        var contexts = Enumerable.Range(0, Bands).Select(_ => new WindowContext(Channels, Length, 160)).ToArray();
+        var band = new double[Channels * Length];
+        var moments = new double[Bands * Channels * Channels];
+        int windows = 0;
+        double worstVariance = 0;
+        for (int start = 0; start + Length <= count; start += stride, windows++)
+        {
+            for (int b = 0; b < Bands; b++)
+            {
+                for (int c = 0; c < Channels; c++)
+                {
+                    for (int s = 0; s < Length; s++)
+                    {
+                        band[(c * Length) + s] = samples[((start + s) * width) + (b * Channels) + c];
+                    }
+                }
+
+                contexts[b].Load(band);
+                contexts[b].SecondMoment.CopyTo(moments, b * Channels * Channels);
+            }
+
+            wholeAlignment.Observe(moments);
+            Assert.Equal(start, sink.Windows[windows].Start);
+            for (int b = 0; b < Bands; b++)
+            {
+                contexts[b].Align(wholeAlignment.Whitening.Slice(b * Channels * Channels, Channels * Channels));
+                for (int c = 0; c < Channels; c++)
+                {
+                    double a = contexts[b].Variances[c], v = sink.Windows[windows].Variances[(b * Channels) + c];
+                    worstVariance = Math.Max(worstVariance, Math.Abs(a - v) / a);
+                }
+            }
+        }
+
+        Assert.Equal(windows, sink.Windows.Count);
+        Assert.Equal(wholeAlignment.Updates, streamedAlignment.Updates);
+        Assert.True(streamedAlignment.Updates > 100);
+        double worstWhitening = wholeAlignment.Whitening.ToArray().Zip(streamedAlignment.Whitening.ToArray()).Max(p => Math.Abs(p.First - p.Second)) / wholeAlignment.Whitening.ToArray().Max(Math.Abs);
+        output.WriteLine($"{windows} windows, {streamedAlignment.Updates} updates: worst relative variance difference {worstVariance:E3}, R^-1/2 {worstWhitening:E3}");
+        Assert.True(worstVariance <= 1e-9, $"worst relative variance difference {worstVariance:E3}");
+        Assert.True(worstWhitening <= 1e-9, $"worst relative whitening difference {worstWhitening:E3}");
+    }
+
+    [Fact]
+    public void FollowingAnAlignmentNeedsWindowsOfWholeStrides()
+    {
+        var alignment = new OnlineEuclideanAlignment("S", Channels, new EuclideanAlignmentOptions(), bands: Bands);
+        Assert.Throws<ArgumentException>(() => new SlidingVariances(Bands, Channels, Length, 5, alignment, new Collector()));
     }
 
     /// <summary>Sample-major bands × channels: noise, a 10 Hz wave and an offset per channel.</summary>

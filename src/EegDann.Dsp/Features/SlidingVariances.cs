@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using EegDann.Dsp.Alignment;
 using EegDann.Dsp.LinearAlgebra;
 using EegDann.Dsp.Streaming;
 
@@ -32,6 +33,16 @@ public interface IWindowVarianceSink
 /// additions and subtractions cannot build up: between two recomputations at most
 /// 2 × length samples are added or removed. The result equals the batch path's two-pass
 /// variance of W·Σ·Wᵀ's diagonal to about 1e-13 relative on EEG (tests pin ≤ 1e-9).</para>
+/// <para>An alignment estimated from the stream (<see cref="OnlineEuclideanAlignment"/>) is followed
+/// the same way: each stride of filtered samples is summed once into its block of outer products
+/// Σ x·xᵀ (per band), the window's uncentred second moment X·Xᵀ/L is the sum of its blocks (kept as a
+/// running sum: the new block added, the leaving one subtracted, recomputed from the blocks once per
+/// window length), and it joins the estimate exactly when the whole-window path would add it, before
+/// the window is aligned. Only when that changes R^-1/2 (at the end of the warm-up, then every
+/// <see cref="EuclideanAlignmentOptions.UpdateEveryWindows"/> windows) are the samples of the current window
+/// aligned again with the new R^-1/2 and their sums recomputed exactly; in between a window costs in
+/// proportion to the stride, as with a fixed alignment. The second moments and the variances equal
+/// the whole-window path's to rounding (about 1e-13 relative).</para>
 /// <para>Every sample goes through the same arithmetic in the same order whatever the chunking,
 /// so a stream chunked any way gives bit-identical variances. No allocation after construction.
 /// Not thread-safe: one stream, one caller.</para>
@@ -42,6 +53,12 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
     private readonly int _channels;
     private readonly int _width;
     private readonly double[]? _whitening;
+    private readonly OnlineEuclideanAlignment? _online;
+    private readonly double[]? _blocks;
+    private readonly double[]? _moments;
+    private readonly double[]? _secondMoment;
+    private readonly double[]? _blockSamples;
+    private readonly int _blockCount;
     private readonly double[] _ring;
     private readonly int _capacity;
     private readonly double[] _reference;
@@ -53,6 +70,9 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
     private long _seen;
     private bool _needsReference = true;
     private int _sinceExact;
+    private long _alignedEnd;
+    private long _updatesSeen;
+    private SignalHistory? _history;
 
     /// <summary>Creates the stage.</summary>
     /// <param name="bands">Bands per sample (1 without a filter bank); a sample holds bands × channels values, band-major.</param>
@@ -91,6 +111,39 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
         RecomputeEveryWindows = Math.Max(1, length / stride);
     }
 
+    /// <summary>Creates the stage for an alignment estimated from the stream (see the remarks).</summary>
+    /// <param name="bands">Bands per sample (1 without a filter bank); a sample holds bands × channels values, band-major.</param>
+    /// <param name="channels">n: channels per band.</param>
+    /// <param name="length">Window length, samples, &gt; 0, a multiple of <paramref name="stride"/> (the blocks of outer products tile the window).</param>
+    /// <param name="stride">Samples between window starts, &gt; 0.</param>
+    /// <param name="alignment">The running estimate: every window's second moments are observed in order, and its current R^-1/2 aligns the window.</param>
+    /// <param name="sink">Receives each window's variances (read <see cref="OnlineEuclideanAlignment.IsWarm"/> there).</param>
+    public SlidingVariances(int bands, int channels, int length, int stride, OnlineEuclideanAlignment alignment, IWindowVarianceSink sink)
+        : this(bands, channels, length, stride, (alignment ?? throw new ArgumentNullException(nameof(alignment))).Whitening, sink)
+    {
+        if (alignment.Bands != bands || alignment.ChannelCount != channels)
+        {
+            throw new ArgumentException($"the alignment has {alignment.Bands} band(s) of {alignment.ChannelCount} channels, the stage {bands} of {channels}.", nameof(alignment));
+        }
+
+        if (length % stride != 0)
+        {
+            throw new ArgumentException($"a window of {length} samples is not a whole number of strides of {stride}: use whole windows.", nameof(length));
+        }
+
+        _online = alignment;
+        _updatesSeen = alignment.Updates;
+        _blockCount = (length / stride) + 1;
+        int matrices = bands * channels * channels;
+        _blocks = new double[_blockCount * matrices];
+        _moments = new double[matrices];
+        _secondMoment = new double[matrices];
+        _blockSamples = new double[stride * channels];
+    }
+
+    /// <summary>Whether an alignment estimated from the stream is followed (else the whitening is fixed).</summary>
+    public bool FollowsAlignment => _online != null;
+
     /// <summary>Samples aligned ahead of the window arithmetic in one block.</summary>
     private const int AheadSamples = 32;
 
@@ -106,8 +159,9 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
     /// <summary>Windows emitted since construction.</summary>
     public long WindowCount { get; private set; }
 
+    /// <remarks>Following a stream-estimated alignment, the history must keep the current window (it is aligned again when R^-1/2 changes).</remarks>
     /// <inheritdoc />
-    public int MaxSegmentLength => 1;
+    public int MaxSegmentLength => _online is null ? 1 : Length;
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -125,12 +179,14 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
             Restart(history.StartIndex);
         }
 
+        _history = history;
         for (long from = _seen; from < history.EndIndex; from += AheadSamples)
         {
             // A block of new samples is aligned first, band by band (each band's W stays in cache
             // for the whole block), then the window arithmetic runs over it sample by sample.
             long to = Math.Min(history.EndIndex, from + AheadSamples);
             AlignBlock(history, Math.Max(from, _nextStart), to);
+            _alignedEnd = to;
             for (long index = from; index < to; index++)
             {
                 if (index < _nextStart)
@@ -146,6 +202,11 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
                 }
 
                 Add(y, 1.0);
+                if (_online != null && (index + 1) % Stride == 0)
+                {
+                    AddBlock(history, index + 1 - Stride);
+                }
+
                 if (index + 1 == _nextStart + Length)
                 {
                     Emit();
@@ -166,12 +227,21 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
         _sinceExact = 0;
         Array.Clear(_sum);
         Array.Clear(_sumSquares);
+        if (_moments != null)
+        {
+            Array.Clear(_moments);
+        }
     }
 
     private Span<double> Slot(long index) => _ring.AsSpan((int)(index % _capacity) * _width, _width);
 
     private void Emit()
     {
+        if (_online != null)
+        {
+            Observe();
+        }
+
         double inverse = 1.0 / Length;
         for (int i = 0; i < _width; i++)
         {
@@ -189,6 +259,7 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
         {
             _nextStart = leaveEnd;
             Recompute(leaveEnd, end);
+            RecomputeMoments(leaveEnd, end);
             _sinceExact = 0;
         }
         else
@@ -198,7 +269,141 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
                 Add(Slot(index), -1.0);
             }
 
+            if (_moments != null)
+            {
+                Matrices.AddScaled(_moments, Block(_nextStart), -1.0);
+            }
+
             _nextStart = leaveEnd;
+        }
+    }
+
+    /// <summary>
+    /// The window [_nextStart, _nextStart + Length) is complete: its second moment joins the
+    /// estimate; when that recomputes R^-1/2, the window (and the samples aligned ahead of it) is
+    /// aligned again and its sums recomputed.
+    /// </summary>
+    private void Observe()
+    {
+        double inverse = 1.0 / Length;
+        var moments = _moments!;
+        var second = _secondMoment!;
+        for (int i = 0; i < moments.Length; i++)
+        {
+            second[i] = moments[i] * inverse;
+        }
+
+        _online!.Observe(second);
+        if (_online.Updates != _updatesSeen)
+        {
+            _updatesSeen = _online.Updates;
+            _online.Whitening.CopyTo(_whitening!);
+            AlignBlock(_history!, _nextStart, _alignedEnd);
+            Recompute(_nextStart, _nextStart + Length);
+            _sinceExact = 0;
+        }
+    }
+
+    /// <summary>The outer products of the stride block starting at <paramref name="start"/> (bands × n × n).</summary>
+    private Span<double> Block(long start)
+    {
+        int matrices = _bands * _channels * _channels;
+        return _blocks.AsSpan((int)((start / Stride) % _blockCount) * matrices, matrices);
+    }
+
+    /// <summary>Sums the outer products x·xᵀ (per band) of the stride block starting at <paramref name="start"/> into its slot and adds them to the window's running sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void AddBlock(SignalHistory history, long start)
+    {
+        var block = Block(start);
+        int n = _channels, size = n * n;
+        var x = _blockSamples!;
+        for (int b = 0; b < _bands; b++)
+        {
+            for (int s = 0; s < Stride; s++)
+            {
+                history.Sample(start + s).Slice(b * n, n).CopyTo(x.AsSpan(s * n, n));
+            }
+
+            SumOfOuterProducts(x, Stride, n, block.Slice(b * size, size));
+        }
+
+        Matrices.AddScaled(_moments!, block, 1.0);
+    }
+
+    /// <summary>
+    /// <paramref name="result"/> = Σ_s x_s·x_sᵀ over <paramref name="count"/> vectors of n values
+    /// stored one after the other: each row's entries accumulate in registers over the vectors,
+    /// four SIMD lanes-wide chunks at a time, and are stored once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SumOfOuterProducts(ReadOnlySpan<double> x, int count, int n, Span<double> result)
+    {
+        int width = Vector<double>.Count;
+        int chunks = Vector.IsHardwareAccelerated ? n / width : 0;
+        int vectorised = chunks * width;
+        for (int i = 0; i < n; i++)
+        {
+            var row = result.Slice(i * n, n);
+            var rowVectors = MemoryMarshal.Cast<double, Vector<double>>(row[..vectorised]);
+            int c = 0;
+            for (; c + 4 <= chunks; c += 4)
+            {
+                Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero, a2 = Vector<double>.Zero, a3 = Vector<double>.Zero;
+                for (int s = 0; s < count; s++)
+                {
+                    var xs = x.Slice(s * n, n);
+                    var v = MemoryMarshal.Cast<double, Vector<double>>(xs[..vectorised]);
+                    var xi = new Vector<double>(xs[i]);
+                    a0 += xi * v[c];
+                    a1 += xi * v[c + 1];
+                    a2 += xi * v[c + 2];
+                    a3 += xi * v[c + 3];
+                }
+
+                rowVectors[c] = a0;
+                rowVectors[c + 1] = a1;
+                rowVectors[c + 2] = a2;
+                rowVectors[c + 3] = a3;
+            }
+
+            for (; c < chunks; c++)
+            {
+                var a = Vector<double>.Zero;
+                for (int s = 0; s < count; s++)
+                {
+                    var xs = x.Slice(s * n, n);
+                    a += new Vector<double>(xs[i]) * MemoryMarshal.Cast<double, Vector<double>>(xs[..vectorised])[c];
+                }
+
+                rowVectors[c] = a;
+            }
+
+            for (int j = vectorised; j < n; j++)
+            {
+                double a = 0;
+                for (int s = 0; s < count; s++)
+                {
+                    a += x[(s * n) + i] * x[(s * n) + j];
+                }
+
+                row[j] = a;
+            }
+        }
+    }
+
+    /// <summary>The window's second-moment sum again from its blocks [<paramref name="start"/>, <paramref name="end"/>) (whole strides), so rounding cannot build up.</summary>
+    private void RecomputeMoments(long start, long end)
+    {
+        if (_moments is null)
+        {
+            return;
+        }
+
+        Array.Clear(_moments);
+        for (long block = start; block + Stride <= end; block += Stride)
+        {
+            Matrices.AddScaled(_moments, Block(block), 1.0);
         }
     }
 
