@@ -334,52 +334,56 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
     /// <summary>
     /// <paramref name="result"/> = Σ_s x_s·x_sᵀ over <paramref name="count"/> vectors of n values
     /// stored one after the other: each row's entries accumulate in registers over the vectors,
-    /// four SIMD lanes-wide chunks at a time, and are stored once.
+    /// four SIMD chunks at a time, and are stored once (no bounds checks in the inner loop: the
+    /// spans' lengths are checked on entry).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumOfOuterProducts(ReadOnlySpan<double> x, int count, int n, Span<double> result)
     {
-        int width = Vector<double>.Count;
-        int chunks = Vector.IsHardwareAccelerated ? n / width : 0;
-        int vectorised = chunks * width;
+        if (x.Length < count * n || result.Length < n * n)
+        {
+            throw new ArgumentException("the spans are shorter than their sizes.");
+        }
+
+        int width = Vector.IsHardwareAccelerated ? Vector<double>.Count : n + 1;
+        ref double x0 = ref MemoryMarshal.GetReference(x);
+        ref double r0 = ref MemoryMarshal.GetReference(result);
         for (int i = 0; i < n; i++)
         {
-            var row = result.Slice(i * n, n);
-            var rowVectors = MemoryMarshal.Cast<double, Vector<double>>(row[..vectorised]);
-            int c = 0;
-            for (; c + 4 <= chunks; c += 4)
+            ref double row = ref Unsafe.Add(ref r0, i * n);
+            int j = 0;
+            for (; j + (4 * width) <= n; j += 4 * width)
             {
                 Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero, a2 = Vector<double>.Zero, a3 = Vector<double>.Zero;
                 for (int s = 0; s < count; s++)
                 {
-                    var xs = x.Slice(s * n, n);
-                    var v = MemoryMarshal.Cast<double, Vector<double>>(xs[..vectorised]);
-                    var xi = new Vector<double>(xs[i]);
-                    a0 += xi * v[c];
-                    a1 += xi * v[c + 1];
-                    a2 += xi * v[c + 2];
-                    a3 += xi * v[c + 3];
+                    ref double xs = ref Unsafe.Add(ref x0, s * n);
+                    var xi = new Vector<double>(Unsafe.Add(ref xs, i));
+                    a0 += xi * Vector.LoadUnsafe(ref xs, (nuint)j);
+                    a1 += xi * Vector.LoadUnsafe(ref xs, (nuint)(j + width));
+                    a2 += xi * Vector.LoadUnsafe(ref xs, (nuint)(j + (2 * width)));
+                    a3 += xi * Vector.LoadUnsafe(ref xs, (nuint)(j + (3 * width)));
                 }
 
-                rowVectors[c] = a0;
-                rowVectors[c + 1] = a1;
-                rowVectors[c + 2] = a2;
-                rowVectors[c + 3] = a3;
+                a0.StoreUnsafe(ref row, (nuint)j);
+                a1.StoreUnsafe(ref row, (nuint)(j + width));
+                a2.StoreUnsafe(ref row, (nuint)(j + (2 * width)));
+                a3.StoreUnsafe(ref row, (nuint)(j + (3 * width)));
             }
 
-            for (; c < chunks; c++)
+            for (; j + width <= n; j += width)
             {
                 var a = Vector<double>.Zero;
                 for (int s = 0; s < count; s++)
                 {
-                    var xs = x.Slice(s * n, n);
-                    a += new Vector<double>(xs[i]) * MemoryMarshal.Cast<double, Vector<double>>(xs[..vectorised])[c];
+                    ref double xs = ref Unsafe.Add(ref x0, s * n);
+                    a += new Vector<double>(Unsafe.Add(ref xs, i)) * Vector.LoadUnsafe(ref xs, (nuint)j);
                 }
 
-                rowVectors[c] = a;
+                a.StoreUnsafe(ref row, (nuint)j);
             }
 
-            for (int j = vectorised; j < n; j++)
+            for (; j < n; j++)
             {
                 double a = 0;
                 for (int s = 0; s < count; s++)
@@ -387,7 +391,7 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
                     a += x[(s * n) + i] * x[(s * n) + j];
                 }
 
-                row[j] = a;
+                Unsafe.Add(ref row, j) = a;
             }
         }
     }
