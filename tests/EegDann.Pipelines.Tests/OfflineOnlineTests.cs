@@ -86,6 +86,33 @@ public sealed class OfflineOnlineTests(ITestOutputHelper output)
         Assert.True(MaxRelativeDifference(Rows(batch), incremental.Features) <= 1e-9);
     }
 
+    [Fact]
+    public void AnAlignmentFromTheStreamIsFollowedIncrementallyWithTheFeaturesAndWarmUpOfWholeWindows()
+    {
+        var recording = RealRecordings.Read("S001", "R08");
+        var alignment = new EuclideanAlignmentSpec(new Dsp.Alignment.EuclideanAlignmentOptions { WarmupWindows = 8, UpdateEveryWindows = 4 }, AlignmentReference.Windows);
+        var definition = RealRecordings.MiLogVar.WithAlignment(alignment) with { Windows = new WindowSettings(2.0, 0.25) };
+        var signal = SignalPipeline.Create(definition);
+        var fit = FeaturePipeline.FitAlignment(signal, signal.ExtractWindows(recording));
+        var fitted = FeaturePipeline.Fit(signal, [signal.ExtractEpochs(recording).Epochs], alignments: new Dictionary<string, Dsp.Alignment.AlignmentFit> { ["S001"] = fit });
+
+        var incremental = new Collector();
+        var fast = new OnlineFrontEnd(definition, fitted, recording.Info, "S001", OnlineAlignment.FromStream, incremental);
+        Push(fast, recording, _ => 37);
+        var whole = new Collector { ReadAligned = true };
+        var slow = new OnlineFrontEnd(definition, fitted, recording.Info, "S001", OnlineAlignment.FromStream, whole, readsAlignedSamples: true);
+        Push(slow, recording, _ => 37);
+
+        Assert.True(fast.ComputesIncrementally);
+        Assert.False(slow.ComputesIncrementally);
+        Assert.Equal(whole.Starts, incremental.Starts);
+        Assert.Equal(whole.Ready, incremental.Ready);
+        Assert.Equal(slow.Alignment!.Updates, fast.Alignment!.Updates);
+        double worst = MaxScaledDifference(whole.Features, incremental.Features);
+        output.WriteLine($"{whole.Starts.Count} windows of S001R08, {fast.Alignment.Updates} updates of R^-1/2: max scaled feature difference incremental vs whole windows {worst:E3}");
+        Assert.True(worst <= 1e-9, $"max scaled difference {worst:E3}");
+    }
+
     /// <summary>
     /// The largest |a − b| / max(|a|, |b|, 1): relative for features larger than 1, absolute below
     /// (z-scored features cross 0, where a relative difference of rounding means nothing).
