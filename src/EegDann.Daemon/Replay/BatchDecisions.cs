@@ -14,10 +14,12 @@ namespace EegDann.Daemon.Replay;
 /// piece (<see cref="SignalPipeline.ExtractWindows"/>), each window featurized whole
 /// (<see cref="FeaturePipeline.Transform(Pipelines.Definitions.PipelineDefinition, FittedPipeline, EpochSet)"/>:
 /// covariance, W·Σ·Wᵀ, features) with the subject's fitted alignment, the network on all windows
-/// at once, then the same decision policy in order. With a fixed alignment it shares no state or
-/// arithmetic with the live path's running sums, so agreement is evidence, not construction. With an
-/// alignment estimated from the stream, the estimate is updated window by window in the order the
-/// live path sees them (warm-up windows give <c>none</c>), each window still cut and featurized whole.
+/// at once, then the same decision policy in order. It shares no state or arithmetic with the live
+/// path's running sums, so agreement is evidence, not construction. With an alignment estimated from
+/// the stream, the estimate is updated window by window in the order the live path sees them
+/// (warm-up windows give <c>none</c>) from each whole window's covariance, where the live path sums
+/// per-stride blocks of outer products; the rule (when R^-1/2 is recomputed, which windows it aligns)
+/// is the same.
 /// </summary>
 public static class BatchDecisions
 {
