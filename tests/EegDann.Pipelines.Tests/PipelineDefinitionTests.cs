@@ -47,6 +47,21 @@ public sealed class PipelineDefinitionTests
     }
 
     [Fact]
+    public void TrainingCropsMakesThePipelinesMethodItsCroppedVariantAndIsOffByDefault()
+    {
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json")))!;
+        Assert.Equal("ea_dann_x5", Calibration.CalibrationMethod.Of(PipelineDefinitionLoader.Parse(json.ToJsonString(), "mi-fb-dann")).Name);
+        json["training"]!["crops"] = true;
+        var cropped = PipelineDefinitionLoader.Parse(json.ToJsonString(), "mi-fb-dann (crops)");
+        Assert.True(cropped.Training.Crops);
+        var method = Calibration.CalibrationMethod.Of(cropped);
+        Assert.Equal("ea_dann_crops_x5", method.Name);
+        Assert.True(method.Cropped);
+        json["training"]!["crops"] = "yes";
+        Assert.Contains("crops", Assert.ThrowsAny<Exception>(() => PipelineDefinitionLoader.Parse(json.ToJsonString(), "bad")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnUnknownStepTypeFailsNamingTheFileTheStepAndTheKnownTypes()
     {
         var e = Invalid(j => j["steps"]!.AsArray().Insert(1, Step("wavelet_denoise", new JsonObject())));

@@ -169,12 +169,13 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
 
     /// <summary>
     /// The method a pipeline file describes: its <c>training.method</c>, aligned when it has a
-    /// <c>euclidean_alignment</c> step, an ensemble of <c>training.ensemble</c> networks.
+    /// <c>euclidean_alignment</c> step, an ensemble of <c>training.ensemble</c> networks, on crops when
+    /// <c>training.crops</c> is true.
     /// </summary>
     public static CalibrationMethod Of(PipelineDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        return Parse(Canonical(definition.Alignment != null, definition.Training.Method, definition.Training.Ensemble));
+        return Parse(Canonical(definition.Alignment != null, definition.Training.Method + (definition.Training.Crops ? CropsSuffix : ""), definition.Training.Ensemble));
     }
 
     /// <summary>The same method when <paramref name="targetLabeledPerClass"/> labeled target epochs join training: plain DANN becomes semi-supervised DANN.</summary>

@@ -291,6 +291,7 @@ public sealed record ModelSettings(
 /// <param name="ReweightingClip">Reweighting: the largest sample weight.</param>
 /// <param name="ReweightingC">Reweighting: inverse L2 strength of the domain classifier.</param>
 /// <param name="Ensemble">Networks trained with different seeds and averaged (their logits) into the model, ≥ 1.</param>
+/// <param name="Crops">Cropped training: the networks train on the 2-s windows inside every cue, every 0.5 s (method suffix <c>_crops</c>).</param>
 public sealed record TrainingSettings(
     string Method,
     int Seed,
@@ -306,4 +307,5 @@ public sealed record TrainingSettings(
     double TargetLabelWeight,
     double ReweightingClip,
     double ReweightingC,
-    int Ensemble = 1);
+    int Ensemble = 1,
+    bool Crops = false);

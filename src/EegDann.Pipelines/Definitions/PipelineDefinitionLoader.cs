@@ -36,7 +36,7 @@ public static class PipelineDefinitionLoader
     public const int MaxBatchSize = 1 << 16;
 
     private static readonly string[] ModelKeys = ["extractor", "hidden_sizes", "dropout", "spatial_filters", "temporal_filters", "temporal_kernel", "pool_length", "pool_stride", "domain_hidden_sizes", "standardization"];
-    private static readonly string[] TrainingKeys = ["method", "seed", "epochs", "batch_size", "learning_rate", "learning_rate_alpha", "learning_rate_beta", "momentum", "weight_decay", "lambda_scale", "lambda_gamma", "target_label_weight", "reweighting_clip", "reweighting_c", "ensemble"];
+    private static readonly string[] TrainingKeys = ["method", "seed", "epochs", "batch_size", "learning_rate", "learning_rate_alpha", "learning_rate_beta", "momentum", "weight_decay", "lambda_scale", "lambda_gamma", "target_label_weight", "reweighting_clip", "reweighting_c", "ensemble", "crops"];
 
     /// <summary>Reads and validates a pipeline file.</summary>
     /// <param name="path">The file.</param>
@@ -311,7 +311,8 @@ public static class PipelineDefinitionLoader
             s.Number("target_label_weight", 1.0, min: 0),
             s.Number("reweighting_clip", 10.0, min: 1),
             s.Number("reweighting_c", 1.0, min: 0, minExclusive: true),
-            s.Integer("ensemble", 1, min: 1, max: 64));
+            s.Integer("ensemble", 1, min: 1, max: 64),
+            s.Boolean("crops", false));
         s.RejectUnknown(TrainingKeys);
         return settings;
     }
