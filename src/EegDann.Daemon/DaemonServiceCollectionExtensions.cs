@@ -46,7 +46,9 @@ public static class DaemonServiceCollectionExtensions
         Section<RealtimeOptions, RealtimeOptionsValidator>(services, RealtimeOptions.SectionName);
         Section<ConsoleOptions, ConsoleOptionsValidator>(services, ConsoleOptions.SectionName);
 
+        services.AddMetrics();
         services.AddSingleton<DaemonMetrics>();
+        services.AddSingleton<PrometheusExport>();
         services.AddSingleton<DaemonHealth>();
         services.AddSingleton<ActiveModel>();
         services.AddSingleton<DaemonPipes>();

@@ -30,6 +30,8 @@ public sealed partial class ActiveModel : IDisposable
     {
         _metrics = metrics;
         _logger = logger;
+        metrics.Meter?.CreateObservableGauge("eegdann_model_generation", () => Generation, description: "Which model is in use (1 for the first, +1 per swap).");
+        metrics.Meter?.CreateObservableGauge("eegdann_model_info", ModelInfo, description: "The model in use.");
     }
 
     /// <summary>The model in use.</summary>
@@ -38,6 +40,10 @@ public sealed partial class ActiveModel : IDisposable
 
     /// <summary>Increases with every swap (the first model is generation 1).</summary>
     public long Generation => Volatile.Read(ref _generation);
+
+    /// <summary>1 tagged with the id of the model in use; nothing before the first.</summary>
+    private IEnumerable<System.Diagnostics.Metrics.Measurement<int>> ModelInfo() =>
+        Volatile.Read(ref _current) is { } model ? [new(1, new KeyValuePair<string, object?>("id", model.Id))] : [];
 
     /// <summary>Sets the first model.</summary>
     internal void Initialize(DecoderModel model, AlignmentMode alignment)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 
 namespace EegDann.Daemon.Monitoring;
 
@@ -22,11 +23,19 @@ public enum DaemonBuffer
 }
 
 /// <summary>
-/// The daemon's counters and latency histogram: written by the stages with atomic increments (no
-/// locks, no allocation), read by the periodic log and the Prometheus endpoint.
+/// The daemon's counters and latency histograms: written by the stages with atomic increments (no
+/// locks, no allocation), read in the process (the periodic log, the console, readiness, benches).
+/// With a meter factory (the host's) they are also published as System.Diagnostics.Metrics
+/// instruments on the meter <see cref="MeterName"/> (<see cref="DaemonInstruments"/>), which
+/// <see cref="PrometheusExport"/> serves at <c>/metrics</c>.
 /// </summary>
 public sealed class DaemonMetrics
 {
+    /// <summary>The name of the daemon's <see cref="System.Diagnostics.Metrics.Meter"/>.</summary>
+    public const string MeterName = "EegDann.Daemon";
+
+    private readonly Histogram<double>? _latencyInstrument;
+
     private readonly long[] _failSafe = new long[Enum.GetValues<FailSafeReason>().Length];
     private readonly long[] _failSafeEpisodes = new long[Enum.GetValues<FailSafeReason>().Length];
     private readonly long[] _drops = new long[Enum.GetValues<DaemonBuffer>().Length];
@@ -47,6 +56,20 @@ public sealed class DaemonMetrics
     private long _tcpRefused;
     private long _recordings;
     private long _lastArrival;
+
+    /// <summary>Creates the counters.</summary>
+    /// <param name="meterFactory">The host's meter factory, to publish the instruments; null (replays, benches, tests) publishes none.</param>
+    public DaemonMetrics(IMeterFactory? meterFactory = null)
+    {
+        if (meterFactory != null)
+        {
+            Meter = meterFactory.Create(MeterName);
+            _latencyInstrument = DaemonInstruments.Create(Meter, this);
+        }
+    }
+
+    /// <summary>The meter the instruments are published on, or null when created without a factory.</summary>
+    public Meter? Meter { get; }
 
     /// <summary>Latency from the arrival of a window's last sample to the send of its decision.</summary>
     public LatencyHistogram Latency { get; } = new();
@@ -154,6 +177,9 @@ public sealed class DaemonMetrics
         if (latencyMilliseconds is { } latency)
         {
             Latency.Record(latency);
+
+            // No tags: with none, recording through a listener stays free of allocation and locks.
+            _latencyInstrument?.Record(latency / 1000.0);
         }
     }
 

@@ -86,26 +86,6 @@ public sealed class LatencyHistogram
         return result;
     }
 
-    /// <summary>Cumulative counts at or below each of <paramref name="boundsMilliseconds"/> (Prometheus buckets).</summary>
-    public long[] CumulativeAt(IReadOnlyList<double> boundsMilliseconds)
-    {
-        ArgumentNullException.ThrowIfNull(boundsMilliseconds);
-        var snapshot = Snapshot();
-        var result = new long[boundsMilliseconds.Count];
-        for (int b = 0; b < result.Length; b++)
-        {
-            long sum = 0;
-            for (int i = 0; i < snapshot.Length && UpperBoundMilliseconds(i) <= boundsMilliseconds[b] * 1.0000001; i++)
-            {
-                sum += snapshot[i];
-            }
-
-            result[b] = sum;
-        }
-
-        return result;
-    }
-
     internal static double UpperBoundMilliseconds(int bucket) =>
         bucket == 0 ? MinMicroseconds / 1000.0 : MinMicroseconds * Math.Pow(Growth, bucket) / 1000.0;
 }

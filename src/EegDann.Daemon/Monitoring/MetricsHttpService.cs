@@ -14,7 +14,7 @@ namespace EegDann.Daemon.Monitoring;
 
 /// <summary>
 /// A tiny HTTP/1.1 endpoint on loopback (unless allowed otherwise): <c>GET /metrics</c> gives the
-/// Prometheus text, <c>GET /health</c> gives 200 while the daemon runs, <c>GET /healthz</c> 200 only
+/// Prometheus text (the meter's instruments, rendered by prometheus-net: <see cref="PrometheusExport"/>), <c>GET /health</c> gives 200 while the daemon runs, <c>GET /healthz</c> 200 only
 /// when it is ready (<see cref="ReadinessChecks"/>: a model loaded, samples flowing, no stage dead), <c>POST /calibrate</c>
 /// asks the online calibrator to calibrate now (only when <c>Daemon:Console:AllowControl</c> is
 /// set; else 403), and the live console's routes (<see cref="ConsoleEndpoint"/>: <c>GET /</c>, …).
@@ -26,9 +26,14 @@ namespace EegDann.Daemon.Monitoring;
 /// (line and headers) longer than <see cref="MaxRequestBytes"/> gets 431 and the connection is
 /// closed without reading further; one not complete within
 /// <see cref="MetricsOptions.RequestTimeoutSeconds"/> gets 408; at most
-/// <see cref="MaxConnections"/> are served at once (others are closed at once).
+/// <see cref="MaxConnections"/> are served at once (others are closed at once). These bounds are why
+/// the daemon keeps this listener rather than prometheus-net's <c>MetricServer</c>, an
+/// <c>HttpListener</c>: its managed implementation (dotnet/runtime, System/Net/Managed/HttpConnection.cs)
+/// buffers up to 32 kB of request head, stops its 90 s timer at the first bytes read (a client
+/// trickling bytes is never cut off) and serves any number of connections; and this one port also
+/// serves the console, health and calibration.
 /// </remarks>
-internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> options, DaemonMetrics metrics, DaemonHealth health, ActiveModel models, ICalibrationTrigger calibration, ConsoleEndpoint console, HealthCheckService readiness, ILogger<MetricsHttpService> logger) : BackgroundService
+internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> options, PrometheusExport export, DaemonHealth health, ICalibrationTrigger calibration, ConsoleEndpoint console, HealthCheckService readiness, ILogger<MetricsHttpService> logger) : BackgroundService
 {
     /// <summary>The longest request (line and headers) read, bytes.</summary>
     public const int MaxRequestBytes = 8192;
@@ -49,6 +54,7 @@ internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> option
             _listener = new TcpListener(NetworkEndpoint.Parse(options.Value.Prometheus, allowPortZero: true));
             _listener.Start();
             Endpoint = (IPEndPoint)_listener.LocalEndpoint;
+            export.Start();
             LogListening(Endpoint);
             if (!IPAddress.IsLoopback(Endpoint.Address))
             {
@@ -106,9 +112,12 @@ internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> option
                     return;
                 }
 
-                var (status, type, body) = request is { Outcome: RequestOutcome.Read, Method: "GET", Target: "/healthz" }
-                    ? await ReadinessAsync(timeout.Token)
-                    : Respond(request);
+                var (status, type, body) = request switch
+                {
+                    { Outcome: RequestOutcome.Read, Method: "GET", Target: "/healthz" } => await ReadinessAsync(timeout.Token),
+                    { Outcome: RequestOutcome.Read, Method: "GET", Target: "/metrics" } => await MetricsAsync(timeout.Token),
+                    _ => Respond(request),
+                };
                 if (status.Length == 0)
                 {
                     return;
@@ -155,8 +164,6 @@ internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> option
         const string Text = "text/plain; charset=utf-8";
         switch (method, target)
         {
-            case ("GET", "/metrics"):
-                return ("200 OK", PrometheusText.ContentType, PrometheusText.Render(metrics, ModelId(), models.Generation));
             case ("GET", "/health"):
                 var report = health.Check();
                 return report.Status switch
@@ -174,6 +181,14 @@ internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> option
             default:
                 return ("404 Not Found", Text, "GET /metrics, GET /health, GET /healthz, POST /calibrate, GET / (the console)\n");
         }
+    }
+
+    /// <summary><c>/metrics</c>: every instrument of the daemon's meter, in prometheus-net's text format.</summary>
+    private async Task<(string Status, string Type, string Body)> MetricsAsync(CancellationToken cancellationToken)
+    {
+        using var text = new MemoryStream();
+        await export.WriteAsync(text, cancellationToken);
+        return ("200 OK", PrometheusExport.ContentType, Encoding.UTF8.GetString(text.GetBuffer(), 0, (int)text.Length));
     }
 
     /// <summary><c>/healthz</c>: 200 <c>ready</c> (or <c>ready, degraded: …</c>) when every readiness check passes, else 503 <c>not ready: …</c> naming the failed checks.</summary>
@@ -230,18 +245,6 @@ internal sealed partial class MetricsHttpService(IOptions<MetricsOptions> option
         var line = Encoding.ASCII.GetString(all[..end]).TrimEnd('\r');
         var parts = line.Split(' ');
         return new RequestRead(RequestOutcome.Read, parts.Length > 0 ? parts[0] : string.Empty, parts.Length > 1 ? parts[1] : string.Empty);
-    }
-
-    private string? ModelId()
-    {
-        try
-        {
-            return models.Current.Id;
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Metrics at http://{Endpoint}/metrics, the console at http://{Endpoint}/")]
