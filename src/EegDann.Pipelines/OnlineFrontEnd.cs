@@ -113,12 +113,14 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
     /// </param>
     /// <param name="readsAlignedSamples">Whether the consumer reads <see cref="OnlineWindow.AlignedSamples"/> (then every window is cut whole).</param>
     /// <exception cref="ChannelMismatchException">When the stream lacks a pipeline channel.</exception>
+    /// <exception cref="EegDann.Dsp.Resampling.UnsupportedSampleRateException">When the stream's rate does not convert exactly to the pipeline's, or its Nyquist frequency is at or below the pipeline's highest band edge (<see cref="SignalPipeline.CheckSourceRate"/>).</exception>
     /// <exception cref="InvalidOperationException">When <see cref="OnlineAlignment.Fixed"/> is asked and the subject has no fitted alignment.</exception>
     public OnlineFrontEnd(PipelineDefinition definition, FittedPipeline fitted, SignalInfo source, string subject, OnlineAlignment alignment, IOnlineWindowConsumer consumer, double? priorWeightWindows = null, bool readsAlignedSamples = false)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(fitted);
         ArgumentNullException.ThrowIfNull(consumer);
+        ArgumentNullException.ThrowIfNull(source);
         var signal = SignalPipeline.Create(definition, fitted);
         _consumer = consumer;
         _length = signal.WindowSamples;
@@ -167,6 +169,7 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
             segmenter = _windower;
         }
 
+        signal.CheckSourceRate(source.SampleRateHz);
         _processor = signal.CreateProcessor(source, [segmenter]);
     }
 

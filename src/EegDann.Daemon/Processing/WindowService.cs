@@ -31,7 +31,6 @@ internal sealed partial class WindowService(WindowStage stage, DaemonPipes pipes
 
     private void Run()
     {
-        var items = new List<WindowItem>(16);
         var reader = pipes.Acquired.Reader;
         var writer = pipes.Windows.Writer;
         try
@@ -52,9 +51,7 @@ internal sealed partial class WindowService(WindowStage stage, DaemonPipes pipes
                         metrics.HandOffDelay.Record(System.Diagnostics.Stopwatch.GetElapsedTime(chunk.ArrivalTimestamp).TotalMilliseconds);
                     }
 
-                    items.Clear();
-                    stage.Handle(e, items);
-                    foreach (var item in items)
+                    foreach (var item in stage.Handle(e))
                     {
                         Write(writer, item);
                     }

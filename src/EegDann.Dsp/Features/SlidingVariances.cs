@@ -97,8 +97,7 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
         _channels = channels;
         _width = bands * channels;
         _whitening = whitening.IsEmpty ? null : whitening.ToArray();
-        Length = length;
-        Stride = stride;
+        Grid = new Segmentation.WindowGrid(length, stride);
         // A block of up to AheadSamples is aligned before the window arithmetic reads it: the
         // ring must still hold the current window then.
         _capacity = length + AheadSamples;
@@ -147,11 +146,14 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
     /// <summary>Samples aligned ahead of the window arithmetic in one block.</summary>
     private const int AheadSamples = 32;
 
+    /// <summary>The grid the windows are cut on.</summary>
+    public Segmentation.WindowGrid Grid { get; }
+
     /// <summary>Window length, samples.</summary>
-    public int Length { get; }
+    public int Length => Grid.Length;
 
     /// <summary>Samples between window starts.</summary>
-    public int Stride { get; }
+    public int Stride => Grid.Stride;
 
     /// <summary>Windows between two exact recomputations of the running sums (one window length).</summary>
     public int RecomputeEveryWindows { get; }
@@ -220,8 +222,7 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
     /// <inheritdoc />
     public void Restart(long index)
     {
-        // The first window starting at or after the restart, on the grid anchored at 0.
-        _nextStart = ((index + Stride - 1) / Stride) * Stride;
+        _nextStart = Grid.FirstStartAtOrAfter(index);
         _seen = index;
         _needsReference = true;
         _sinceExact = 0;

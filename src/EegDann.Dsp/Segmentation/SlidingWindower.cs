@@ -12,10 +12,8 @@ public interface IWindowSink
 }
 
 /// <summary>
-/// Cuts windows of a fixed length every stride samples: window k covers
-/// [k·stride, k·stride + length) in stream indices, emitted as soon as its last sample arrives.
-/// The grid is anchored at index 0, so the same stream gives the same windows whatever its
-/// chunking and wherever a replay starts.
+/// Cuts the windows of a <see cref="WindowGrid"/> (window k covers [k·stride, k·stride + length)
+/// in stream indices), each emitted as soon as its last sample arrives.
 /// </summary>
 public sealed class SlidingWindower : ISegmenter
 {
@@ -36,17 +34,19 @@ public sealed class SlidingWindower : ISegmenter
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stride);
         ArgumentNullException.ThrowIfNull(sink);
         _channels = channelCount;
-        Length = length;
-        Stride = stride;
+        Grid = new WindowGrid(length, stride);
         _sink = sink;
         _window = new double[channelCount * length];
     }
 
+    /// <summary>The grid the windows are cut on.</summary>
+    public WindowGrid Grid { get; }
+
     /// <summary>Window length, samples.</summary>
-    public int Length { get; }
+    public int Length => Grid.Length;
 
     /// <summary>Samples between window starts.</summary>
-    public int Stride { get; }
+    public int Stride => Grid.Stride;
 
     /// <summary>Windows emitted since construction.</summary>
     public long WindowCount { get; private set; }
@@ -78,7 +78,6 @@ public sealed class SlidingWindower : ISegmenter
     /// <inheritdoc />
     public void Restart(long index)
     {
-        // The first window starting at or after the restart, on the grid anchored at 0.
-        _nextStart = ((index + Stride - 1) / Stride) * Stride;
+        _nextStart = Grid.FirstStartAtOrAfter(index);
     }
 }

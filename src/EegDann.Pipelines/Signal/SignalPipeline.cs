@@ -22,6 +22,7 @@ public sealed record RecordingEpochs(EpochSet Epochs, IReadOnlyList<string> Skip
 public sealed class SignalPipeline
 {
     private readonly SignalStepSpec[] _steps;
+    private readonly string _highestBand;
 
     private SignalPipeline(PipelineDefinition definition, IReadOnlyList<SosDesign?> designs, IReadOnlyList<SosDesign>? bankDesigns)
     {
@@ -38,6 +39,7 @@ public sealed class SignalPipeline
         EpochOffsetSamples = SampleTime.ToSamples(definition.Paradigm.EpochStartSeconds, Info.SampleRateHz);
         WindowSamples = (int)SampleTime.ToSamples(definition.Windows.LengthSeconds, Info.SampleRateHz);
         StrideSamples = (int)SampleTime.ToSamples(definition.Windows.StrideSeconds, Info.SampleRateHz);
+        (HighestBandEdgeHz, _highestBand) = HighestEdge(definition);
     }
 
     /// <summary>The definition.</summary>
@@ -72,6 +74,13 @@ public sealed class SignalPipeline
 
     /// <summary>Samples between sliding-window starts.</summary>
     public int StrideSamples { get; }
+
+    /// <summary>
+    /// The highest edge of the pipeline's filter bands, Hz: the upper edge of a band-pass or filter-bank
+    /// band, a low-pass's or high-pass's cut-off (a notch removes a band, it passes none), or 0
+    /// without filters. A source must carry it: see <see cref="CheckSourceRate"/>.
+    /// </summary>
+    public double HighestBandEdgeHz { get; }
 
     /// <summary>Compiles a definition, designing its filters at the pipeline's rate.</summary>
     public static SignalPipeline Create(PipelineDefinition definition)
@@ -141,6 +150,25 @@ public sealed class SignalPipeline
         var stages = _steps.Select((s, i) => s.Create(Info.ChannelCount, Designs[i])).ToArray();
         var bank = FilterBankDesigns is null ? null : new FilterBank(FilterBankDesigns, Info.ChannelCount, StreamingSignalProcessor.MaxDeliveredBlock(resampler));
         return new StreamingSignalProcessor(selector, resampler, stages, segmenters, filterBank: bank);
+    }
+
+    /// <summary>
+    /// Checks that a source at <paramref name="sourceRateHz"/> can feed the pipeline: its Nyquist
+    /// frequency must lie above <see cref="HighestBandEdgeHz"/> (else the band the pipeline reads is
+    /// partly or wholly missing from the signal), and its rate must convert exactly to the pipeline's.
+    /// </summary>
+    /// <exception cref="UnsupportedSampleRateException">When it cannot, naming the rate and the band.</exception>
+    public void CheckSourceRate(double sourceRateHz)
+    {
+        if (sourceRateHz / 2 <= HighestBandEdgeHz)
+        {
+            throw new UnsupportedSampleRateException(sourceRateHz, Info.SampleRateHz, $"a {sourceRateHz} Hz source cannot feed pipeline '{Definition.Name}': its Nyquist frequency {sourceRateHz / 2} Hz is at or below the {_highestBand} ({HighestBandEdgeHz} Hz).");
+        }
+
+        if (!sourceRateHz.Equals(Info.SampleRateHz))
+        {
+            _ = ResamplerDesign.For(sourceRateHz, Info.SampleRateHz);
+        }
     }
 
     /// <summary>The name EegDann gives a recording: its source file's name without extension, else subject + run.</summary>
@@ -283,6 +311,23 @@ public sealed class SignalPipeline
         var sink = new CollectingWindowSink(recording.Metadata.Subject, name, WindowInfo.ChannelCount, WindowSamples);
         Stream(recording, [new SlidingWindower(WindowInfo.ChannelCount, WindowSamples, strideSamples ?? StrideSamples, sink)], null);
         return new EpochSet(recording.Metadata.Subject, WindowInfo, sink.Windows);
+    }
+
+    private static (double Hz, string Band) HighestEdge(PipelineDefinition definition)
+    {
+        var edges = definition.SignalSteps.Select(step => step switch
+        {
+            BandPassSpec b => (b.HighHz, $"upper edge of the {b.LowHz}-{b.HighHz} Hz band-pass"),
+            LowPassSpec l => (l.CutoffHz, $"cut-off of the {l.CutoffHz} Hz low-pass"),
+            HighPassSpec h => (h.CutoffHz, $"cut-off of the {h.CutoffHz} Hz high-pass"),
+            _ => (0.0, "no band"),
+        });
+        if (definition.FilterBank is { } bank)
+        {
+            edges = edges.Concat(bank.Bands.Select(b => (b.HighHz, $"upper edge of the {b.LowHz}-{b.HighHz} Hz filter-bank band")));
+        }
+
+        return edges.Aggregate((0.0, "no band"), (best, e) => e.Item1 > best.Item1 ? e : best);
     }
 
     private void Stream(Recording recording, IReadOnlyList<ISegmenter> segmenters, int? chunkSamples)
