@@ -140,6 +140,36 @@ public sealed class SourceRateTests(ITestOutputHelper output)
         Assert.Contains(run.Logs.Lines, l => l.Message.Contains("cannot decode", StringComparison.Ordinal) && l.Message.Contains("cannot resample 314.159", StringComparison.Ordinal) && l.Message.Contains("160 Hz", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task AStreamWhoseNyquistFrequencyIsAtOrBelowThePipelinesBandIsRefusedAsAnUnsupportedRateNamingTheRateAndTheBand()
+    {
+        // 50 Hz: its Nyquist frequency, 25 Hz, lies below the 8-30 Hz band the model reads. The
+        // samples are S002R04's relabelled: what matters is the rate the header declares.
+        var original = TestModels.Read("S002", "R04");
+        const double rate = 50;
+        var recording = new Recording(new SignalInfo(rate, original.Info.Channels), original.Samples.Select(s => s[..4000]).ToArray(), [], original.Metadata);
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = Path.Combine(dir.Path, "S002_50Hz.parquet");
+        await ParquetRecordingWriter.WriteAsync(recording, path);
+        var observer = new CollectingObserver();
+        using var run = await DaemonRunner.RunAsync(DaemonRunner.Replay(path, TestModels.S001ToS002), services => services.AddSingleton<IDecodeObserver>(observer));
+        run.AssertExit(DaemonExitCode.Success);
+
+        long passed = (long)Math.Floor(4000 * PipelineRate / rate);
+        var seen = observer.Seen;
+        Assert.Equal(((passed - Window) / Stride) + 1, seen.Count);
+        Assert.All(seen, o =>
+        {
+            Assert.Equal(WindowItemKind.FailSafe, o.Kind);
+            Assert.Equal(Decision.NoCommand, o.Decision.Command);
+            Assert.Equal(FailSafeReason.UnsupportedRate, o.Decision.Reason);
+        });
+        Assert.All(run.Messages, m => Assert.Equal("none", JsonDocument.Parse(m).RootElement.GetProperty("command").GetString()));
+        Assert.Equal(1, run.Get<DaemonMetrics>().FailSafeEpisodes(FailSafeReason.UnsupportedRate));
+        Assert.Contains(run.Logs.Lines, l => l.Message.Contains("cannot decode", StringComparison.Ordinal) && l.Message.Contains("a 50 Hz source", StringComparison.Ordinal)
+            && l.Message.Contains("Nyquist frequency 25 Hz", StringComparison.Ordinal) && l.Message.Contains("8-30 Hz band-pass", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(250)]
     [InlineData(512)]

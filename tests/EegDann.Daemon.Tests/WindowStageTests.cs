@@ -1,3 +1,4 @@
+using System.Buffers;
 using EegDann.Core;
 using EegDann.Daemon.Acquisition;
 using EegDann.Daemon.Models;
@@ -238,6 +239,40 @@ public sealed class WindowStageTests
         Assert.NotEmpty(items);
         Assert.All(items, i => Assert.Same(inUse, i.Model));
         Assert.All(items, i => Assert.Equal(FailSafeReason.ChannelMismatch, i.Reason));
+    }
+
+    [Fact]
+    public void InSteadyStateTheStageAllocatesNothingPerChunk()
+    {
+        var recording = TestModels.Read("S002", "R04");
+        var metrics = new DaemonMetrics();
+        using var models = new ActiveModel(metrics, NullLogger<ActiveModel>.Instance);
+        models.Initialize(DecoderModelLoader.Load(TestModels.S001ToS002), AlignmentMode.Auto);
+        var stage = new WindowStage(models, new FailSafeOptions(), new DecoderOptions(), new AcquisitionOptions(), metrics, NullLogger<WindowStage>.Instance);
+        stage.Handle(new StreamStarted(new StreamDescription(recording.Info, "test", "S002")));
+        var chunks = Enumerable.Range(0, 600).Select(k => new ChunkArrived(SampleChunk.FromChannelMajor(recording.Samples, k * 10L, 10), 0)).ToArray();
+        long allocated = 0;
+        int windows = 0;
+        for (int k = 0; k < chunks.Length; k++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var items = stage.Handle(chunks[k]);
+            long after = GC.GetAllocatedBytesForCurrentThread();
+            foreach (var item in items)
+            {
+                Assert.Equal(WindowItemKind.Window, item.Kind);
+                ArrayPool<double>.Shared.Return(item.Input!);
+                windows++;
+            }
+
+            if (k >= 300)
+            {
+                allocated += after - before;
+            }
+        }
+
+        Assert.True(windows > 250, $"{windows} windows");
+        Assert.Equal(0, allocated);
     }
 
     private static List<WindowItem> Run(Action<Recording> corrupt)

@@ -28,7 +28,7 @@ public enum ChannelState
 /// <c>ratio</c> times above or below the channel's running median over the last 30 s or the
 /// median over channels) or ok. A non-finite or saturated block is shown for two seconds at least.
 /// </summary>
-/// <remarks>For the console only: its own copy of the samples, on the console's thread; the fail-safe of the decoder is <see cref="Processing.WindowStage"/>'s.</remarks>
+/// <remarks>For the console only: its own copy of the samples, on the console's thread; the decoder's fail-safe checks are <see cref="Processing.ChannelQualityCheck"/>'s.</remarks>
 internal sealed class ChannelQuality
 {
     private const int HistoryBlocks = 60;
