@@ -21,8 +21,8 @@ public sealed class AdaptationGuardTests
     /// <summary>Every network method (aligned and not, single and ensembles), the classic baselines, the bias-adapted (<c>_ba</c>) and the cropped (<c>_crops</c>: the target's crops carry its labels in memory) variants.</summary>
     private static readonly string[] EveryMethod =
     [
-        "source_only", "reweighting", "dann", "dann_multi_source", "dann_im", "source_only_im",
-        "ea_source_only_x2", "ea_reweighting", "ea_dann_x2", "ea_dann_multi_source", "ea_dann_im_x2", "ea_source_only_im_x2",
+        "source_only", "reweighting", "dann", "dann_multi_source", "dann_im", "source_only_im", "cdan",
+        "ea_source_only_x2", "ea_reweighting", "ea_dann_x2", "ea_dann_multi_source", "ea_dann_im_x2", "ea_source_only_im_x2", "ea_cdan_x2",
         "ea_dann_refit_x2", "ea_source_only_refit", "ea_dann_st_x2", "ea_source_only_st",
         "csp_lda", "ea_csp_lda",
         "ea_dann_ba_x2", "ea_source_only_ba", "ea_csp_lda_ba", "ea_csp_lda_8_30_ba", "ea_ts_lr_ba",

@@ -38,7 +38,7 @@ public sealed class DannNetwork : Module<Tensor, Tensor>
         };
         int featureSize = spec.Extractor.FeatureSize(spec.SampleShape);
         label = new LabelHead(featureSize, spec.ClassCount);
-        domain = new DomainHead(featureSize, spec.DomainHiddenSizes, spec.DomainCount);
+        domain = new DomainHead(spec.DomainInputSize(featureSize), spec.DomainHiddenSizes, spec.DomainCount);
         RegisterComponents();
     }
 
@@ -57,8 +57,27 @@ public sealed class DannNetwork : Module<Tensor, Tensor>
     /// <summary>Class logits of features: <c>(batch, classes)</c>.</summary>
     public Tensor ClassLogits(Tensor featureBatch) => label.forward(featureBatch);
 
-    /// <summary>Domain logits of features through gradient reversal with factor <paramref name="lambda"/>: <c>(batch, domains)</c>.</summary>
-    public Tensor DomainLogits(Tensor featureBatch, double lambda) => domain.forward(GradientReversal.Apply(featureBatch, lambda));
+    /// <summary>
+    /// Domain logits of features through gradient reversal with factor <paramref name="lambda"/>:
+    /// <c>(batch, domains)</c>. When the domain head reads the <see cref="DomainHeadInput.MultilinearMap"/>
+    /// (CDAN), it reads the reversed features' map with their class probabilities (no gradient through those).
+    /// </summary>
+    public Tensor DomainLogits(Tensor featureBatch, double lambda)
+    {
+        var reversed = GradientReversal.Apply(featureBatch, lambda);
+        if (Spec.DomainInput != DomainHeadInput.MultilinearMap)
+        {
+            return domain.forward(reversed);
+        }
+
+        Tensor probabilities;
+        using (no_grad())
+        {
+            probabilities = MultilinearMap.Probabilities(label.forward(featureBatch));
+        }
+
+        return domain.forward(MultilinearMap.Apply(reversed, probabilities));
+    }
 
     /// <summary>Class logits of raw inputs: standardise → extract → label head.</summary>
     public override Tensor forward(Tensor raw) => label.forward(features.forward(input.forward(raw)));

@@ -13,7 +13,10 @@ namespace EegDann.Model;
 /// head concatenates the members' heads scaled by 1/K with the mean of their biases, so the joined
 /// logits are (1/K)·Σ member logits up to float rounding. The domain head is joined the same way
 /// (block-diagonal hidden layers, averaged output); it is kept for the model file's completeness
-/// and is not used in decoding. Dropout is off at decode time, so the members' dropout does not matter.
+/// and is not used in decoding. A CDAN domain head (<see cref="DomainHeadInput.MultilinearMap"/>) is
+/// joined with its first layer's columns rearranged to the joined map's class-major layout, so member
+/// k's block reads g[c] · f_k[j]; g is then the joined network's probabilities, not member k's own, so
+/// that head is not the members' heads exactly. Dropout is off at decode time, so the members' dropout does not matter.
 /// </remarks>
 public static class ModelEnsemble
 {
@@ -73,6 +76,11 @@ public static class ModelEnsemble
 
         joined["domain.output.weight"] = StackColumnsScaled(parameters, "domain.output.weight", 1f / k);
         joined["domain.output.bias"] = Mean(parameters, "domain.output.bias");
+        if (spec.DomainInput == DomainHeadInput.MultilinearMap)
+        {
+            string first = spec.DomainHiddenSizes.Count > 0 ? "domain.hidden.0.weight" : "domain.output.weight";
+            joined[first] = ClassMajorColumns(joined[first], k, spec.ClassCount, hidden[^1]);
+        }
 
         var joinedSpec = spec with
         {
@@ -189,6 +197,30 @@ public static class ModelEnsemble
         }
 
         return (values, [rows, width]);
+    }
+
+    /// <summary>
+    /// Columns of a joined first domain layer <c>(out, K·classes·features)</c> laid out member by member
+    /// (member k's column <c>c · features + j</c> at <c>k · classes · features + c · features + j</c>)
+    /// moved to the joined multilinear map's class-major layout (<c>c · K · features + k · features + j</c>).
+    /// </summary>
+    private static (float[], long[]) ClassMajorColumns((float[] Values, long[] Shape) weight, int k, int classes, int features)
+    {
+        int rows = (int)weight.Shape[0], width = (int)weight.Shape[1];
+        var values = new float[weight.Values.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int m = 0; m < k; m++)
+            {
+                for (int c = 0; c < classes; c++)
+                {
+                    weight.Values.AsSpan((r * width) + (((m * classes) + c) * features), features)
+                        .CopyTo(values.AsSpan((r * width) + (((c * k) + m) * features), features));
+                }
+            }
+        }
+
+        return (values, weight.Shape);
     }
 
     private static (float[], long[]) Concatenate(Dictionary<string, (float[] Values, long[] Shape)>[] members, string name) =>

@@ -133,6 +133,20 @@ public enum InputStandardization
     ZScore,
 }
 
+/// <summary>What the domain head reads.</summary>
+public enum DomainHeadInput
+{
+    /// <summary>The extractor's features (DANN): feature-size inputs.</summary>
+    Features,
+
+    /// <summary>
+    /// The multilinear map of the features f and the label head's class probabilities g (CDAN): the
+    /// flattened outer product g ⊗ f, class-major (input <c>c · featureSize + j</c> is
+    /// <c>g[c] · f[j]</c>), classes × feature-size inputs; see <see cref="MultilinearMap"/>.
+    /// </summary>
+    MultilinearMap,
+}
+
 /// <summary>
 /// The architecture of a domain-adversarial network: everything needed to rebuild it before its
 /// weights are loaded.
@@ -143,13 +157,18 @@ public enum InputStandardization
 /// <param name="Extractor">The feature extractor.</param>
 /// <param name="DomainHiddenSizes">Hidden widths of the domain head (<c>Linear → ReLU</c> each), possibly none.</param>
 /// <param name="Standardization">Input standardisation.</param>
+/// <param name="DomainInput">
+/// What the domain head reads; not written to a model file when it is the features, so the files of
+/// networks with a plain DANN domain head are what they were before CDAN existed.
+/// </param>
 public sealed record NetworkSpec(
     IReadOnlyList<int> SampleShape,
     int ClassCount,
     int DomainCount,
     ExtractorSpec Extractor,
     IReadOnlyList<int> DomainHiddenSizes,
-    InputStandardization Standardization)
+    InputStandardization Standardization,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] DomainHeadInput DomainInput = DomainHeadInput.Features)
 {
     /// <summary>The most values in one input sample (e.g. 256 channels × 16384 samples).</summary>
     public const int MaxSampleSize = 1 << 22;
@@ -219,6 +238,11 @@ public sealed record NetworkSpec(
             problems.Add("domain head hidden widths must each be ≥ 1");
         }
 
+        if (!Enum.IsDefined(DomainInput))
+        {
+            problems.Add($"unknown domain head input {DomainInput}");
+        }
+
         if (problems.Count == 0 && ParameterCount() is var parameters && parameters > MaxParameters)
         {
             problems.Add($"the network would have {parameters} parameters, more than the {MaxParameters} accepted");
@@ -256,7 +280,7 @@ public sealed record NetworkSpec(
         }
 
         total += (features * ClassCount) + ClassCount;
-        long domainInputs = features;
+        long domainInputs = DomainInput == DomainHeadInput.MultilinearMap ? features * ClassCount : features;
         foreach (int h in DomainHiddenSizes)
         {
             total += (domainInputs * h) + h;
@@ -267,6 +291,9 @@ public sealed record NetworkSpec(
         return total + (2L * SampleSize);
     }
 
+    /// <summary>The domain head's input width for a feature vector of <paramref name="featureSize"/>: the features, or classes × features for the multilinear map.</summary>
+    public int DomainInputSize(int featureSize) => DomainInput == DomainHeadInput.MultilinearMap ? featureSize * ClassCount : featureSize;
+
     /// <summary>Number of values in one input sample.</summary>
     [JsonIgnore]
     public int SampleSize => SampleShape.Aggregate(1, (a, b) => a * b);
@@ -275,7 +302,8 @@ public sealed record NetworkSpec(
     public bool Equals(NetworkSpec? other) =>
         other is not null && SampleShape.SequenceEqual(other.SampleShape) && ClassCount == other.ClassCount &&
         DomainCount == other.DomainCount && Equals(Extractor, other.Extractor) &&
-        DomainHiddenSizes.SequenceEqual(other.DomainHiddenSizes) && Standardization == other.Standardization;
+        DomainHiddenSizes.SequenceEqual(other.DomainHiddenSizes) && Standardization == other.Standardization &&
+        DomainInput == other.DomainInput;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(SampleShape.Count, ClassCount, DomainCount, Extractor, Standardization);

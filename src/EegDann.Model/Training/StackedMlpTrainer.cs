@@ -109,6 +109,9 @@ public static class StackedMlpTrainer
 
         public required bool InformationMaximisation { get; init; }
 
+        /// <summary>Whether the domain head reads the multilinear map of features and class probabilities (CDAN).</summary>
+        public required bool Conditional { get; init; }
+
         public required bool UseTargetLabels { get; init; }
 
         public required ImportanceWeights? Weights { get; init; }
@@ -140,18 +143,21 @@ public static class StackedMlpTrainer
                 TrainingMethod.MultiSourceDann => (true, true, hasLabeled, false),
                 TrainingMethod.DannIm => (true, false, hasLabeled, true),
                 TrainingMethod.SourceOnlyIm => (false, false, hasLabeled, true),
+                TrainingMethod.Cdan => (true, false, hasLabeled, false),
                 _ => throw new ArgumentOutOfRangeException(nameof(member), o.Method, "Unknown training method."),
             };
             var weights = o.Method == TrainingMethod.Reweighting
                 ? ImportanceWeighting.Compute(p.Source.Samples, p.Target, o.ReweightingClip, o.ReweightingC)
                 : null;
             int domains = (perSource ? p.Source.DomainCount : 1) + 1;
+            bool conditional = adversarial && o.Method.DomainInput() == DomainHeadInput.MultilinearMap;
             var normalized = o with { Seed = 0, Method = adversarial ? TrainingMethod.Dann : TrainingMethod.SourceOnly };
             string key = string.Join(
                 "|",
                 adversarial,
                 labels,
                 information,
+                conditional,
                 domains,
                 p.Source.Samples.Count,
                 adversarial || information ? p.Target.Count : 0,
@@ -165,6 +171,7 @@ public static class StackedMlpTrainer
                 Adversarial = adversarial,
                 DomainPerSource = perSource,
                 InformationMaximisation = information,
+                Conditional = conditional,
                 UseTargetLabels = labels,
                 Weights = weights,
                 StackKey = key,
@@ -209,7 +216,7 @@ public static class StackedMlpTrainer
 
         using (NewDisposeScope())
         {
-            var layers = CreateLayers(plans, features, hidden, classes, domainHidden, domains);
+            var layers = CreateLayers(plans, features, hidden, classes, domainHidden, domains, first.Conditional);
             using var optimizer = new FlatSgd(layers.All, options.Momentum, options.WeightDecay);
 
             // The pool of every member: (members, rows, features), standardised with the member's source statistics.
@@ -427,7 +434,7 @@ public static class StackedMlpTrainer
                 get_num_threads(),
                 histories[k],
                 p.Weights?.Summary);
-            var spec = new NetworkSpec([features], classes, domains, mlp, domainHidden, p.Options.Standardization);
+            var spec = new NetworkSpec([features], classes, domains, mlp, domainHidden, p.Options.Standardization, p.Conditional ? DomainHeadInput.MultilinearMap : DomainHeadInput.Features);
             results[k] = new TrainingResult(snapshots[k]!.ToModel(spec, standardizers[k], p.Problem.ClassNames, record), null, histories[k], clock.Elapsed, stepClock.Elapsed, step);
         }
 
@@ -584,7 +591,7 @@ public static class StackedMlpTrainer
         }
     }
 
-    private static StackLayers CreateLayers(MemberPlan[] plans, int features, int[] hidden, int classes, int[] domainHidden, int domains)
+    private static StackLayers CreateLayers(MemberPlan[] plans, int features, int[] hidden, int classes, int[] domainHidden, int domains, bool conditional)
     {
         // Each member is initialised as DannNetwork.Initialize would initialise it from the member's seed:
         // layer by layer in module order (extractor, label head, domain head), weight then bias, U(±1/√fan_in).
@@ -599,7 +606,8 @@ public static class StackedMlpTrainer
 
         int featureSize = width;
         shapes.Add((featureSize, classes));
-        width = featureSize;
+        // The domain head reads the features, or (CDAN) their multilinear map with the class probabilities.
+        width = conditional ? featureSize * classes : featureSize;
         foreach (int h in domainHidden)
         {
             shapes.Add((width, h));
@@ -634,7 +642,7 @@ public static class StackedMlpTrainer
         var label = Make(hidden.Length);
         var domainLayers = Enumerable.Range(hidden.Length + 1, domainHidden.Length).Select(Make).ToArray();
         var domainOutput = Make(shapes.Count - 1);
-        return new StackLayers(hiddenLayers, label, domainLayers, domainOutput);
+        return new StackLayers(hiddenLayers, label, domainLayers, domainOutput, conditional);
     }
 
     /// <summary>A stacked linear layer: weights <c>(members, in, out)</c>, biases <c>(members, 1, out)</c>.</summary>
@@ -648,7 +656,8 @@ public static class StackedMlpTrainer
         }
     }
 
-    private sealed record StackLayers(StackLinear[] Hidden, StackLinear Label, StackLinear[] DomainHidden, StackLinear DomainOutput)
+    /// <summary>The stacked network; <paramref name="Conditional"/>: the domain head reads the multilinear map of features and class probabilities (CDAN).</summary>
+    private sealed record StackLayers(StackLinear[] Hidden, StackLinear Label, StackLinear[] DomainHidden, StackLinear DomainOutput, bool Conditional)
     {
         public IEnumerable<TorchSharp.Modules.Parameter> All =>
             Hidden.Append(Label).Concat(DomainHidden).Append(DomainOutput).SelectMany(l => new[] { l.Weight, l.Bias });
@@ -664,9 +673,23 @@ public static class StackedMlpTrainer
             return h;
         }
 
+        /// <summary>Domain logits <c>(members, rows, domains)</c> of features <c>(members, rows, hidden)</c> (reversed while training).</summary>
         public Tensor ApplyDomain(Tensor features)
         {
             var h = features;
+            if (Conditional)
+            {
+                // The probabilities from the same values (reversal is the identity forward), as a constant of the map.
+                Tensor probabilities;
+                using (no_grad())
+                {
+                    probabilities = MultilinearMap.Probabilities(Label.Apply(features));
+                }
+
+                // (members, rows, classes · hidden)
+                h = MultilinearMap.Apply(features, probabilities);
+            }
+
             foreach (var layer in DomainHidden)
             {
                 h = layer.Apply(h).relu_();

@@ -34,6 +34,7 @@ public static class Trainers
         TrainingMethod.MultiSourceDann => new MultiSourceDannTrainer(),
         TrainingMethod.DannIm => new DannImTrainer(),
         TrainingMethod.SourceOnlyIm => new SourceOnlyImTrainer(),
+        TrainingMethod.Cdan => new CdanTrainer(),
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown training method."),
     };
 
@@ -215,4 +216,22 @@ public sealed class SourceOnlyImTrainer : TrainerBase
     /// <inheritdoc />
     protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
         Loop(problem, options, new TrainingPlan(false, false, problem.TargetLabeled is not null, null, null, true), progress, cancellationToken);
+}
+
+/// <summary>
+/// <c>cdan</c>: DANN whose domain head reads the multilinear map of the features and the class
+/// probabilities (<see cref="MultilinearMap"/>; labeled target samples, if given, join the label loss).
+/// </summary>
+/// <remarks>Long, Cao, Wang &amp; Jordan, Conditional Adversarial Domain Adaptation, NeurIPS 2018.</remarks>
+public sealed class CdanTrainer : TrainerBase
+{
+    /// <inheritdoc />
+    public override TrainingMethod Method => TrainingMethod.Cdan;
+
+    /// <inheritdoc />
+    protected override IEnumerable<string> CheckData(TrainingProblem problem, TrainingOptions options) => RequireTarget(problem);
+
+    /// <inheritdoc />
+    protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
+        Loop(problem, options, new TrainingPlan(true, false, problem.TargetLabeled is not null, null, null, false), progress, cancellationToken);
 }

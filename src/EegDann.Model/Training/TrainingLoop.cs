@@ -41,7 +41,8 @@ internal static class TrainingLoop
             sourceDomains + 1,
             options.Extractor,
             options.DomainHiddenSizes.ToArray(),
-            options.Standardization);
+            options.Standardization,
+            plan.Adversarial ? options.Method.DomainInput() : DomainHeadInput.Features);
         var specProblems = spec.Validate();
         if (specProblems.Count > 0)
         {

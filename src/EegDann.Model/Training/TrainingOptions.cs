@@ -41,6 +41,21 @@ public enum TrainingMethod
     /// unlabeled target (λ schedule), without a domain head: <see cref="DannIm"/> without the adversary.
     /// </summary>
     SourceOnlyIm,
+
+    /// <summary>
+    /// <c>cdan</c>: conditional domain-adversarial training — DANN whose domain head reads, instead
+    /// of the features f, their multilinear map with the label head's softmax g (the flattened outer
+    /// product g ⊗ f, classes × feature size values; g is not differentiated through), so the
+    /// adversary aligns the joint distribution of features and predictions rather than the features
+    /// alone. Same λ and learning-rate schedules as <see cref="Dann"/>; labeled target samples, when
+    /// given, join the label loss.
+    /// </summary>
+    /// <remarks>
+    /// Long M., Cao Z., Wang J., Jordan M.I. Conditional Adversarial Domain Adaptation. NeurIPS 2018
+    /// (CDAN without entropy conditioning; the map as thuml/Transfer-Learning-Library's
+    /// <c>MultiLinearMap</c> and <c>ConditionalDomainAdversarialLoss</c>).
+    /// </remarks>
+    Cdan,
 }
 
 /// <summary>Reads and writes a <see cref="TrainingMethod"/> as its snake_case name (<see cref="TrainingMethods.Name"/>).</summary>
@@ -81,6 +96,7 @@ public static class TrainingMethods
         TrainingMethod.MultiSourceDann => "dann_multi_source",
         TrainingMethod.DannIm => "dann_im",
         TrainingMethod.SourceOnlyIm => "source_only_im",
+        TrainingMethod.Cdan => "cdan",
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
     };
 
@@ -101,7 +117,11 @@ public static class TrainingMethods
 
     /// <summary>Whether the method trains the domain head adversarially.</summary>
     public static bool IsAdversarial(this TrainingMethod method) =>
-        method is TrainingMethod.Dann or TrainingMethod.SemiSupervisedDann or TrainingMethod.MultiSourceDann or TrainingMethod.DannIm;
+        method is TrainingMethod.Dann or TrainingMethod.SemiSupervisedDann or TrainingMethod.MultiSourceDann or TrainingMethod.DannIm or TrainingMethod.Cdan;
+
+    /// <summary>What the method's domain head reads: the features, or (<c>cdan</c>) their multilinear map with the class probabilities.</summary>
+    public static DomainHeadInput DomainInput(this TrainingMethod method) =>
+        method == TrainingMethod.Cdan ? DomainHeadInput.MultilinearMap : DomainHeadInput.Features;
 
     /// <summary>Whether the method adds information maximisation on the unlabeled target's predictions.</summary>
     public static bool MaximisesInformation(this TrainingMethod method) =>

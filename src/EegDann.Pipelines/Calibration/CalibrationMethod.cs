@@ -25,7 +25,7 @@ public enum MethodFamily
 /// One way of decoding a new subject, as evaluation and calibration name it:
 /// <c>[ea_]BASE[_crops][_st][_refit][_ba][_xK]</c> — <c>ea_</c> with Euclidean alignment in front (without it the
 /// pipeline's alignment step is removed), <c>BASE</c> one of <c>source_only</c>, <c>reweighting</c>,
-/// <c>dann</c>, <c>dann_multi_source</c>, <c>dann_semi</c>, <c>dann_im</c>, <c>source_only_im</c>, <c>csp_lda</c>, <c>_crops</c> cropped training (networks only),
+/// <c>dann</c>, <c>dann_multi_source</c>, <c>dann_semi</c>, <c>dann_im</c>, <c>source_only_im</c>, <c>cdan</c>, <c>csp_lda</c>, <c>_crops</c> cropped training (networks only),
 /// <c>_st</c> self-training, <c>_refit</c> the label head refitted on labeled target epochs,
 /// <c>_ba</c> the classifier's bias re-estimated from the target's unlabeled epochs (also for the classic
 /// methods: <c>ea_csp_lda_8_30_ba</c>, <c>ea_ts_lr_ba</c>), and <c>_xK</c> an
@@ -202,6 +202,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
                     TrainingMethod.MultiSourceDann => "multi-source DANN: one domain per source subject plus the target (target unlabeled)",
                     TrainingMethod.DannIm => "DANN + information maximisation: DANN plus confident, class-balanced predictions on the unlabeled target (labeled target epochs, if any, join the label loss)",
                     TrainingMethod.SourceOnlyIm => "source label loss + information maximisation on the unlabeled target, no adversary",
+                    TrainingMethod.Cdan => "CDAN: DANN whose domain head reads the multilinear map of the features and the class probabilities, g ⊗ f (Long et al. 2018; target unlabeled, labeled target epochs, if any, join the label loss)",
                     _ => Training.Name(),
                 };
             string ensemble = Ensemble > 1 ? $", ensemble of {Ensemble} networks (logits averaged)" : "";

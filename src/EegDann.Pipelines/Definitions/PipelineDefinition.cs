@@ -276,7 +276,7 @@ public sealed record ModelSettings(
     string Standardization);
 
 /// <summary>Training settings (mapped onto EegDann.Model's training options).</summary>
-/// <param name="Method"><c>source_only</c>, <c>reweighting</c>, <c>dann</c>, <c>dann_semi</c>, <c>dann_multi_source</c>, <c>dann_im</c> or <c>source_only_im</c>.</param>
+/// <param name="Method"><c>source_only</c>, <c>reweighting</c>, <c>dann</c>, <c>dann_semi</c>, <c>dann_multi_source</c>, <c>dann_im</c>, <c>source_only_im</c> or <c>cdan</c>.</param>
 /// <param name="Seed">Seed of everything random.</param>
 /// <param name="Epochs">Passes over the source.</param>
 /// <param name="BatchSize">Source samples per step (and as many target samples).</param>
