@@ -16,7 +16,7 @@ public sealed class MethodNamesTests
             Assert.Contains(name, CalibrationMethod.Grammar, StringComparison.Ordinal);
         }
 
-        Assert.Equal(9, CalibrationMethod.BaseNames.Count);
+        Assert.Equal(10, CalibrationMethod.BaseNames.Count);
     }
 
     [Fact]
