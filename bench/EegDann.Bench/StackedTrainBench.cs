@@ -8,7 +8,7 @@ namespace EegDann.Bench;
 
 /// <summary>
 /// Time per training step of the stacked trainer (M networks as one batched computation) against
-/// training the same M networks one after the other with the single-network loop, on data shaped
+/// training the same M networks one after the other through <see cref="Trainers"/> (stacks of one), on data shaped
 /// like a leave-one-subject-out fold of the filter-bank pipeline (405 source rows, 45 target rows,
 /// 320 features; MLP 320 → 16, domain head 16 → 16 → 2, batches of 32 + 32).
 /// </summary>

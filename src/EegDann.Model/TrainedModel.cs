@@ -45,7 +45,6 @@ public sealed class TrainedModel : IDisposable
         Network = network;
         ClassNames = classNames.ToArray();
         Training = training;
-        network.UseGenerator(null);
         network.eval();
     }
 

@@ -17,7 +17,11 @@ public sealed class DannNetwork : Module<Tensor, Tensor>
     private readonly LabelHead label;
     private readonly DomainHead domain;
 
-    /// <summary>Builds an untrained network (libtorch's default initialisation; trainers re-initialise from their seed).</summary>
+    /// <summary>
+    /// Builds an untrained network (libtorch's default initialisation). Networks are trained by
+    /// <see cref="StackedMlpTrainer"/>, which initialises, drops out and standardises on its stacked
+    /// parameters and loads each member's values here by parameter name; this module is what decodes.
+    /// </summary>
     /// <exception cref="ArgumentException">When the architecture is not valid; lists every problem.</exception>
     public DannNetwork(NetworkSpec spec) : base(nameof(DannNetwork))
     {
@@ -45,7 +49,7 @@ public sealed class DannNetwork : Module<Tensor, Tensor>
     /// <summary>The architecture.</summary>
     public NetworkSpec Spec { get; }
 
-    /// <summary>The input standardisation (fitted on the source by the trainer).</summary>
+    /// <summary>The input standardisation (fitted on the source by the trainer, loaded with <see cref="InputStandardizer.Load"/>).</summary>
     public InputStandardizer Standardizer => input;
 
     /// <summary>Standardises raw inputs <c>(batch, …sample shape)</c>.</summary>
@@ -82,60 +86,6 @@ public sealed class DannNetwork : Module<Tensor, Tensor>
     /// <summary>Class logits of raw inputs: standardise → extract → label head.</summary>
     public override Tensor forward(Tensor raw) => label.forward(features.forward(input.forward(raw)));
 
-    /// <summary>Sets the generator every dropout layer draws its masks from.</summary>
-    public void UseGenerator(Generator? generator)
-    {
-        foreach (var module in modules())
-        {
-            if (module is SeededDropout dropout)
-            {
-                dropout.Generator = generator;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Re-initialises every layer from <paramref name="generator"/> with PyTorch's defaults for
-    /// linear and convolutional layers (weights and biases uniform in ±1/√fan_in) and batch
-    /// normalisation (scale 1, shift 0, running statistics reset), so the initial network depends
-    /// on the seed alone.
-    /// </summary>
-    public void Initialize(Generator generator)
-    {
-        using var noGrad = no_grad();
-        // Explicit scalars kept alive to the end (see FlatSgd: an implicit one can be freed mid-call when another thread allocates).
-        using var one = 1.ToScalar();
-        using var zero = 0.ToScalar();
-        foreach (var module in modules())
-        {
-            switch (module)
-            {
-                case TorchSharp.Modules.Linear linear:
-                    Uniform(linear.weight!, linear.weight!.shape[1], generator);
-                    if (linear.bias is { } linearBias)
-                    {
-                        Uniform(linearBias, linear.weight!.shape[1], generator);
-                    }
-
-                    break;
-                case TorchSharp.Modules.Conv1d conv:
-                    long fanIn = conv.weight!.shape[1] * conv.weight.shape[2];
-                    Uniform(conv.weight, fanIn, generator);
-                    if (conv.bias is { } convBias)
-                    {
-                        Uniform(convBias, fanIn, generator);
-                    }
-
-                    break;
-                case TorchSharp.Modules.BatchNorm1d norm:
-                    norm.weight!.fill_(one);
-                    norm.bias!.fill_(zero);
-                    norm.reset_running_stats();
-                    break;
-            }
-        }
-    }
-
     /// <summary>Copies parameter values in by name (<c>features.layers.0.weight</c>, …); every parameter must be given, with its shape.</summary>
     /// <exception cref="ArgumentException">When a parameter is missing, unknown or misshapen.</exception>
     internal void LoadParameters(IReadOnlyDictionary<string, (float[] Values, long[] Shape)> values)
@@ -160,11 +110,5 @@ public sealed class DannNetwork : Module<Tensor, Tensor>
             using var t = tensor(data, shape);
             parameter.copy_(t);
         }
-    }
-
-    private static void Uniform(Tensor parameter, long fanIn, Generator generator)
-    {
-        double bound = 1.0 / Math.Sqrt(fanIn);
-        parameter.uniform_(-bound, bound, generator);
     }
 }

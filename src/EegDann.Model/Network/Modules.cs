@@ -7,7 +7,7 @@ namespace EegDann.Model;
 
 /// <summary>
 /// Input standardisation as part of the network: <c>(x − mean) / scale</c> with buffers fitted on
-/// the source (<see cref="Fit"/>) and saved with the weights, so decoding applies exactly what
+/// the source (by the trainer, <see cref="Load"/>) and saved with the weights, so decoding applies exactly what
 /// training applied. Per feature for feature vectors, per channel for windows; the identity when
 /// the network does not standardise.
 /// </summary>
@@ -37,30 +37,7 @@ public sealed class InputStandardizer : Module<Tensor, Tensor>
     /// <summary>The fitted scales (copy; population standard deviations, 1 where a feature is constant).</summary>
     public float[] Scale => scale.ToHostArray<float>();
 
-    /// <summary>Fits mean and scale on <paramref name="source"/> (batch first), in double precision.</summary>
-    public void Fit(Tensor source)
-    {
-        if (!enabled)
-        {
-            return;
-        }
-
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var x = source.to_type(ScalarType.Float64);
-        long[] dims = x.dim() == 2 ? [0] : [0, 2];
-        // Explicit scalars kept alive to the end (an implicit one, also the 2 inside square(), can be freed mid-call when another thread allocates; see FlatSgd).
-        using var two = 2.ToScalar();
-        using var tiny = 1e-12.ToScalar();
-        var m = x.mean(dims, keepdim: false);
-        var v = (x - (x.dim() == 2 ? m : m.unsqueeze(-1))).pow(two).mean(dims, keepdim: false);
-        var s = v.sqrt();
-        s = where(s.gt(tiny), s, ones_like(s));
-        mean.copy_(m.reshape(mean.shape).to_type(ScalarType.Float32));
-        scale.copy_(s.reshape(scale.shape).to_type(ScalarType.Float32));
-    }
-
-    /// <summary>Sets mean and scale to values fitted elsewhere (e.g. by the stacked trainer, with <see cref="Fit"/>'s arithmetic).</summary>
+    /// <summary>Sets mean and scale to the values the trainer fitted on the source (double precision, population standard deviation, 1 for a constant feature).</summary>
     /// <exception cref="ArgumentException">When the lengths differ from the buffers'.</exception>
     internal void Load(float[] meanValues, float[] scaleValues)
     {
@@ -83,6 +60,44 @@ public sealed class InputStandardizer : Module<Tensor, Tensor>
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => enabled ? input.sub(mean).div_(scale) : input;
+}
+
+/// <summary>
+/// The MLP feature extractor: <c>Linear → ReLU</c> per hidden layer (<see cref="MlpExtractorSpec"/>).
+/// Dropout exists only while training, in <see cref="StackedMlpTrainer"/>; this module decodes.
+/// </summary>
+public sealed class MlpExtractor : Module<Tensor, Tensor>
+{
+    private readonly ModuleList<Linear> layers;
+
+    /// <summary>Builds the extractor for feature vectors of <paramref name="inputSize"/> values.</summary>
+    public MlpExtractor(int inputSize, MlpExtractorSpec spec) : base(nameof(MlpExtractor))
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var linear = new List<Linear>();
+        int width = inputSize;
+        foreach (int hidden in spec.HiddenSizes)
+        {
+            linear.Add(Linear(width, hidden));
+            width = hidden;
+        }
+
+        layers = ModuleList(linear.ToArray());
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        // (batch, features) → (batch, hidden[^1])
+        var x = input;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            x = layers[i].forward(x).relu_();
+        }
+
+        return x;
+    }
 }
 
 /// <summary>
@@ -123,47 +138,6 @@ public sealed class SeededDropout : Module<Tensor, Tensor>
         using var keepScalar = keep.ToScalar();
         var mask = empty_like(input).bernoulli_(keep, Generator).div_(keepScalar);
         return input.mul(mask);
-    }
-}
-
-/// <summary>The MLP feature extractor: <c>Linear → ReLU (→ dropout)</c> per hidden layer (<see cref="MlpExtractorSpec"/>).</summary>
-public sealed class MlpExtractor : Module<Tensor, Tensor>
-{
-    private readonly ModuleList<Linear> layers;
-    private readonly ModuleList<SeededDropout> dropouts;
-
-    /// <summary>Builds the extractor for feature vectors of <paramref name="inputSize"/> values.</summary>
-    public MlpExtractor(int inputSize, MlpExtractorSpec spec) : base(nameof(MlpExtractor))
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        var linear = new List<Linear>();
-        int width = inputSize;
-        foreach (int hidden in spec.HiddenSizes)
-        {
-            linear.Add(Linear(width, hidden));
-            width = hidden;
-        }
-
-        layers = ModuleList(linear.ToArray());
-        dropouts = ModuleList(spec.Dropout > 0 ? spec.HiddenSizes.Select(_ => new SeededDropout(spec.Dropout)).ToArray() : []);
-        RegisterComponents();
-    }
-
-    /// <inheritdoc />
-    public override Tensor forward(Tensor input)
-    {
-        // (batch, features) → (batch, hidden[^1])
-        var x = input;
-        for (int i = 0; i < layers.Count; i++)
-        {
-            x = layers[i].forward(x).relu_();
-            if (dropouts.Count > 0)
-            {
-                x = dropouts[i].forward(x);
-            }
-        }
-
-        return x;
     }
 }
 

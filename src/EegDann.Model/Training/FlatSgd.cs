@@ -92,13 +92,6 @@ public sealed class FlatSgd : IDisposable
         }
     }
 
-    /// <summary>Whether every parameter is finite.</summary>
-    public bool AllFinite()
-    {
-        using var scope = NewDisposeScope();
-        return values.isfinite().all().item<bool>();
-    }
-
     /// <inheritdoc />
     public void Dispose()
     {

@@ -50,7 +50,31 @@ public static class StackedMlpTrainer
     /// <param name="cancellationToken">Stops training between steps.</param>
     /// <exception cref="ArgumentException">When a member's options or data do not suit its method or this trainer; lists every problem.</exception>
     /// <exception cref="OperationCanceledException">When cancelled.</exception>
-    public static IReadOnlyList<TrainingResult> Train(IReadOnlyList<StackedMember> members, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static IReadOnlyList<TrainingResult> Train(IReadOnlyList<StackedMember> members, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Train(members, null, progress, cancellationToken);
+
+    /// <summary>Every problem with <paramref name="options"/> and <paramref name="problem"/> for the method the options name and for this trainer; empty when it can be trained.</summary>
+    internal static List<string> Problems(TrainingProblem problem, TrainingOptions options)
+    {
+        var problems = TrainerBase.Problems(problem, options);
+        if (options.Extractor is not MlpExtractorSpec)
+        {
+            problems.Add("only the MLP extractor (on feature vectors) is trained");
+        }
+        else if (problems.Count == 0)
+        {
+            // The architecture, checked before anything is allocated (sizes, parameter count).
+            problems.AddRange(MemberPlan.Network(problem, options).Validate());
+        }
+
+        return problems;
+    }
+
+    /// <summary>Trains one network as a stack of one; progress reports name the task <c>train METHOD</c>.</summary>
+    internal static TrainingResult TrainAlone(StackedMember member, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
+        Train([member], $"train {member.Options.Method.Name()}", progress, cancellationToken)[0];
+
+    private static TrainingResult[] Train(IReadOnlyList<StackedMember> members, string? task, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(members);
         var problems = new List<string>();
@@ -58,16 +82,7 @@ public static class StackedMlpTrainer
         for (int i = 0; i < members.Count; i++)
         {
             var member = members[i] ?? throw new ArgumentException($"member {i} is null.", nameof(members));
-            var memberProblems = TrainerBase.Problems(member.Problem, member.Options);
-            if (member.Options.Extractor is not MlpExtractorSpec)
-            {
-                memberProblems.Add("the stacked trainer trains MLP extractors only");
-            }
-            else if (member.Problem.SampleShape.Count != 1)
-            {
-                memberProblems.Add("the stacked trainer reads feature vectors");
-            }
-
+            var memberProblems = Problems(member.Problem, member.Options);
             if (memberProblems.Count > 0)
             {
                 problems.Add($"member {i} ({member.Options.Method.Name()}, seed {member.Options.Seed}): " + string.Join("; ", memberProblems));
@@ -88,7 +103,9 @@ public static class StackedMlpTrainer
         for (int g = 0; g < groups.Length; g++)
         {
             var indices = groups[g].ToArray();
-            var stackResults = TrainStack(indices.Select(i => plans[i]).ToArray(), progress, groups.Length > 1 ? $" ({g + 1}/{groups.Length})" : "", cancellationToken);
+            string suffix = groups.Length > 1 ? $" ({g + 1}/{groups.Length})" : "";
+            string stackTask = task ?? $"train {indices.Length} network{(indices.Length == 1 ? "" : "s")}{suffix}";
+            var stackResults = TrainStack(indices.Select(i => plans[i]).ToArray(), progress, stackTask, cancellationToken);
             for (int k = 0; k < indices.Length; k++)
             {
                 results[indices[k]] = stackResults[k];
@@ -102,6 +119,9 @@ public static class StackedMlpTrainer
     private sealed class MemberPlan
     {
         public required StackedMember Member { get; init; }
+
+        /// <summary>The member's architecture (the model it becomes).</summary>
+        public required NetworkSpec Spec { get; init; }
 
         public required bool Adversarial { get; init; }
 
@@ -128,13 +148,28 @@ public static class StackedMlpTrainer
 
         public int DomainCount => (DomainPerSource ? Problem.Source.DomainCount : 1) + 1;
 
-        public static MemberPlan For(StackedMember member)
+        /// <summary>The architecture of the network <paramref name="options"/> train on <paramref name="problem"/>.</summary>
+        public static NetworkSpec Network(TrainingProblem problem, TrainingOptions options)
         {
-            var p = member.Problem;
-            var o = member.Options;
-            bool hasLabeled = p.TargetLabeled is not null;
-            // The method → plan table: which losses a member's step adds up.
-            var (adversarial, perSource, labels, information) = o.Method switch
+            var (adversarial, perSource, _, _) = Losses(options.Method, problem.TargetLabeled is not null);
+            int domains = (perSource ? problem.Source.DomainCount : 1) + 1;
+            bool conditional = adversarial && options.Method.DomainInput() == DomainHeadInput.MultilinearMap;
+            return new NetworkSpec(
+                problem.SampleShape.ToArray(),
+                problem.ClassNames.Count,
+                domains,
+                options.Extractor,
+                options.DomainHiddenSizes.ToArray(),
+                options.Standardization,
+                conditional ? DomainHeadInput.MultilinearMap : DomainHeadInput.Features);
+        }
+
+        /// <summary>
+        /// The method → plan table, the only one: which losses a step of <paramref name="method"/> adds up
+        /// (<paramref name="hasLabeled"/>: the problem has labeled target samples).
+        /// </summary>
+        private static (bool Adversarial, bool DomainPerSource, bool UseTargetLabels, bool InformationMaximisation) Losses(TrainingMethod method, bool hasLabeled) =>
+            method switch
             {
                 TrainingMethod.SourceOnly => (false, false, hasLabeled, false),
                 TrainingMethod.Reweighting => (false, false, hasLabeled, false),
@@ -144,13 +179,20 @@ public static class StackedMlpTrainer
                 TrainingMethod.DannIm => (true, false, hasLabeled, true),
                 TrainingMethod.SourceOnlyIm => (false, false, hasLabeled, true),
                 TrainingMethod.Cdan => (true, false, hasLabeled, false),
-                _ => throw new ArgumentOutOfRangeException(nameof(member), o.Method, "Unknown training method."),
+                _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown training method."),
             };
+
+        public static MemberPlan For(StackedMember member)
+        {
+            var p = member.Problem;
+            var o = member.Options;
+            var (adversarial, perSource, labels, information) = Losses(o.Method, p.TargetLabeled is not null);
+            var spec = Network(p, o);
             var weights = o.Method == TrainingMethod.Reweighting
                 ? ImportanceWeighting.Compute(p.Source.Samples, p.Target, o.ReweightingClip, o.ReweightingC)
                 : null;
-            int domains = (perSource ? p.Source.DomainCount : 1) + 1;
-            bool conditional = adversarial && o.Method.DomainInput() == DomainHeadInput.MultilinearMap;
+            int domains = spec.DomainCount;
+            bool conditional = spec.DomainInput == DomainHeadInput.MultilinearMap;
             var normalized = o with { Seed = 0, Method = adversarial ? TrainingMethod.Dann : TrainingMethod.SourceOnly };
             string key = string.Join(
                 "|",
@@ -168,6 +210,7 @@ public static class StackedMlpTrainer
             return new MemberPlan
             {
                 Member = member,
+                Spec = spec,
                 Adversarial = adversarial,
                 DomainPerSource = perSource,
                 InformationMaximisation = information,
@@ -179,7 +222,7 @@ public static class StackedMlpTrainer
         }
     }
 
-    private static TrainingResult[] TrainStack(MemberPlan[] plans, IProgress<WorkProgress>? progress, string suffix, CancellationToken cancellationToken)
+    private static TrainingResult[] TrainStack(MemberPlan[] plans, IProgress<WorkProgress>? progress, string task, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var first = plans[0];
@@ -202,7 +245,6 @@ public static class StackedMlpTrainer
         double keep = 1 - mlp.Dropout;
         var lambda = options.Lambda;
         var learningRate = options.LearningRateSchedule;
-        string task = $"train {m} network{(m == 1 ? "" : "s")}{suffix}";
 
         var snapshots = new MemberWeights?[m];
         var histories = plans.Select(_ => new List<EpochDiagnostics>()).ToArray();
@@ -434,8 +476,7 @@ public static class StackedMlpTrainer
                 get_num_threads(),
                 histories[k],
                 p.Weights?.Summary);
-            var spec = new NetworkSpec([features], classes, domains, mlp, domainHidden, p.Options.Standardization, p.Conditional ? DomainHeadInput.MultilinearMap : DomainHeadInput.Features);
-            results[k] = new TrainingResult(snapshots[k]!.ToModel(spec, standardizers[k], p.Problem.ClassNames, record), null, histories[k], clock.Elapsed, stepClock.Elapsed, step);
+            results[k] = new TrainingResult(snapshots[k]!.ToModel(p.Spec, standardizers[k], p.Problem.ClassNames, record), null, histories[k], clock.Elapsed, stepClock.Elapsed, step);
         }
 
         return results;
@@ -535,7 +576,7 @@ public static class StackedMlpTrainer
             return (mean, scale);
         }
 
-        // As InputStandardizer.Fit: double precision, population standard deviation, 1 for constant features.
+        // The one fit of the input standardisation (the model's InputStandardizer loads it): double precision, population standard deviation, 1 for constant features.
         var sum = new double[f];
         for (int i = 0; i < count; i++)
         {

@@ -2,7 +2,7 @@ using EegDann.Core;
 
 namespace EegDann.Model;
 
-/// <summary>One training method over the shared model pieces (extractor, heads, gradient reversal, schedules, loop).</summary>
+/// <summary>One training method: its data checks; the training itself is <see cref="StackedMlpTrainer"/>'s, as a stack of one.</summary>
 public interface IDomainAdaptationTrainer
 {
     /// <summary>The method this trainer implements.</summary>
@@ -47,7 +47,11 @@ public static class Trainers
     }
 }
 
-/// <summary>Checks shared by every trainer.</summary>
+/// <summary>
+/// Checks shared by every trainer, and the one training path: a method's network is trained by
+/// <see cref="StackedMlpTrainer"/> as a stack of one member, so a network trained here is bit for
+/// bit the network the same member would be in any stack (calibration and evaluation).
+/// </summary>
 public abstract class TrainerBase : IDomainAdaptationTrainer
 {
     /// <inheritdoc />
@@ -59,14 +63,13 @@ public abstract class TrainerBase : IDomainAdaptationTrainer
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(options);
         options = options with { Method = Method };
-        var problems = new List<string>(options.Validate());
-        problems.AddRange(CheckData(problem, options));
+        var problems = StackedMlpTrainer.Problems(problem, options);
         if (problems.Count > 0)
         {
             throw new ArgumentException($"Cannot train {Method.Name()}: " + string.Join("; ", problems) + ".");
         }
 
-        return Run(problem, options, progress, cancellationToken);
+        return StackedMlpTrainer.TrainAlone(new StackedMember(problem, options), progress, cancellationToken);
     }
 
     /// <summary>Every problem with <paramref name="options"/> and with <paramref name="problem"/> for the method the options name; empty when it can be trained.</summary>
@@ -81,9 +84,6 @@ public abstract class TrainerBase : IDomainAdaptationTrainer
     /// <summary>What is wrong with the data for this method; empty when fine.</summary>
     protected virtual IEnumerable<string> CheckData(TrainingProblem problem, TrainingOptions options) => [];
 
-    /// <summary>Trains on checked inputs.</summary>
-    protected abstract TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken);
-
     /// <summary>The check that unlabeled target samples are present.</summary>
     protected static IEnumerable<string> RequireTarget(TrainingProblem problem)
     {
@@ -92,9 +92,6 @@ public abstract class TrainerBase : IDomainAdaptationTrainer
             yield return "it needs unlabeled target samples, and there are none";
         }
     }
-
-    private protected static TrainingResult Loop(TrainingProblem problem, TrainingOptions options, TrainingPlan plan, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
-        TrainingLoop.Run(problem, options, plan, progress, cancellationToken);
 }
 
 /// <summary><c>source_only</c>: the label loss on the labeled source (plus labeled target samples, if any are given).</summary>
@@ -102,10 +99,6 @@ public sealed class SourceOnlyTrainer : TrainerBase
 {
     /// <inheritdoc />
     public override TrainingMethod Method => TrainingMethod.SourceOnly;
-
-    /// <inheritdoc />
-    protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
-        Loop(problem, options, new TrainingPlan(false, false, problem.TargetLabeled is not null, null, null, false), progress, cancellationToken);
 }
 
 /// <summary><c>reweighting</c>: importance weights from a source-vs-target logistic regression (<see cref="ImportanceWeighting"/>), then weighted source-only training.</summary>
@@ -116,14 +109,6 @@ public sealed class ReweightingTrainer : TrainerBase
 
     /// <inheritdoc />
     protected override IEnumerable<string> CheckData(TrainingProblem problem, TrainingOptions options) => RequireTarget(problem);
-
-    /// <inheritdoc />
-    protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
-    {
-        var weights = ImportanceWeighting.Compute(problem.Source.Samples, problem.Target, options.ReweightingClip, options.ReweightingC);
-        var plan = new TrainingPlan(false, false, problem.TargetLabeled is not null, weights.Weights, weights.Summary, false);
-        return Loop(problem, options, plan, progress, cancellationToken);
-    }
 }
 
 /// <summary><c>dann</c>: source label loss plus the adversarial source-vs-target domain loss (several source subjects are pooled as one domain).</summary>
@@ -134,10 +119,6 @@ public sealed class DannTrainer : TrainerBase
 
     /// <inheritdoc />
     protected override IEnumerable<string> CheckData(TrainingProblem problem, TrainingOptions options) => RequireTarget(problem);
-
-    /// <inheritdoc />
-    protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
-        Loop(problem, options, new TrainingPlan(true, false, false, null, null, false), progress, cancellationToken);
 }
 
 /// <summary><c>dann_semi</c>: DANN whose label loss also includes the labeled target samples, weighted by <see cref="TrainingOptions.TargetLabelWeight"/>.</summary>
@@ -159,10 +140,6 @@ public sealed class SemiSupervisedDannTrainer : TrainerBase
             yield return "it needs labeled target samples, and there are none";
         }
     }
-
-    /// <inheritdoc />
-    protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
-        Loop(problem, options, new TrainingPlan(true, false, true, null, null, false), progress, cancellationToken);
 }
 
 /// <summary><c>dann_multi_source</c>: DANN with one domain per source subject plus the target.</summary>
@@ -184,10 +161,6 @@ public sealed class MultiSourceDannTrainer : TrainerBase
             yield return "it needs source domain ids naming at least two source subjects";
         }
     }
-
-    /// <inheritdoc />
-    protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
-        Loop(problem, options, new TrainingPlan(true, true, problem.TargetLabeled is not null, null, null, false), progress, cancellationToken);
 }
 
 /// <summary><c>dann_im</c>: DANN plus information maximisation on the unlabeled target (labeled target samples, if given, join the label loss).</summary>
@@ -198,10 +171,6 @@ public sealed class DannImTrainer : TrainerBase
 
     /// <inheritdoc />
     protected override IEnumerable<string> CheckData(TrainingProblem problem, TrainingOptions options) => RequireTarget(problem);
-
-    /// <inheritdoc />
-    protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
-        Loop(problem, options, new TrainingPlan(true, false, problem.TargetLabeled is not null, null, null, true), progress, cancellationToken);
 }
 
 /// <summary><c>source_only_im</c>: the source label loss plus information maximisation on the unlabeled target, no domain head.</summary>
@@ -212,10 +181,6 @@ public sealed class SourceOnlyImTrainer : TrainerBase
 
     /// <inheritdoc />
     protected override IEnumerable<string> CheckData(TrainingProblem problem, TrainingOptions options) => RequireTarget(problem);
-
-    /// <inheritdoc />
-    protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
-        Loop(problem, options, new TrainingPlan(false, false, problem.TargetLabeled is not null, null, null, true), progress, cancellationToken);
 }
 
 /// <summary>
@@ -230,8 +195,4 @@ public sealed class CdanTrainer : TrainerBase
 
     /// <inheritdoc />
     protected override IEnumerable<string> CheckData(TrainingProblem problem, TrainingOptions options) => RequireTarget(problem);
-
-    /// <inheritdoc />
-    protected override TrainingResult Run(TrainingProblem problem, TrainingOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
-        Loop(problem, options, new TrainingPlan(true, false, problem.TargetLabeled is not null, null, null, false), progress, cancellationToken);
 }
