@@ -7,14 +7,13 @@ namespace EegDann.Bench;
 
 /// <summary>
 /// Latency of one live decision's forward pass (<see cref="ModelPredictor"/>, one sample, one
-/// libtorch thread): an MLP on 64 log-variance features and the compact convolutional extractor on
-/// 64 channels × 320 samples (2 s at 160 Hz), p50/p99 over many calls.
+/// libtorch thread): an MLP on 64 log-variance features, p50/p99 over many calls.
 /// </summary>
 public sealed class ModelPredictBench : IBench
 {
     public string Name => "model-predict";
 
-    public string Description => "one-sample forward pass latency p50/p99 (MLP on 64 features; conv on 64 ch × 320 samples), 1 thread";
+    public string Description => "one-sample forward pass latency p50/p99 (MLP on 64 features), 1 thread";
 
     public Task<int> RunAsync(BenchContext context, string[] args)
     {
@@ -23,7 +22,6 @@ public sealed class ModelPredictBench : IBench
         var results = new Dictionary<string, object>
         {
             ["mlp_64_features"] = Measure("MLP 64 → 32 → 32", [64], new MlpExtractorSpec([32, 32]), calls),
-            ["conv_64x320"] = Measure("conv 64 × 320 (16 spatial, 16 temporal × 25, pool 75/15)", [64, 320], new ConvExtractorSpec(), calls),
         };
         string file = Path.Combine(context.ResultsDirectory, "model-predict.json");
         File.WriteAllText(file, JsonSerializer.Serialize(new { calls, threads = 1, results }, BenchJson.Indented));

@@ -233,41 +233,6 @@ public static class FeaturePipeline
         return Transform([epochs], fitted, CreateFeaturizer(definition, fitted, standardize: true));
     }
 
-    /// <summary>
-    /// The aligned epochs themselves (for the convolutional extractor): one float block per epoch,
-    /// channel-major <c>(epochs, channels, samples)</c>, µV after alignment.
-    /// </summary>
-    public static float[] AlignedEpochs(FittedPipeline fitted, EpochSet epochs)
-    {
-        ArgumentNullException.ThrowIfNull(fitted);
-        ArgumentNullException.ThrowIfNull(epochs);
-        if (fitted.BandCount != 1)
-        {
-            throw new ArgumentException("aligned epochs are for the conv extractor, which reads one band; this pipeline has a filter bank.", nameof(fitted));
-        }
-
-        int size = fitted.Channels.Count * fitted.EpochSamples;
-        var result = new float[epochs.Count * size];
-        var whitening = Whitening(fitted, epochs.Subject);
-        var context = new WindowContext(fitted.Channels.Count, fitted.EpochSamples, fitted.SampleRateHz);
-        for (int i = 0; i < epochs.Count; i++)
-        {
-            context.Load(epochs.Epochs[i].Data);
-            if (whitening != null)
-            {
-                context.Align(whitening);
-            }
-
-            var aligned = context.AlignedSamples;
-            for (int k = 0; k < size; k++)
-            {
-                result[(i * size) + k] = (float)aligned[k];
-            }
-        }
-
-        return result;
-    }
-
     /// <summary>The per-window featurizer of a fitted pipeline (shared with the live decoder).</summary>
     public static WindowFeaturizer CreateFeaturizer(PipelineDefinition definition, FittedPipeline fitted, bool standardize = true)
     {

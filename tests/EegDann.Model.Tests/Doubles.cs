@@ -32,28 +32,6 @@ internal static class Synthetic
         return (new SampleMatrix(values, count, dimensions), labels);
     }
 
-    /// <summary>Windows (channels × samples) of noise whose class sets the variance of channel 0 versus channel 1.</summary>
-    public static (SampleMatrix Samples, int[] Labels) Windows(int count, int channels, int length, int seed, double gain = 1)
-    {
-        var random = new Random(seed);
-        var values = new float[count * channels * length];
-        var labels = new int[count];
-        for (int i = 0; i < count; i++)
-        {
-            labels[i] = i % 2;
-            for (int c = 0; c < channels; c++)
-            {
-                double scale = gain * (c == labels[i] ? 3.0 : 1.0);
-                for (int t = 0; t < length; t++)
-                {
-                    values[(i * channels + c) * length + t] = (float)(scale * Normal(random));
-                }
-            }
-        }
-
-        return (new SampleMatrix(values, count, channels, length), labels);
-    }
-
     public static double Normal(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 

@@ -165,25 +165,6 @@ public sealed class TrainingTests
         Assert.Throws<ArgumentException>(() => Trainers.Train(noIds, Quick with { Method = TrainingMethod.MultiSourceDann }));
     }
 
-    [Fact(Skip = ConvTraining.KnownNaNDefect)]
-    public void ConvolutionalExtractorLearnsWhichChannelCarriesThePowerInRawWindows()
-    {
-        var (windows, labels) = Synthetic.Windows(96, 4, 100, 1);
-        var (target, targetLabels) = Synthetic.Windows(64, 4, 100, 2, gain: 2);
-        var problem = new TrainingProblem(new LabeledSamples(windows, labels), target, ["a", "b"]);
-        var options = Quick with
-        {
-            Extractor = new ConvExtractorSpec(SpatialFilters: 4, TemporalFilters: 4, TemporalKernel: 9, PoolLength: 40, PoolStride: 20, Dropout: 0.25),
-            Epochs = 15,
-            BatchSize = 32,
-        };
-
-        using var model = Trainers.Train(problem, options).RequireModel();
-
-        Assert.Equal(4 * 3, options.Extractor.FeatureSize([4, 100]));
-        Assert.True(Synthetic.Accuracy(model.Predict(target), targetLabels) > 0.9);
-    }
-
     [Fact]
     public void DannBeatsSourceOnlyOnTheShiftedBlobs()
     {

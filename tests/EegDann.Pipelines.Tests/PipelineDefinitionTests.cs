@@ -117,10 +117,14 @@ public sealed class PipelineDefinitionTests
     }
 
     [Fact]
-    public void TheConvExtractorTakesWindowsNotFeatures()
+    public void TheRemovedConvExtractorIsRefusedNamingTheSectionAndTheSupportedExtractors()
     {
         var e = Invalid(j => j["model"]!["extractor"] = "conv");
-        Assert.Contains("the conv extractor reads the (aligned) filtered windows themselves", e.Message);
+        Assert.Contains("model: 'extractor' \"conv\" is no longer supported: the convolutional extractor was removed", e.Message);
+        Assert.Contains("supported extractors: \"mlp\"", e.Message);
+
+        var other = Invalid(j => j["model"]!["extractor"] = "transformer");
+        Assert.Contains("model: 'extractor' must be one of the supported extractors \"mlp\", got \"transformer\"", other.Message);
     }
 
     [Fact]
@@ -164,17 +168,6 @@ public sealed class PipelineDefinitionTests
         Assert.Equal(Model.InputStandardization.ZScore, options.Standardization);
         Assert.Equal(Model.TrainingMethod.SourceOnly, RealRecordings.MiLogVar.ToTrainingOptions(Model.TrainingMethod.SourceOnly, seed: 3).Method);
         Assert.Equal([64], RealRecordings.MiLogVar.SampleShape(64));
-    }
-
-    [Fact]
-    public void AConvExtractorTooLargeForTheEpochIsRefusedAtLoad()
-    {
-        var e = Invalid(j =>
-        {
-            j["steps"] = new JsonArray(Step("bandpass", new JsonObject { ["low_hz"] = 8, ["high_hz"] = 30 }));
-            j["model"] = new JsonObject { ["extractor"] = "conv", ["temporal_kernel"] = 200, ["pool_length"] = 200 };
-        });
-        Assert.Contains("model: windows of 320 samples are too short", e.Message);
     }
 
     [Theory]

@@ -51,7 +51,7 @@ internal static class TargetPredictions
 
         public void OnWindow(in OnlineWindow window)
         {
-            var input = model.ReadsAlignedSamples ? window.AlignedSamples : window.Features;
+            var input = window.Features;
             if (!window.AlignmentReady || input.Length != _input.Length)
             {
                 return;

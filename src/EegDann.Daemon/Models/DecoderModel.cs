@@ -24,7 +24,6 @@ public sealed class DecoderModel : IDisposable
         Source = source;
         Id = package.Id;
         ClassNames = package.Model.ClassNames;
-        ReadsAlignedSamples = definition.Model.Extractor == "conv";
         InputSize = package.Model.Spec.SampleSize;
         PipelineSignal = new SignalInfo(definition.Signal.SampleRateHz, definition.Signal.Channels);
         WindowSamples = (int)SampleTime.ToSamples(definition.Windows.LengthSeconds, definition.Signal.SampleRateHz);
@@ -48,9 +47,6 @@ public sealed class DecoderModel : IDisposable
 
     /// <summary>Class names in network order: the commands besides <c>none</c>.</summary>
     public IReadOnlyList<string> ClassNames { get; }
-
-    /// <summary>Whether the network reads aligned filtered windows (conv) rather than feature vectors (MLP).</summary>
-    public bool ReadsAlignedSamples { get; }
 
     /// <summary>Values in one network input.</summary>
     public int InputSize { get; }
@@ -84,7 +80,7 @@ public sealed class DecoderModel : IDisposable
     /// <exception cref="InvalidOperationException">When a fixed alignment is asked and the model has none for the subject.</exception>
     /// <exception cref="ArgumentException">When the stream's rate cannot be converted to the pipeline's.</exception>
     public OnlineFrontEnd CreateFrontEnd(SignalInfo stream, string subject, AlignmentMode mode, IOnlineWindowConsumer consumer) =>
-        new(Definition, Fitted, stream, subject, AlignmentFor(subject, mode), consumer, readsAlignedSamples: ReadsAlignedSamples);
+        new(Definition, Fitted, stream, subject, AlignmentFor(subject, mode), consumer);
 
     /// <summary>A predictor (one per decoding thread).</summary>
     public ModelPredictor CreatePredictor() => Package.Model.CreatePredictor();

@@ -114,7 +114,7 @@ internal sealed partial class WindowStage : IOnlineWindowConsumer
         }
 
         var model = _swapper.Model!;
-        var input = model.ReadsAlignedSamples ? window.AlignedSamples : window.Features;
+        var input = window.Features;
         if (!ChannelQualityCheck.AllFinite(input))
         {
             FailSafe(FailSafeReason.NonFinite, end, "features");

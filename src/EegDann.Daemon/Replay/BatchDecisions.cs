@@ -36,16 +36,10 @@ public static class BatchDecisions
 
     /// <summary>Decides every window of <paramref name="recording"/> the batch way.</summary>
     /// <exception cref="InvalidOperationException">When a fixed alignment is asked and the model has no alignment of the recording's subject.</exception>
-    /// <exception cref="ArgumentException">When the model reads aligned samples (conv extractor): the batch path here is for feature models.</exception>
     public static Result Decide(DecoderModel model, Recording recording, DecoderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(recording);
-        if (model.ReadsAlignedSamples)
-        {
-            throw new ArgumentException($"model {model.Id} reads aligned samples; the batch decision path covers feature models.", nameof(model));
-        }
-
         options ??= new DecoderOptions();
         var signal = SignalPipeline.Create(model.Definition, model.Fitted);
         var windows = signal.ExtractWindows(recording);

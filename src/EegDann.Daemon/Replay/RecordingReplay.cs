@@ -140,10 +140,6 @@ public static class RecordingReplay
         {
             note = "not compared (timing run)";
         }
-        else if (model.ReadsAlignedSamples)
-        {
-            note = "the model reads aligned samples (conv); the batch decision path covers feature models";
-        }
         else
         {
             batch = BatchDecisions.Decide(model, recording, decoder).CommandByEnd;

@@ -37,7 +37,6 @@ public sealed class DannNetwork : Module<Tensor, Tensor>
         features = spec.Extractor switch
         {
             MlpExtractorSpec mlp => new MlpExtractor(spec.SampleShape[0], mlp),
-            ConvExtractorSpec conv => new ConvExtractor(spec.SampleShape[0], conv),
             _ => throw new ArgumentException($"Unknown extractor {spec.Extractor.GetType().Name}.", nameof(spec)),
         };
         int featureSize = spec.Extractor.FeatureSize(spec.SampleShape);

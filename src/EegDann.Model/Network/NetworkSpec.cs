@@ -8,7 +8,6 @@ namespace EegDann.Model;
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
 [JsonDerivedType(typeof(MlpExtractorSpec), "mlp")]
-[JsonDerivedType(typeof(ConvExtractorSpec), "conv")]
 public abstract record ExtractorSpec
 {
     /// <summary>Lists what is wrong with these settings for inputs of <paramref name="sampleShape"/>; empty when fine.</summary>
@@ -57,67 +56,6 @@ public sealed record MlpExtractorSpec(IReadOnlyList<int> HiddenSizes, double Dro
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Dropout, HiddenSizes.Count);
-}
-
-/// <summary>
-/// A compact convolutional extractor on filtered raw windows (channels × samples), a ShallowConvNet
-/// factorised spatial-first: spatial filters (channel mixing, like CSP) → temporal convolution →
-/// batch normalisation → square → average pooling → log → dropout → flatten. The output is a set of
-/// log band-power features of learned spatial/temporal filters.
-/// </summary>
-/// <remarks>
-/// Schirrmeister et al., "Deep learning with convolutional neural networks for EEG decoding and
-/// visualization", Hum. Brain Mapp. 2017 (ShallowConvNet); Lawhern et al., EEGNet, J. Neural Eng.
-/// 2018. Applying the spatial filters first gives the same family of functions as ShallowConvNet's
-/// temporal-then-spatial order at a fraction of the cost, which keeps a live decision well within
-/// its latency budget. Sizes are in samples: choose them for the pipeline's sample rate.
-/// </remarks>
-/// <param name="SpatialFilters">Number of spatial filters (channel mixtures), ≥ 1.</param>
-/// <param name="TemporalFilters">Number of temporal filters, ≥ 1.</param>
-/// <param name="TemporalKernel">Temporal kernel length in samples, ≥ 1 (e.g. 25 at 160 Hz ≈ 156 ms).</param>
-/// <param name="PoolLength">Average-pooling window in samples, ≥ 1 (e.g. 75).</param>
-/// <param name="PoolStride">Average-pooling stride in samples, ≥ 1 (e.g. 15).</param>
-/// <param name="Dropout">Dropout probability on the pooled features while training, in [0, 1).</param>
-public sealed record ConvExtractorSpec(
-    int SpatialFilters = 16,
-    int TemporalFilters = 16,
-    int TemporalKernel = 25,
-    int PoolLength = 75,
-    int PoolStride = 15,
-    double Dropout = 0.5) : ExtractorSpec
-{
-    /// <inheritdoc />
-    public override IReadOnlyList<string> Validate(IReadOnlyList<int> sampleShape)
-    {
-        var problems = new List<string>();
-        if (sampleShape.Count != 2)
-        {
-            problems.Add($"the convolutional extractor reads windows [channels, samples], got samples of shape [{string.Join(", ", sampleShape)}]");
-            return problems;
-        }
-
-        if (SpatialFilters < 1 || TemporalFilters < 1 || TemporalKernel < 1 || PoolLength < 1 || PoolStride < 1)
-        {
-            problems.Add("convolutional extractor sizes (filters, kernel, pool length and stride) must all be ≥ 1");
-        }
-        else if (sampleShape[1] - TemporalKernel + 1 < PoolLength)
-        {
-            problems.Add($"windows of {sampleShape[1]} samples are too short for a temporal kernel of {TemporalKernel} and a pool of {PoolLength} samples");
-        }
-
-        if (!(Dropout >= 0 && Dropout < 1))
-        {
-            problems.Add($"dropout must be in [0, 1), got {Dropout}");
-        }
-
-        return problems;
-    }
-
-    /// <inheritdoc />
-    public override int FeatureSize(IReadOnlyList<int> sampleShape) => TemporalFilters * PooledLength(sampleShape[1]);
-
-    /// <summary>Number of pooled time steps for windows of <paramref name="samples"/> samples.</summary>
-    public int PooledLength(int samples) => (samples - TemporalKernel + 1 - PoolLength) / PoolStride + 1;
 }
 
 /// <summary>Whether the network standardises its input with statistics fitted on the source.</summary>
@@ -205,7 +143,6 @@ public sealed record NetworkSpec(
         widths.AddRange(Extractor switch
         {
             MlpExtractorSpec mlp => mlp.HiddenSizes ?? [],
-            ConvExtractorSpec conv => [conv.SpatialFilters, conv.TemporalFilters, conv.TemporalKernel, conv.PoolLength, conv.PoolStride],
             _ => [],
         });
         if (widths.Any(w => w > MaxWidth))
@@ -267,13 +204,6 @@ public sealed record NetworkSpec(
                 }
 
                 features = inputs;
-                break;
-            case ConvExtractorSpec conv:
-                long channels = SampleShape[0];
-                total += (channels * conv.SpatialFilters) + conv.SpatialFilters;
-                total += ((long)conv.SpatialFilters * conv.TemporalFilters * conv.TemporalKernel) + conv.TemporalFilters;
-                total += 4L * conv.TemporalFilters;
-                features = conv.FeatureSize(SampleShape);
                 break;
             default:
                 return 0;

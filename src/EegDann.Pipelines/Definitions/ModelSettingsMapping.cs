@@ -9,9 +9,7 @@ public static class ModelSettingsMapping
     public static ExtractorSpec ToExtractorSpec(this ModelSettings model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return model.Extractor == "conv"
-            ? new ConvExtractorSpec(model.SpatialFilters, model.TemporalFilters, model.TemporalKernel, model.PoolLength, model.PoolStride, model.Dropout)
-            : new MlpExtractorSpec(model.HiddenSizes, model.Dropout);
+        return new MlpExtractorSpec(model.HiddenSizes, model.Dropout);
     }
 
     /// <summary>
@@ -51,15 +49,10 @@ public static class ModelSettingsMapping
         };
     }
 
-    /// <summary>
-    /// The shape of one network input: <c>[features]</c> for the MLP (<paramref name="featureCount"/>),
-    /// <c>[channels, samples]</c> for the conv extractor.
-    /// </summary>
+    /// <summary>The shape of one network input: <c>[features]</c> (<paramref name="featureCount"/>), what the MLP reads.</summary>
     public static int[] SampleShape(this PipelineDefinition definition, int featureCount)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        return definition.Model.Extractor == "conv"
-            ? [definition.Signal.Channels.Count, definition.EpochSamples]
-            : [featureCount];
+        return [featureCount];
     }
 }

@@ -253,25 +253,15 @@ public sealed record Paradigm(string? Dataset, IReadOnlyList<string> Runs, IRead
 public sealed record WindowSettings(double LengthSeconds, double StrideSeconds);
 
 /// <summary>Network settings (mapped onto EegDann.Model's extractor and network specifications).</summary>
-/// <param name="Extractor"><c>mlp</c> (feature vectors) or <c>conv</c> (aligned filtered windows).</param>
+/// <param name="Extractor"><c>mlp</c> (feature vectors), the only extractor (<see cref="PipelineDefinitionLoader.Extractors"/>).</param>
 /// <param name="HiddenSizes">MLP hidden widths.</param>
 /// <param name="Dropout">Dropout probability in [0, 1).</param>
-/// <param name="SpatialFilters">Conv: spatial filters.</param>
-/// <param name="TemporalFilters">Conv: temporal filters.</param>
-/// <param name="TemporalKernel">Conv: temporal kernel, samples.</param>
-/// <param name="PoolLength">Conv: pooling window, samples.</param>
-/// <param name="PoolStride">Conv: pooling stride, samples.</param>
 /// <param name="DomainHiddenSizes">Hidden widths of the domain head.</param>
 /// <param name="Standardization"><c>z_score</c> or <c>none</c>: input standardisation inside the network.</param>
 public sealed record ModelSettings(
     string Extractor,
     IReadOnlyList<int> HiddenSizes,
     double Dropout,
-    int SpatialFilters,
-    int TemporalFilters,
-    int TemporalKernel,
-    int PoolLength,
-    int PoolStride,
     IReadOnlyList<int> DomainHiddenSizes,
     string Standardization);
 

@@ -17,8 +17,11 @@ namespace EegDann.Pipelines.Definitions;
 /// </summary>
 public static class PipelineDefinitionLoader
 {
-    /// <summary>Extractor families.</summary>
-    public static readonly IReadOnlyList<string> Extractors = ["mlp", "conv"];
+    /// <summary>
+    /// Extractor families. The convolutional extractor (<c>conv</c>) was removed in issue 12: calibration and
+    /// evaluation never trained it, and its training produced NaN on AVX-512 hosts; a file naming it is refused.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Extractors = ["mlp"];
 
     /// <summary>Training methods (EegDann.Model's names).</summary>
     public static readonly IReadOnlyList<string> Methods = TrainingMethods.All.Select(m => m.Name()).ToArray();
@@ -35,7 +38,7 @@ public static class PipelineDefinitionLoader
     /// <summary>The largest training batch a pipeline may ask for.</summary>
     public const int MaxBatchSize = 1 << 16;
 
-    private static readonly string[] ModelKeys = ["extractor", "hidden_sizes", "dropout", "spatial_filters", "temporal_filters", "temporal_kernel", "pool_length", "pool_stride", "domain_hidden_sizes", "standardization"];
+    private static readonly string[] ModelKeys = ["extractor", "hidden_sizes", "dropout", "domain_hidden_sizes", "standardization"];
     private static readonly string[] TrainingKeys = ["method", "seed", "epochs", "batch_size", "learning_rate", "learning_rate_alpha", "learning_rate_beta", "momentum", "weight_decay", "lambda_scale", "lambda_gamma", "target_label_weight", "reweighting_clip", "reweighting_c", "ensemble", "crops"];
 
     /// <summary>Reads and validates a pipeline file.</summary>
@@ -278,16 +281,19 @@ public static class PipelineDefinitionLoader
 
     private static ModelSettings ReadModel(JsonSection s)
     {
-        string extractor = s.Text("extractor", "mlp", Extractors);
+        string extractor = s.Text("extractor", "mlp");
+        if (extractor.Length > 0 && !Extractors.Contains(extractor, StringComparer.Ordinal))
+        {
+            string supported = string.Join(", ", Extractors.Select(e => $"\"{e}\""));
+            s.Problem("extractor", extractor == "conv"
+                ? $"\"conv\" is no longer supported: the convolutional extractor was removed (calibration and evaluation never trained it, and its training produced NaN on AVX-512 hosts); supported extractors: {supported}"
+                : $"must be one of the supported extractors {supported}, got \"{extractor}\"");
+        }
+
         var settings = new ModelSettings(
             extractor,
             s.IntegerList("hidden_sizes", [64, 64], min: 1, nonEmpty: true, max: NetworkSpec.MaxWidth),
             s.Number("dropout", 0.25, min: 0, max: 0.999),
-            s.Integer("spatial_filters", 16, min: 1, max: NetworkSpec.MaxWidth),
-            s.Integer("temporal_filters", 16, min: 1, max: NetworkSpec.MaxWidth),
-            s.Integer("temporal_kernel", 25, min: 1, max: NetworkSpec.MaxWidth),
-            s.Integer("pool_length", 75, min: 1, max: NetworkSpec.MaxWidth),
-            s.Integer("pool_stride", 15, min: 1, max: NetworkSpec.MaxWidth),
             s.IntegerList("domain_hidden_sizes", [64], min: 1, max: NetworkSpec.MaxWidth),
             s.Text("standardization", "z_score", ["z_score", "none"]));
         s.RejectUnknown(ModelKeys);
@@ -320,7 +326,7 @@ public static class PipelineDefinitionLoader
     private static void CheckNetwork(ModelSettings model, TrainingSettings training, int channels, long epochSamples, List<string> problems)
     {
         // The network's own checks, on the shape it will see (feature count is known only after fitting; 1 stands in).
-        var shape = model.Extractor == "conv" ? new[] { channels, (int)epochSamples } : new[] { 1 };
+        var shape = new[] { 1 };
         var extractor = model.ToExtractorSpec();
         var extractorProblems = extractor.Validate(shape);
         foreach (var problem in extractorProblems)
@@ -461,16 +467,6 @@ public static class PipelineDefinitionLoader
         if (model.Extractor == "mlp" && !hasFeatures)
         {
             problems.Add("steps: the mlp extractor reads feature vectors; add at least one feature step (e.g. log_variance)");
-        }
-
-        if (model.Extractor == "conv" && sawFilterBank != null)
-        {
-            problems.Add($"{sawFilterBank}: the conv extractor reads one band; remove the filter bank (or use the mlp extractor)");
-        }
-
-        if (model.Extractor == "conv" && (hasFeatures || counts.ContainsKey(StepKind.Standardize)))
-        {
-            problems.Add("steps: the conv extractor reads the (aligned) filtered windows themselves; remove the feature and standardize steps");
         }
 
         foreach (var duplicate in steps.Where(s => s.Spec is FeatureStepSpec).GroupBy(s => s.Spec).Where(g => g.Count() > 1))

@@ -62,7 +62,7 @@ public static class ExportFeatures
             throw new ExportInputException(e.Message, e);
         }
 
-        if (definition.Model.Extractor == "conv" || !definition.FeatureSteps.Any())
+        if (!definition.FeatureSteps.Any())
         {
             throw new ExportInputException($"{request.PipelinePath}: pipeline '{definition.Name}' has no feature steps to export.");
         }
