@@ -1,0 +1,378 @@
+// The stacked trainer's epoch loop: the members' pool of standardised rows, shuffles, target sampling,
+// dropout masks, the summed loss of every member, SGD, and per epoch the diagnostics and divergence checks.
+using System.Diagnostics;
+using EegDann.Core;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace EegDann.Model;
+
+public static partial class StackedMlpTrainer
+{
+    private static TrainingResult[] TrainStack(MemberPlan[] plans, IProgress<WorkProgress>? progress, string task, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var first = plans[0];
+        var options = first.Options;
+        var mlp = (MlpExtractorSpec)options.Extractor;
+        int m = plans.Length;
+        int nS = first.Problem.Source.Samples.Count, nT = first.TargetRows, nL = first.LabeledRows;
+        int n = nS + nT + nL;
+        int features = first.Problem.SampleShape[0];
+        int classes = first.Problem.ClassNames.Count;
+        int domains = first.DomainCount;
+        bool adversarial = first.Adversarial;
+        bool information = first.InformationMaximisation;
+        int batch = Math.Min(options.BatchSize, nS);
+        int stepsPerEpoch = (nS + batch - 1) / batch;
+        long totalSteps = (long)stepsPerEpoch * options.Epochs;
+        int labeledPerStep = Math.Min(nL, batch);
+        var hidden = mlp.HiddenSizes.ToArray();
+        var domainHidden = options.DomainHiddenSizes.ToArray();
+        double keep = 1 - mlp.Dropout;
+        var lambda = options.Lambda;
+        var learningRate = options.LearningRateSchedule;
+
+        var snapshots = new MemberWeights?[m];
+        var histories = plans.Select(_ => new List<EpochDiagnostics>()).ToArray();
+        var failures = new TrainingFailure?[m];
+        long step = 0;
+        var stepClock = new Stopwatch();
+        var dataRandom = plans.Select(p => new Random(p.Options.Seed)).ToArray();
+        var dropoutRandom = plans.Select(p => new Random(unchecked(p.Options.Seed ^ 0x5EED_D0)))
+            .ToArray();
+        var standardizers = new (float[] Mean, float[] Scale)[m];
+
+        using (NewDisposeScope())
+        {
+            var layers = CreateLayers(plans, features, hidden, classes, domainHidden, domains, first.Conditional);
+            using var optimizer = new FlatSgd(layers.All, options.Momentum, options.WeightDecay);
+
+            // The pool of every member: (members, rows, features), standardised with the member's source statistics.
+            var poolValues = new float[(long)m * n * features];
+            var labelValues = new long[(long)m * n];
+            var domainValues = new long[(long)m * n];
+            var weightValues = new float[(long)m * n];
+            for (int k = 0; k < m; k++)
+            {
+                var p = plans[k];
+                standardizers[k] = Standardization(p.Problem.Source.Samples, options.Standardization);
+                var (mean, scale) = standardizers[k];
+                long offset = (long)k * n;
+                Copy(p.Problem.Source.Samples, mean, scale, poolValues, offset * features);
+                if (nT > 0)
+                {
+                    Copy(p.Problem.Target, mean, scale, poolValues, (offset + nS) * features);
+                }
+
+                if (nL > 0)
+                {
+                    Copy(p.Problem.TargetLabeled!.Samples, mean, scale, poolValues, (offset + nS + nT) * features);
+                }
+
+                for (int i = 0; i < nS; i++)
+                {
+                    labelValues[offset + i] = p.Problem.Source.Labels[i];
+                    domainValues[offset + i] = p.DomainPerSource ? p.Problem.Source.DomainIds![i] : 0;
+                    weightValues[offset + i] = p.Weights?.Weights[i] ?? 1f;
+                }
+
+                for (int i = nS; i < n; i++)
+                {
+                    weightValues[offset + i] = 1f;
+                    labelValues[offset + i] = i >= nS + nT ? p.Problem.TargetLabeled!.Labels[i - nS - nT] : 0;
+                    domainValues[offset + i] = domains - 1;
+                }
+            }
+
+            var pool = tensor(poolValues, [(long)m * n, features]);
+            var labelPool = tensor(labelValues);
+            var domainPool = tensor(domainValues);
+            var weightPool = plans.Any(p => p.Weights is not null) ? tensor(weightValues) : null;
+            // The diagnostic subsets come from their own generators, so how many samples are measured never changes the training itself.
+        var diagnosticRandom = plans.Select(p => new Random(unchecked(p.Options.Seed ^ 0x0D1A6))).ToArray();
+        var diagnostics = new StackDiagnostics(plans, diagnosticRandom, n, nS, nT, nL, options.DiagnosticSamples, pool, labelPool, domainPool, domains);
+
+            int rowsPerStep = batch + (nT > 0 ? batch : 0) + labeledPerStep;
+            int stepsPerChunk = (int)Math.Clamp(ChunkBytes / Math.Max(1L, (long)m * rowsPerStep * (features + hidden.Sum()) * sizeof(float)), 1, stepsPerEpoch);
+            var permutations = plans.Select(_ => Enumerable.Range(0, nS).ToArray()).ToArray();
+            double lastLambda = 0, lastRate = learningRate.At(0);
+            double lossLimit = Math.Log(classes) * options.DivergenceFactor;
+
+            for (int epoch = 1; epoch <= options.Epochs; epoch++)
+            {
+                stepClock.Start();
+                for (int k = 0; k < m; k++)
+                {
+                    Shuffle(permutations[k], dataRandom[k]);
+                }
+
+                for (int chunkStart = 0; chunkStart < stepsPerEpoch; chunkStart += stepsPerChunk)
+                {
+                    int chunkSteps = Math.Min(stepsPerChunk, stepsPerEpoch - chunkStart);
+                    using var chunkScope = NewDisposeScope();
+                    // Rows of the chunk, step after step, member after member: [source batch | target batch | labeled batch].
+                    var rows = new List<long>();
+                    var layout = new (long Offset, int Source, int Target, int Labeled)[chunkSteps];
+                    for (int s = 0; s < chunkSteps; s++)
+                    {
+                        int start = (chunkStart + s) * batch;
+                        int b = Math.Min(batch, nS - start);
+                        int t = nT > 0 ? b : 0;
+                        layout[s] = (rows.Count, b, t, labeledPerStep);
+                        for (int k = 0; k < m; k++)
+                        {
+                            long offset = (long)k * n;
+                            for (int i = 0; i < b; i++)
+                            {
+                                rows.Add(offset + permutations[k][start + i]);
+                            }
+
+                            for (int i = 0; i < t; i++)
+                            {
+                                rows.Add(offset + nS + dataRandom[k].Next(nT));
+                            }
+
+                            for (int i = 0; i < labeledPerStep; i++)
+                            {
+                                rows.Add(offset + nS + nT + dataRandom[k].Next(nL));
+                            }
+                        }
+                    }
+
+                    var index = tensor(rows.ToArray());
+                    var chunkX = pool.index_select(0, index);
+                    var chunkY = labelPool.index_select(0, index);
+                    var chunkD = adversarial ? domainPool.index_select(0, index) : null;
+                    var chunkW = weightPool?.index_select(0, index);
+                    var chunkMasks = keep < 1 ? DropoutMasks(dropoutRandom, layout, hidden, keep) : null;
+
+                    for (int s = 0; s < chunkSteps; s++)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        double p = (double)step / totalSteps;
+                        double lam = adversarial || information ? lambda.At(p) : 0;
+                        double rate = learningRate.At(p);
+                        var (offset, b, t, l) = layout[s];
+                        int r = b + t + l;
+                        using (NewDisposeScope())
+                        {
+                            // Explicit scalars kept alive to the end of the step (see FlatSgd: an implicit one, also the alpha 1
+                            // TorchSharp's add(tensor) creates, can be finalised mid-call when another thread allocates).
+                            using var one = 1.ToScalar();
+                            using var sourceCount = ((double)b).ToScalar();
+                            using var domainCount = ((double)(b + t)).ToScalar();
+                            using var labeledCount = ((double)Math.Max(l, 1)).ToScalar();
+                            using var labeledWeight = options.TargetLabelWeight.ToScalar();
+                            var x = chunkX.narrow(0, offset, (long)m * r).view(m, r, features);
+                            var h = x;
+                            for (int layer = 0; layer < hidden.Length; layer++)
+                            {
+                                h = h.bmm(layers.Hidden[layer].Weight).add_(layers.Hidden[layer].Bias, one).relu_();
+                                if (chunkMasks is not null)
+                                {
+                                    h = h.mul(chunkMasks[layer].Item1.narrow(0, chunkMasks[layer].Item2[s], (long)m * r * hidden[layer]).view(m, r, hidden[layer]));
+                                }
+                            }
+
+                            var y = chunkY.narrow(0, offset, (long)m * r).view(m, r);
+                            var sourceNll = Nll(layers.Label.Apply(h.narrow(1, 0, b)), y.narrow(1, 0, b));
+                            if (chunkW is not null)
+                            {
+                                sourceNll = sourceNll.mul(chunkW.narrow(0, offset, (long)m * r).view(m, r).narrow(1, 0, b));
+                            }
+
+                            var loss = sourceNll.sum().div(sourceCount);
+                            if (t > 0 && adversarial)
+                            {
+                                var reversed = GradientReversal.Apply(h.narrow(1, 0, b + t), lam);
+                                var domainTargets = chunkD!.narrow(0, offset, (long)m * r).view(m, r).narrow(1, 0, b + t);
+                                loss = loss.add(Nll(layers.ApplyDomain(reversed), domainTargets).sum().div(domainCount), one);
+                            }
+
+                            if (t > 0 && information)
+                            {
+                                using var informationWeight = lam.ToScalar();
+                                var im = InformationMaximisation.Loss(layers.Label.Apply(h.narrow(1, b, t))).sum();
+                                loss = loss.add(im.mul(informationWeight), one);
+                            }
+
+                            if (l > 0)
+                            {
+                                var labeled = Nll(layers.Label.Apply(h.narrow(1, b + t, l)), y.narrow(1, b + t, l)).sum().div(labeledCount);
+                                loss = loss.add(labeled.mul(labeledWeight), one);
+                            }
+
+                            optimizer.ZeroGrad();
+                            loss.backward();
+                            optimizer.Step(rate);
+                        }
+
+                        lastLambda = lam;
+                        lastRate = rate;
+                        step++;
+                    }
+                }
+
+                stepClock.Stop();
+                var measured = diagnostics.Measure(layers, epoch, (double)step / totalSteps, lastLambda, lastRate, adversarial);
+                var finite = layers.FiniteByMember();
+                for (int k = 0; k < m; k++)
+                {
+                    if (failures[k] is not null)
+                    {
+                        continue;
+                    }
+
+                    histories[k].Add(measured[k]);
+                    failures[k] = CheckDivergence(measured[k], finite[k], lossLimit, plans[k].Options);
+                }
+
+                progress?.Report(new WorkProgress(task, epoch, options.Epochs, Describe(measured, failures)));
+                if (failures.All(f => f is not null))
+                {
+                    break;
+                }
+            }
+
+            for (int k = 0; k < m; k++)
+            {
+                snapshots[k] = failures[k] is null ? layers.Snapshot(k) : null;
+            }
+        }
+
+        var results = new TrainingResult[m];
+        for (int k = 0; k < m; k++)
+        {
+            var p = plans[k];
+            if (failures[k] is { } failure)
+            {
+                results[k] = new TrainingResult(null, failure, histories[k], clock.Elapsed, stepClock.Elapsed, step);
+                continue;
+            }
+
+            var record = new TrainingRecord(
+                p.Options.Method,
+                p.Options.Seed,
+                p.Options,
+                nS,
+                p.Problem.Source.DomainCount,
+                p.Problem.Target.Count,
+                nL,
+                step,
+                get_num_threads(),
+                histories[k],
+                p.Weights?.Summary);
+            results[k] = new TrainingResult(snapshots[k]!.ToModel(p.Spec, standardizers[k], p.Problem.ClassNames, record), null, histories[k], clock.Elapsed, stepClock.Elapsed, step);
+        }
+
+        return results;
+    }
+
+    /// <summary>Per hidden layer: the dropout masks of the chunk (scaled by 1/keep) and each step's offset into them.</summary>
+    private static (Tensor, long[])[] DropoutMasks(Random[] randoms, (long Offset, int Source, int Target, int Labeled)[] layout, int[] hidden, double keep)
+    {
+        int m = randoms.Length;
+        // 16-bit uniform draws, four per 64-bit number: a unit is kept when its draw is below keep · 2^16.
+        uint threshold = (uint)Math.Round(keep * 65536);
+        float value = (float)(1 / keep);
+        var result = new (Tensor, long[])[hidden.Length];
+        for (int layer = 0; layer < hidden.Length; layer++)
+        {
+            long total = layout.Sum(l => (long)m * (l.Source + l.Target + l.Labeled) * hidden[layer]);
+            var masks = new float[total];
+            var offsets = new long[layout.Length];
+            long position = 0;
+            for (int s = 0; s < layout.Length; s++)
+            {
+                offsets[s] = position;
+                int perMember = (layout[s].Source + layout[s].Target + layout[s].Labeled) * hidden[layer];
+                for (int k = 0; k < m; k++)
+                {
+                    var random = randoms[k];
+                    for (int i = 0; i < perMember; i += 4)
+                    {
+                        ulong bits = (ulong)random.NextInt64();
+                        for (int j = 0; j < 4 && i + j < perMember; j++)
+                        {
+                            masks[position + i + j] = ((bits >> (16 * j)) & 0xFFFF) < threshold ? value : 0f;
+                        }
+                    }
+
+                    position += perMember;
+                }
+            }
+
+            result[layer] = (tensor(masks), offsets);
+        }
+
+        return result;
+    }
+
+    private static (float[] Mean, float[] Scale) Standardization(SampleMatrix source, InputStandardization kind)
+    {
+        int f = source.SampleSize, count = source.Count;
+        var mean = new float[f];
+        var scale = new float[f];
+        if (kind == InputStandardization.None)
+        {
+            Array.Fill(scale, 1f);
+            return (mean, scale);
+        }
+
+        // The one fit of the input standardisation (the model's InputStandardizer loads it): double precision, population standard deviation, 1 for constant features.
+        var sum = new double[f];
+        for (int i = 0; i < count; i++)
+        {
+            var row = source.Sample(i);
+            for (int j = 0; j < f; j++)
+            {
+                sum[j] += row[j];
+            }
+        }
+
+        var mu = sum.Select(v => v / count).ToArray();
+        var squares = new double[f];
+        for (int i = 0; i < count; i++)
+        {
+            var row = source.Sample(i);
+            for (int j = 0; j < f; j++)
+            {
+                double d = row[j] - mu[j];
+                squares[j] += d * d;
+            }
+        }
+
+        for (int j = 0; j < f; j++)
+        {
+            double sd = Math.Sqrt(squares[j] / count);
+            mean[j] = (float)mu[j];
+            scale[j] = sd > 1e-12 ? (float)sd : 1f;
+        }
+
+        return (mean, scale);
+    }
+
+    private static void Copy(SampleMatrix samples, float[] mean, float[] scale, float[] destination, long offset)
+    {
+        int f = samples.SampleSize;
+        for (int i = 0; i < samples.Count; i++)
+        {
+            var row = samples.Sample(i);
+            long o = offset + ((long)i * f);
+            for (int j = 0; j < f; j++)
+            {
+                destination[o + j] = (row[j] - mean[j]) / scale[j];
+            }
+        }
+    }
+
+    private static void Shuffle(int[] values, Random rng)
+    {
+        for (int i = values.Length - 1; i > 0; i--)
+        {
+            int j = rng.Next(i + 1);
+            (values[i], values[j]) = (values[j], values[i]);
+        }
+    }
+}
