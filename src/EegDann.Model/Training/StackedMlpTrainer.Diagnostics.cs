@@ -142,5 +142,9 @@ public static partial class StackedMlpTrainer
 
     /// <summary>Mean negative log-likelihood per row of <paramref name="logits"/> <c>(members, rows, classes)</c> against <paramref name="targets"/> <c>(members, rows)</c>.</summary>
     private static Tensor Nll(Tensor logits, Tensor targets) =>
-        nn.functional.log_softmax(logits, 2).gather(2, targets.unsqueeze(2)).squeeze(2).neg();
+        LogLikelihoods(logits, targets.unsqueeze(2)).squeeze(2).neg();
+
+    /// <summary>The log-probability of each row's target, <c>(members, rows, 1)</c>, of <paramref name="logits"/> <c>(members, rows, classes)</c> and <paramref name="targets"/> <c>(members, rows, 1)</c>.</summary>
+    private static Tensor LogLikelihoods(Tensor logits, Tensor targets) =>
+        nn.functional.log_softmax(logits, 2).gather(2, targets);
 }

@@ -66,10 +66,12 @@ public static partial class StackedMlpTrainer
     {
         public Tensor Apply(Tensor x)
         {
-            // An explicit alpha 1 kept alive: add_(tensor) would pass an implicit one, which can be freed mid-call (see FlatSgd).
             using var one = 1.ToScalar();
-            return x.bmm(Weight).add_(Bias, one);
+            return Apply(x, one);
         }
+
+        /// <summary><c>x · W + b</c>; <paramref name="one"/>: an explicit alpha 1 the caller keeps alive (add_(tensor) would pass an implicit one, which can be freed mid-call; see FlatSgd).</summary>
+        public Tensor Apply(Tensor x, Scalar one) => x.bmm(Weight).add_(Bias, one);
     }
 
     /// <summary>The stacked network; <paramref name="Conditional"/>: the domain head reads the multilinear map of features and class probabilities (CDAN).</summary>
@@ -92,6 +94,13 @@ public static partial class StackedMlpTrainer
         /// <summary>Domain logits <c>(members, rows, domains)</c> of features <c>(members, rows, hidden)</c> (reversed while training).</summary>
         public Tensor ApplyDomain(Tensor features)
         {
+            using var one = 1.ToScalar();
+            return ApplyDomain(features, one);
+        }
+
+        /// <summary>As <see cref="ApplyDomain(Tensor)"/>, with the caller's kept-alive alpha 1 (see <see cref="StackLinear.Apply(Tensor, Scalar)"/>).</summary>
+        public Tensor ApplyDomain(Tensor features, Scalar one)
+        {
             var h = features;
             if (Conditional)
             {
@@ -99,7 +108,7 @@ public static partial class StackedMlpTrainer
                 Tensor probabilities;
                 using (no_grad())
                 {
-                    probabilities = MultilinearMap.Probabilities(Label.Apply(features));
+                    probabilities = MultilinearMap.Probabilities(Label.Apply(features, one));
                 }
 
                 // (members, rows, classes · hidden)
@@ -108,10 +117,10 @@ public static partial class StackedMlpTrainer
 
             foreach (var layer in DomainHidden)
             {
-                h = layer.Apply(h).relu_();
+                h = layer.Apply(h, one).relu_();
             }
 
-            return DomainOutput.Apply(h);
+            return DomainOutput.Apply(h, one);
         }
 
         public bool[] FiniteByMember()

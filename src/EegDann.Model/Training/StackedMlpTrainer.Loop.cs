@@ -99,6 +99,14 @@ public static partial class StackedMlpTrainer
             double lastLambda = 0, lastRate = learningRate.At(0);
             double lossLimit = Math.Log(classes) * options.DivergenceFactor;
 
+            // The step's scalars, made once: explicit and kept alive to the end of training (see FlatSgd: an implicit one, also
+            // the alpha 1 TorchSharp's add(tensor) creates, can be finalised mid-call when another thread allocates). The
+            // divisors are negative row counts: a loss is the sum of the rows' log-likelihoods divided by −rows, which is
+            // the mean negative log-likelihood bit for bit (IEEE rounding is symmetric in sign) without a negation node.
+            using var one = 1.ToScalar();
+            using var labeledWeight = options.TargetLabelWeight.ToScalar();
+            using var negativeCounts = new ScalarCache();
+
             for (int epoch = 1; epoch <= options.Epochs; epoch++)
             {
                 stepClock.Start();
@@ -157,49 +165,44 @@ public static partial class StackedMlpTrainer
                         int r = b + t + l;
                         using (NewDisposeScope())
                         {
-                            // Explicit scalars kept alive to the end of the step (see FlatSgd: an implicit one, also the alpha 1
-                            // TorchSharp's add(tensor) creates, can be finalised mid-call when another thread allocates).
-                            using var one = 1.ToScalar();
-                            using var sourceCount = ((double)b).ToScalar();
-                            using var domainCount = ((double)(b + t)).ToScalar();
-                            using var labeledCount = ((double)Math.Max(l, 1)).ToScalar();
-                            using var labeledWeight = options.TargetLabelWeight.ToScalar();
                             var x = chunkX.narrow(0, offset, (long)m * r).view(m, r, features);
                             var h = x;
                             for (int layer = 0; layer < hidden.Length; layer++)
                             {
-                                h = h.bmm(layers.Hidden[layer].Weight).add_(layers.Hidden[layer].Bias, one).relu_();
+                                h = layers.Hidden[layer].Apply(h, one).relu_();
                                 if (chunkMasks is not null)
                                 {
                                     h = h.mul(chunkMasks[layer].Item1.narrow(0, chunkMasks[layer].Item2[s], (long)m * r * hidden[layer]).view(m, r, hidden[layer]));
                                 }
                             }
 
-                            var y = chunkY.narrow(0, offset, (long)m * r).view(m, r);
-                            var sourceNll = Nll(layers.Label.Apply(h.narrow(1, 0, b)), y.narrow(1, 0, b));
+                            // Targets (members, rows, 1), as gather takes them.
+                            var y = chunkY.narrow(0, offset, (long)m * r).view(m, r, 1);
+                            var sourceLikelihoods = LogLikelihoods(layers.Label.Apply(h.narrow(1, 0, b), one), y.narrow(1, 0, b));
                             if (chunkW is not null)
                             {
-                                sourceNll = sourceNll.mul(chunkW.narrow(0, offset, (long)m * r).view(m, r).narrow(1, 0, b));
+                                sourceLikelihoods = sourceLikelihoods.mul(chunkW.narrow(0, offset, (long)m * r).view(m, r, 1).narrow(1, 0, b));
                             }
 
-                            var loss = sourceNll.sum().div(sourceCount);
+                            var loss = sourceLikelihoods.sum().div(negativeCounts[-b]);
                             if (t > 0 && adversarial)
                             {
-                                var reversed = GradientReversal.Apply(h.narrow(1, 0, b + t), lam);
-                                var domainTargets = chunkD!.narrow(0, offset, (long)m * r).view(m, r).narrow(1, 0, b + t);
-                                loss = loss.add(Nll(layers.ApplyDomain(reversed), domainTargets).sum().div(domainCount), one);
+                                // All rows (no labeled ones): h itself, not a slice of it (one autograd node fewer, the same gradient).
+                                var reversed = GradientReversal.Apply(b + t == r ? h : h.narrow(1, 0, b + t), lam);
+                                var domainTargets = chunkD!.narrow(0, offset, (long)m * r).view(m, r, 1).narrow(1, 0, b + t);
+                                loss = loss.add(LogLikelihoods(layers.ApplyDomain(reversed, one), domainTargets).sum().div(negativeCounts[-(b + t)]), one);
                             }
 
                             if (t > 0 && information)
                             {
                                 using var informationWeight = lam.ToScalar();
-                                var im = InformationMaximisation.Loss(layers.Label.Apply(h.narrow(1, b, t))).sum();
+                                var im = InformationMaximisation.Loss(layers.Label.Apply(h.narrow(1, b, t), one)).sum();
                                 loss = loss.add(im.mul(informationWeight), one);
                             }
 
                             if (l > 0)
                             {
-                                var labeled = Nll(layers.Label.Apply(h.narrow(1, b + t, l)), y.narrow(1, b + t, l)).sum().div(labeledCount);
+                                var labeled = LogLikelihoods(layers.Label.Apply(h.narrow(1, b + t, l), one), y.narrow(1, b + t, l)).sum().div(negativeCounts[-l]);
                                 loss = loss.add(labeled.mul(labeledWeight), one);
                             }
 
@@ -363,6 +366,34 @@ public static partial class StackedMlpTrainer
             for (int j = 0; j < f; j++)
             {
                 destination[o + j] = (row[j] - mean[j]) / scale[j];
+            }
+        }
+    }
+
+    /// <summary>Scalars by integer value, each made once and kept alive until disposed.</summary>
+    private sealed class ScalarCache : IDisposable
+    {
+        private readonly Dictionary<int, Scalar> scalars = [];
+
+        public Scalar this[int value]
+        {
+            get
+            {
+                if (!scalars.TryGetValue(value, out var scalar))
+                {
+                    scalar = ((double)value).ToScalar();
+                    scalars.Add(value, scalar);
+                }
+
+                return scalar;
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var scalar in scalars.Values)
+            {
+                scalar.Dispose();
             }
         }
     }
