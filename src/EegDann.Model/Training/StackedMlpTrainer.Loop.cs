@@ -178,7 +178,10 @@ public static partial class StackedMlpTrainer
 
                             // Targets (members, rows, 1), as gather takes them.
                             var y = chunkY.narrow(0, offset, (long)m * r).view(m, r, 1);
-                            var sourceLikelihoods = LogLikelihoods(layers.Label.Apply(h.narrow(1, 0, b), one), y.narrow(1, 0, b));
+                            // A step of source rows only reads h and y whole (no full-range slice node, the same gradient).
+                            var sourceLikelihoods = b == r
+                                ? LogLikelihoods(layers.Label.Apply(h, one), y)
+                                : LogLikelihoods(layers.Label.Apply(h.narrow(1, 0, b), one), y.narrow(1, 0, b));
                             if (chunkW is not null)
                             {
                                 sourceLikelihoods = sourceLikelihoods.mul(chunkW.narrow(0, offset, (long)m * r).view(m, r, 1).narrow(1, 0, b));
