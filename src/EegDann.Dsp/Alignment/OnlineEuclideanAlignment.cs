@@ -64,7 +64,7 @@ public sealed class OnlineEuclideanAlignment
         }
 
         _scratch = new double[channels * channels];
-        _eigen = new SymmetricEigen(channels);
+        _eigen = new SymmetricEigen(channels, vectorized: true);
         if (prior != null)
         {
             _priorWeight = priorWeightWindows ?? options.WarmupWindows;

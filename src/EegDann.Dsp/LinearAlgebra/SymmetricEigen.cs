@@ -1,19 +1,31 @@
+using System.Numerics;
+
 namespace EegDann.Dsp.LinearAlgebra;
 
 /// <summary>
 /// Eigen-decomposition of a real symmetric matrix, A = V·diag(λ)·Vᵀ, by Householder
 /// tridiagonalisation and the implicit QL algorithm (EISPACK tred2/tql2, as in JAMA).
-/// O(n³), about 1 ms for 64 × 64; workspace is reused between calls.
+/// O(n³), about 0.3 ms for 64 × 64; workspace is reused between calls.
 /// </summary>
+/// <remarks>
+/// Two reductions to tridiagonal form: the EISPACK loop order (the default; what calibration's
+/// <see cref="Alignment.EuclideanAlignment"/> uses, so model files do not change), and a vectorised
+/// one (<c>vectorized: true</c>) that works on the transpose, so every inner loop runs along a
+/// contiguous row with SIMD dot products and updates. The two do the same operations but sum in a
+/// different order: their results agree to rounding (about 1e-14 relative), not bit for bit.
+/// </remarks>
 public sealed class SymmetricEigen
 {
     private readonly double[] _e;
 
     /// <summary>Creates a solver for n × n matrices.</summary>
-    public SymmetricEigen(int size)
+    /// <param name="size">n.</param>
+    /// <param name="vectorized">Whether to use the vectorised reduction (faster; not bit-identical to the EISPACK order).</param>
+    public SymmetricEigen(int size, bool vectorized = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
         Size = size;
+        Vectorized = vectorized;
         Values = new double[size];
         Vectors = new double[size * size];
         _e = new double[size];
@@ -21,6 +33,9 @@ public sealed class SymmetricEigen
 
     /// <summary>Matrix size n.</summary>
     public int Size { get; }
+
+    /// <summary>Whether the vectorised reduction is used.</summary>
+    public bool Vectorized { get; }
 
     /// <summary>Eigenvalues in ascending order, after <see cref="Decompose"/>.</summary>
     public double[] Values { get; }
@@ -46,11 +61,29 @@ public sealed class SymmetricEigen
             }
         }
 
-        matrix[..(n * n)].CopyTo(Vectors);
-        Tred2();
-        // The QL sweeps rotate pairs of eigenvector columns: work on the transpose so each rotation
-        // touches two contiguous rows (SIMD), then transpose back. Same arithmetic per element.
-        Transpose(Vectors, n);
+        if (Vectorized)
+        {
+            // The vectorised reduction reads the lower triangle through the transpose and leaves
+            // the transpose of the Householder product, which is what the QL sweeps work on.
+            for (int i = 0; i < n; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    Vectors[(j * n) + i] = matrix[(i * n) + j];
+                }
+            }
+
+            Tred2Transposed();
+        }
+        else
+        {
+            matrix[..(n * n)].CopyTo(Vectors);
+            Tred2();
+            // The QL sweeps rotate pairs of eigenvector columns: work on the transpose so each rotation
+            // touches two contiguous rows (SIMD), then transpose back. Same arithmetic per element.
+            Transpose(Vectors, n);
+        }
+
         Tql2();
         Transpose(Vectors, n);
     }
@@ -125,26 +158,8 @@ public sealed class SymmetricEigen
             }
             else
             {
-                for (int k = 0; k < i; k++)
-                {
-                    d[k] /= scale;
-                    h += d[k] * d[k];
-                }
-
-                double f = d[i - 1];
-                double g = Math.Sqrt(h);
-                if (f > 0)
-                {
-                    g = -g;
-                }
-
-                e[i] = scale * g;
-                h -= f * g;
-                d[i - 1] = f - g;
-                for (int j = 0; j < i; j++)
-                {
-                    e[j] = 0;
-                }
+                h = HouseholderVector(d, e, i, scale);
+                double f, g;
 
                 for (int j = 0; j < i; j++)
                 {
@@ -160,18 +175,7 @@ public sealed class SymmetricEigen
                     e[j] = g;
                 }
 
-                f = 0;
-                for (int j = 0; j < i; j++)
-                {
-                    e[j] /= h;
-                    f += e[j] * d[j];
-                }
-
-                double hh = f / (h + h);
-                for (int j = 0; j < i; j++)
-                {
-                    e[j] -= hh * d[j];
-                }
+                Project(d, e, i, h);
 
                 for (int j = 0; j < i; j++)
                 {
@@ -231,6 +235,220 @@ public sealed class SymmetricEigen
 
         v[((n - 1) * n) + n - 1] = 1;
         e[0] = 0;
+    }
+
+    /// <summary>
+    /// <see cref="Tred2"/> on W = Vᵀ: every V[r, c] of EISPACK is W[c, r] here, so the column walks
+    /// of the original become row walks (dot products and updates with SIMD).
+    /// </summary>
+    private void Tred2Transposed()
+    {
+        int n = Size;
+        var w = Vectors;
+        var d = Values;
+        var e = _e;
+        for (int j = 0; j < n; j++)
+        {
+            d[j] = w[(j * n) + n - 1];
+        }
+
+        for (int i = n - 1; i > 0; i--)
+        {
+            double scale = 0, h = 0;
+            for (int k = 0; k < i; k++)
+            {
+                scale += Math.Abs(d[k]);
+            }
+
+            if (scale == 0)
+            {
+                e[i] = d[i - 1];
+                for (int j = 0; j < i; j++)
+                {
+                    d[j] = w[(j * n) + i - 1];
+                    w[(j * n) + i] = 0;
+                    w[(i * n) + j] = 0;
+                }
+            }
+            else
+            {
+                h = HouseholderVector(d, e, i, scale);
+                double f, g;
+                for (int j = 0; j < i; j++)
+                {
+                    // e[j] += Σ_{k≥j} A[k, j]·d[k], and e[k] += A[k, j]·d[j] for k > j (A symmetric, lower triangle in row j of W).
+                    f = d[j];
+                    w[(i * n) + j] = f;
+                    var row = w.AsSpan((j * n) + j + 1, i - j - 1);
+                    g = e[j] + (w[(j * n) + j] * f) + DotAndAddScaled(row, d.AsSpan(j + 1, i - j - 1), e.AsSpan(j + 1, i - j - 1), f);
+                    e[j] = g;
+                }
+
+                Project(d, e, i, h);
+
+                for (int j = 0; j < i; j++)
+                {
+                    f = d[j];
+                    g = e[j];
+                    SubtractTwoScaled(w.AsSpan((j * n) + j, i - j), e.AsSpan(j, i - j), f, d.AsSpan(j, i - j), g);
+                    d[j] = w[(j * n) + i - 1];
+                    w[(j * n) + i] = 0;
+                }
+            }
+
+            d[i] = h;
+        }
+
+        for (int i = 0; i < n - 1; i++)
+        {
+            w[(i * n) + n - 1] = w[(i * n) + i];
+            w[(i * n) + i] = 1;
+            double h = d[i + 1];
+            var next = w.AsSpan((i + 1) * n, i + 1);
+            if (h != 0)
+            {
+                for (int k = 0; k <= i; k++)
+                {
+                    d[k] = next[k] / h;
+                }
+
+                for (int j = 0; j <= i; j++)
+                {
+                    var row = w.AsSpan(j * n, i + 1);
+                    double g = Dot(next, row);
+                    Matrices.AddScaled(row, d.AsSpan(0, i + 1), -g);
+                }
+            }
+
+            next.Clear();
+        }
+
+        for (int j = 0; j < n; j++)
+        {
+            d[j] = w[(j * n) + n - 1];
+            w[(j * n) + n - 1] = 0;
+        }
+
+        w[((n - 1) * n) + n - 1] = 1;
+        e[0] = 0;
+    }
+
+    // Scales d[0..i) by 1/scale into the Householder vector u (d[i − 1] −= g), sets e[i] = scale·g and
+    // e[0..i) = 0; returns h = |u|²/2 (EISPACK tred2, shared by both loop orders).
+    private static double HouseholderVector(double[] d, double[] e, int i, double scale)
+    {
+        double h = 0;
+        for (int k = 0; k < i; k++)
+        {
+            d[k] /= scale;
+            h += d[k] * d[k];
+        }
+
+        double f = d[i - 1];
+        double g = Math.Sqrt(h);
+        if (f > 0)
+        {
+            g = -g;
+        }
+
+        e[i] = scale * g;
+        h -= f * g;
+        d[i - 1] = f - g;
+        for (int j = 0; j < i; j++)
+        {
+            e[j] = 0;
+        }
+
+        return h;
+    }
+
+    // p = A·u / h (in e) → q = p − (uᵀp / 2h)·u (EISPACK tred2, shared by both loop orders).
+    private static void Project(double[] d, double[] e, int i, double h)
+    {
+        double f = 0;
+        for (int j = 0; j < i; j++)
+        {
+            e[j] /= h;
+            f += e[j] * d[j];
+        }
+
+        double hh = f / (h + h);
+        for (int j = 0; j < i; j++)
+        {
+            e[j] -= hh * d[j];
+        }
+    }
+
+    // Σ a[k]·b[k], while c[k] += a[k]·f.
+    private static double DotAndAddScaled(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, double f)
+    {
+        int n = a.Length, k = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        {
+            var vf = new Vector<double>(f);
+            var acc = Vector<double>.Zero;
+            for (; k <= n - Vector<double>.Count; k += Vector<double>.Count)
+            {
+                var va = new Vector<double>(a[k..]);
+                acc += va * new Vector<double>(b[k..]);
+                (new Vector<double>(c[k..]) + (va * vf)).CopyTo(c[k..]);
+            }
+
+            sum = Vector.Sum(acc);
+        }
+
+        for (; k < n; k++)
+        {
+            sum += a[k] * b[k];
+            c[k] += a[k] * f;
+        }
+
+        return sum;
+    }
+
+    // Σ a[k]·b[k].
+    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        int n = a.Length, k = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        {
+            var acc = Vector<double>.Zero;
+            for (; k <= n - Vector<double>.Count; k += Vector<double>.Count)
+            {
+                acc += new Vector<double>(a[k..]) * new Vector<double>(b[k..]);
+            }
+
+            sum = Vector.Sum(acc);
+        }
+
+        for (; k < n; k++)
+        {
+            sum += a[k] * b[k];
+        }
+
+        return sum;
+    }
+
+    // r[k] -= f·e[k] + g·d[k].
+    private static void SubtractTwoScaled(Span<double> r, ReadOnlySpan<double> e, double f, ReadOnlySpan<double> d, double g)
+    {
+        int n = r.Length, k = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
+        {
+            var vf = new Vector<double>(f);
+            var vg = new Vector<double>(g);
+            for (; k <= n - Vector<double>.Count; k += Vector<double>.Count)
+            {
+                (new Vector<double>(r[k..]) - ((vf * new Vector<double>(e[k..])) + (vg * new Vector<double>(d[k..])))).CopyTo(r[k..]);
+            }
+        }
+
+        for (; k < n; k++)
+        {
+            r[k] -= (f * e[k]) + (g * d[k]);
+        }
     }
 
     private void Tql2()
