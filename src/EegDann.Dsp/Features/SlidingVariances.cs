@@ -7,15 +7,6 @@ using EegDann.Dsp.Streaming;
 
 namespace EegDann.Dsp.Features;
 
-/// <summary>Receives the per-channel variances of sliding windows. The span is only valid during the call.</summary>
-public interface IWindowVarianceSink
-{
-    /// <summary>One window's population variances (1/length, mean removed) of every aligned channel, band-major (bands × channels), µV².</summary>
-    /// <param name="startSample">Stream index of the window's first sample.</param>
-    /// <param name="variances">bands × channels values.</param>
-    void OnWindow(long startSample, ReadOnlySpan<double> variances);
-}
-
 /// <summary>
 /// Sliding windows as the log-variance features see them, computed in proportion to the stride:
 /// every filtered sample is aligned once as it arrives (y = W·x per band, with a fixed R^-1/2) and
@@ -47,7 +38,7 @@ public interface IWindowVarianceSink
 /// so a stream chunked any way gives bit-identical variances. No allocation after construction.
 /// Not thread-safe: one stream, one caller.</para>
 /// </remarks>
-public sealed class SlidingVariances : Segmentation.ISegmenter
+public sealed partial class SlidingVariances : Segmentation.ISegmenter
 {
     private readonly int _bands;
     private readonly int _channels;
@@ -276,139 +267,6 @@ public sealed class SlidingVariances : Segmentation.ISegmenter
             }
 
             _nextStart = leaveEnd;
-        }
-    }
-
-    /// <summary>
-    /// The window [_nextStart, _nextStart + Length) is complete: its second moment joins the
-    /// estimate; when that recomputes R^-1/2, the window (and the samples aligned ahead of it) is
-    /// aligned again and its sums recomputed.
-    /// </summary>
-    private void Observe()
-    {
-        double inverse = 1.0 / Length;
-        var moments = _moments!;
-        var second = _secondMoment!;
-        for (int i = 0; i < moments.Length; i++)
-        {
-            second[i] = moments[i] * inverse;
-        }
-
-        _online!.Observe(second);
-        if (_online.Updates != _updatesSeen)
-        {
-            _updatesSeen = _online.Updates;
-            _online.Whitening.CopyTo(_whitening!);
-            AlignBlock(_history!, _nextStart, _alignedEnd);
-            Recompute(_nextStart, _nextStart + Length);
-            _sinceExact = 0;
-        }
-    }
-
-    /// <summary>The outer products of the stride block starting at <paramref name="start"/> (bands × n × n).</summary>
-    private Span<double> Block(long start)
-    {
-        int matrices = _bands * _channels * _channels;
-        return _blocks.AsSpan((int)((start / Stride) % _blockCount) * matrices, matrices);
-    }
-
-    /// <summary>Sums the outer products x·xᵀ (per band) of the stride block starting at <paramref name="start"/> into its slot and adds them to the window's running sum.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AddBlock(SignalHistory history, long start)
-    {
-        var block = Block(start);
-        int n = _channels, size = n * n;
-        var x = _blockSamples!;
-        for (int b = 0; b < _bands; b++)
-        {
-            for (int s = 0; s < Stride; s++)
-            {
-                history.Sample(start + s).Slice(b * n, n).CopyTo(x.AsSpan(s * n, n));
-            }
-
-            SumOfOuterProducts(x, Stride, n, block.Slice(b * size, size));
-        }
-
-        Matrices.AddScaled(_moments!, block, 1.0);
-    }
-
-    /// <summary>
-    /// <paramref name="result"/> = Σ_s x_s·x_sᵀ over <paramref name="count"/> vectors of n values
-    /// stored one after the other: each row's entries accumulate in registers over the vectors,
-    /// four SIMD chunks at a time, and are stored once (no bounds checks in the inner loop: the
-    /// spans' lengths are checked on entry).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SumOfOuterProducts(ReadOnlySpan<double> x, int count, int n, Span<double> result)
-    {
-        if (x.Length < count * n || result.Length < n * n)
-        {
-            throw new ArgumentException("the spans are shorter than their sizes.");
-        }
-
-        int width = Vector.IsHardwareAccelerated ? Vector<double>.Count : n + 1;
-        ref double x0 = ref MemoryMarshal.GetReference(x);
-        ref double r0 = ref MemoryMarshal.GetReference(result);
-        for (int i = 0; i < n; i++)
-        {
-            ref double row = ref Unsafe.Add(ref r0, i * n);
-            int j = 0;
-            for (; j + (4 * width) <= n; j += 4 * width)
-            {
-                Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero, a2 = Vector<double>.Zero, a3 = Vector<double>.Zero;
-                for (int s = 0; s < count; s++)
-                {
-                    ref double xs = ref Unsafe.Add(ref x0, s * n);
-                    var xi = new Vector<double>(Unsafe.Add(ref xs, i));
-                    a0 += xi * Vector.LoadUnsafe(ref xs, (nuint)j);
-                    a1 += xi * Vector.LoadUnsafe(ref xs, (nuint)(j + width));
-                    a2 += xi * Vector.LoadUnsafe(ref xs, (nuint)(j + (2 * width)));
-                    a3 += xi * Vector.LoadUnsafe(ref xs, (nuint)(j + (3 * width)));
-                }
-
-                a0.StoreUnsafe(ref row, (nuint)j);
-                a1.StoreUnsafe(ref row, (nuint)(j + width));
-                a2.StoreUnsafe(ref row, (nuint)(j + (2 * width)));
-                a3.StoreUnsafe(ref row, (nuint)(j + (3 * width)));
-            }
-
-            for (; j + width <= n; j += width)
-            {
-                var a = Vector<double>.Zero;
-                for (int s = 0; s < count; s++)
-                {
-                    ref double xs = ref Unsafe.Add(ref x0, s * n);
-                    a += new Vector<double>(Unsafe.Add(ref xs, i)) * Vector.LoadUnsafe(ref xs, (nuint)j);
-                }
-
-                a.StoreUnsafe(ref row, (nuint)j);
-            }
-
-            for (; j < n; j++)
-            {
-                double a = 0;
-                for (int s = 0; s < count; s++)
-                {
-                    a += x[(s * n) + i] * x[(s * n) + j];
-                }
-
-                Unsafe.Add(ref row, j) = a;
-            }
-        }
-    }
-
-    /// <summary>The window's second-moment sum again from its blocks [<paramref name="start"/>, <paramref name="end"/>) (whole strides), so rounding cannot build up.</summary>
-    private void RecomputeMoments(long start, long end)
-    {
-        if (_moments is null)
-        {
-            return;
-        }
-
-        Array.Clear(_moments);
-        for (long block = start; block + Stride <= end; block += Stride)
-        {
-            Matrices.AddScaled(_moments, Block(block), 1.0);
         }
     }
 
