@@ -244,15 +244,20 @@ public sealed class WindowStageTests
     [Fact]
     public void InSteadyStateTheStageAllocatesNothingPerChunk()
     {
+        // A pass is 300 chunks after a 300-chunk warm-up. A stage that allocates per chunk allocates in
+        // every pass; the runtime itself (a method tiered up or a pooled array trimmed after a
+        // gen-2 collection, seen once at load 17 in the full suite: 2712 bytes) may allocate on this thread
+        // in a pass now and then, so the stage passes when one of three passes allocates nothing.
         var recording = TestModels.Read("S002", "R04");
         var metrics = new DaemonMetrics();
         using var models = new ActiveModel(metrics, NullLogger<ActiveModel>.Instance);
         models.Initialize(DecoderModelLoader.Load(TestModels.S001ToS002), AlignmentMode.Auto);
         var stage = new WindowStage(models, new FailSafeOptions(), new DecoderOptions(), new AcquisitionOptions(), metrics, NullLogger<WindowStage>.Instance);
         stage.Handle(new StreamStarted(new StreamDescription(recording.Info, "test", "S002")));
-        var chunks = Enumerable.Range(0, 600).Select(k => new ChunkArrived(SampleChunk.FromChannelMajor(recording.Samples, k * 10L, 10), 0)).ToArray();
-        long allocated = 0;
+        var chunks = Enumerable.Range(0, 1200).Select(k => new ChunkArrived(SampleChunk.FromChannelMajor(recording.Samples, k * 10L, 10), 0)).ToArray();
+        var allocatedPerPass = new List<long>();
         int windows = 0;
+        long allocated = 0;
         for (int k = 0; k < chunks.Length; k++)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
@@ -268,11 +273,20 @@ public sealed class WindowStageTests
             if (k >= 300)
             {
                 allocated += after - before;
+                if ((k + 1) % 300 == 0)
+                {
+                    allocatedPerPass.Add(allocated);
+                    allocated = 0;
+                    if (allocatedPerPass[^1] == 0)
+                    {
+                        break;
+                    }
+                }
             }
         }
 
         Assert.True(windows > 250, $"{windows} windows");
-        Assert.Equal(0, allocated);
+        Assert.True(allocatedPerPass[^1] == 0, $"bytes allocated per pass of 300 chunks: {string.Join(", ", allocatedPerPass)}");
     }
 
     private static List<WindowItem> Run(Action<Recording> corrupt)
