@@ -19,8 +19,9 @@ public sealed class DannNetwork : Module<Tensor, Tensor>
 
     /// <summary>
     /// Builds an untrained network (libtorch's default initialisation). Networks are trained by
-    /// <see cref="StackedMlpTrainer"/>, which initialises, drops out and standardises on its stacked
-    /// parameters and loads each member's values here by parameter name; this module is what decodes.
+    /// <see cref="StackedMlpTrainer"/> as members of a <see cref="StackedDannNetwork"/>, which holds this
+    /// network's parameters and buffers under the same names, initialises, standardises and drops out,
+    /// and copies a member in here by name (<see cref="StackedDannNetwork.Member"/>); this module is what decodes.
     /// </summary>
     /// <exception cref="ArgumentException">When the architecture is not valid; lists every problem.</exception>
     public DannNetwork(NetworkSpec spec) : base(nameof(DannNetwork))

@@ -18,14 +18,72 @@ public sealed class InputStandardizer : Module<Tensor, Tensor>
     private readonly bool enabled;
 
     /// <summary>Creates an unfitted standardiser (mean 0, scale 1) for samples of <paramref name="sampleShape"/>.</summary>
-    public InputStandardizer(IReadOnlyList<int> sampleShape, InputStandardization kind) : base(nameof(InputStandardizer))
-    {
+    public InputStandardizer(IReadOnlyList<int> sampleShape, InputStandardization kind)
         // Feature vectors: (features); windows: (channels, 1), broadcast over samples.
-        long[] shape = sampleShape.Count == 1 ? [sampleShape[0]] : [sampleShape[0], 1];
+        : this(sampleShape.Count == 1 ? new long[] { sampleShape[0] } : new long[] { sampleShape[0], 1 }, kind)
+    {
+    }
+
+    private InputStandardizer(long[] shape, InputStandardization kind) : base(nameof(InputStandardizer))
+    {
         mean = zeros(shape);
         scale = ones(shape);
         enabled = kind == InputStandardization.ZScore;
         RegisterComponents();
+    }
+
+    /// <summary>
+    /// The standardisers of <paramref name="members"/> networks on feature vectors of <paramref name="features"/>
+    /// values, as one: buffers <c>(members, 1, features)</c>, member k's in slice k, for inputs <c>(members, rows, features)</c>.
+    /// </summary>
+    internal static InputStandardizer Stacked(int members, int features, InputStandardization kind) => new(new long[] { members, 1, features }, kind);
+
+    /// <summary>
+    /// The one fit of the input standardisation, on the source samples <paramref name="source"/>: per feature, the mean
+    /// and the population standard deviation in double precision (scale 1 for a constant feature); mean 0 and scale 1
+    /// when <paramref name="kind"/> is <see cref="InputStandardization.None"/>.
+    /// </summary>
+    internal static (float[] Mean, float[] Scale) Fit(SampleMatrix source, InputStandardization kind)
+    {
+        int f = source.SampleSize, count = source.Count;
+        var meanValues = new float[f];
+        var scaleValues = new float[f];
+        if (kind == InputStandardization.None)
+        {
+            Array.Fill(scaleValues, 1f);
+            return (meanValues, scaleValues);
+        }
+
+        var sum = new double[f];
+        for (int i = 0; i < count; i++)
+        {
+            var row = source.Sample(i);
+            for (int j = 0; j < f; j++)
+            {
+                sum[j] += row[j];
+            }
+        }
+
+        var mu = sum.Select(v => v / count).ToArray();
+        var squares = new double[f];
+        for (int i = 0; i < count; i++)
+        {
+            var row = source.Sample(i);
+            for (int j = 0; j < f; j++)
+            {
+                double d = row[j] - mu[j];
+                squares[j] += d * d;
+            }
+        }
+
+        for (int j = 0; j < f; j++)
+        {
+            double sd = Math.Sqrt(squares[j] / count);
+            meanValues[j] = (float)mu[j];
+            scaleValues[j] = sd > 1e-12 ? (float)sd : 1f;
+        }
+
+        return (meanValues, scaleValues);
     }
 
     /// <summary>Whether this standardises (false: the identity).</summary>
@@ -37,7 +95,7 @@ public sealed class InputStandardizer : Module<Tensor, Tensor>
     /// <summary>The fitted scales (copy; population standard deviations, 1 where a feature is constant).</summary>
     public float[] Scale => scale.ToHostArray<float>();
 
-    /// <summary>Sets mean and scale to the values the trainer fitted on the source (double precision, population standard deviation, 1 for a constant feature).</summary>
+    /// <summary>Sets mean and scale to the values <see cref="Fit"/> gave on the source (a stack's: member after member).</summary>
     /// <exception cref="ArgumentException">When the lengths differ from the buffers'.</exception>
     internal void Load(float[] meanValues, float[] scaleValues)
     {
@@ -64,7 +122,7 @@ public sealed class InputStandardizer : Module<Tensor, Tensor>
 
 /// <summary>
 /// The MLP feature extractor: <c>Linear → ReLU</c> per hidden layer (<see cref="MlpExtractorSpec"/>).
-/// Dropout exists only while training, in <see cref="StackedMlpTrainer"/>; this module decodes.
+/// Dropout exists only while training, in <see cref="StackedDannNetwork.Features"/>; this module decodes.
 /// </summary>
 public sealed class MlpExtractor : Module<Tensor, Tensor>
 {

@@ -45,24 +45,24 @@ public static partial class StackedMlpTrainer
             labeledY = labels.index_select(0, li).view(m, nL);
         }
 
-        public EpochDiagnostics[] Measure(StackLayers layers, int epoch, double progress, double lambda, double rate, bool adversarial)
+        public EpochDiagnostics[] Measure(StackedDannNetwork network, int epoch, double progress, double lambda, double rate, bool adversarial)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var logits = layers.Label.Apply(layers.Features(sourceX));
+            // Explicit scalars kept alive (see FlatSgd: an implicit one can be freed mid-call when another thread allocates).
+            using var alpha = 1.ToScalar(); // add(tensor)'s own alpha, made explicit
+            var logits = network.ClassLogits(network.Features(sourceX, alpha), alpha);
             var labelLoss = Nll(logits, sourceY).mean([1]).to_type(ScalarType.Float64).ToHostArray<double>();
             var accuracy = logits.argmax(2).eq(sourceY).to_type(ScalarType.Float64).mean([1]).ToHostArray<double>();
             double[]? domainLoss = null, domainAccuracy = null, labeledLoss = null;
             if (adversarial)
             {
-                var domainLogits = layers.ApplyDomain(layers.Features(domainX));
+                var domainLogits = network.DomainLogits(network.Features(domainX, alpha), alpha);
                 domainLoss = Nll(domainLogits, domainD).mean([1]).to_type(ScalarType.Float64).ToHostArray<double>();
                 var correct = domainLogits.argmax(2).eq(domainD).to_type(ScalarType.Float64);
                 // Balanced: per member, the mean over the domains present of each domain's accuracy.
-                // Explicit scalars kept alive (see FlatSgd: an implicit one can be freed mid-call when another thread allocates).
                 using var zero = 0.0.ToScalar();
                 using var one = 1.0.ToScalar();
-                using var alpha = 1.ToScalar(); // add(tensor)'s own alpha, made explicit
                 var sum = zeros(m, dtype: ScalarType.Float64);
                 var present = zeros(m, dtype: ScalarType.Float64);
                 for (int d = 0; d < domains; d++)
@@ -80,7 +80,7 @@ public static partial class StackedMlpTrainer
 
             if (hasLabeled)
             {
-                labeledLoss = Nll(layers.Label.Apply(layers.Features(labeledX)), labeledY).mean([1]).to_type(ScalarType.Float64).ToHostArray<double>();
+                labeledLoss = Nll(network.ClassLogits(network.Features(labeledX, alpha), alpha), labeledY).mean([1]).to_type(ScalarType.Float64).ToHostArray<double>();
             }
 
             return Enumerable.Range(0, m).Select(k => new EpochDiagnostics(

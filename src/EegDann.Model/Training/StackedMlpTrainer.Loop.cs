@@ -1,5 +1,6 @@
-// The stacked trainer's epoch loop: the members' pool of standardised rows, shuffles, target sampling,
-// dropout masks, the summed loss of every member, SGD, and per epoch the diagnostics and divergence checks.
+// The stacked trainer's epoch loop: the stacked network, the members' pool of standardised rows, shuffles, target
+// sampling, dropout masks, the summed loss of every member, SGD, per epoch the diagnostics and divergence checks,
+// and at the end each member copied out of the stack into its own DannNetwork.
 using System.Diagnostics;
 using EegDann.Core;
 using TorchSharp;
@@ -28,12 +29,10 @@ public static partial class StackedMlpTrainer
         long totalSteps = (long)stepsPerEpoch * options.Epochs;
         int labeledPerStep = Math.Min(nL, batch);
         var hidden = mlp.HiddenSizes.ToArray();
-        var domainHidden = options.DomainHiddenSizes.ToArray();
         double keep = 1 - mlp.Dropout;
         var lambda = options.Lambda;
         var learningRate = options.LearningRateSchedule;
 
-        var snapshots = new MemberWeights?[m];
         var histories = plans.Select(_ => new List<EpochDiagnostics>()).ToArray();
         var failures = new TrainingFailure?[m];
         long step = 0;
@@ -41,14 +40,16 @@ public static partial class StackedMlpTrainer
         var dataRandom = plans.Select(p => new Random(p.Options.Seed)).ToArray();
         var dropoutRandom = plans.Select(p => new Random(unchecked(p.Options.Seed ^ 0x5EED_D0)))
             .ToArray();
-        var standardizers = new (float[] Mean, float[] Scale)[m];
+        // Outside the dispose scope of training: the members are copied out of it at the end.
+        using var network = new StackedDannNetwork(first.Spec, plans.Select(p => p.Options.Seed).ToArray());
+        var fits = plans.Select(p => InputStandardizer.Fit(p.Problem.Source.Samples, options.Standardization)).ToArray();
+        network.Standardizer.Load(fits.SelectMany(f => f.Mean).ToArray(), fits.SelectMany(f => f.Scale).ToArray());
 
         using (NewDisposeScope())
         {
-            var layers = CreateLayers(plans, features, hidden, classes, domainHidden, domains, first.Conditional);
-            using var optimizer = new FlatSgd(layers.All, options.Momentum, options.WeightDecay);
+            using var optimizer = new FlatSgd(network.parameters(), options.Momentum, options.WeightDecay);
 
-            // The pool of every member: (members, rows, features), standardised with the member's source statistics.
+            // The pool of every member: (members, rows, features), standardised by the network with the member's source statistics.
             var poolValues = new float[(long)m * n * features];
             var labelValues = new long[(long)m * n];
             var domainValues = new long[(long)m * n];
@@ -56,18 +57,16 @@ public static partial class StackedMlpTrainer
             for (int k = 0; k < m; k++)
             {
                 var p = plans[k];
-                standardizers[k] = Standardization(p.Problem.Source.Samples, options.Standardization);
-                var (mean, scale) = standardizers[k];
                 long offset = (long)k * n;
-                Copy(p.Problem.Source.Samples, mean, scale, poolValues, offset * features);
+                Copy(p.Problem.Source.Samples, poolValues, offset * features);
                 if (nT > 0)
                 {
-                    Copy(p.Problem.Target, mean, scale, poolValues, (offset + nS) * features);
+                    Copy(p.Problem.Target, poolValues, (offset + nS) * features);
                 }
 
                 if (nL > 0)
                 {
-                    Copy(p.Problem.TargetLabeled!.Samples, mean, scale, poolValues, (offset + nS + nT) * features);
+                    Copy(p.Problem.TargetLabeled!.Samples, poolValues, (offset + nS + nT) * features);
                 }
 
                 for (int i = 0; i < nS; i++)
@@ -85,13 +84,19 @@ public static partial class StackedMlpTrainer
                 }
             }
 
-            var pool = tensor(poolValues, [(long)m * n, features]);
+            Tensor pool;
+            using (no_grad())
+            {
+                using var raw = tensor(poolValues, [m, n, features]);
+                pool = network.Standardize(raw).view((long)m * n, features);
+            }
+
             var labelPool = tensor(labelValues);
             var domainPool = tensor(domainValues);
             var weightPool = plans.Any(p => p.Weights is not null) ? tensor(weightValues) : null;
             // The diagnostic subsets come from their own generators, so how many samples are measured never changes the training itself.
-        var diagnosticRandom = plans.Select(p => new Random(unchecked(p.Options.Seed ^ 0x0D1A6))).ToArray();
-        var diagnostics = new StackDiagnostics(plans, diagnosticRandom, n, nS, nT, nL, options.DiagnosticSamples, pool, labelPool, domainPool, domains);
+            var diagnosticRandom = plans.Select(p => new Random(unchecked(p.Options.Seed ^ 0x0D1A6))).ToArray();
+            var diagnostics = new StackDiagnostics(plans, diagnosticRandom, n, nS, nT, nL, options.DiagnosticSamples, pool, labelPool, domainPool, domains);
 
             int rowsPerStep = batch + (nT > 0 ? batch : 0) + labeledPerStep;
             int stepsPerChunk = (int)Math.Clamp(ChunkBytes / Math.Max(1L, (long)m * rowsPerStep * (features + hidden.Sum()) * sizeof(float)), 1, stepsPerEpoch);
@@ -154,6 +159,7 @@ public static partial class StackedMlpTrainer
                     var chunkD = adversarial ? domainPool.index_select(0, index) : null;
                     var chunkW = weightPool?.index_select(0, index);
                     var chunkMasks = keep < 1 ? DropoutMasks(dropoutRandom, layout, hidden, keep) : null;
+                    var stepMasks = chunkMasks is null ? null : new Tensor[hidden.Length];
 
                     for (int s = 0; s < chunkSteps; s++)
                     {
@@ -166,22 +172,19 @@ public static partial class StackedMlpTrainer
                         using (NewDisposeScope())
                         {
                             var x = chunkX.narrow(0, offset, (long)m * r).view(m, r, features);
-                            var h = x;
-                            for (int layer = 0; layer < hidden.Length; layer++)
+                            for (int layer = 0; stepMasks is not null && layer < hidden.Length; layer++)
                             {
-                                h = layers.Hidden[layer].Apply(h, one).relu_();
-                                if (chunkMasks is not null)
-                                {
-                                    h = h.mul(chunkMasks[layer].Item1.narrow(0, chunkMasks[layer].Item2[s], (long)m * r * hidden[layer]).view(m, r, hidden[layer]));
-                                }
+                                stepMasks[layer] = chunkMasks![layer].Item1.narrow(0, chunkMasks[layer].Item2[s], (long)m * r * hidden[layer]).view(m, r, hidden[layer]);
                             }
+
+                            var h = network.Features(x, one, stepMasks);
 
                             // Targets (members, rows, 1), as gather takes them.
                             var y = chunkY.narrow(0, offset, (long)m * r).view(m, r, 1);
                             // A step of source rows only reads h and y whole (no full-range slice node, the same gradient).
                             var sourceLikelihoods = b == r
-                                ? LogLikelihoods(layers.Label.Apply(h, one), y)
-                                : LogLikelihoods(layers.Label.Apply(h.narrow(1, 0, b), one), y.narrow(1, 0, b));
+                                ? LogLikelihoods(network.ClassLogits(h, one), y)
+                                : LogLikelihoods(network.ClassLogits(h.narrow(1, 0, b), one), y.narrow(1, 0, b));
                             if (chunkW is not null)
                             {
                                 sourceLikelihoods = sourceLikelihoods.mul(chunkW.narrow(0, offset, (long)m * r).view(m, r, 1).narrow(1, 0, b));
@@ -193,19 +196,19 @@ public static partial class StackedMlpTrainer
                                 // All rows (no labeled ones): h itself, not a slice of it (one autograd node fewer, the same gradient).
                                 var reversed = GradientReversal.Apply(b + t == r ? h : h.narrow(1, 0, b + t), lam);
                                 var domainTargets = chunkD!.narrow(0, offset, (long)m * r).view(m, r, 1).narrow(1, 0, b + t);
-                                loss = loss.add(LogLikelihoods(layers.ApplyDomain(reversed, one), domainTargets).sum().div(negativeCounts[-(b + t)]), one);
+                                loss = loss.add(LogLikelihoods(network.DomainLogits(reversed, one), domainTargets).sum().div(negativeCounts[-(b + t)]), one);
                             }
 
                             if (t > 0 && information)
                             {
                                 using var informationWeight = lam.ToScalar();
-                                var im = InformationMaximisation.Loss(layers.Label.Apply(h.narrow(1, b, t), one)).sum();
+                                var im = InformationMaximisation.Loss(network.ClassLogits(h.narrow(1, b, t), one)).sum();
                                 loss = loss.add(im.mul(informationWeight), one);
                             }
 
                             if (l > 0)
                             {
-                                var labeled = LogLikelihoods(layers.Label.Apply(h.narrow(1, b + t, l), one), y.narrow(1, b + t, l)).sum().div(negativeCounts[-l]);
+                                var labeled = LogLikelihoods(network.ClassLogits(h.narrow(1, b + t, l), one), y.narrow(1, b + t, l)).sum().div(negativeCounts[-l]);
                                 loss = loss.add(labeled.mul(labeledWeight), one);
                             }
 
@@ -221,8 +224,8 @@ public static partial class StackedMlpTrainer
                 }
 
                 stepClock.Stop();
-                var measured = diagnostics.Measure(layers, epoch, (double)step / totalSteps, lastLambda, lastRate, adversarial);
-                var finite = layers.FiniteByMember();
+                var measured = diagnostics.Measure(network, epoch, (double)step / totalSteps, lastLambda, lastRate, adversarial);
+                var finite = network.FiniteByMember();
                 for (int k = 0; k < m; k++)
                 {
                     if (failures[k] is not null)
@@ -239,11 +242,6 @@ public static partial class StackedMlpTrainer
                 {
                     break;
                 }
-            }
-
-            for (int k = 0; k < m; k++)
-            {
-                snapshots[k] = failures[k] is null ? layers.Snapshot(k) : null;
             }
         }
 
@@ -269,7 +267,7 @@ public static partial class StackedMlpTrainer
                 get_num_threads(),
                 histories[k],
                 p.Weights?.Summary);
-            results[k] = new TrainingResult(snapshots[k]!.ToModel(p.Spec, standardizers[k], p.Problem.ClassNames, record), null, histories[k], clock.Elapsed, stepClock.Elapsed, step);
+            results[k] = new TrainingResult(Model(network.Member(k, p.Spec), p.Problem.ClassNames, record), null, histories[k], clock.Elapsed, stepClock.Elapsed, step);
         }
 
         return results;
@@ -315,63 +313,22 @@ public static partial class StackedMlpTrainer
         return result;
     }
 
-    private static (float[] Mean, float[] Scale) Standardization(SampleMatrix source, InputStandardization kind)
+    /// <summary>Wraps a member's trained network (disposed if that fails: the caller owns the model).</summary>
+    private static TrainedModel Model(DannNetwork network, IReadOnlyList<string> classNames, TrainingRecord record)
     {
-        int f = source.SampleSize, count = source.Count;
-        var mean = new float[f];
-        var scale = new float[f];
-        if (kind == InputStandardization.None)
+        try
         {
-            Array.Fill(scale, 1f);
-            return (mean, scale);
+            return new TrainedModel(network, classNames, record);
         }
-
-        // The one fit of the input standardisation (the model's InputStandardizer loads it): double precision, population standard deviation, 1 for constant features.
-        var sum = new double[f];
-        for (int i = 0; i < count; i++)
+        catch
         {
-            var row = source.Sample(i);
-            for (int j = 0; j < f; j++)
-            {
-                sum[j] += row[j];
-            }
+            network.Dispose();
+            throw;
         }
-
-        var mu = sum.Select(v => v / count).ToArray();
-        var squares = new double[f];
-        for (int i = 0; i < count; i++)
-        {
-            var row = source.Sample(i);
-            for (int j = 0; j < f; j++)
-            {
-                double d = row[j] - mu[j];
-                squares[j] += d * d;
-            }
-        }
-
-        for (int j = 0; j < f; j++)
-        {
-            double sd = Math.Sqrt(squares[j] / count);
-            mean[j] = (float)mu[j];
-            scale[j] = sd > 1e-12 ? (float)sd : 1f;
-        }
-
-        return (mean, scale);
     }
 
-    private static void Copy(SampleMatrix samples, float[] mean, float[] scale, float[] destination, long offset)
-    {
-        int f = samples.SampleSize;
-        for (int i = 0; i < samples.Count; i++)
-        {
-            var row = samples.Sample(i);
-            long o = offset + ((long)i * f);
-            for (int j = 0; j < f; j++)
-            {
-                destination[o + j] = (row[j] - mean[j]) / scale[j];
-            }
-        }
-    }
+    private static void Copy(SampleMatrix samples, float[] destination, long offset) =>
+        Array.Copy(samples.Values, 0, destination, offset, samples.Values.LongLength);
 
     /// <summary>Scalars by integer value, each made once and kept alive until disposed.</summary>
     private sealed class ScalarCache : IDisposable

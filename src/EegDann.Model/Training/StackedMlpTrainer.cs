@@ -11,7 +11,7 @@ public sealed record StackedMember(TrainingProblem Problem, TrainingOptions Opti
 /// <summary>
 /// Trains many small MLP domain-adversarial networks at once — several methods, seeds and members
 /// of an ensemble on the same data — as one batched computation: the members' weights are stacked
-/// (<c>(members, in, out)</c>) and every layer is one batched matrix product, so libtorch's per-call
+/// (<see cref="StackedDannNetwork"/>) and every layer is one batched matrix product, so libtorch's per-call
 /// cost is paid once per step for all members instead of once per member.
 /// </summary>
 /// <remarks>
@@ -23,9 +23,10 @@ public sealed record StackedMember(TrainingProblem Problem, TrainingOptions Opti
 /// labeled target's loss), the paper's λ and learning-rate schedules, SGD with momentum and weight
 /// decay, per-epoch diagnostics and divergence checks — because the members' parameters are
 /// disjoint: the gradient of the summed loss with respect to a member's parameters is the gradient
-/// of that member's own loss. The parts: this file (members, checks, the method → plan table),
-/// <c>.Loop</c> (the epoch loop), <c>.Layers</c> (parameter layout and initialisation),
-/// <c>.Diagnostics</c> (per-epoch diagnostics and the divergence check).
+/// of that member's own loss. The network is a <see cref="StackedDannNetwork"/> (the members'
+/// parameters under <see cref="DannNetwork"/>'s names, its initialisation, standardisation and
+/// dropout); the parts of the trainer: this file (members, checks, the method → plan table),
+/// <c>.Loop</c> (the epoch loop), <c>.Diagnostics</c> (per-epoch diagnostics and the divergence check).
 /// </para>
 /// <para>
 /// Determinism: every random draw of a member (initial weights, shuffles, target sampling, dropout
