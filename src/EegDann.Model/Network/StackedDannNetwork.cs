@@ -14,9 +14,10 @@ namespace EegDann.Model;
 /// (a bias, a standardiser's mean or scale) as <c>(members, 1, n)</c>, broadcast over a member's rows.
 /// </summary>
 /// <remarks>
-/// The trainer's network (<see cref="StackedMlpTrainer"/>; one network is a stack of one): initialisation, the
-/// standardisation of inputs (the network's own <see cref="InputStandardizer"/>), the layers, dropout and the domain
-/// head's input are here, and <see cref="Member"/> copies member k into a decoding <see cref="DannNetwork"/> name by name.
+/// The trainer's network (<see cref="StackedMlpTrainer"/>; one network is a stack of one). Here are the initialisation,
+/// the standardisation of inputs (the network's own <see cref="InputStandardizer"/>), the layers, the application of
+/// dropout masks (drawn by the trainer from each member's seed) and the domain head's input; <see cref="Member"/> copies
+/// member k into a decoding <see cref="DannNetwork"/> name by name.
 /// </remarks>
 internal sealed class StackedDannNetwork : Module
 {
