@@ -100,10 +100,16 @@ public sealed class ConsoleBrowserTests
             // One second of NaN on C3 (a lead off, as an amplifier reports it).
             windowsBefore = metrics.Windows;
             replay.Burst("C3", 160);
-            await Until(() => Attr("reason", "data-reason") == "non_finite" && Attr("channel-C3", "data-state") == "non_finite", "none with reason non_finite and C3 non-finite");
-            reasonText = driver.FindElement(By.Id("reason")).Text;
-            commandAtBurst = driver.FindElement(By.Id("command")).Text;
-            c3State = Attr("channel-C3", "data-state");
+            // One script reads the four values from one state of the page: read one by one, a frame
+            // arriving in between (under load the stream can turn stale right after the burst) mixed two states.
+            await Until(() =>
+            {
+                var read = (IReadOnlyList<object>)js.ExecuteScript(
+                    "const r = document.getElementById('reason'), c = document.getElementById('channel-C3');" +
+                    "return [r.getAttribute('data-reason') || '', r.innerText, document.getElementById('command').innerText, c ? c.getAttribute('data-state') || '' : ''];")!;
+                (string reason, reasonText, commandAtBurst, c3State) = ((string)read[0], (string)read[1], (string)read[2], (string)read[3]);
+                return reason == "non_finite" && c3State == "non_finite";
+            }, "none with reason non_finite and C3 non-finite");
             nanScreenshot = Save(driver, "console-nan.png");
             host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
         });
