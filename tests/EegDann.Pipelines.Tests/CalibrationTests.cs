@@ -196,6 +196,20 @@ public sealed class CalibrationTests
     }
 
     [Fact]
+    public async Task SemiSupervisedDannWithoutLabeledTargetEpochsCalibratesAsPlainDann()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        using var outcome = await CalibrateNewSubject.RunAsync(
+            new CalibrateRequest { Pipeline = Small(), Sources = await Subject("S001"), Targets = await Subject("S002"), Method = "ea_dann_semi_x2", Baselines = false, ModelPath = dir.File("s002.eegdann") },
+            NullLogger.Instance);
+
+        Assert.Equal("ea_dann_x2", outcome.Method.Name);
+        Assert.Equal("ea_dann_x2", (string)outcome.Report.Json["method"]!);
+        Assert.Equal(0, outcome.Kept.Model.Training.TargetLabeledSamples);
+        Assert.Equal(45, (int)outcome.Report.Json["target"]!["scored_epochs"]!);
+    }
+
+    [Fact]
     public async Task TheSemiSupervisedCaseTrainsOnKLabeledTargetEpochsPerClassAndScoresTheRest()
     {
         var outcome = await CalibrateNewSubject.RunAsync(

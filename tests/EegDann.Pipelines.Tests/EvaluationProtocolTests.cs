@@ -72,6 +72,31 @@ public sealed class EvaluationProtocolTests
     }
 
     [Fact]
+    public async Task ASemiSupervisedMethodWithNoLabeledEpochIsPlainDannAndEveryMethodKeepsItsOwnRows()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        var request = new EvaluateRequest(await WritePipeline(dir), TestData.RecordingsDirectory, EvaluationProtocol.Loso, ["ea_dann", "ea_dann_semi"], [0])
+        {
+            TargetLabeledCurve = [0, 2],
+        };
+
+        var result = await Evaluate.RunAsync(request, NullLogger.Instance);
+
+        // One row per method, K and target, each named as asked: at K = 0 ea_dann_semi trains as ea_dann, at K = 2 ea_dann as ea_dann_semi.
+        Assert.Equal(2 * 2 * 4, result.Rows.Count);
+        Assert.All(result.Rows, r => Assert.Null(r.Failure));
+        foreach (int k in new[] { 0, 2 })
+        {
+            var dann = result.Rows.Where(r => r.Method == "ea_dann" && r.TargetLabeled == k).OrderBy(r => r.Target, StringComparer.Ordinal).ToArray();
+            var semi = result.Rows.Where(r => r.Method == "ea_dann_semi" && r.TargetLabeled == k).OrderBy(r => r.Target, StringComparer.Ordinal).ToArray();
+            Assert.Equal(result.Subjects, dann.Select(r => r.Target));
+            Assert.Equal(dann.Select(r => (r.Target, r.Accuracy, r.ScoredEpochs)), semi.Select(r => (r.Target, r.Accuracy, r.ScoredEpochs)));
+        }
+
+        Assert.Equal(4, result.LearningCurve.Count);
+    }
+
+    [Fact]
     public void LabeledDrawsAreNestedAndTheHoldoutNeverMeetsThem()
     {
         var labels = Enumerable.Range(0, 45).Select(i => i % 3 == 0 ? 1 : 0).ToArray();
@@ -247,6 +272,11 @@ public sealed class EvaluationProtocolTests
         Assert.Contains("refitted", method.Description, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("ea_csp_lda_refit"));
         Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("_refit"));
+        // Semi-supervised DANN with no labeled epoch is plain DANN, every other suffix kept; its networks cannot be trained without the labeled epochs a refit needs them out of.
+        Assert.Equal("ea_dann_crops_st_ba_x5", CalibrationMethod.Parse("ea_dann_semi_crops_st_ba_x5").WithTargetLabels(0).Name);
+        Assert.Equal("ea_dann_semi_x5", CalibrationMethod.Parse("ea_dann_semi_x5").WithTargetLabels(2).Name);
+        var semiRefit = Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("ea_dann_semi_refit_x5"));
+        Assert.Contains("use ea_dann_refit_x5 or ea_dann_semi_x5", semiRefit.Message, StringComparison.Ordinal);
     }
 
     [Fact]

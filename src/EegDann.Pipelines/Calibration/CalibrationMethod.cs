@@ -73,7 +73,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
 
     /// <summary>The same method without the adaptation: the same alignment, network and ensemble trained on the labeled source only (<c>ea_dann_x5</c> → <c>ea_source_only_x5</c>); null for classic methods.</summary>
     public CalibrationMethod? NoAdaptationTwin =>
-        Family == MethodFamily.Network ? Parse(Canonical(Aligned, TrainingMethod.SourceOnly.Name() + (Cropped ? CropsSuffix : "") + (SelfTraining ? SelfTrainingSuffix : "") + RefitSuffix(Refit) + (BiasAdapted ? BiasSuffix : ""), Ensemble)) : null;
+        Family == MethodFamily.Network ? WithTraining(TrainingMethod.SourceOnly) : null;
 
     /// <summary>Parses a method name.</summary>
     /// <exception cref="ArgumentException">When the name is not a method; the message lists the forms.</exception>
@@ -164,7 +164,14 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
                 nameof(name));
         }
 
-        return new CalibrationMethod(Canonical(aligned, training.Name() + (cropped ? CropsSuffix : "") + (selfTraining ? SelfTrainingSuffix : "") + RefitSuffix(refit) + biasSuffix, ensemble), MethodFamily.Network, training, aligned, ensemble, Refit: refit, SelfTraining: selfTraining, BiasAdapted: bias, Cropped: cropped);
+        if (training == TrainingMethod.SemiSupervisedDann && refit is { } refitKind)
+        {
+            throw new ArgumentException(
+                $"method '{name}': {RefitSuffix(refitKind)} trains the networks without the labeled target epochs (they refit the label head), {training.Name()} puts them in the networks' label loss; use {Canonical(aligned, TrainingMethod.Dann, cropped, selfTraining, refit, bias, ensemble)} or {Canonical(aligned, training, cropped, selfTraining, null, bias, ensemble)}.",
+                nameof(name));
+        }
+
+        return new CalibrationMethod(Canonical(aligned, training, cropped, selfTraining, refit, bias, ensemble), MethodFamily.Network, training, aligned, ensemble, Refit: refit, SelfTraining: selfTraining, BiasAdapted: bias, Cropped: cropped);
     }
 
     /// <summary>
@@ -178,11 +185,21 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         return Parse(Canonical(definition.Alignment != null, definition.Training.Method + (definition.Training.Crops ? CropsSuffix : ""), definition.Training.Ensemble));
     }
 
-    /// <summary>The same method when <paramref name="targetLabeledPerClass"/> labeled target epochs join training: plain DANN becomes semi-supervised DANN.</summary>
+    /// <summary>
+    /// The method that trains when <paramref name="targetLabeledPerClass"/> labeled target epochs join training:
+    /// plain DANN becomes semi-supervised DANN, and semi-supervised DANN with no labeled epoch is plain DANN
+    /// (its label loss has nothing of the target to add; the K = 0 point of a learning curve).
+    /// </summary>
     public CalibrationMethod WithTargetLabels(int targetLabeledPerClass) =>
         targetLabeledPerClass > 0 && Family == MethodFamily.Network && Training == TrainingMethod.Dann && Refit is null && !SelfTraining
-            ? Parse(Canonical(Aligned, TrainingMethod.SemiSupervisedDann.Name() + (Cropped ? CropsSuffix : "") + (BiasAdapted ? BiasSuffix : ""), Ensemble))
+            ? WithTraining(TrainingMethod.SemiSupervisedDann)
+            : targetLabeledPerClass == 0 && Training == TrainingMethod.SemiSupervisedDann
+            ? WithTraining(TrainingMethod.Dann)
             : this;
+
+    /// <summary>This network method with another training method, every suffix kept.</summary>
+    private CalibrationMethod WithTraining(TrainingMethod training) =>
+        Parse(Canonical(Aligned, training, Cropped, SelfTraining, Refit, BiasAdapted, Ensemble));
 
     /// <summary>A sentence for reports.</summary>
     public string Description
@@ -229,6 +246,9 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         LabelHeadRefitKind.WeightedLogistic => "_refit",
         _ => "",
     };
+
+    private static string Canonical(bool aligned, TrainingMethod training, bool cropped, bool selfTraining, LabelHeadRefitKind? refit, bool bias, int ensemble) =>
+        Canonical(aligned, training.Name() + (cropped ? CropsSuffix : "") + (selfTraining ? SelfTrainingSuffix : "") + RefitSuffix(refit) + (bias ? BiasSuffix : ""), ensemble);
 
     private static string Canonical(bool aligned, string baseName, int ensemble) =>
         (aligned ? "ea_" : "") + baseName + (ensemble > 1 ? $"_x{ensemble}" : "");

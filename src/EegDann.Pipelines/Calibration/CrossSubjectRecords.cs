@@ -62,6 +62,13 @@ public sealed record TargetScore(double Accuracy, double BalancedAccuracy, int[]
 /// <param name="MemberSeeds">The seeds of the networks trained (empty for CSP + LDA).</param>
 public sealed record MethodRun(CalibrationMethod Method, int Seed, int[]? Predicted, TargetScore? Score, IReadOnlyList<EpochDiagnostics> Curves, TrainingFailure? Failure, IReadOnlyList<int> MemberSeeds)
 {
+    /// <summary>
+    /// The method's name as it was asked for (an evaluation row's name). It differs from <see cref="Method"/>'s
+    /// when the target's labeled count changes what trains (<see cref="CalibrationMethod.WithTargetLabels"/>):
+    /// <c>dann</c> with labeled epochs trains as <c>dann_semi</c>, <c>dann_semi</c> without as <c>dann</c>.
+    /// </summary>
+    public required string Requested { get; init; }
+
     /// <summary>The score on the holdout epochs (<see cref="TargetSplit.HoldoutPerClass"/>), or null without a holdout.</summary>
     public TargetScore? HoldoutScore { get; init; }
 }

@@ -253,7 +253,7 @@ public sealed partial class CrossSubjectRunner
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int[]? predicted = evaluated.Count > 0 ? FitPredictClassic(method, plan.Sources, plan.Target, labeled, evaluated) : null;
-                results[r] = Scored(new MethodRun(method, seed, predicted, null, [], null, []), part, classes);
+                results[r] = Scored(new MethodRun(method, seed, predicted, null, [], null, []) { Requested = requested }, part, classes);
                 continue;
             }
 
@@ -262,7 +262,7 @@ public sealed partial class CrossSubjectRunner
             var curves = MeanCurves(memberResults);
             if (failure is not null)
             {
-                results[r] = new MethodRun(method, seed, null, null, curves, failure, MemberSeeds(method, seed));
+                results[r] = new MethodRun(method, seed, null, null, curves, failure, MemberSeeds(method, seed)) { Requested = requested };
                 continue;
             }
 
@@ -282,7 +282,7 @@ public sealed partial class CrossSubjectRunner
             }
 
             int[]? prediction = evaluated.Count > 0 ? model.Predict(problem.Scored) : null;
-            results[r] = Scored(new MethodRun(method, seed, prediction, null, curves, null, MemberSeeds(method, seed)), part, classes);
+            results[r] = Scored(new MethodRun(method, seed, prediction, null, curves, null, MemberSeeds(method, seed)) { Requested = requested }, part, classes);
             if (keep.Contains((requested, seed)) || keep.Contains((method.Name, seed)))
             {
                 models.Transfer(model, keptModels);

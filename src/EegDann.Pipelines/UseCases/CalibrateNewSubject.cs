@@ -190,6 +190,11 @@ public static class CalibrateNewSubject
             "Calibrating {Method} (seed {Seed}) for target {Target} ({TargetEpochs} {TargetKind}) from {SourceCount} source subjects ({SourceEpochs} labeled epochs)",
             method.Name, seed, targetSubject, target.HasCues ? target.Epochs.Count : target.Windows!.Count, target.HasCues ? "cue epochs, labels unused" : "unlabeled windows",
             sourceSubjects.Length, sourceSubjects.Sum(s => data.Subjects[s].Epochs.Count));
+        var trains = method.WithTargetLabels(request.TargetLabeledPerClass);
+        if (trains.Name != method.Name)
+        {
+            logger.LogInformation("{Requested} trains as {Method} with {Labeled} labeled target epochs per class", method.Name, trains.Name, request.TargetLabeledPerClass);
+        }
 
         var methods = (request.Baselines ? CalibrationMethod.BaselineNames.Select(CalibrationMethod.Parse) : [])
             .Where(m => m.Name != method.Name).Append(method).ToArray();
@@ -205,7 +210,7 @@ public static class CalibrateNewSubject
             progress,
             cancellationToken);
         timings["training"] = clock.Elapsed.TotalSeconds;
-        var chosenRun = outcome.Runs.Single(r => r.Method.Name == method.WithTargetLabels(request.TargetLabeledPerClass).Name);
+        var chosenRun = outcome.Runs.Single(r => r.Requested == method.Name);
         if (chosenRun.Failure is { } failure)
         {
             throw new CalibrationFailedException(failure);

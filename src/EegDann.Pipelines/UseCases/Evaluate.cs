@@ -107,7 +107,7 @@ public static partial class Evaluate
             var outcome = runner.Run(job.Fold, job.Methods, job.Seeds, plan.Split with { LabeledPerClass = job.Labeled }, null, training, token);
             outcomes[i] = (outcome, job.Labeled);
             int n = Interlocked.Increment(ref done);
-            var best = outcome.Runs.Where(r => r.Score != null).GroupBy(r => r.Method.Name).Select(g => $"{g.Key} {g.Average(r => r.Score!.Accuracy):F3}");
+            var best = outcome.Runs.Where(r => r.Score != null).GroupBy(r => r.Requested).Select(g => $"{g.Key} {g.Average(r => r.Score!.Accuracy):F3}");
             logger.LogInformation("Fold {Target} ← {Sources} (K = {Labeled}): {Scores} ({Networks} networks in {Seconds:F1} s)",
                 job.Fold.Target, Describe(job.Fold.Sources), job.Labeled, string.Join(", ", best), outcome.Timings.NetworkCount, outcome.Timings.NetworksSeconds);
             progress?.Report(new WorkProgress("evaluate", n, jobs.Count, $"fold {job.Fold.Target} done"));
@@ -118,7 +118,7 @@ public static partial class Evaluate
             o.Outcome.Fold.Target,
             o.Outcome.Fold.Sources,
             r.Seed,
-            MethodName(r, plan.Methods),
+            r.Requested,
             r.Score?.Accuracy ?? double.NaN,
             r.Score?.BalancedAccuracy ?? double.NaN,
             o.Outcome.Scored[r.Seed].Count,
@@ -140,9 +140,6 @@ public static partial class Evaluate
 
     /// <summary>A fold as text: <c>TARGET&lt;-S1,S2,…</c>.</summary>
     internal static string FoldKey(CrossSubjectFold fold) => $"{fold.Target}<-{string.Join(",", fold.Sources)}";
-
-    private static string MethodName(MethodRun run, IReadOnlyList<CalibrationMethod> methods) =>
-        methods.FirstOrDefault(m => m.Name == run.Method.Name)?.Name ?? methods.First(m => m.WithTargetLabels(1) == run.Method).Name;
 
     private static string Describe(IReadOnlyList<string> sources) => sources.Count <= 3 ? string.Join(",", sources) : $"{sources.Count} subjects";
 
