@@ -93,7 +93,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         {
             if (k < 1 || k > 64)
             {
-                throw new ArgumentException($"method '{name}': an ensemble has 1 to 64 networks, got {k}.", nameof(name));
+                throw new ArgumentException($"method '{name}': an ensemble has 1 to 64 networks, got {k}.");
             }
 
             ensemble = k;
@@ -111,7 +111,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         {
             return ensemble == 1
                 ? new CalibrationMethod(Canonical(aligned, rest + biasSuffix, 1), MethodFamily.CspLda, TrainingMethod.SourceOnly, aligned, 1, OneBand: rest == "csp_lda_8_30", BiasAdapted: bias)
-                : throw new ArgumentException($"method '{name}': CSP + LDA is not an ensemble.", nameof(name));
+                : throw new ArgumentException($"method '{name}': CSP + LDA is not an ensemble.");
         }
 
         if (rest == "ts_lr")
@@ -119,8 +119,8 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
             return (aligned, ensemble) switch
             {
                 (true, 1) => new CalibrationMethod("ea_ts_lr" + biasSuffix, MethodFamily.TangentSpaceLr, TrainingMethod.SourceOnly, true, 1, OneBand: true, BiasAdapted: bias),
-                (false, _) => throw new ArgumentException($"method '{name}': the tangent space is taken at the identity after each subject's re-centring; use ea_ts_lr.", nameof(name)),
-                _ => throw new ArgumentException($"method '{name}': tangent space + logistic regression is not an ensemble.", nameof(name)),
+                (false, _) => throw new ArgumentException($"method '{name}': the tangent space is taken at the identity after each subject's re-centring; use ea_ts_lr."),
+                _ => throw new ArgumentException($"method '{name}': tangent space + logistic regression is not an ensemble."),
             };
         }
 
@@ -148,7 +148,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
             rest = rest[..^CropsSuffix.Length];
             if (rest is "csp_lda" or "csp_lda_8_30" or "ts_lr")
             {
-                throw new ArgumentException($"method '{name}': cropped training ({CropsSuffix}) is for the networks; CSP + LDA and tangent space + logistic regression fit on the epochs.", nameof(name));
+                throw new ArgumentException($"method '{name}': cropped training ({CropsSuffix}) is for the networks; CSP + LDA and tangent space + logistic regression fit on the epochs.");
             }
         }
 
@@ -160,15 +160,13 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         catch (ArgumentException)
         {
             throw new ArgumentException(
-                $"unknown method '{name}': use {Grammar} (e.g. ea_dann_x5, ea_dann_crops_x5, ea_dann_refit_x5, ea_dann_ba_x5, ea_ts_lr_ba).",
-                nameof(name));
+                $"unknown method '{name}': use {Grammar} (e.g. ea_dann_x5, ea_dann_crops_x5, ea_dann_refit_x5, ea_dann_ba_x5, ea_ts_lr_ba).");
         }
 
         if (training == TrainingMethod.SemiSupervisedDann && refit is { } refitKind)
         {
             throw new ArgumentException(
-                $"method '{name}': {RefitSuffix(refitKind)} trains the networks without the labeled target epochs (they refit the label head), {training.Name()} puts them in the networks' label loss; use {Canonical(aligned, TrainingMethod.Dann, cropped, selfTraining, refit, bias, ensemble)} or {Canonical(aligned, training, cropped, selfTraining, null, bias, ensemble)}.",
-                nameof(name));
+                $"method '{name}': {RefitSuffix(refitKind)} trains the networks without the labeled target epochs (they refit the label head), {training.Name()} puts them in the networks' label loss; use {Canonical(aligned, TrainingMethod.Dann, cropped, selfTraining, refit, bias, ensemble)} or {Canonical(aligned, training, cropped, selfTraining, null, bias, ensemble)}.");
         }
 
         return new CalibrationMethod(Canonical(aligned, training, cropped, selfTraining, refit, bias, ensemble), MethodFamily.Network, training, aligned, ensemble, Refit: refit, SelfTraining: selfTraining, BiasAdapted: bias, Cropped: cropped);
