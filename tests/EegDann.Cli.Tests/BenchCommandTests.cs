@@ -9,12 +9,20 @@ namespace EegDann.Cli.Tests;
 /// </summary>
 public sealed class BenchCommandTests
 {
+    /// <summary>
+    /// How long <c>bench --quick</c> may take: it decodes, replays, times training steps (and PyTorch's, when
+    /// present) and calibrates a pair, about 21 s of CPU (34 s wall alone at load average 14 on 2 cores,
+    /// 2026-12-06). Beside the rest of the suite at load 10+ it gets a small share of a core, so the usual
+    /// 2 minutes measured the machine, not the command; 10 minutes still stops a hung run.
+    /// </summary>
+    private static readonly TimeSpan QuickBenchTimeout = TimeSpan.FromMinutes(10);
+
     [Fact]
     public async Task QuickBenchPrintsOneJsonObjectWithPositiveNumbersAndWritesTheSameToOutFile()
     {
         using var dir = TestData.NewTemporaryDirectory();
         string file = Path.Combine(dir.Path, "bench.json");
-        var run = await EegDannProcess.RunAsync("bench", "--quick", "--json", "--out-file", file, "--repository", TestData.RepositoryRoot);
+        var run = await EegDannProcess.RunAsync(["bench", "--quick", "--json", "--out-file", file, "--repository", TestData.RepositoryRoot], null, QuickBenchTimeout);
         Assert.True(run.ExitCode == 0, run.StdErr);
         using var json = JsonDocument.Parse(run.StdOut);
         var root = json.RootElement;
@@ -41,7 +49,7 @@ public sealed class BenchCommandTests
     public async Task WithoutPythonThePyTorchStepIsNullWithAReasonAndTheRestIsMeasured()
     {
         string missing = Path.Combine(Path.GetTempPath(), "eegdann-no-such-dir", "python3");
-        var run = await EegDannProcess.RunAsync("bench", "--quick", "--json", "--python", missing, "--repository", TestData.RepositoryRoot);
+        var run = await EegDannProcess.RunAsync(["bench", "--quick", "--json", "--python", missing, "--repository", TestData.RepositoryRoot], null, QuickBenchTimeout);
         Assert.True(run.ExitCode == 0, run.StdErr);
         using var json = JsonDocument.Parse(run.StdOut);
         AssertSane(json.RootElement);
@@ -49,6 +57,15 @@ public sealed class BenchCommandTests
         Assert.Equal(JsonValueKind.Null, step.GetProperty("pytorch").ValueKind);
         Assert.Equal(JsonValueKind.Null, step.GetProperty("pytorch_over_eegdann").ValueKind);
         Assert.Contains(missing, step.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ARunOutlivingItsTimeoutIsKilledAndNamedInsteadOfLeftRunning()
+    {
+        var error = await Assert.ThrowsAsync<TimeoutException>(() =>
+            EegDannProcess.RunAsync(["bench", "--quick", "--json", "--repository", TestData.RepositoryRoot], null, TimeSpan.FromSeconds(1)));
+        Assert.StartsWith("eegdann bench --quick --json --repository ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("did not exit within", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

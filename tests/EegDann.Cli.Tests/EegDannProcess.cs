@@ -8,10 +8,16 @@ public sealed record ToolRun(int ExitCode, string StdOut, string StdErr);
 /// <summary>Runs the eegdann tool built beside the tests (dotnet eegdann.dll), without a terminal.</summary>
 public static class EegDannProcess
 {
+    /// <summary>How long a run may take unless its test says otherwise: enough for a command that reads a few recordings on a loaded machine.</summary>
+    public static TimeSpan DefaultTimeout { get; } = TimeSpan.FromMinutes(2);
+
     public static Task<ToolRun> RunAsync(params string[] args) => RunAsync(args, null);
 
-    /// <summary>Runs the tool with extra environment variables.</summary>
-    public static async Task<ToolRun> RunAsync(string[] args, IReadOnlyDictionary<string, string>? environment)
+    /// <summary>
+    /// Runs the tool with extra environment variables; after <paramref name="timeout"/> (default
+    /// <see cref="DefaultTimeout"/>) it is killed and a <see cref="TimeoutException"/> names the command and its output so far.
+    /// </summary>
+    public static async Task<ToolRun> RunAsync(string[] args, IReadOnlyDictionary<string, string>? environment, TimeSpan? timeout = null)
     {
         var start = StartInfo(args);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
@@ -19,11 +25,22 @@ public static class EegDannProcess
             start.Environment[name] = value;
         }
 
+        var limit = timeout ?? DefaultTimeout;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
+        using var expiry = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(expiry.Token);
+        }
+        catch (OperationCanceledException) when (expiry.IsCancellationRequested)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"eegdann {string.Join(' ', args)} did not exit within {limit.TotalSeconds:0} s; killed. Standard error so far:\n{await stderr}");
+        }
+
         return new ToolRun(process.ExitCode, await stdout, await stderr);
     }
 
