@@ -8,6 +8,7 @@ using EegDann.Recordings.Parquet;
 using EegDann.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 using static EegDann.TestSupport.LoopbackPorts;
 
@@ -121,6 +122,16 @@ public sealed class LslSourceTests(ITestOutputHelper output)
         using var run = await DaemonRunner.RunAsync(settings);
         run.AssertExit(DaemonExitCode.BadInput);
         Assert.Contains(run.Logs.Lines, l => l.Message.Contains("Daemon:Lsl:Stream", StringComparison.Ordinal) && l.Message.Contains("unknown stream property 'colour'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnLslSourceWithNoStreamAtAllIsABadSettingNamingDaemonLslStream()
+    {
+        var settings = Settings(FreeUdpPort(), 1);
+        Assert.False(settings.ContainsKey("Daemon:Lsl:Stream"));
+        using var run = await DaemonRunner.RunAsync(settings);
+        run.AssertExit(DaemonExitCode.BadInput);
+        Assert.Contains(run.Logs.Lines, l => l.Level == LogLevel.Critical && l.Message.Contains("Daemon:Lsl:Stream is required when the source is Lsl", StringComparison.Ordinal));
     }
 
     private static Dictionary<string, string?> Settings(int basePort, int range) => new()

@@ -32,6 +32,7 @@ public sealed partial class LslSource : ISampleSource
     /// <param name="lsl">How to find and read them (<c>Lsl</c>).</param>
     /// <param name="metrics">Receives sample age and dropped samples, or null.</param>
     /// <param name="logger">The log.</param>
+    /// <exception cref="DaemonSettingsException">When no EEG stream is named (<c>Daemon:Lsl:Stream</c>).</exception>
     public LslSource(LslSourceOptions source, LslOptions lsl, DaemonMetrics? metrics, ILogger<LslSource> logger)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -39,7 +40,7 @@ public sealed partial class LslSource : ISampleSource
         ArgumentNullException.ThrowIfNull(logger);
         if (string.IsNullOrWhiteSpace(source.Stream))
         {
-            throw new ArgumentException($"{LslSourceOptions.SectionName}:Stream is required when the source is Lsl (--lsl name=NAME, type=TYPE or source_id=ID).");
+            throw new DaemonSettingsException($"{LslSourceOptions.SectionName}:Stream", "is required when the source is Lsl (--lsl name=NAME, type=TYPE or source_id=ID).");
         }
 
         _eeg = LslStreamSelector.Parse(source.Stream);
