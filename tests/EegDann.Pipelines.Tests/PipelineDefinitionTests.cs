@@ -185,6 +185,20 @@ public sealed class PipelineDefinitionTests
         Assert.Contains(expected, e.Message);
     }
 
+    [Theory]
+    [InlineData("[16, 1e9]", "model: 'hidden_sizes' must be a list of integers, entry 2 is 1e9")]
+    [InlineData("[16.5]", "model: 'hidden_sizes' must be a list of integers, entry 1 is 16.5")]
+    [InlineData("[\"16\"]", "model: 'hidden_sizes' must be a list of integers, entry 1 is \"16\"")]
+    [InlineData("16", "model: 'hidden_sizes' must be a list of integers, got 16")]
+    public void AListEntryThatIsNotAnIntegerIsQuotedInTheError(string hiddenSizes, string expected)
+    {
+        var node = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.PipelinesDirectory, "mi-logvar.json")))!.AsObject();
+        node["model"]!["hidden_sizes"] = "@@";
+        string text = node.ToJsonString().Replace("\"@@\"", hiddenSizes, StringComparison.Ordinal);
+        var e = Assert.Throws<PipelineDefinitionException>(() => PipelineDefinitionLoader.Parse(text, "bad.json"));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void WidthsThatAreEachAllowedButTogetherTooManyParametersAreRefused()
     {

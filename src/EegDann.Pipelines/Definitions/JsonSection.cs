@@ -171,9 +171,8 @@ public sealed class JsonSection
             return defaultValue;
         }
 
-        if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(e.GetString())))
+        if (!IsListOf(key, value, "non-empty strings", e => e.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(e.GetString())))
         {
-            Problem(key, $"must be a list of non-empty strings, got {Describe(value)}");
             return [];
         }
 
@@ -200,9 +199,8 @@ public sealed class JsonSection
             return defaultValue;
         }
 
-        if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out _)))
+        if (!IsListOf(key, value, "integers", e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out _)))
         {
-            Problem(key, $"must be a list of integers, got {Describe(value)}");
             return [];
         }
 
@@ -325,6 +323,25 @@ public sealed class JsonSection
 
     /// <summary>The longest piece of a file's own text quoted in a message.</summary>
     private const int MaxQuoted = 40;
+
+    /// <summary>Whether <paramref name="value"/> is a list whose every entry is <paramref name="ok"/>; if not, the problem names the first entry that is not (a list is not described as "a list").</summary>
+    private bool IsListOf(string key, JsonElement value, string what, Func<JsonElement, bool> ok)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            Problem(key, $"must be a list of {what}, got {Describe(value)}");
+            return false;
+        }
+
+        int bad = value.EnumerateArray().TakeWhile(ok).Count();
+        if (bad < value.GetArrayLength())
+        {
+            Problem(key, $"must be a list of {what}, entry {(bad + 1).ToString(CultureInfo.InvariantCulture)} is {Describe(value[bad])}");
+            return false;
+        }
+
+        return true;
+    }
 
     private static string Describe(JsonElement e) => e.ValueKind switch
     {
