@@ -50,7 +50,7 @@ public static class EegDannCli
         ArgumentNullException.ThrowIfNull(root);
         var parse = root.Parse(args);
         string? problem = parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction
-            ? string.Join(Environment.NewLine, parse.Errors.Select(e => e.Message)) + $"{Environment.NewLine}({CommandPath(parse)} --help lists the options)"
+            ? string.Join(Environment.NewLine, parse.Errors.Select(e => e.Message).Concat(OptionConventions.Suggestions(parse))) + $"{Environment.NewLine}({CommandPath(parse)} --help lists the options)"
             : CheckGlobalOptions(parse) ?? OptionConventions.Check(parse);
         Log.Logger = problem is null ? CreateLogger(parse) : new LoggerConfiguration().WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
         try

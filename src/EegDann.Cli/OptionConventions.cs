@@ -73,10 +73,16 @@ public static class OptionConventions
         return option;
     }
 
-    /// <summary>The first path given with the wrong kind for its option (an existing file for a folder option, an existing folder for a file option), naming the option; null when every path fits.</summary>
+    /// <summary>The singular of a list option where only the list exists (<see cref="Suggestions"/>), else the first path given with the wrong kind for its option (an existing file for a folder option, an existing folder for a file option), naming the option; null when every path fits.</summary>
     public static string? Check(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
+        // A list option (--data DIR...) swallows a following unknown --seed as one of its values.
+        if (Suggestions(parse) is { Count: > 0 } misspelt)
+        {
+            return string.Join(Environment.NewLine, misspelt);
+        }
+
         foreach (var result in OptionResults(parse))
         {
             if (!Paths.TryGetValue(result.Option.Name, out var kind))
@@ -100,6 +106,25 @@ public static class OptionConventions
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// For a parse error: each unknown <c>--name</c> whose plural is an option of the command (<c>evaluate --seed</c>,
+    /// <c>evaluate --method</c>: these lists are <c>--seeds</c> and <c>--methods</c> everywhere), what to write instead.
+    /// </summary>
+    public static IReadOnlyList<string> Suggestions(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var command = parse.CommandResult.Command;
+        // An unknown option is left as an argument token (UnmatchedTokens stays empty while unmatched tokens are errors).
+        return parse.Tokens
+            .Where(t => t.Type == TokenType.Argument && t.Value.StartsWith("--", StringComparison.Ordinal))
+            .Select(t => t.Value)
+            .Distinct(StringComparer.Ordinal)
+            .Select(t => (Typed: t, Option: command.Options.FirstOrDefault(o => o.Name == t + "s")))
+            .Where(p => p.Option is not null)
+            .Select(p => $"{p.Typed} is not an option of {command.Name}: write {p.Option!.Name} (one value or a list).")
+            .ToArray();
     }
 
     /// <summary>One warning per deprecated spelling used: what to write instead.</summary>

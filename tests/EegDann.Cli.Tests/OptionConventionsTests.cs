@@ -94,6 +94,24 @@ public sealed class OptionConventionsTests
     }
 
     [Fact]
+    public void TheSingularSeedOrMethodWhereOnlyTheListExistsPointsToTheList()
+    {
+        var root = EegDannCli.BuildRootCommand();
+
+        var evaluate = OptionConventions.Suggestions(root.Parse(["evaluate", "--pipeline", Pipeline, "--data", TestData.RecordingsDirectory, "--seed", "0", "--method", "dann"]));
+        var unknown = OptionConventions.Suggestions(root.Parse(["evaluate", "--pipeline", Pipeline, "--data", TestData.RecordingsDirectory, "--colour", "red"]));
+        var deprecated = OptionConventions.Suggestions(root.Parse(["calibrate-new-subject", "--pipeline", Pipeline, "--source", Recording, "--target", Recording, "--seed", "1"]));
+
+        Assert.Equal(["--seed is not an option of evaluate: write --seeds (one value or a list).", "--method is not an option of evaluate: write --methods (one value or a list)."], evaluate);
+        Assert.Empty(unknown);
+        Assert.Empty(deprecated);
+        // After --data DIR... the parser takes --seed as a second folder: no parse error, still refused (exit 2) before the command runs.
+        var swallowed = root.Parse(["evaluate", "--pipeline", Pipeline, "--data", TestData.RecordingsDirectory, "--seed", "0"]);
+        Assert.Empty(swallowed.Errors);
+        Assert.Equal("--seed is not an option of evaluate: write --seeds (one value or a list).", OptionConventions.Check(swallowed));
+    }
+
+    [Fact]
     public void AFolderWhereAFileOptionIsExpectedIsNamedWithItsOption()
     {
         using var dir = TestData.NewTemporaryDirectory();
