@@ -109,8 +109,9 @@ public static class OptionConventions
     }
 
     /// <summary>
-    /// For a parse error: each unknown <c>--name</c> whose plural is an option of the command (<c>evaluate --seed</c>,
-    /// <c>evaluate --method</c>: these lists are <c>--seeds</c> and <c>--methods</c> everywhere), what to write instead.
+    /// Each unknown <c>--name</c> whose plural is an option of the command (<c>evaluate --seed</c>,
+    /// <c>evaluate --method</c>: these lists are <c>--seeds</c> and <c>--methods</c> everywhere), what to write instead:
+    /// beside a parse error, or as the error when a list option took the token as one of its values.
     /// </summary>
     public static IReadOnlyList<string> Suggestions(ParseResult parse)
     {
