@@ -217,8 +217,8 @@ public sealed class FaultContainmentTests
                 await Eventually.WaitAsync(() => metrics.RecordedSamples >= 3840 || lifetime.ApplicationStopping.IsCancellationRequested, "the first stretch recorded");
 
                 // The disk goes away: the folder becomes a file, so the next recording (after the gap) cannot be created.
-                Directory.Delete(recordings, recursive: true);
-                File.WriteAllText(recordings, "in the way");
+                // The recorder may still be writing into the folder while it is deleted ("Directory not empty"): try again.
+                await Eventually.WaitAsync(() => ReplaceFolderByFile(recordings), "the recordings folder replaced by a file");
                 gate.Release();
                 await Eventually.WaitAsync(() => metrics.Samples == 19680 - 160 || lifetime.ApplicationStopping.IsCancellationRequested, "every chunk after the failure received");
                 await Eventually.WaitAsync(() => metrics.RecordedSamples + metrics.RecorderLostSamples == metrics.Samples || lifetime.ApplicationStopping.IsCancellationRequested, "every sample accounted for");
@@ -383,6 +383,25 @@ public sealed class FaultContainmentTests
             }
 
             await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+    }
+
+    /// <summary>Deletes <paramref name="folder"/> and writes a file in its place; false when a writer inside it got in the way (call again).</summary>
+    private static bool ReplaceFolderByFile(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            File.WriteAllText(folder, "in the way");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 }
