@@ -170,6 +170,30 @@ public sealed class PipelineDefinitionTests
         Assert.Equal([64], RealRecordings.MiLogVar.SampleShape(64));
     }
 
+    [Fact]
+    public void APipelineWithoutModelAndTrainingSectionsGetsEveryTrainingOptionsDefault()
+    {
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.PipelinesDirectory, "mi-logvar.json")))!.AsObject();
+        json.Remove("model");
+        json.Remove("training");
+        var definition = PipelineDefinitionLoader.Parse(json.ToJsonString(), "defaults.json");
+
+        var options = definition.ToTrainingOptions();
+
+        // Field by field, so a property added to TrainingOptions is compared without touching this test.
+        var defaults = new Model.TrainingOptions();
+        foreach (var property in typeof(Model.TrainingOptions).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+        {
+            object? expected = property.GetValue(defaults);
+            object? actual = property.GetValue(options);
+            bool same = expected is IEnumerable<int> e && actual is IEnumerable<int> a ? e.SequenceEqual(a) : Equals(expected, actual);
+            Assert.True(same, $"{property.Name}: a pipeline that leaves it out gets {Show(actual)}, TrainingOptions' default is {Show(expected)}");
+        }
+
+        Assert.Equal(1, definition.Training.Ensemble);
+        Assert.False(definition.Training.Crops);
+    }
+
     [Theory]
     [InlineData("training", "epochs", 1_000_000_000, "training: 'epochs' must be ≤ 100000")]
     [InlineData("training", "batch_size", 1_000_000_000, "training: 'batch_size' must be ≤ 65536")]
@@ -247,6 +271,32 @@ public sealed class PipelineDefinitionTests
     }
 
     private static JsonObject Step(string type, JsonObject parameters) => new() { ["type"] = type, ["parameters"] = parameters };
+
+    [Fact]
+    public void ThePipelinesPageListsTheDefaultsTheLoaderGives()
+    {
+        string page = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "docs", "pipelines.md"));
+        var m = ModelSettingsMapping.DefaultModel;
+        var t = ModelSettingsMapping.DefaultTraining;
+        string[] expected =
+        [
+            $"`extractor` (`{m.Extractor}`", $"`hidden_sizes` ({List(m.HiddenSizes)})", $"`dropout` ({Number(m.Dropout)})",
+            $"`domain_hidden_sizes` ({List(m.DomainHiddenSizes)})", $"`standardization` (`{m.Standardization}`",
+            $"`method` (`{t.Method}`", $"`seed` ({t.Seed})", $"`epochs` ({t.Epochs})", $"`batch_size` ({t.BatchSize})",
+            $"`learning_rate` ({Number(t.LearningRate)})", $"`learning_rate_alpha` ({Number(t.LearningRateAlpha)})",
+            $"`learning_rate_beta` ({Number(t.LearningRateBeta)})", $"`momentum` ({Number(t.Momentum)})",
+            $"`weight_decay` ({Number(t.WeightDecay)})", $"`lambda_scale` ({Number(t.LambdaScale)})", $"`lambda_gamma` ({Number(t.LambdaGamma)})",
+            $"`target_label_weight` ({Number(t.TargetLabelWeight)})", $"`reweighting_clip` ({Number(t.ReweightingClip)})",
+            $"`reweighting_c` ({Number(t.ReweightingC)})", $"`ensemble` ({t.Ensemble})", $"`crops` ({(t.Crops ? "true" : "false")})",
+        ];
+
+        Assert.All(expected, entry => Assert.Contains(entry, page, StringComparison.Ordinal));
+
+        static string Number(double value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        static string List(IReadOnlyList<int> values) => $"[{string.Join(", ", values)}]";
+    }
+
+    private static string Show(object? value) => System.Text.Json.JsonSerializer.Serialize(value);
 
     private static PipelineDefinitionException Invalid(Action<JsonObject> edit)
     {

@@ -131,10 +131,15 @@ public static class TrainingMethods
 /// <summary>
 /// Settings of one training run. Defaults are the paper's (SGD with momentum 0.9, μ0 = 0.01,
 /// α = 10, β = 0.75, λ up to 1 with γ = 10) and the article's blobs network (2 → 32 → 32,
-/// domain head 32 → 32 → 2, batches of 64 source + 64 target, 200 epochs).
+/// domain head 32 → 32 → 2, batches of 64 source + 64 target, 200 epochs). They are the one list
+/// of defaults: a pipeline file's <c>model</c> or <c>training</c> key left out takes its value from
+/// <see cref="Defaults"/>.
 /// </summary>
 public sealed record TrainingOptions
 {
+    /// <summary>Every setting at its default (what <c>new TrainingOptions()</c> gives).</summary>
+    public static TrainingOptions Defaults { get; } = new();
+
     /// <summary>The method.</summary>
     public TrainingMethod Method { get; init; } = TrainingMethod.Dann;
 

@@ -45,9 +45,35 @@ public static class ModelSettingsMapping
             ReweightingC = t.ReweightingC,
             Extractor = m.ToExtractorSpec(),
             DomainHiddenSizes = m.DomainHiddenSizes,
-            Standardization = m.Standardization == "none" ? InputStandardization.None : InputStandardization.ZScore,
+            Standardization = m.Standardization == NoStandardization ? InputStandardization.None : InputStandardization.ZScore,
         };
     }
+
+    /// <summary>
+    /// The <c>model</c> section a pipeline gets for every key it leaves out: <see cref="TrainingOptions.Defaults"/>'s
+    /// extractor (the MLP's widths and dropout), domain head and standardisation.
+    /// </summary>
+    public static ModelSettings DefaultModel { get; } = ToModelSettings(TrainingOptions.Defaults);
+
+    /// <summary>
+    /// The <c>training</c> section a pipeline gets for every key it leaves out: <see cref="TrainingOptions.Defaults"/>'s
+    /// values, one network (<c>ensemble</c> 1) and no crops.
+    /// </summary>
+    public static TrainingSettings DefaultTraining { get; } = ToTrainingSettings(TrainingOptions.Defaults);
+
+    private const string NoStandardization = "none";
+
+    private static ModelSettings ToModelSettings(TrainingOptions o)
+    {
+        var mlp = o.Extractor as MlpExtractorSpec
+            ?? throw new ArgumentException($"pipelines describe only the MLP extractor, got {o.Extractor?.GetType().Name}", nameof(o));
+        string standardization = o.Standardization == InputStandardization.None ? NoStandardization : "z_score";
+        return new ModelSettings("mlp", mlp.HiddenSizes, mlp.Dropout, o.DomainHiddenSizes, standardization);
+    }
+
+    private static TrainingSettings ToTrainingSettings(TrainingOptions o) => new(
+        o.Method.Name(), o.Seed, o.Epochs, o.BatchSize, o.LearningRate, o.LearningRateAlpha, o.LearningRateBeta, o.Momentum,
+        o.WeightDecay, o.LambdaScale, o.LambdaGamma, o.TargetLabelWeight, o.ReweightingClip, o.ReweightingC);
 
     /// <summary>The shape of one network input: <c>[features]</c> (<paramref name="featureCount"/>), what the MLP reads.</summary>
     public static int[] SampleShape(this PipelineDefinition definition, int featureCount)

@@ -281,7 +281,8 @@ public static class PipelineDefinitionLoader
 
     private static ModelSettings ReadModel(JsonSection s)
     {
-        string extractor = s.Text("extractor", "mlp");
+        var d = ModelSettingsMapping.DefaultModel;
+        string extractor = s.Text("extractor", d.Extractor);
         if (extractor.Length > 0 && !Extractors.Contains(extractor, StringComparer.Ordinal))
         {
             string supported = string.Join(", ", Extractors.Select(e => $"\"{e}\""));
@@ -290,35 +291,38 @@ public static class PipelineDefinitionLoader
                 : $"must be one of the supported extractors {supported}, got \"{extractor}\"");
         }
 
+        // A key left out takes TrainingOptions' default (ModelSettingsMapping.DefaultModel), the one list of defaults.
         var settings = new ModelSettings(
             extractor,
-            s.IntegerList("hidden_sizes", [64, 64], min: 1, nonEmpty: true, max: NetworkSpec.MaxWidth),
-            s.Number("dropout", 0.25, min: 0, max: 0.999),
-            s.IntegerList("domain_hidden_sizes", [64], min: 1, max: NetworkSpec.MaxWidth),
-            s.Text("standardization", "z_score", ["z_score", "none"]));
+            s.IntegerList("hidden_sizes", d.HiddenSizes, min: 1, nonEmpty: true, max: NetworkSpec.MaxWidth),
+            s.Number("dropout", d.Dropout, min: 0, max: 0.999),
+            s.IntegerList("domain_hidden_sizes", d.DomainHiddenSizes, min: 1, max: NetworkSpec.MaxWidth),
+            s.Text("standardization", d.Standardization, ["z_score", "none"]));
         s.RejectUnknown(ModelKeys);
         return settings;
     }
 
     private static TrainingSettings ReadTraining(JsonSection s)
     {
+        // A key left out takes TrainingOptions' default (ModelSettingsMapping.DefaultTraining), the one list of defaults.
+        var d = ModelSettingsMapping.DefaultTraining;
         var settings = new TrainingSettings(
-            s.Text("method", "dann", Methods),
-            s.Integer("seed", 0),
-            s.Integer("epochs", 150, min: 1, max: MaxEpochs),
-            s.Integer("batch_size", 32, min: 1, max: MaxBatchSize),
-            s.Number("learning_rate", 0.01, min: 0, minExclusive: true),
-            s.Number("learning_rate_alpha", 10.0, min: 0),
-            s.Number("learning_rate_beta", 0.75, min: 0),
-            s.Number("momentum", 0.9, min: 0, max: 0.999),
-            s.Number("weight_decay", 1e-4, min: 0),
-            s.Number("lambda_scale", 1.0, min: 0, minExclusive: true),
-            s.Number("lambda_gamma", 10.0, min: 0, minExclusive: true),
-            s.Number("target_label_weight", 1.0, min: 0),
-            s.Number("reweighting_clip", 10.0, min: 1),
-            s.Number("reweighting_c", 1.0, min: 0, minExclusive: true),
-            s.Integer("ensemble", 1, min: 1, max: 64),
-            s.Boolean("crops", false));
+            s.Text("method", d.Method, Methods),
+            s.Integer("seed", d.Seed),
+            s.Integer("epochs", d.Epochs, min: 1, max: MaxEpochs),
+            s.Integer("batch_size", d.BatchSize, min: 1, max: MaxBatchSize),
+            s.Number("learning_rate", d.LearningRate, min: 0, minExclusive: true),
+            s.Number("learning_rate_alpha", d.LearningRateAlpha, min: 0),
+            s.Number("learning_rate_beta", d.LearningRateBeta, min: 0),
+            s.Number("momentum", d.Momentum, min: 0, max: 0.999),
+            s.Number("weight_decay", d.WeightDecay, min: 0),
+            s.Number("lambda_scale", d.LambdaScale, min: 0, minExclusive: true),
+            s.Number("lambda_gamma", d.LambdaGamma, min: 0, minExclusive: true),
+            s.Number("target_label_weight", d.TargetLabelWeight, min: 0),
+            s.Number("reweighting_clip", d.ReweightingClip, min: 1),
+            s.Number("reweighting_c", d.ReweightingC, min: 0, minExclusive: true),
+            s.Integer("ensemble", d.Ensemble, min: 1, max: 64),
+            s.Boolean("crops", d.Crops));
         s.RejectUnknown(TrainingKeys);
         return settings;
     }
