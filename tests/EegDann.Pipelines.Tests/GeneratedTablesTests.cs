@@ -6,8 +6,11 @@ namespace EegDann.Pipelines.Tests;
 /// <summary>docs/evaluation.md's tables are generated from the committed reports in bench/results and cannot drift from them.</summary>
 public sealed class GeneratedTablesTests
 {
-    private static string ReadReport(string directory) =>
-        File.ReadAllText(Path.Combine(TestData.RepositoryRoot, directory, "evaluation.json"));
+    private static string ReadReport(string directoryOrFile)
+    {
+        string path = Path.Combine(TestData.RepositoryRoot, directoryOrFile);
+        return File.ReadAllText(Directory.Exists(path) ? Path.Combine(path, "evaluation.json") : path);
+    }
 
     private static string Loso => ReadReport("bench/results/evaluation-loso");
 
@@ -22,6 +25,33 @@ public sealed class GeneratedTablesTests
         Assert.True(page == regenerated,
             "docs/evaluation.md's generated tables differ from what bench/results gives; run "
             + "`dotnet run -c Release --project bench/EegDann.Bench -- evaluation-tables docs` and commit the page");
+    }
+
+    [Fact]
+    public void TheReadmesHeadlineEqualsWhatTheCommittedBenchAndReportsGive()
+    {
+        string page = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "README.md"));
+
+        string regenerated = GeneratedTables.Rewrite(page, ReadReport);
+
+        Assert.Contains("<!-- generated: bench bench/results/bench.json -->", page, StringComparison.Ordinal);
+        Assert.Contains("| DANN training step |", regenerated, StringComparison.Ordinal);
+        Assert.True(page == regenerated,
+            "README.md's generated headline differs from what bench/results gives; run "
+            + "`dotnet run -c Release --project bench/EegDann.Bench -- evaluation-tables docs` and commit the page");
+    }
+
+    [Fact]
+    public void TheBenchHeadlineQuotesTheResultFileAndRefusesAnotherFile()
+    {
+        string json = ReadReport("bench/results/bench.json");
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        double p99 = document.RootElement.GetProperty("decode_latency_ms").GetProperty("p99").GetDouble();
+
+        string table = GeneratedTables.BenchHeadline(json);
+
+        Assert.Contains(p99.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " ms", table, StringComparison.Ordinal);
+        Assert.Throws<FormatException>(() => GeneratedTables.BenchHeadline(Loso));
     }
 
     [Fact]

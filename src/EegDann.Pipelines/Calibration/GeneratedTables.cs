@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace EegDann.Pipelines.Calibration;
 
@@ -8,6 +10,8 @@ namespace EegDann.Pipelines.Calibration;
 /// <see cref="EvaluationTables.Render"/> takes them, DIR a report directory relative to the
 /// repository root) is followed by the table that the report files give, up to the line
 /// <c>&lt;!-- /generated --&gt;</c>. Everything outside the markers is kept byte for byte.
+/// The kind <c>bench FILE</c> renders the headline of an <c>eegdann bench --json</c> result file
+/// (<see cref="BenchHeadline"/>).
 /// </summary>
 public static class GeneratedTables
 {
@@ -82,6 +86,13 @@ public static class GeneratedTables
             throw new FormatException($"line {index + 1}: expected '{Open} KIND DIR [DIR2] [OPTIONS] -->'");
         }
 
+        if (words[0] == BenchKind)
+        {
+            return words.Length == 2
+                ? BenchHeadline(readReport(words[1]))
+                : throw new FormatException($"line {index + 1}: expected '{Open} {BenchKind} FILE -->'");
+        }
+
         var options = words.Skip(1).Where(w => w.StartsWith("--", StringComparison.Ordinal)).ToArray();
         var directories = words.Skip(1).Where(w => !w.StartsWith("--", StringComparison.Ordinal)).ToArray();
         try
@@ -91,6 +102,49 @@ public static class GeneratedTables
         catch (ArgumentException e)
         {
             throw new FormatException($"line {index + 1}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The marker kind of <see cref="BenchHeadline"/>.</summary>
+    public const string BenchKind = "bench";
+
+    /// <summary>
+    /// The headline table of an <c>eegdann bench --json</c> result: decode latency, replay speed,
+    /// the DANN step beside PyTorch's, the calibration of one pair, and when and where it was measured.
+    /// </summary>
+    /// <param name="json">The result file's text.</param>
+    /// <exception cref="FormatException">The text is not such a result.</exception>
+    public static string BenchHeadline(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            var decode = root.GetProperty("decode_latency_ms");
+            var replay = root.GetProperty("replay");
+            var step = root.GetProperty("train_step_ms");
+            var machine = root.GetProperty("machine");
+            string F(double value, int digits) => value.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+            string ratio = step.GetProperty("pytorch").ValueKind == JsonValueKind.Number
+                ? $"{F(step.GetProperty("eegdann").GetDouble(), 3)} ms; PyTorch {F(step.GetProperty("pytorch").GetDouble(), 3)} ms in the same run ({F(step.GetProperty("pytorch_over_eegdann").GetDouble(), 2)}× faster)"
+                : $"{F(step.GetProperty("eegdann").GetDouble(), 3)} ms (PyTorch not measured)";
+            string load = string.Join(" → ", new[] { "load_average_start", "load_average_end" }
+                .Select(name => machine.TryGetProperty(name, out var l) && l.GetArrayLength() > 0 ? F(l[0].GetDouble(), 1) : "?"));
+            string commit = root.GetProperty("eegdann").GetString() is { } version && version.Contains('+', StringComparison.Ordinal)
+                ? version[(version.IndexOf('+', StringComparison.Ordinal) + 1)..][..Math.Min(7, version.Length - version.IndexOf('+', StringComparison.Ordinal) - 1)]
+                : "?";
+            var table = new StringBuilder();
+            table.Append("| measure | value |\n|---|---|\n");
+            table.Append(CultureInfo.InvariantCulture, $"| decode latency p50 / p99 (a window's last sample → its datagram) | {F(decode.GetProperty("p50").GetDouble(), 2)} / {F(decode.GetProperty("p99").GetDouble(), 2)} ms ({decode.GetProperty("windows").GetInt64()} windows) |\n");
+            table.Append(CultureInfo.InvariantCulture, $"| replay `--speed max` ({replay.GetProperty("recordings").GetArrayLength()} recordings) | {F(root.GetProperty("replay_realtime_factor").GetDouble(), 0)}× real time, batch agreement {F(replay.GetProperty("batch_agreement").GetDouble(), 3)} |\n");
+            table.Append(CultureInfo.InvariantCulture, $"| DANN training step | {ratio} |\n");
+            table.Append(CultureInfo.InvariantCulture, $"| `calibrate-new-subject` S001 → S002, every baseline | {F(root.GetProperty("calibrate_pair_s").GetDouble(), 2)} s |\n");
+            table.Append(CultureInfo.InvariantCulture, $"| measured | {root.GetProperty("started_utc").GetString()?[..10]}, commit {commit}, {machine.GetProperty("cores").GetInt32()} cores ({machine.GetProperty("cpu_model").GetString()}), load average {load} |\n");
+            return table.ToString();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        {
+            throw new FormatException($"not an 'eegdann bench --json' result: {e.Message}", e);
         }
     }
 }
