@@ -130,9 +130,9 @@ public static class GeneratedTables
                 : $"{F(step.GetProperty("eegdann").GetDouble(), 3)} ms (PyTorch not measured)";
             string load = string.Join(" → ", new[] { "load_average_start", "load_average_end" }
                 .Select(name => machine.TryGetProperty(name, out var l) && l.GetArrayLength() > 0 ? F(l[0].GetDouble(), 1) : "?"));
-            string commit = root.GetProperty("eegdann").GetString() is { } version && version.Contains('+', StringComparison.Ordinal)
-                ? version[(version.IndexOf('+', StringComparison.Ordinal) + 1)..][..Math.Min(7, version.Length - version.IndexOf('+', StringComparison.Ordinal) - 1)]
-                : "?";
+            // The informational version is VERSION+COMMIT; the table shows the commit's first 7 digits.
+            string[] version = (root.GetProperty("eegdann").GetString() ?? string.Empty).Split('+', 2);
+            string commit = version.Length == 2 ? version[1][..Math.Min(7, version[1].Length)] : "?";
             var table = new StringBuilder();
             table.Append("| measure | value |\n|---|---|\n");
             table.Append(CultureInfo.InvariantCulture, $"| decode latency p50 / p99 (a window's last sample → its datagram) | {F(decode.GetProperty("p50").GetDouble(), 2)} / {F(decode.GetProperty("p99").GetDouble(), 2)} ms ({decode.GetProperty("windows").GetInt64()} windows) |\n");
