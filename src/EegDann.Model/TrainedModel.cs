@@ -97,7 +97,16 @@ public sealed class TrainedModel : IDisposable
     /// The extractor's features of every sample (after standardisation), one row per sample — e.g. to
     /// project source and target features before and after adaptation.
     /// </summary>
-    public float[][] ExtractFeatures(SampleMatrix samples)
+    public float[][] ExtractFeatures(SampleMatrix samples) => Rows(samples, x => Network.Features(Network.Standardize(x)));
+
+    /// <summary>
+    /// Every sample as the network's input standardisation gives it to the extractor, one row per
+    /// sample — e.g. to draw the inputs on the same scale as training saw them.
+    /// </summary>
+    public float[][] Standardize(SampleMatrix samples) => Rows(samples, Network.Standardize);
+
+    /// <summary><paramref name="map"/> over <paramref name="samples"/> in chunks, without gradient, one host row per sample.</summary>
+    private float[][] Rows(SampleMatrix samples, Func<Tensor, Tensor> map)
     {
         CheckShape(samples);
         var rows = new float[samples.Count][];
@@ -105,10 +114,9 @@ public sealed class TrainedModel : IDisposable
         foreach (var (start, count) in Chunks(samples.Count))
         {
             using var scope = NewDisposeScope();
-            var x = ToTensor(samples, start, count);
-            var f = Network.Features(Network.Standardize(x)).contiguous();
+            var f = map(ToTensor(samples, start, count)).contiguous();
             var values = f.ToHostArray<float>();
-            int width = (int)f.shape[1];
+            int width = (int)(f.numel() / count);
             for (int i = 0; i < count; i++)
             {
                 rows[start + i] = values.AsSpan(i * width, width).ToArray();

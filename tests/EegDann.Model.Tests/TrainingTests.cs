@@ -197,4 +197,33 @@ public sealed class LabeledSelectionTests
         Assert.Equal(Enumerable.Range(0, 10), selected.Concat(rest).Order());
         Assert.Empty(selected.Intersect(rest));
     }
+
+    [Fact]
+    public void StandardizedRowsAreTheSourcesZScoresAsTheNetworkAppliesThem()
+    {
+        // Two features on very different scales: the network's standardisation (fitted on the source) brings both to mean 0, sd 1.
+        var (source, labels) = Synthetic.Gaussians(100, 2, seed: 4);
+        var scaled = new SampleMatrix(source.Values.Select((v, i) => i % 2 == 0 ? (v * 100) + 7 : v).ToArray(), source.Count, 2);
+        var problem = new TrainingProblem(new LabeledSamples(scaled, labels), scaled, ["left", "right"]);
+        using var model = Trainers.Train(problem, new TrainingOptions { Epochs = 1, BatchSize = 32, Extractor = new MlpExtractorSpec([4], 0.0), DomainHiddenSizes = [4], Method = TrainingMethod.SourceOnly, Seed = 1 }).RequireModel();
+
+        var rows = model.Standardize(scaled);
+
+        var mean = model.Network.Standardizer.Mean;
+        var scale = model.Network.Standardizer.Scale;
+        Assert.Equal(scaled.Count, rows.Length);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            for (int j = 0; j < 2; j++)
+            {
+                Assert.Equal((scaled.Sample(i)[j] - mean[j]) / scale[j], rows[i][j]);
+            }
+        }
+
+        for (int j = 0; j < 2; j++)
+        {
+            Assert.Equal(0, rows.Average(r => r[j]), 4);
+            Assert.Equal(1, Math.Sqrt(rows.Average(r => r[j] * r[j])), 3);
+        }
+    }
 }

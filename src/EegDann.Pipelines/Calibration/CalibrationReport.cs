@@ -295,23 +295,12 @@ public sealed class CalibrationReport
         var sourceLabels = problem.Problem.Source.Labels;
         // Target points are coloured by class only when the target's cues give one (display only; not used in training).
         int[]? targetLabels = target.HasCues ? target.Epochs.Epochs.Select(e => ClassCovariances.IndexOf(input.Data.ClassNames, e.Info.Label)).ToArray() : null;
-        var standardizer = input.Model.Model.Network.Standardizer;
-        float[][] Standardize(SampleMatrix m) => Enumerable.Range(0, m.Count).Select(i =>
-        {
-            var row = m.Sample(i).ToArray();
-            var mean = standardizer.Mean;
-            var scale = standardizer.Scale;
-            for (int j = 0; j < row.Length; j++)
-            {
-                row[j] = (row[j] - mean[j]) / scale[j];
-            }
-
-            return row;
-        }).ToArray();
+        // The inputs as the network sees them: its own standardisation (fitted on the sources).
+        var model = input.Model.Model;
 
         var panels = new List<ScatterPanel>
         {
-            Panel($"input features ({problem.SourceRows.SampleSize}-D), before adaptation", Standardize(problem.SourceRows), Standardize(problem.TargetRows), sourceLabels, targetLabels, input.Data.ClassNames),
+            Panel($"input features ({problem.SourceRows.SampleSize}-D), before adaptation", model.Standardize(problem.SourceRows), model.Standardize(problem.TargetRows), sourceLabels, targetLabels, input.Data.ClassNames),
         };
         if (input.Reference is { } reference)
         {
