@@ -142,13 +142,13 @@ public static class FeaturePipeline
             }
         }
 
-        var features = new List<FittedFeatureStep>();
+        var features = new List<FeatureStepFit>();
         for (int b = 0; b < bands; b++)
         {
             var fitData = new FeatureFitData(covariances[b], labels, shape);
             foreach (var step in definition.FeatureSteps)
             {
-                object? fit;
+                FeatureStepFit fit;
                 try
                 {
                     fit = step.Fit(fitData);
@@ -159,7 +159,7 @@ public static class FeaturePipeline
                     throw new ArgumentException($"pipeline '{definition.Name}', step '{step.Type}'{band}: {e.Message}", e);
                 }
 
-                features.Add(new FittedFeatureStep(step.Type, fit as CspFit, fit as TangentSpaceFit));
+                features.Add(fit);
             }
         }
 
@@ -195,9 +195,11 @@ public static class FeaturePipeline
             throw new ArgumentException($"pipeline '{definition.Name}': step '{fittedStep.Type}' is fitted on the source, so its features are not per subject.", nameof(signal));
         }
 
+        // No step reads the source here (checked above), so each step's fit is its empty state.
+        var nothing = new FeatureFitData([], [], new FeatureShape(signal.Info.Channels, signal.EpochSamples, signal.Info.SampleRateHz));
         var fitted = SignalFit(signal, definition.Alignment is null ? new Dictionary<string, AlignmentFit>() : new Dictionary<string, AlignmentFit>(alignments, StringComparer.Ordinal)) with
         {
-            Features = Enumerable.Range(0, signal.BandCount).SelectMany(_ => definition.FeatureSteps.Select(s => new FittedFeatureStep(s.Type))).ToArray(),
+            Features = Enumerable.Range(0, signal.BandCount).SelectMany(_ => definition.FeatureSteps.Select(s => s.Fit(nothing))).ToArray(),
         };
         return fitted with { FeatureNames = CreateFeaturizer(definition, fitted, standardize: false).FeatureNames };
     }
@@ -252,7 +254,7 @@ public static class FeaturePipeline
 
         var shape = new FeatureShape(fitted.Channels, fitted.EpochSamples, fitted.SampleRateHz);
         var extractors = Enumerable.Range(0, bands)
-            .Select(b => (IReadOnlyList<IFeatureExtractor>)steps.Select((s, i) => s.Create(shape, fitted.Features[(b * steps.Length) + i].Fit)).ToArray())
+            .Select(b => (IReadOnlyList<IFeatureExtractor>)steps.Select((s, i) => s.Create(shape, fitted.Features[(b * steps.Length) + i])).ToArray())
             .ToArray();
         return new WindowFeaturizer(fitted.Channels.Count, fitted.EpochSamples, fitted.SampleRateHz, extractors, definition.FilterBank?.Tags, standardize ? fitted.Standardization : null);
     }

@@ -7,17 +7,6 @@ using EegDann.Pipelines.Steps;
 
 namespace EegDann.Pipelines;
 
-/// <summary>The fitted state of one feature step.</summary>
-/// <param name="Type">The step type, e.g. <c>csp</c>.</param>
-/// <param name="Csp">CSP filters (csp only).</param>
-/// <param name="TangentSpace">Reference point (tangent_space only).</param>
-public sealed record FittedFeatureStep(string Type, CspFit? Csp = null, TangentSpaceFit? TangentSpace = null)
-{
-    /// <summary>The fit object the step's extractor is built from, or null.</summary>
-    [JsonIgnore]
-    public object? Fit => (object?)Csp ?? TangentSpace;
-}
-
 /// <summary>
 /// Everything a pipeline learned from data, apart from its options: the filter designs it ran,
 /// each subject's Euclidean alignment, CSP filters, the tangent-space reference, the feature
@@ -68,7 +57,7 @@ public sealed record FittedPipeline
     public IReadOnlyDictionary<string, AlignmentFit> SubjectAlignments { get; init; } = new Dictionary<string, AlignmentFit>();
 
     /// <summary>Fitted state of each feature step, in order; after a filter bank band by band (every step of band 1, then of band 2…).</summary>
-    public required IReadOnlyList<FittedFeatureStep> Features { get; init; }
+    public required IReadOnlyList<FeatureStepFit> Features { get; init; }
 
     /// <summary>Feature standardisation, or null.</summary>
     public StandardizationFit? Standardization { get; init; }
@@ -90,7 +79,7 @@ public sealed record FittedPipeline
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DictionaryKeyPolicy = null,
         WriteIndented = false,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower), new FeatureStepFitConverter() },
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 

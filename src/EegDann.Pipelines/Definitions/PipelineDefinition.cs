@@ -57,7 +57,7 @@ public sealed record PipelineDefinition
     public EuclideanAlignmentSpec? Alignment => Steps.OfType<EuclideanAlignmentSpec>().FirstOrDefault();
 
     /// <summary>The feature steps, in order.</summary>
-    public IEnumerable<FeatureStepSpec> FeatureSteps => Steps.OfType<FeatureStepSpec>();
+    public IEnumerable<IFeatureStep> FeatureSteps => Steps.OfType<IFeatureStep>();
 
     /// <summary>Whether features are standardised.</summary>
     public bool Standardizes => Steps.OfType<StandardizeSpec>().Any();

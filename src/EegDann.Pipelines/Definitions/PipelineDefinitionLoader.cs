@@ -435,15 +435,12 @@ public static class PipelineDefinitionLoader
                         }
 
                         break;
-                    case FeatureStepSpec feature:
-                        feature.Create(new FeatureShape(channels, (int)Math.Max(epochSamples, 8), rate), feature switch
+                    case IFeatureStep feature:
+                        foreach (var problem in feature.Validate(new FeatureShape(channels, (int)Math.Max(epochSamples, 8), rate)))
                         {
-                            CspSpec csp => csp.Components <= channels.Count
-                                ? new CspFit(channels.Count, ["a", "b"], new double[csp.Components * channels.Count], new double[csp.Components])
-                                : throw new ArgumentException($"'components' {csp.Components} exceeds the {channels.Count} channels"),
-                            TangentSpaceSpec ts => new TangentSpaceFit(channels.Count, ts.Metric, new double[channels.Count * channels.Count], new double[channels.Count * channels.Count], ts.Shrinkage),
-                            _ => null,
-                        });
+                            problems.Add(problem.Format(step.Where));
+                        }
+
                         break;
                 }
             }
@@ -473,7 +470,7 @@ public static class PipelineDefinitionLoader
             problems.Add("steps: the mlp extractor reads feature vectors; add at least one feature step (e.g. log_variance)");
         }
 
-        foreach (var duplicate in steps.Where(s => s.Spec is FeatureStepSpec).GroupBy(s => s.Spec).Where(g => g.Count() > 1))
+        foreach (var duplicate in steps.Where(s => s.Spec is IFeatureStep).GroupBy(s => s.Spec).Where(g => g.Count() > 1))
         {
             problems.Add($"{duplicate.Skip(1).First().Where}: repeats {duplicate.First().Where} (the features would have the same names)");
         }

@@ -7,11 +7,13 @@ namespace EegDann.Pipelines.Steps;
 /// <summary>
 /// The closed registry of step types a pipeline file may use: each type name maps to the code
 /// that reads its parameters (strictly: unknown parameters are errors) and builds its stage.
-/// Adding a stage type is adding one entry here.
+/// Adding a signal stage type is adding one entry here; adding a feature step type is adding its
+/// class (an <see cref="IFeatureStep"/> that owns parameters, validation, fit, fitted state and
+/// extractor) and one <c>Feature&lt;TStep, TFit&gt;()</c> entry.
 /// </summary>
 public static class StageRegistry
 {
-    private sealed record Entry(string Description, IReadOnlyList<string> Parameters, Func<JsonSection, StepSpec> Parse);
+    private sealed record Entry(string Description, IReadOnlyList<string> Parameters, Func<JsonSection, StepSpec> Parse, Type? FeatureFitType = null);
 
     private static readonly Dictionary<string, Entry> Entries = new(StringComparer.Ordinal)
     {
@@ -35,19 +37,23 @@ public static class StageRegistry
                     UpdateEveryWindows = p.Integer("update_every_windows", 16, min: 1),
                 },
                 p.Text("reference", "epochs", ["epochs", "windows"]) == "windows" ? AlignmentReference.Windows : AlignmentReference.Epochs)),
-        ["log_variance"] = new("ln of the variance of each channel (µV²)", [], _ => new LogVarianceSpec()),
-        ["covariance"] = new("upper triangle of the spatial covariance", [], _ => new CovarianceSpec()),
-        ["band_power"] = new("band power per band and channel (Hann periodogram)", ["bands", "log"], p =>
-            new BandPowerSpec(p.PairList("bands").Select(b => new FrequencyBand(b.Low, b.High)).ToArray(), p.Boolean("log", true))),
-        ["csp"] = new("common spatial patterns, ln variance of each component (fitted on the labeled source)", ["components", "regularization"], p =>
-            new CspSpec(p.Integer("components", 6, min: 1), p.Number("regularization", 0.0, min: 0, max: 0.999))),
-        ["tangent_space"] = new("Riemannian tangent space of the covariance (reference fitted on the source)", ["metric", "shrinkage"], p =>
-            new TangentSpaceSpec(p.Text("metric", "riemann", ["riemann", "log_euclid"]) == "log_euclid" ? TangentSpaceMetric.LogEuclid : TangentSpaceMetric.Riemann, p.Number("shrinkage", 0.0, min: 0, max: 0.999))),
+        [LogVarianceSpec.Info.Name] = Feature<LogVarianceSpec, Unfitted<LogVarianceSpec>>(),
+        [CovarianceSpec.Info.Name] = Feature<CovarianceSpec, Unfitted<CovarianceSpec>>(),
+        [BandPowerSpec.Info.Name] = Feature<BandPowerSpec, Unfitted<BandPowerSpec>>(),
+        [CspSpec.Info.Name] = Feature<CspSpec, CspStepFit>(),
+        [TangentSpaceSpec.Info.Name] = Feature<TangentSpaceSpec, TangentSpaceStepFit>(),
         ["standardize"] = new("z-score of every feature (fitted on the source)", [], _ => new StandardizeSpec()),
     };
 
     /// <summary>Every registered type name, sorted.</summary>
+    /// <remarks>Declared after the entries: static fields initialise in order.</remarks>
     public static IReadOnlyList<string> Types { get; } = Entries.Keys.Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>The feature step type names, sorted.</summary>
+    public static IReadOnlyList<string> FeatureTypes { get; } = Types.Where(t => Entries[t].FeatureFitType != null).ToArray();
+
+    /// <summary>The type of a feature step's fitted state (what its <see cref="FeatureStepFit"/> is read as), or null when <paramref name="type"/> is no feature step.</summary>
+    public static Type? FeatureFitType(string type) => Entries.TryGetValue(type, out var e) ? e.FeatureFitType : null;
 
     /// <summary>One line describing a type, for help texts.</summary>
     public static string Describe(string type) => Entries.TryGetValue(type, out var e) ? $"{type}({string.Join(", ", e.Parameters)}): {e.Description}" : type;
@@ -68,4 +74,9 @@ public static class StageRegistry
         parameters.RejectUnknown(entry.Parameters);
         return spec;
     }
+
+    /// <summary>The entry of a feature step class: everything comes from the class; <typeparamref name="TFit"/> is checked against it by the compiler.</summary>
+    private static Entry Feature<TStep, TFit>()
+        where TStep : FeatureStep<TFit>, IFeatureStepType<TStep>
+        where TFit : FeatureStepFit => new(TStep.Info.Description, TStep.Info.ParameterKeys, p => TStep.Parse(p), typeof(TFit));
 }
