@@ -375,6 +375,7 @@ public static class PipelineDefinitionLoader
             problems.Add($"windows: 'stride_s' {stride} s is less than one sample at {rate} Hz");
         }
 
+        var shape = new FeatureShape(channels, (int)Math.Max(epochSamples, 8), rate);
         StepKind previous = StepKind.Signal;
         string? previousWhere = null;
         string? sawFilterBank = null;
@@ -399,49 +400,15 @@ public static class PipelineDefinitionLoader
                     problems.Add($"{step.Where}: comes after {sawFilterBank}; the filter bank must be the last signal step");
                 }
 
-                switch (step.Spec)
+                if (step.Spec is FilterBankSpec)
                 {
-                    case FilterBankSpec bank:
-                        sawFilterBank ??= step.Where;
-                        if (bank.Bands.Count < 2)
-                        {
-                            problems.Add($"{step.Where}: needs at least two bands (use bandpass for one)");
-                        }
+                    sawFilterBank ??= step.Where;
+                }
 
-                        foreach (var band in bank.Bands)
-                        {
-                            if (!(band.HighHz > band.LowHz))
-                            {
-                                problems.Add($"{step.Where}: band [{band.LowHz}, {band.HighHz}] Hz is empty");
-                            }
-                        }
-
-                        foreach (var duplicate in bank.Bands.GroupBy(b => b.Tag).Where(g => g.Count() > 1))
-                        {
-                            problems.Add($"{step.Where}: band {duplicate.Key.Replace('_', '-')} Hz appears more than once");
-                        }
-
-                        if (bank.Bands.All(b => b.HighHz > b.LowHz))
-                        {
-                            bank.Designs(rate);
-                        }
-
-                        break;
-                    case SignalStepSpec signal:
-                        signal.Design(rate);
-                        if (signal is CommonAverageReferenceSpec && channels.Count < 2)
-                        {
-                            problems.Add($"{step.Where}: needs at least 2 channels");
-                        }
-
-                        break;
-                    case IFeatureStep feature:
-                        foreach (var problem in feature.Validate(new FeatureShape(channels, (int)Math.Max(epochSamples, 8), rate)))
-                        {
-                            problems.Add(problem.Format(step.Where));
-                        }
-
-                        break;
+                // Each step checks its own parameters against the pipeline's channels, epoch and rate.
+                foreach (var problem in step.Spec.Validate(shape))
+                {
+                    problems.Add(problem.Format(step.Where));
                 }
             }
             catch (ArgumentException e)

@@ -313,22 +313,8 @@ public sealed class SignalPipeline
         return new EpochSet(recording.Metadata.Subject, WindowInfo, sink.Windows);
     }
 
-    private static (double Hz, string Band) HighestEdge(PipelineDefinition definition)
-    {
-        var edges = definition.SignalSteps.Select(step => step switch
-        {
-            BandPassSpec b => (b.HighHz, $"upper edge of the {b.LowHz}-{b.HighHz} Hz band-pass"),
-            LowPassSpec l => (l.CutoffHz, $"cut-off of the {l.CutoffHz} Hz low-pass"),
-            HighPassSpec h => (h.CutoffHz, $"cut-off of the {h.CutoffHz} Hz high-pass"),
-            _ => (0.0, "no band"),
-        });
-        if (definition.FilterBank is { } bank)
-        {
-            edges = edges.Concat(bank.Bands.Select(b => (b.HighHz, $"upper edge of the {b.LowHz}-{b.HighHz} Hz filter-bank band")));
-        }
-
-        return edges.Aggregate((0.0, "no band"), (best, e) => e.Item1 > best.Item1 ? e : best);
-    }
+    private static (double Hz, string Band) HighestEdge(PipelineDefinition definition) =>
+        definition.Steps.SelectMany(step => step.PassbandEdges).Aggregate((0.0, "no band"), (best, e) => e.Hz > best.Item1 ? e : best);
 
     private void Stream(Recording recording, IReadOnlyList<ISegmenter> segmenters, int? chunkSamples)
     {

@@ -28,6 +28,12 @@ public abstract record StepSpec(string Type)
 {
     /// <summary>What part of the pipeline the step belongs to.</summary>
     public abstract StepKind Kind { get; }
+
+    /// <summary>The problems of the step's parameters for a pipeline of this shape (channels, epoch length, rate); empty when they are fine.</summary>
+    public virtual IReadOnlyList<StepProblem> Validate(FeatureShape shape) => [];
+
+    /// <summary>The upper edges of the bands the step passes, Hz, each with a phrase naming it (none for steps that pass no band).</summary>
+    public virtual IEnumerable<(double Hz, string Edge)> PassbandEdges => [];
 }
 
 /// <summary>A streaming sample stage.</summary>
@@ -41,6 +47,22 @@ public abstract record SignalStepSpec(string Type) : StepSpec(Type)
 
     /// <summary>Builds the stage for <paramref name="channels"/> channels, using <paramref name="design"/> (from <see cref="Design"/> or a model file) when it has one.</summary>
     public abstract ISampleStage Create(int channels, SosDesign? design);
+
+    /// <inheritdoc />
+    /// <remarks>A filter must be designable at the pipeline's rate.</remarks>
+    public override IReadOnlyList<StepProblem> Validate(FeatureShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        try
+        {
+            Design(shape.SampleRateHz);
+            return [];
+        }
+        catch (ArgumentException e)
+        {
+            return [new StepProblem(null, e.Message)];
+        }
+    }
 }
 
 /// <summary><c>bandpass</c>: causal Butterworth band-pass.</summary>
@@ -48,6 +70,9 @@ public sealed record BandPassSpec(double LowHz, double HighHz, int Order) : Sign
 {
     /// <inheritdoc />
     public override SosDesign? Design(double sampleRateHz) => Butterworth.BandPass(LowHz, HighHz, Order, sampleRateHz);
+
+    /// <inheritdoc />
+    public override IEnumerable<(double Hz, string Edge)> PassbandEdges => [(HighHz, $"upper edge of the {LowHz}-{HighHz} Hz band-pass")];
 
     /// <inheritdoc />
     public override ISampleStage Create(int channels, SosDesign? design) => new SosFilter(design!, channels);
@@ -60,6 +85,9 @@ public sealed record HighPassSpec(double CutoffHz, int Order) : SignalStepSpec("
     public override SosDesign? Design(double sampleRateHz) => Butterworth.HighPass(CutoffHz, Order, sampleRateHz);
 
     /// <inheritdoc />
+    public override IEnumerable<(double Hz, string Edge)> PassbandEdges => [(CutoffHz, $"cut-off of the {CutoffHz} Hz high-pass")];
+
+    /// <inheritdoc />
     public override ISampleStage Create(int channels, SosDesign? design) => new SosFilter(design!, channels);
 }
 
@@ -68,6 +96,9 @@ public sealed record LowPassSpec(double CutoffHz, int Order) : SignalStepSpec("l
 {
     /// <inheritdoc />
     public override SosDesign? Design(double sampleRateHz) => Butterworth.LowPass(CutoffHz, Order, sampleRateHz);
+
+    /// <inheritdoc />
+    public override IEnumerable<(double Hz, string Edge)> PassbandEdges => [(CutoffHz, $"cut-off of the {CutoffHz} Hz low-pass")];
 
     /// <inheritdoc />
     public override ISampleStage Create(int channels, SosDesign? design) => new SosFilter(design!, channels);
@@ -91,6 +122,13 @@ public sealed record CommonAverageReferenceSpec() : SignalStepSpec("common_avera
 
     /// <inheritdoc />
     public override ISampleStage Create(int channels, SosDesign? design) => new CommonAverageReference(channels);
+
+    /// <inheritdoc />
+    public override IReadOnlyList<StepProblem> Validate(FeatureShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        return shape.Channels.Count < 2 ? [new StepProblem(null, "needs at least 2 channels")] : [];
+    }
 }
 
 /// <summary>
@@ -110,6 +148,37 @@ public sealed record FilterBankSpec(IReadOnlyList<FrequencyBand> Bands, int Orde
 
     /// <summary>Each band's filter at <paramref name="sampleRateHz"/>, in band order.</summary>
     public IReadOnlyList<SosDesign> Designs(double sampleRateHz) => Bands.Select(b => Butterworth.BandPass(b.LowHz, b.HighHz, Order, sampleRateHz)).ToArray();
+
+    /// <inheritdoc />
+    public override IEnumerable<(double Hz, string Edge)> PassbandEdges => Bands.Select(b => (b.HighHz, $"upper edge of the {b.LowHz}-{b.HighHz} Hz filter-bank band"));
+
+    /// <inheritdoc />
+    /// <remarks>At least two bands, none empty or repeated, every band-pass designable at the pipeline's rate.</remarks>
+    public override IReadOnlyList<StepProblem> Validate(FeatureShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var problems = new List<StepProblem>();
+        if (Bands.Count < 2)
+        {
+            problems.Add(new(null, "needs at least two bands (use bandpass for one)"));
+        }
+
+        problems.AddRange(Bands.Where(b => !(b.HighHz > b.LowHz)).Select(b => new StepProblem(null, $"band [{b.LowHz}, {b.HighHz}] Hz is empty")));
+        problems.AddRange(Bands.GroupBy(b => b.Tag).Where(g => g.Count() > 1).Select(g => new StepProblem(null, $"band {g.Key.Replace('_', '-')} Hz appears more than once")));
+        try
+        {
+            if (Bands.All(b => b.HighHz > b.LowHz))
+            {
+                Designs(shape.SampleRateHz);
+            }
+        }
+        catch (ArgumentException e)
+        {
+            problems.Add(new(null, e.Message));
+        }
+
+        return problems;
+    }
 
     /// <inheritdoc />
     public bool Equals(FilterBankSpec? other) => other is not null && Order == other.Order && Bands.SequenceEqual(other.Bands);

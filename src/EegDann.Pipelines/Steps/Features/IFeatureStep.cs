@@ -88,9 +88,6 @@ public abstract record FeatureStep<TFit>(string Type) : StepSpec(Type), IFeature
     /// <inheritdoc />
     public virtual bool IsFitted => true;
 
-    /// <inheritdoc />
-    public virtual IReadOnlyList<StepProblem> Validate(FeatureShape shape) => [];
-
     /// <summary>Fits the step on the source's aligned epochs.</summary>
     public abstract TFit Fit(FeatureFitData source);
 
