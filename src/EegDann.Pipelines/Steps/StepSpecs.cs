@@ -4,6 +4,7 @@ using EegDann.Dsp.Features;
 using EegDann.Dsp.Filters;
 using EegDann.Dsp.Spatial;
 using EegDann.Dsp.Streaming;
+using EegDann.Pipelines.Definitions;
 
 namespace EegDann.Pipelines.Steps;
 
@@ -66,8 +67,18 @@ public abstract record SignalStepSpec(string Type) : StepSpec(Type)
 }
 
 /// <summary><c>bandpass</c>: causal Butterworth band-pass.</summary>
-public sealed record BandPassSpec(double LowHz, double HighHz, int Order) : SignalStepSpec("bandpass")
+public sealed record BandPassSpec(double LowHz, double HighHz, int Order) : SignalStepSpec(BandPassSpec.Info.Name), IStepType<BandPassSpec>
 {
+    /// <inheritdoc />
+    public static StepTypeInfo Info { get; } = new("bandpass", "causal Butterworth band-pass (second-order sections)", ["low_hz", "high_hz", "order"]);
+
+    /// <inheritdoc />
+    public static BandPassSpec Parse(JsonSection parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new(parameters.Number("low_hz", min: 0, minExclusive: true), parameters.Number("high_hz", min: 0, minExclusive: true), parameters.Integer("order", 4, 1, 12));
+    }
+
     /// <inheritdoc />
     public override SosDesign? Design(double sampleRateHz) => Butterworth.BandPass(LowHz, HighHz, Order, sampleRateHz);
 
@@ -79,8 +90,18 @@ public sealed record BandPassSpec(double LowHz, double HighHz, int Order) : Sign
 }
 
 /// <summary><c>highpass</c>: causal Butterworth high-pass.</summary>
-public sealed record HighPassSpec(double CutoffHz, int Order) : SignalStepSpec("highpass")
+public sealed record HighPassSpec(double CutoffHz, int Order) : SignalStepSpec(HighPassSpec.Info.Name), IStepType<HighPassSpec>
 {
+    /// <inheritdoc />
+    public static StepTypeInfo Info { get; } = new("highpass", "causal Butterworth high-pass", ["cutoff_hz", "order"]);
+
+    /// <inheritdoc />
+    public static HighPassSpec Parse(JsonSection parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new(parameters.Number("cutoff_hz", min: 0, minExclusive: true), parameters.Integer("order", 4, 1, 12));
+    }
+
     /// <inheritdoc />
     public override SosDesign? Design(double sampleRateHz) => Butterworth.HighPass(CutoffHz, Order, sampleRateHz);
 
@@ -92,8 +113,18 @@ public sealed record HighPassSpec(double CutoffHz, int Order) : SignalStepSpec("
 }
 
 /// <summary><c>lowpass</c>: causal Butterworth low-pass.</summary>
-public sealed record LowPassSpec(double CutoffHz, int Order) : SignalStepSpec("lowpass")
+public sealed record LowPassSpec(double CutoffHz, int Order) : SignalStepSpec(LowPassSpec.Info.Name), IStepType<LowPassSpec>
 {
+    /// <inheritdoc />
+    public static StepTypeInfo Info { get; } = new("lowpass", "causal Butterworth low-pass", ["cutoff_hz", "order"]);
+
+    /// <inheritdoc />
+    public static LowPassSpec Parse(JsonSection parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new(parameters.Number("cutoff_hz", min: 0, minExclusive: true), parameters.Integer("order", 4, 1, 12));
+    }
+
     /// <inheritdoc />
     public override SosDesign? Design(double sampleRateHz) => Butterworth.LowPass(CutoffHz, Order, sampleRateHz);
 
@@ -105,8 +136,18 @@ public sealed record LowPassSpec(double CutoffHz, int Order) : SignalStepSpec("l
 }
 
 /// <summary><c>notch</c>: causal Butterworth band-stop with its null on the mains frequency.</summary>
-public sealed record NotchSpec(double FrequencyHz, double WidthHz, int Order) : SignalStepSpec("notch")
+public sealed record NotchSpec(double FrequencyHz, double WidthHz, int Order) : SignalStepSpec(NotchSpec.Info.Name), IStepType<NotchSpec>
 {
+    /// <inheritdoc />
+    public static StepTypeInfo Info { get; } = new("notch", "causal Butterworth band-stop centred on the mains frequency", ["frequency_hz", "width_hz", "order"]);
+
+    /// <inheritdoc />
+    public static NotchSpec Parse(JsonSection parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new(parameters.Number("frequency_hz", min: 0, minExclusive: true), parameters.Number("width_hz", 4.0, min: 0, minExclusive: true), parameters.Integer("order", 2, 1, 12));
+    }
+
     /// <inheritdoc />
     public override SosDesign? Design(double sampleRateHz) => Butterworth.Notch(FrequencyHz, WidthHz, Order, sampleRateHz);
 
@@ -115,8 +156,17 @@ public sealed record NotchSpec(double FrequencyHz, double WidthHz, int Order) : 
 }
 
 /// <summary><c>common_average_reference</c>.</summary>
-public sealed record CommonAverageReferenceSpec() : SignalStepSpec("common_average_reference")
+public sealed record CommonAverageReferenceSpec() : SignalStepSpec(CommonAverageReferenceSpec.Info.Name), IStepType<CommonAverageReferenceSpec>
 {
+    /// <inheritdoc />
+    public static StepTypeInfo Info { get; } = new("common_average_reference", "subtract the mean of all pipeline channels at every sample", []);
+
+    /// <inheritdoc />
+    public static CommonAverageReferenceSpec Parse(JsonSection parameters)
+    {
+        return new();
+    }
+
     /// <inheritdoc />
     public override SosDesign? Design(double sampleRateHz) => null;
 
@@ -138,8 +188,18 @@ public sealed record CommonAverageReferenceSpec() : SignalStepSpec("common_avera
 /// </summary>
 /// <param name="Bands">The bands, Hz, in order (at least two).</param>
 /// <param name="Order">Butterworth order of each band-pass.</param>
-public sealed record FilterBankSpec(IReadOnlyList<FrequencyBand> Bands, int Order) : StepSpec("filter_bank")
+public sealed record FilterBankSpec(IReadOnlyList<FrequencyBand> Bands, int Order) : StepSpec(FilterBankSpec.Info.Name), IStepType<FilterBankSpec>
 {
+    /// <inheritdoc />
+    public static StepTypeInfo Info { get; } = new("filter_bank", "causal Butterworth band-passes side by side; later steps run on every band (last signal step)", ["bands", "order"]);
+
+    /// <inheritdoc />
+    public static FilterBankSpec Parse(JsonSection parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new(parameters.PairList("bands").Select(b => new FrequencyBand(b.Low, b.High)).ToArray(), parameters.Integer("order", 4, 1, 12));
+    }
+
     /// <inheritdoc />
     public override StepKind Kind => StepKind.Signal;
 
@@ -198,15 +258,41 @@ public enum AlignmentReference
 }
 
 /// <summary><c>euclidean_alignment</c>.</summary>
-public sealed record EuclideanAlignmentSpec(EuclideanAlignmentOptions Options, AlignmentReference Reference) : StepSpec("euclidean_alignment")
+public sealed record EuclideanAlignmentSpec(EuclideanAlignmentOptions Options, AlignmentReference Reference) : StepSpec(EuclideanAlignmentSpec.Info.Name), IStepType<EuclideanAlignmentSpec>
 {
+    /// <inheritdoc />
+    public static StepTypeInfo Info { get; } = new("euclidean_alignment", "Euclidean alignment (He & Wu 2019), per subject", ["shrinkage", "warmup_windows", "update_every_windows", "reference"]);
+
+    /// <inheritdoc />
+    public static EuclideanAlignmentSpec Parse(JsonSection parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new(
+            new EuclideanAlignmentOptions
+            {
+                Shrinkage = parameters.Number("shrinkage", 0.0, min: 0, max: 0.999),
+                WarmupWindows = parameters.Integer("warmup_windows", 32, min: 1),
+                UpdateEveryWindows = parameters.Integer("update_every_windows", 16, min: 1),
+            },
+            parameters.Text("reference", "epochs", ["epochs", "windows"]) == "windows" ? AlignmentReference.Windows : AlignmentReference.Epochs);
+    }
+
     /// <inheritdoc />
     public override StepKind Kind => StepKind.Alignment;
 }
 
 /// <summary><c>standardize</c>: z-score of every feature, fitted on the source's features.</summary>
-public sealed record StandardizeSpec() : StepSpec("standardize")
+public sealed record StandardizeSpec() : StepSpec(StandardizeSpec.Info.Name), IStepType<StandardizeSpec>
 {
+    /// <inheritdoc />
+    public static StepTypeInfo Info { get; } = new("standardize", "z-score of every feature (fitted on the source)", []);
+
+    /// <inheritdoc />
+    public static StandardizeSpec Parse(JsonSection parameters)
+    {
+        return new();
+    }
+
     /// <inheritdoc />
     public override StepKind Kind => StepKind.Standardize;
 }

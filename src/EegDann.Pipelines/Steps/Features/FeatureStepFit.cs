@@ -15,7 +15,7 @@ public abstract record FeatureStepFit([property: JsonIgnore] string Type);
 /// <summary>The fitted state of a step with nothing to fit: its type alone.</summary>
 /// <typeparam name="TStep">The step class.</typeparam>
 public sealed record Unfitted<TStep>() : FeatureStepFit(TStep.Info.Name)
-    where TStep : IFeatureStepType<TStep>;
+    where TStep : IStepType<TStep>;
 
 /// <summary>
 /// Reads and writes <see cref="FeatureStepFit"/> keyed by the registry: the <c>type</c> names the

@@ -7,7 +7,7 @@ namespace EegDann.Pipelines.Steps;
 /// <summary><c>csp</c>: common spatial patterns, fitted on the labeled source.</summary>
 /// <param name="Components">Filters per class pair (one-vs-rest: per class), 1..channels.</param>
 /// <param name="Regularization">Shrinkage of each class covariance, in [0, 1).</param>
-public sealed record CspSpec(int Components, double Regularization) : FeatureStep<CspStepFit>(CspSpec.Info.Name), IFeatureStepType<CspSpec>
+public sealed record CspSpec(int Components, double Regularization) : FeatureStep<CspStepFit>(CspSpec.Info.Name), IStepType<CspSpec>
 {
     /// <inheritdoc />
     public static StepTypeInfo Info { get; } = new("csp", "common spatial patterns, ln variance of each component (fitted on the labeled source)", ["components", "regularization"]);
@@ -51,7 +51,7 @@ public sealed record CspStepFit([property: JsonPropertyName("csp")] CspFit Csp) 
 /// <summary><c>tangent_space</c>: Riemannian tangent space at a reference fitted on the source's (aligned) covariances, no labels.</summary>
 /// <param name="Metric">The metric of the reference mean and the log map.</param>
 /// <param name="Shrinkage">Shrinkage of each covariance, in [0, 1).</param>
-public sealed record TangentSpaceSpec(TangentSpaceMetric Metric, double Shrinkage) : FeatureStep<TangentSpaceStepFit>(TangentSpaceSpec.Info.Name), IFeatureStepType<TangentSpaceSpec>
+public sealed record TangentSpaceSpec(TangentSpaceMetric Metric, double Shrinkage) : FeatureStep<TangentSpaceStepFit>(TangentSpaceSpec.Info.Name), IStepType<TangentSpaceSpec>
 {
     /// <inheritdoc />
     public static StepTypeInfo Info { get; } = new("tangent_space", "Riemannian tangent space of the covariance (reference fitted on the source)", ["metric", "shrinkage"]);

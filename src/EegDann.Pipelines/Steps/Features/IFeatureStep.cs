@@ -4,7 +4,7 @@ using EegDann.Pipelines.Definitions;
 namespace EegDann.Pipelines.Steps;
 
 /// <summary>
-/// A feature step: one class per step type owns its parameters (read by <see cref="IFeatureStepType{TSelf}.Parse"/>),
+/// A feature step: one class per step type owns its parameters (read by <see cref="IStepType{TSelf}.Parse"/>),
 /// their validation against the pipeline's shape, the fit on the labeled source, its serialised
 /// fitted state (a <see cref="FeatureStepFit"/>) and the per-window extractor built from that state.
 /// </summary>
@@ -29,33 +29,6 @@ public interface IFeatureStep
     /// <summary>Builds the per-window extractor from the step's fitted state.</summary>
     /// <exception cref="ArgumentException">When <paramref name="fit"/> is the state of another step type.</exception>
     IFeatureExtractor Create(FeatureShape shape, FeatureStepFit fit);
-}
-
-/// <summary>What the registry needs of a feature step class: its name, description and parameter keys, and how to read the parameters.</summary>
-/// <typeparam name="TSelf">The step class.</typeparam>
-public interface IFeatureStepType<TSelf>
-    where TSelf : IFeatureStepType<TSelf>
-{
-    /// <summary>The step type's name in pipeline files (e.g. <c>csp</c>), description and parameter keys.</summary>
-    static abstract StepTypeInfo Info { get; }
-
-    /// <summary>Reads the step's parameters (problems are recorded in <paramref name="parameters"/>, naming the key).</summary>
-    static abstract TSelf Parse(JsonSection parameters);
-}
-
-/// <summary>A step type as the registry lists it.</summary>
-/// <param name="Name">The type name in pipeline files, e.g. <c>csp</c>.</param>
-/// <param name="Description">One line for help texts.</param>
-/// <param name="ParameterKeys">Every parameter key the step reads.</param>
-public sealed record StepTypeInfo(string Name, string Description, IReadOnlyList<string> ParameterKeys);
-
-/// <summary>One problem of a step's parameters.</summary>
-/// <param name="Key">The parameter key it is about, or null for the step as a whole.</param>
-/// <param name="Message">What is wrong.</param>
-public readonly record struct StepProblem(string? Key, string Message)
-{
-    /// <summary>The problem as a line of a pipeline error, prefixed with where the step is (e.g. <c>step 3 'csp'</c>).</summary>
-    public string Format(string where) => Key is null ? $"{where}: {Message}" : $"{where}: '{Key}' {Message}";
 }
 
 /// <summary>Channels, window length and rate that feature extractors are built for.</summary>
@@ -109,7 +82,7 @@ public abstract record FeatureStep<TFit>(string Type) : StepSpec(Type), IFeature
 /// <typeparam name="TSelf">The step class.</typeparam>
 /// <param name="Type">The step type.</param>
 public abstract record UnfittedFeatureStep<TSelf>(string Type) : FeatureStep<Unfitted<TSelf>>(Type)
-    where TSelf : IFeatureStepType<TSelf>
+    where TSelf : IStepType<TSelf>
 {
     /// <inheritdoc />
     public override bool IsFitted => false;

@@ -4,7 +4,7 @@ using EegDann.Pipelines.Definitions;
 namespace EegDann.Pipelines.Steps;
 
 /// <summary><c>log_variance</c>: ln of the variance of each channel.</summary>
-public sealed record LogVarianceSpec() : UnfittedFeatureStep<LogVarianceSpec>(LogVarianceSpec.Info.Name), IFeatureStepType<LogVarianceSpec>
+public sealed record LogVarianceSpec() : UnfittedFeatureStep<LogVarianceSpec>(LogVarianceSpec.Info.Name), IStepType<LogVarianceSpec>
 {
     /// <inheritdoc />
     public static StepTypeInfo Info { get; } = new("log_variance", "ln of the variance of each channel (µV²)", []);
@@ -17,7 +17,7 @@ public sealed record LogVarianceSpec() : UnfittedFeatureStep<LogVarianceSpec>(Lo
 }
 
 /// <summary><c>covariance</c>: upper triangle of the spatial covariance.</summary>
-public sealed record CovarianceSpec() : UnfittedFeatureStep<CovarianceSpec>(CovarianceSpec.Info.Name), IFeatureStepType<CovarianceSpec>
+public sealed record CovarianceSpec() : UnfittedFeatureStep<CovarianceSpec>(CovarianceSpec.Info.Name), IStepType<CovarianceSpec>
 {
     /// <inheritdoc />
     public static StepTypeInfo Info { get; } = new("covariance", "upper triangle of the spatial covariance", []);
@@ -32,7 +32,7 @@ public sealed record CovarianceSpec() : UnfittedFeatureStep<CovarianceSpec>(Cova
 /// <summary><c>band_power</c>: Hann-periodogram power per band and channel.</summary>
 /// <param name="Bands">The bands, Hz.</param>
 /// <param name="Log">Whether the power is taken as ln.</param>
-public sealed record BandPowerSpec(IReadOnlyList<FrequencyBand> Bands, bool Log) : UnfittedFeatureStep<BandPowerSpec>(BandPowerSpec.Info.Name), IFeatureStepType<BandPowerSpec>
+public sealed record BandPowerSpec(IReadOnlyList<FrequencyBand> Bands, bool Log) : UnfittedFeatureStep<BandPowerSpec>(BandPowerSpec.Info.Name), IStepType<BandPowerSpec>
 {
     /// <inheritdoc />
     public static StepTypeInfo Info { get; } = new("band_power", "band power per band and channel (Hann periodogram)", ["bands", "log"]);
