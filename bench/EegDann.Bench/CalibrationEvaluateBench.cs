@@ -32,11 +32,11 @@ public sealed class CalibrationEvaluateBench : IBench
     /// <inheritdoc />
     public async Task<int> RunAsync(BenchContext context, string[] args)
     {
-        string pipeline = Path.GetFullPath(Arg(args, "--pipeline") ?? "pipelines/mi-fb-dann.json", context.RepositoryRoot);
-        var seeds = (Arg(args, "--seeds") ?? "0,1,2").Split(',').Select(int.Parse).ToArray();
-        int parallel = int.Parse(Arg(args, "--parallel") ?? "1", CultureInfo.InvariantCulture);
+        string pipeline = Path.GetFullPath(BenchArgs.Value(args, "--pipeline") ?? "pipelines/mi-fb-dann.json", context.RepositoryRoot);
+        var seeds = (BenchArgs.Value(args, "--seeds") ?? "0,1,2").Split(',').Select(int.Parse).ToArray();
+        int parallel = int.Parse(BenchArgs.Value(args, "--parallel") ?? "1", CultureInfo.InvariantCulture);
         bool reference = !args.Contains("--no-reference");
-        string? data = Arg(args, "--data");
+        string? data = BenchArgs.Value(args, "--data");
         string? temporary = null;
         if (data is null)
         {
@@ -164,11 +164,5 @@ public sealed class CalibrationEvaluateBench : IBench
         {
             return "unknown";
         }
-    }
-
-    private static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

@@ -37,17 +37,17 @@ public sealed class CalibrationSelectionBench : IBench
     /// <inheritdoc />
     public async Task<int> RunAsync(BenchContext context, string[] args)
     {
-        string? data = Arg(args, "--data");
-        string? candidatesText = Arg(args, "--candidates");
+        string? data = BenchArgs.Value(args, "--data");
+        string? candidatesText = BenchArgs.Value(args, "--candidates");
         if (data is null || candidatesText is null)
         {
             Console.Error.WriteLine("usage: calibration-selection --data DIR[,DIR...] --candidates PIPELINE.json:METHOD[:RUN+RUN...][,...] [--seeds 0] [--parallel N] [--out NAME]");
             return 2;
         }
 
-        var seeds = (Arg(args, "--seeds") ?? "0").Split(',').Select(int.Parse).ToArray();
-        int parallel = int.Parse(Arg(args, "--parallel") ?? "1");
-        string output = Arg(args, "--out") ?? "calibration-selection";
+        var seeds = (BenchArgs.Value(args, "--seeds") ?? "0").Split(',').Select(int.Parse).ToArray();
+        int parallel = int.Parse(BenchArgs.Value(args, "--parallel") ?? "1");
+        string output = BenchArgs.Value(args, "--out") ?? "calibration-selection";
         TorchRuntime.UseThreads(1);
         var clock = Stopwatch.StartNew();
         var candidates = new List<(string Label, CalibrationData Data, CalibrationMethod Method)>();
@@ -166,11 +166,5 @@ public sealed class CalibrationSelectionBench : IBench
         };
         await File.WriteAllTextAsync(Path.Combine(context.ResultsDirectory, output + ".json"), result.ToJsonString(BenchJson.Indented));
         return 0;
-    }
-
-    private static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

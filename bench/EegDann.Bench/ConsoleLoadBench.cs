@@ -24,9 +24,9 @@ public sealed class ConsoleLoadBench : IBench
 
     public async Task<int> RunAsync(BenchContext context, string[] args)
     {
-        string? model = Arg(args, "--model");
-        int repeats = int.Parse(Arg(args, "--repeats") ?? "3", CultureInfo.InvariantCulture);
-        int consoles = int.Parse(Arg(args, "--consoles") ?? "5", CultureInfo.InvariantCulture);
+        string? model = BenchArgs.Value(args, "--model");
+        int repeats = int.Parse(BenchArgs.Value(args, "--repeats") ?? "3", CultureInfo.InvariantCulture);
+        int consoles = int.Parse(BenchArgs.Value(args, "--consoles") ?? "5", CultureInfo.InvariantCulture);
         string recording = Path.Combine(context.RepositoryRoot, "recordings", "S002R04.parquet");
         string work = Directory.CreateTempSubdirectory("eegdann-console-bench-").FullName;
         try
@@ -109,11 +109,5 @@ public sealed class ConsoleLoadBench : IBench
         }
 
         return frames;
-    }
-
-    private static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

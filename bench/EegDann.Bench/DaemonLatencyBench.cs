@@ -30,9 +30,9 @@ public sealed class DaemonLatencyBench : IBench
 
     public async Task<int> RunAsync(BenchContext context, string[] args)
     {
-        string? model = Arg(args, "--model");
-        double speed = double.Parse(Arg(args, "--speed") ?? "10", CultureInfo.InvariantCulture);
-        var schedulings = (Arg(args, "--scheduling") ?? "Normal,Fifo").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string? model = BenchArgs.Value(args, "--model");
+        double speed = double.Parse(BenchArgs.Value(args, "--speed") ?? "10", CultureInfo.InvariantCulture);
+        var schedulings = (BenchArgs.Value(args, "--scheduling") ?? "Normal,Fifo").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         string recordingPath = Path.Combine(context.RepositoryRoot, "recordings", "S002R04.parquet");
         string work = Directory.CreateTempSubdirectory("eegdann-daemon-bench-").FullName;
         try
@@ -170,12 +170,6 @@ public sealed class DaemonLatencyBench : IBench
         host.Services.GetRequiredService<EegDann.Daemon.Models.ActiveModel>().Dispose();
         double decodeP99 = metrics.DecodeTime.Quantile(0.99);
         return new Run(heard, metrics.Windows, streamSeconds, stopSeconds, recorded, loadBefore, DecodeLatencyBench.LoadAverage(), decodeP99, frames, collections, besideCount, metrics.HandOffDelay.Quantile(0.99));
-    }
-
-    private static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
     internal sealed record Run(ListenSummary Heard, long Windows, double StreamSeconds, double StopSeconds, long Recorded, string LoadBefore, string LoadAfter, double DecodeP99Ms, long[] ConsoleFrames, GcDuring Collections, int BesideCount, double HandOffP99Ms);

@@ -26,11 +26,11 @@ public sealed class DaemonLoadBench : IBench
 
     public async Task<int> RunAsync(BenchContext context, string[] args)
     {
-        string? model = Arg(args, "--model");
-        string scheduling = Arg(args, "--scheduling") ?? "Fifo";
-        int hogs = int.Parse(Arg(args, "--hogs") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-        int repeats = int.Parse(Arg(args, "--repeats") ?? "1", CultureInfo.InvariantCulture);
-        double speed = double.Parse(Arg(args, "--speed") ?? "10", CultureInfo.InvariantCulture);
+        string? model = BenchArgs.Value(args, "--model");
+        string scheduling = BenchArgs.Value(args, "--scheduling") ?? "Fifo";
+        int hogs = int.Parse(BenchArgs.Value(args, "--hogs") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        int repeats = int.Parse(BenchArgs.Value(args, "--repeats") ?? "1", CultureInfo.InvariantCulture);
+        double speed = double.Parse(BenchArgs.Value(args, "--speed") ?? "10", CultureInfo.InvariantCulture);
         string root = context.RepositoryRoot;
         string recording = Path.Combine(root, "recordings", "S002R04.parquet");
         string work = Directory.CreateTempSubdirectory("eegdann-daemon-load-").FullName;
@@ -154,10 +154,4 @@ public sealed class DaemonLoadBench : IBench
 
     private static List<Process> StartHogs(int count) =>
         Enumerable.Range(0, count).Select(_ => Process.Start(new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", "exec yes > /dev/null" }, UseShellExecute = false })!).ToList();
-
-    private static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 }

@@ -42,3 +42,14 @@ internal static class BenchJson
     /// <summary>Indented JSON (one instance: options cache their type metadata).</summary>
     public static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
 }
+
+/// <summary>How benchmarks read their options.</summary>
+internal static class BenchArgs
+{
+    /// <summary>The value after <paramref name="name"/> in <paramref name="args"/> (<c>--hours 6</c>), or null when absent.</summary>
+    public static string? Value(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}

@@ -32,10 +32,10 @@ public sealed class SoakBench : IBench
 
     public async Task<int> RunAsync(BenchContext context, string[] args)
     {
-        double hours = double.Parse(Arg(args, "--hours") ?? "24", CultureInfo.InvariantCulture);
-        double intervalHours = double.Parse(Arg(args, "--interval-hours") ?? "0.5", CultureInfo.InvariantCulture);
-        double warmupHours = double.Parse(Arg(args, "--warmup-hours") ?? "2", CultureInfo.InvariantCulture);
-        string? model = Arg(args, "--model");
+        double hours = double.Parse(BenchArgs.Value(args, "--hours") ?? "24", CultureInfo.InvariantCulture);
+        double intervalHours = double.Parse(BenchArgs.Value(args, "--interval-hours") ?? "0.5", CultureInfo.InvariantCulture);
+        double warmupHours = double.Parse(BenchArgs.Value(args, "--warmup-hours") ?? "2", CultureInfo.InvariantCulture);
+        string? model = BenchArgs.Value(args, "--model");
         string root = context.RepositoryRoot;
         string recording = Path.Combine(root, "recordings", "S002R04.parquet");
         string work = Directory.CreateTempSubdirectory("eegdann-soak-").FullName;
@@ -113,6 +113,7 @@ public sealed class SoakBench : IBench
             await stopDrain.CancelAsync();
             long heard = await datagrams;
             long recordedBytes = Directory.Exists(Path.Combine(work, "rec")) ? Directory.EnumerateFiles(Path.Combine(work, "rec")).Sum(f => new FileInfo(f).Length) : 0;
+            int recordedFiles = Directory.Exists(Path.Combine(work, "rec")) ? Directory.EnumerateFiles(Path.Combine(work, "rec"), "*.parquet").Count(f => !f.EndsWith(".events.parquet", StringComparison.Ordinal)) : 0;
             var after = samples.Where(s => s.SignalHours >= warmupHours - 1e-9).ToList();
             if (after.Count < 2)
             {
@@ -143,6 +144,7 @@ public sealed class SoakBench : IBench
                 recorded_samples = metrics.RecordedSamples,
                 recorder_lost_samples = metrics.RecorderLostSamples,
                 recorded_bytes = recordedBytes,
+                recorded_files = recordedFiles,
                 dropped = metrics.DroppedTotal,
                 load_average_before = loadBefore,
                 load_average_after = MachineSnapshot.LoadAverageText(),
@@ -156,6 +158,14 @@ public sealed class SoakBench : IBench
                 recording = Path.GetFileName(recording),
                 note = "latency at max speed includes the time a chunk waits in the acquisition buffer (256 chunks), since the replay runs ahead of the decoder; the forward pass is the decoder alone",
                 machine = new { cores = machine.Cores, cpu_model = machine.CpuModel, os = machine.OperatingSystem, dotnet = machine.DotNet },
+                gc = new
+                {
+                    server = System.Runtime.GCSettings.IsServerGC,
+                    concurrent = AppContext.GetData("System.GC.Concurrent"),
+                    latency_mode = System.Runtime.GCSettings.LatencyMode.ToString(),
+                    conserve_memory = AppContext.GetData("System.GC.ConserveMemory"),
+                    retain_vm = AppContext.GetData("System.GC.RetainVM"),
+                },
                 summary,
                 samples,
             }, BenchJson.Indented));
@@ -187,12 +197,6 @@ public sealed class SoakBench : IBench
         }
 
         return count;
-    }
-
-    private static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
     /// <summary>One sample of the process.</summary>

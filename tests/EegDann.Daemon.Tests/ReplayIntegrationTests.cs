@@ -69,32 +69,55 @@ public sealed class ReplayIntegrationTests(ITestOutputHelper output)
     [Fact]
     public async Task ALongStreamIsRecordedInFilesOfFileMinutesEachContinuingWhereThePreviousEnded()
     {
+        // 123 s of signal at 160 Hz in files of 30 s (4800 samples): 4 full files and the rest.
+        await AssertRecordedInContinuingFilesAsync(4800, new() { ["Daemon:Recorder:FileMinutes"] = "0.5" });
+    }
+
+    [Fact]
+    public async Task ALongStreamIsRecordedInFilesOfAtMostMaxRowGroupsPerFileWhateverFileMinutesSays()
+    {
+        // Files of 7 × 800 = 5600 samples, chunks of 300 split at the bound.
+        await AssertRecordedInContinuingFilesAsync(5600, new()
+        {
+            ["Daemon:Recorder:FileMinutes"] = "0",
+            ["Daemon:Recorder:MaxRowGroupsPerFile"] = "7",
+            ["Daemon:Replay:ChunkSamples"] = "300",
+        });
+    }
+
+    /// <summary>Replays S002R04 with the recorder on (5 s row groups): every file but the last holds <paramref name="samplesPerFile"/>, each continues where the previous ended, nothing is lost.</summary>
+    private static async Task AssertRecordedInContinuingFilesAsync(int samplesPerFile, Dictionary<string, string?> recorder)
+    {
         using var dir = TestData.NewTemporaryDirectory();
         var settings = DaemonRunner.Replay(TestModels.RecordingPath("S002", "R04"), TestModels.S001ToS002);
         settings["Daemon:Recorder:Directory"] = dir.Path;
         settings["Daemon:Recorder:RowGroupSeconds"] = "5";
-        settings["Daemon:Recorder:FileMinutes"] = "0.5";
+        foreach (var (key, value) in recorder)
+        {
+            settings[key] = value;
+        }
+
         using var run = await DaemonRunner.RunAsync(settings);
         run.AssertExit(DaemonExitCode.Success);
 
-        // 123 s of signal at 160 Hz in files of 30 s (4800 samples): 4 full files and the rest.
         var recording = TestModels.Read("S002", "R04");
         var files = Directory.GetFiles(dir.Path, "*.parquet").Where(f => !f.EndsWith(".events.parquet", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
         Assert.Empty(Directory.GetFiles(dir.Path, "*.part"));
-        Assert.Equal(5, files.Length);
+        Assert.Equal((recording.SampleCount + samplesPerFile - 1) / samplesPerFile, files.Length);
         long next = 0;
+        int c3 = recording.Info.IndexOf("C3");
         foreach (string file in files)
         {
             var part = await EegDann.Recordings.Parquet.ParquetRecordingReader.ReadAsync(file);
             Assert.Equal(next.ToString(System.Globalization.CultureInfo.InvariantCulture), part.Metadata.Extra["daemon.first_stream_sample"]);
-            Assert.True(part.SampleCount <= 4800, $"{file}: {part.SampleCount} samples");
-            int c3 = recording.Info.IndexOf("C3");
+            Assert.True(part.SampleCount == samplesPerFile || file == files[^1], $"{file}: {part.SampleCount} samples");
             Assert.Equal(recording.Samples[c3].AsSpan((int)next, part.SampleCount).ToArray(), part.Samples[part.Info.IndexOf("C3")]);
             next += part.SampleCount;
         }
 
         Assert.Equal(recording.SampleCount, next);
         Assert.Equal(recording.SampleCount, run.Get<DaemonMetrics>().RecordedSamples);
+        Assert.Equal(0, run.Get<DaemonMetrics>().RecorderLostSamples);
     }
 
     [Fact]

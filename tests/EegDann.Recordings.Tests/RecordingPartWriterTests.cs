@@ -188,4 +188,50 @@ public sealed class RecordingPartWriterTests
         Assert.Equal([1f, 2f, 3f], read.Samples[0]);
         Assert.Equal([10f, 20f, 30f], read.Samples[1]);
     }
+
+    [Fact]
+    public async Task AFileHoldsAtMostItsBoundOfRowGroupsAndRefusesMoreNamingIt()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("bounded.parquet");
+        var writer = await RecordingPartWriter.CreateAsync(path, new SignalInfo(100, ["A", "B"]), Metadata, rowGroupSeconds: 1, maxRowGroups: 3);
+        float[] Frames(int first, int count) => Enumerable.Range(first, count).SelectMany(i => new[] { (float)i, -i }).ToArray();
+
+        // 100 samples per row group, three at most: 300 samples.
+        Assert.Equal(300, writer.SampleCapacity);
+        await writer.AppendInterleavedAsync(0, Frames(0, 250));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => writer.AppendInterleavedAsync(250, Frames(250, 60)));
+        Assert.Contains("bound of 3 row groups", e.Message);
+        Assert.Contains(writer.PartPath, e.Message);
+        Assert.Equal(250, writer.NextSample);
+        await writer.AppendInterleavedAsync(250, Frames(250, 50));
+        await writer.CompleteAsync();
+        await writer.DisposeAsync();
+
+        var read = await ParquetRecordingReader.ReadAsync(path);
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => (float)i), read.Samples[0]);
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => (float)-i), read.Samples[1]);
+        await using var reader = await ParquetSampleReader.OpenAsync(path);
+        Assert.Equal(3, reader.BlockCount);
+    }
+
+    [Fact]
+    public async Task InterleavedChunksAreCopiedIntoTheRowGroupWithoutAllocating()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        await using var writer = await RecordingPartWriter.CreateAsync(dir.File("pooled.parquet"), new SignalInfo(100, ["A", "B", "C", "D"]), Metadata, rowGroupSeconds: 10);
+        var chunk = new float[8 * 4];
+        await writer.AppendInterleavedAsync(0, chunk);
+
+        // 100 chunks of 8 samples stay inside the first row group (1000 samples): no commit.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 1; i <= 100; i++)
+        {
+            await writer.AppendInterleavedAsync(i * 8, chunk);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(808, writer.NextSample);
+        Assert.True(allocated < 1000, $"{allocated} bytes allocated by 100 chunks");
+    }
 }

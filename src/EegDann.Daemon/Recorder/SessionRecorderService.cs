@@ -16,7 +16,10 @@ namespace EegDann.Daemon.Recorder;
 /// format as import (<see cref="RecordingPartWriter"/>: a part file that is a valid recording
 /// after every row group, renamed on completion; <c>eegdann recover</c> completes one left by a
 /// crash). One recording per gap-free stretch: a gap, an overlap or a stream with other channels
-/// completes the current file and starts the next (<c>SUBJECT_yyyyMMddTHHmmss_NNN.parquet</c>).
+/// completes the current file and starts the next (<c>SUBJECT_yyyyMMddTHHmmss_NNN.parquet</c>); so
+/// does a file reaching <see cref="RecorderOptions.FileMinutes"/> or
+/// <see cref="RecorderOptions.MaxRowGroupsPerFile"/> (the stream continues in the next file, its
+/// <c>daemon.first_stream_sample</c> saying where).
 /// Stopping the daemon completes the file after every received chunk has been written.
 /// </summary>
 /// <remarks>
@@ -194,6 +197,8 @@ internal sealed partial class SessionRecorderService : BackgroundService
             return;
         }
 
+        int channels = chunk.ChannelCount;
+        int offset = 0;
         try
         {
             if (_writer != null && chunk.FirstSampleIndex != _base + _writer.NextSample)
@@ -207,19 +212,33 @@ internal sealed partial class SessionRecorderService : BackgroundService
                 await CompleteAsync();
             }
 
-            if (_writer is null)
+            // A file holds at most MaxRowGroupsPerFile row groups (every commit then costs the
+            // same): a chunk that reaches the bound is split, and its rest begins the next file.
+            while (offset < chunk.SampleCount)
             {
-                await OpenAsync(chunk.FirstSampleIndex);
-            }
+                if (_writer is null)
+                {
+                    await OpenAsync(chunk.FirstSampleIndex + offset);
+                }
 
-            await _writer!.AppendInterleavedAsync(chunk.FirstSampleIndex - _base, chunk.Samples.AsMemory(0, chunk.SampleCount * chunk.ChannelCount), CancellationToken.None);
-            ReportDurable();
+                int take = (int)Math.Min(chunk.SampleCount - offset, _writer!.SampleCapacity - _writer.NextSample);
+                if (take == 0)
+                {
+                    await CompleteAsync();
+                    continue;
+                }
+
+                await _writer.AppendInterleavedAsync(chunk.FirstSampleIndex + offset - _base, chunk.Samples.AsMemory(offset * channels, take * channels), CancellationToken.None);
+                offset += take;
+                ReportDurable();
+            }
         }
         catch (Exception e) when (IsRecordingFault(e))
         {
-            // The chunk may already sit in the writer's buffer (a row group failed to commit):
-            // count only its samples beyond what the writer holds.
-            long held = _writer is null ? long.MinValue : _base + _writer.NextSample;
+            // The chunk may already sit in the writer's buffer (a row group failed to commit) or,
+            // split at a file's bound, partly in the file before: count only its samples beyond
+            // what the writers hold.
+            long held = _writer is null ? chunk.FirstSampleIndex + offset : _base + _writer.NextSample;
             long notHeld = Math.Clamp(chunk.EndSampleIndex - Math.Max(chunk.FirstSampleIndex, held), 0, chunk.SampleCount);
             await FailWriterAsync(e, notHeld);
         }
@@ -283,7 +302,7 @@ internal sealed partial class SessionRecorderService : BackgroundService
             ChannelUnits = Enumerable.Repeat("uV", stream.Info.ChannelCount).ToArray(),
             Extra = extra,
         };
-        _writer = await RecordingPartWriter.CreateAsync(path, stream.Info, metadata, _options.RowGroupSeconds, CancellationToken.None);
+        _writer = await RecordingPartWriter.CreateAsync(path, stream.Info, metadata, _options.RowGroupSeconds, _options.MaxRowGroupsPerFile, CancellationToken.None);
         _base = firstIndex;
         _reportedDurable = 0;
         if (_failed)

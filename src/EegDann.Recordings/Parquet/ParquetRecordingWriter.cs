@@ -47,22 +47,22 @@ public static class ParquetRecordingWriter
         {
             cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(rowsPerGroup, recording.SampleCount - start);
-            await WriteRowGroupAsync(writer, schema, start, recording.Samples, start, count, cancellationToken);
+            await WriteRowGroupAsync(writer, schema, start, recording.Samples, start, count, new long[count], cancellationToken);
         }
     }
 
-    /// <summary>Writes one row group: sample indices <paramref name="firstSample"/>… and <paramref name="count"/> samples of each channel from <paramref name="offset"/>.</summary>
-    internal static async Task WriteRowGroupAsync(ParquetWriter writer, ParquetSchema schema, long firstSample, float[][] samples, int offset, int count, CancellationToken cancellationToken)
+    /// <summary>Writes one row group: sample indices <paramref name="firstSample"/>… and <paramref name="count"/> samples of each channel from <paramref name="offset"/>;
+    /// <paramref name="index"/> is scratch for the sample-index column, at least <paramref name="count"/> long (a live writer reuses one).</summary>
+    internal static async Task WriteRowGroupAsync(ParquetWriter writer, ParquetSchema schema, long firstSample, float[][] samples, int offset, int count, long[] index, CancellationToken cancellationToken)
     {
         var fields = schema.DataFields;
-        var index = new long[count];
         for (int i = 0; i < count; i++)
         {
             index[i] = firstSample + i;
         }
 
         using var group = writer.CreateRowGroup();
-        await group.WriteAsync<long>(fields[0], index, null, null, cancellationToken);
+        await group.WriteAsync<long>(fields[0], index.AsMemory(0, count), null, null, cancellationToken);
         for (int c = 0; c < samples.Length; c++)
         {
             await group.WriteAsync<float>(fields[c + 1], samples[c].AsMemory(offset, count), null, null, cancellationToken);
