@@ -169,17 +169,30 @@ internal sealed partial class AcquisitionService : BackgroundService
             _metrics.ChunkArrived(chunk.Chunk.SampleCount, chunk.ArrivalTimestamp);
             _runtime.Received(chunk.Chunk.EndSampleIndex);
             bool live = _runtime.Pacing == SourcePacing.Live;
-            await WriteAsync(_pipes.Acquired.Writer, e, live, DaemonBuffer.Acquisition, cancellationToken);
-            if (_pipes.Recorder != null)
+            bool recorderDone = _pipes.Recorder is null;
+            try
             {
-                if (await WriteAsync(_pipes.Recorder.Writer, e, live, DaemonBuffer.Recorder, cancellationToken))
+                await WriteAsync(_pipes.Acquired.Writer, e, live, DaemonBuffer.Acquisition, cancellationToken);
+                if (_pipes.Recorder != null)
                 {
-                    _metrics.RecorderQueued(chunk.Chunk.SampleCount);
+                    bool queued = await WriteAsync(_pipes.Recorder.Writer, e, live, DaemonBuffer.Recorder, cancellationToken);
+                    recorderDone = true;
+                    if (queued)
+                    {
+                        _metrics.RecorderQueued(chunk.Chunk.SampleCount);
+                    }
+                    else
+                    {
+                        RecorderDropped(chunk.Chunk.SampleCount);
+                    }
                 }
-                else
-                {
-                    RecorderDropped(chunk.Chunk.SampleCount);
-                }
+            }
+            catch (OperationCanceledException) when (!recorderDone)
+            {
+                // Stopping while an unpaced source waited for room: the chunk was received (counted
+                // above) and never reaches the recorder, so it is reported lost, not dropped silently.
+                _metrics.RecorderLost(chunk.Chunk.SampleCount);
+                throw;
             }
 
             if (_pipes.Calibrator != null && !_pipes.Calibrator.Writer.TryWrite(e))
