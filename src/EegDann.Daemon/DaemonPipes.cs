@@ -31,11 +31,13 @@ internal sealed class DaemonPipes
         if (!string.IsNullOrWhiteSpace(recorder.Value.Directory))
         {
             Recorder = Channel.CreateBounded<SourceEvent>(new BoundedChannelOptions(b.RecorderChunks) { SingleReader = true, SingleWriter = true });
+            RecorderBudget = new QueueBudget((long)b.RecorderMegabytes << 20);
         }
 
         if (calibrator.Value.Enabled)
         {
             Calibrator = Channel.CreateBounded<SourceEvent>(new BoundedChannelOptions(b.CalibratorChunks) { SingleReader = true, SingleWriter = true });
+            CalibratorBudget = new QueueBudget((long)b.CalibratorMegabytes << 20);
         }
     }
 
@@ -53,6 +55,15 @@ internal sealed class DaemonPipes
 
     /// <summary>Acquisition → online calibrator, or null when it is off.</summary>
     public Channel<SourceEvent>? Calibrator { get; }
+
+    /// <summary>Bytes of samples in <see cref="Recorder"/> (acquisition takes, the recorder releases), or null when not recording.</summary>
+    public QueueBudget? RecorderBudget { get; }
+
+    /// <summary>Bytes of samples in <see cref="Calibrator"/>, or null when it is off.</summary>
+    public QueueBudget? CalibratorBudget { get; }
+
+    /// <summary>Bytes of the samples of <paramref name="e"/> (0 for anything but a chunk).</summary>
+    public static long BytesOf(SourceEvent e) => e is ChunkArrived c ? (long)c.Chunk.SampleCount * c.Chunk.ChannelCount * sizeof(float) : 0;
 }
 
 /// <summary>What the running source is and how it ended; shared by the services.</summary>

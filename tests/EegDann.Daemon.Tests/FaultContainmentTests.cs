@@ -298,6 +298,38 @@ public sealed class FaultContainmentTests
         Assert.Equal(m.Samples, m.RecordedSamples + m.RecorderLostSamples);
     }
 
+    [Fact]
+    public async Task ALiveStreamOfLargeChunksOutrunningTheRecorderIsBoundedInBytesAndReportsWhatItDropped()
+    {
+        // 40 chunks of 4096 samples × 64 channels (1 MB each) at once, 2 MB allowed in the
+        // recorder's queue: by chunks (8192) all would queue; by bytes most are reported lost.
+        var recording = TestModels.Read("S002", "R04");
+        using var dir = TestData.NewTemporaryDirectory();
+        var settings = DaemonRunner.Replay("unused", TestModels.S001ToS002);
+        settings["Daemon:Recorder:Directory"] = dir.Path;
+        settings["Daemon:Buffers:RecorderMegabytes"] = "2";
+        settings["Daemon:Buffers:AcquisitionChunks"] = "64";
+        settings["Daemon:FailSafe:StaleAfterMilliseconds"] = "600000";
+        var events = new List<SourceEvent> { new StreamStarted(new StreamDescription(recording.Info, "large", "S002")) };
+        for (int k = 0; k < 40; k++)
+        {
+            var c = SampleChunk.FromChannelMajor(recording.Samples, (4096L * k) % 12000, 4096);
+            events.Add(new ChunkArrived(new SampleChunk(4096L * k, c.ChannelCount, 4096, c.Samples), System.Diagnostics.Stopwatch.GetTimestamp()));
+        }
+
+        using var run = await DaemonRunner.RunAsync(settings, services => services.AddSingleton<ISampleSourceFactory>(new ScriptedSource(events, SourcePacing.Live)), async host =>
+        {
+            var metrics = host.Services.GetRequiredService<DaemonMetrics>();
+            await Eventually.WaitAsync(() => metrics.RecordedSamples + metrics.RecorderLostSamples == 40 * 4096, "every chunk recorded or reported lost");
+            host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        });
+
+        var m = run.Get<DaemonMetrics>();
+        Assert.Equal(m.Samples, m.RecordedSamples + m.RecorderLostSamples);
+        Assert.True(m.RecorderLostSamples >= 20 * 4096, $"{m.RecorderLostSamples} samples reported lost");
+        Assert.Contains(run.Logs.Lines, l => l.Level == LogLevel.Error && l.Message.Contains("The recorder is behind", StringComparison.Ordinal));
+    }
+
     internal static byte[] BadModel(string name)
     {
         var good = File.ReadAllBytes(TestModels.S001ToS002);

@@ -175,7 +175,7 @@ internal sealed partial class AcquisitionService : BackgroundService
                 await WriteAsync(_pipes.Acquired.Writer, e, live, DaemonBuffer.Acquisition, cancellationToken);
                 if (_pipes.Recorder != null)
                 {
-                    bool queued = await WriteAsync(_pipes.Recorder.Writer, e, live, DaemonBuffer.Recorder, cancellationToken);
+                    bool queued = await WriteBudgetedAsync(_pipes.Recorder.Writer, _pipes.RecorderBudget!, e, live, DaemonBuffer.Recorder, cancellationToken);
                     recorderDone = true;
                     if (queued)
                     {
@@ -195,9 +195,18 @@ internal sealed partial class AcquisitionService : BackgroundService
                 throw;
             }
 
-            if (_pipes.Calibrator != null && !_pipes.Calibrator.Writer.TryWrite(e))
+            if (_pipes.Calibrator != null)
             {
-                _metrics.Drop(DaemonBuffer.Calibrator);
+                long bytes = DaemonPipes.BytesOf(e);
+                if (!_pipes.CalibratorBudget!.TryTake(bytes))
+                {
+                    _metrics.Drop(DaemonBuffer.Calibrator);
+                }
+                else if (!_pipes.Calibrator.Writer.TryWrite(e))
+                {
+                    _pipes.CalibratorBudget.Release(bytes);
+                    _metrics.Drop(DaemonBuffer.Calibrator);
+                }
             }
 
             return;
@@ -249,6 +258,41 @@ internal sealed partial class AcquisitionService : BackgroundService
         await writer.WriteAsync(e, cancellationToken);
         return true;
     }
+
+    /// <summary>As <see cref="WriteAsync"/>, also bounded by <paramref name="budget"/>: a live source's chunk beyond it is dropped, an unpaced source waits for room.</summary>
+    private async ValueTask<bool> WriteBudgetedAsync(ChannelWriter<SourceEvent> writer, QueueBudget budget, SourceEvent e, bool live, DaemonBuffer buffer, CancellationToken cancellationToken)
+    {
+        long bytes = DaemonPipes.BytesOf(e);
+        while (!budget.TryTake(bytes))
+        {
+            if (live)
+            {
+                _metrics.Drop(buffer);
+                return false;
+            }
+
+            await Task.Delay(BudgetPollMilliseconds, cancellationToken);
+        }
+
+        try
+        {
+            if (await WriteAsync(writer, e, live, buffer, cancellationToken))
+            {
+                return true;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            budget.Release(bytes);
+            throw;
+        }
+
+        budget.Release(bytes);
+        return false;
+    }
+
+    /// <summary>How often an unpaced source waiting for a queue's bytes looks again.</summary>
+    private const int BudgetPollMilliseconds = 2;
 
     private void RecorderDropped(int samples)
     {

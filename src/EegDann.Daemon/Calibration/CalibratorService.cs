@@ -152,6 +152,8 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
                 seconds = _collector.Seconds;
             }
 
+            _pipes.CalibratorBudget!.Release(DaemonPipes.BytesOf(e));
+
             if (!asked && seconds >= _options.CollectMinutes * 60)
             {
                 asked = Request(string.Create(CultureInfo.InvariantCulture, $"{_options.CollectMinutes:0.##} minutes of signal collected"));

@@ -32,6 +32,20 @@ public sealed class BufferOptions
     /// <summary>Chunks waiting for the online calibrator.</summary>
     [Range(1, 1 << 20)]
     public int CalibratorChunks { get; set; } = 8192;
+
+    /// <summary>
+    /// Megabytes of samples waiting for the session recorder, at most (default 64: 27 minutes of
+    /// 64 channels at 160 Hz). Beyond it a live source's chunk is not recorded and is reported lost
+    /// (metric, log, health degraded), as when <see cref="RecorderChunks"/> is reached; an unpaced
+    /// replay waits. A count of chunks alone bounds no memory: a TCP chunk may be 4096 samples of
+    /// 1024 channels (16 MB).
+    /// </summary>
+    [Range(1, 1 << 16)]
+    public int RecorderMegabytes { get; set; } = 64;
+
+    /// <summary>Megabytes of samples waiting for the online calibrator, at most (as <see cref="RecorderMegabytes"/>; a chunk beyond it is dropped and counted).</summary>
+    [Range(1, 1 << 16)]
+    public int CalibratorMegabytes { get; set; } = 64;
 }
 
 /// <summary>Validates <see cref="BufferOptions"/> (source-generated).</summary>

@@ -152,6 +152,7 @@ internal sealed partial class SessionRecorderService : BackgroundService
                 case ChunkArrived chunk:
                     await TryAppendAsync(chunk.Chunk);
                     Interlocked.Add(ref _handled, chunk.Chunk.SampleCount);
+                    _pipes.RecorderBudget!.Release(DaemonPipes.BytesOf(chunk));
                     break;
                 case MarkerArrived marker:
                     AddMarker(marker);
