@@ -241,10 +241,7 @@ public sealed class FaultContainmentTests
     {
         var recording = TestModels.Read("S002", "R04");
         using var dir = TestData.NewTemporaryDirectory();
-        var settings = DaemonRunner.Replay("unused", TestModels.S001ToS002);
-        settings["Daemon:Recorder:Directory"] = dir.Path;
-        settings["Daemon:FailSafe:StaleAfterMilliseconds"] = "600000";
-        var events = new List<SourceEvent> { new StreamStarted(new StreamDescription(recording.Info, "gappy", "S002")) };
+        var (settings, events) = RecordedScript(recording, dir.Path, "gappy");
 
         // 4000 chunks of 4 samples, each after a one-sample gap: every chunk is a recording of its own.
         for (int k = 0; k < 4000; k++)
@@ -305,12 +302,9 @@ public sealed class FaultContainmentTests
         // recorder's queue: by chunks (8192) all would queue; by bytes most are reported lost.
         var recording = TestModels.Read("S002", "R04");
         using var dir = TestData.NewTemporaryDirectory();
-        var settings = DaemonRunner.Replay("unused", TestModels.S001ToS002);
-        settings["Daemon:Recorder:Directory"] = dir.Path;
+        var (settings, events) = RecordedScript(recording, dir.Path, "large");
         settings["Daemon:Buffers:RecorderMegabytes"] = "2";
         settings["Daemon:Buffers:AcquisitionChunks"] = "64";
-        settings["Daemon:FailSafe:StaleAfterMilliseconds"] = "600000";
-        var events = new List<SourceEvent> { new StreamStarted(new StreamDescription(recording.Info, "large", "S002")) };
         for (int k = 0; k < 40; k++)
         {
             var c = SampleChunk.FromChannelMajor(recording.Samples, (4096L * k) % 12000, 4096);
@@ -328,6 +322,15 @@ public sealed class FaultContainmentTests
         Assert.Equal(m.Samples, m.RecordedSamples + m.RecorderLostSamples);
         Assert.True(m.RecorderLostSamples >= 20 * 4096, $"{m.RecorderLostSamples} samples reported lost");
         Assert.Contains(run.Logs.Lines, l => l.Level == LogLevel.Error && l.Message.Contains("The recorder is behind", StringComparison.Ordinal));
+    }
+
+    /// <summary>Settings for a scripted source of <paramref name="recording"/>'s shape recorded into <paramref name="directory"/> (the stale watchdog out of the way), and the script's start.</summary>
+    private static (Dictionary<string, string?> Settings, List<SourceEvent> Events) RecordedScript(Recording recording, string directory, string name)
+    {
+        var settings = DaemonRunner.Replay("unused", TestModels.S001ToS002);
+        settings["Daemon:Recorder:Directory"] = directory;
+        settings["Daemon:FailSafe:StaleAfterMilliseconds"] = "600000";
+        return (settings, [new StreamStarted(new StreamDescription(recording.Info, name, "S002"))]);
     }
 
     internal static byte[] BadModel(string name)
