@@ -2,6 +2,7 @@ using EegDann.Core;
 using EegDann.Dsp.Filters;
 using EegDann.Pipelines.Definitions;
 using EegDann.Pipelines.Signal;
+using EegDann.Pipelines.Steps;
 using EegDann.TestSupport;
 
 namespace EegDann.Pipelines.Tests;
@@ -93,13 +94,37 @@ public sealed class FilterBankTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public void AFilterBankMustBeTheLastSignalStepWithAtLeastTwoDistinctBands()
+    public void APipelineHoldsOneFilterBankWithAtLeastTwoDistinctBands()
     {
         string json = FilterBank.Json;
         string after = json.Replace("\"steps\": [", "\"steps\": [ { \"type\": \"filter_bank\", \"parameters\": { \"bands\": [[8, 12]] } },", StringComparison.Ordinal);
         var e = Assert.Throws<PipelineDefinitionException>(() => PipelineDefinitionLoader.Parse(after, "x.json"));
         Assert.Contains("step 1 'filter_bank': needs at least two bands", e.Message);
-        Assert.Contains("step 2 'filter_bank': comes after step 1 'filter_bank'", e.Message);
-        Assert.Contains("only one filter_bank step", e.Message);
+        Assert.Contains("step 2 'filter_bank': only one filter_bank step is allowed", e.Message);
+    }
+
+    [Fact]
+    public void ASignalStepAfterTheFilterBankIsOutOfOrderLikeAnyOtherStep()
+    {
+        string json = FilterBank.Json;
+        string after = json.Replace("{\n      \"type\": \"euclidean_alignment\"", "{ \"type\": \"notch\", \"parameters\": { \"frequency_hz\": 60 } },\n    {\n      \"type\": \"euclidean_alignment\"", StringComparison.Ordinal);
+        Assert.NotEqual(json, after);
+        var e = Assert.Throws<PipelineDefinitionException>(() => PipelineDefinitionLoader.Parse(after, "x.json"));
+        Assert.Contains("step 2 'notch': a signal step cannot come after step 1 'filter_bank' (order: signal steps, filter_bank, euclidean_alignment, feature steps, standardize)", e.Message);
+        Assert.Single(e.Problems);
+    }
+
+    [Fact]
+    public void TheFilterBankIsAStepKindOfItsOwnThatAlignmentIsInsertedAfter()
+    {
+        Assert.Contains("filter_bank", StageRegistry.Types);
+        var bank = Assert.IsType<FilterBankSpec>(FilterBank.Steps[0]);
+        Assert.Equal(StepKind.FilterBank, bank.Kind);
+        Assert.True(bank.AtMostOne);
+
+        // Re-inserting the alignment puts it after the bank, in the steps and in the JSON a model file carries.
+        var again = FilterBank.WithoutAlignment().WithAlignment(new EuclideanAlignmentSpec(new Dsp.Alignment.EuclideanAlignmentOptions(), AlignmentReference.Epochs));
+        Assert.Equal(["filter_bank", "euclidean_alignment", "log_variance"], again.Steps.Select(s => s.Type));
+        Assert.Equal(again.Steps.Select(s => s.Type), PipelineDefinitionLoader.Parse(again.Json, "again").Steps.Select(s => s.Type));
     }
 }

@@ -29,7 +29,7 @@ public sealed record PipelineDefinition
     /// <summary>Sliding windows for streaming.</summary>
     public required WindowSettings Windows { get; init; }
 
-    /// <summary>The steps, in order (signal, then alignment, then features, then standardisation).</summary>
+    /// <summary>The steps, in order (signal, then the filter bank, then alignment, then features, then standardisation).</summary>
     public required IReadOnlyList<StepSpec> Steps { get; init; }
 
     /// <summary>Network settings.</summary>
@@ -102,10 +102,10 @@ public sealed record PipelineDefinition
             return this;
         }
 
-        var steps = Steps.Where(s => s.Kind == StepKind.Signal).Append<StepSpec>(alignment).Concat(Steps.Where(s => s.Kind > StepKind.Alignment)).ToArray();
+        var steps = Steps.Where(s => s.Kind < StepKind.Alignment).Append<StepSpec>(alignment).Concat(Steps.Where(s => s.Kind > StepKind.Alignment)).ToArray();
         var document = ParseJson();
         var jsonSteps = (JsonArray)document["steps"]!;
-        int signalSteps = Steps.Count(s => s.Kind == StepKind.Signal);
+        int signalSteps = Steps.Count(s => s.Kind < StepKind.Alignment);
         jsonSteps.Insert(signalSteps, new JsonObject
         {
             ["type"] = "euclidean_alignment",

@@ -1,11 +1,6 @@
-// Why one file over 400 lines: the reader and validator of pipelines/*.json is one pass that collects
-// every problem with its file and step before anything runs; most of its length is per-section
-// parsing. It shrinks when each step type owns its parameters and validation (issue 12 §3, typed
-// steps), not by cutting the pass in two.
 using System.Text.Json;
 using EegDann.Dsp.Features;
 using EegDann.Dsp.Segmentation;
-using EegDann.Model;
 using EegDann.Pipelines.Steps;
 
 namespace EegDann.Pipelines.Definitions;
@@ -15,32 +10,14 @@ namespace EegDann.Pipelines.Definitions;
 /// parameters, values out of range, filters that cannot be designed at the pipeline's rate, steps
 /// out of order — every problem is reported at once, naming the file and the step.
 /// </summary>
-public static class PipelineDefinitionLoader
+public static partial class PipelineDefinitionLoader
 {
-    /// <summary>
-    /// Extractor families. The convolutional extractor (<c>conv</c>) was removed in issue 12: calibration and
-    /// evaluation never trained it, and its training produced NaN on AVX-512 hosts; a file naming it is refused.
-    /// </summary>
-    public static readonly IReadOnlyList<string> Extractors = ["mlp"];
-
-    /// <summary>Training methods (EegDann.Model's names).</summary>
-    public static readonly IReadOnlyList<string> Methods = TrainingMethods.All.Select(m => m.Name()).ToArray();
-
     private static readonly string[] TopLevel = ["name", "description", "citations", "signal", "paradigm", "windows", "steps", "model", "training"];
     private static readonly string[] SignalKeys = ["sample_rate_hz", "channels"];
     private static readonly string[] ParadigmKeys = ["dataset", "runs", "source_runs", "target_runs", "events", "run_events", "epoch"];
     private static readonly string[] EpochKeys = ["start_s", "length_s"];
     private static readonly string[] WindowKeys = ["length_s", "stride_s"];
     private static readonly string[] StepKeys = ["type", "parameters"];
-    /// <summary>The most training epochs a pipeline may ask for (the shipped ones use 100–300).</summary>
-    public const int MaxEpochs = 100_000;
-
-    /// <summary>The largest training batch a pipeline may ask for.</summary>
-    public const int MaxBatchSize = 1 << 16;
-
-    private static readonly string[] ModelKeys = ["extractor", "hidden_sizes", "dropout", "domain_hidden_sizes", "standardization"];
-    private static readonly string[] TrainingKeys = ["method", "seed", "epochs", "batch_size", "learning_rate", "learning_rate_alpha", "learning_rate_beta", "momentum", "weight_decay", "lambda_scale", "lambda_gamma", "target_label_weight", "reweighting_clip", "reweighting_c", "ensemble", "crops"];
-
     /// <summary>Reads and validates a pipeline file.</summary>
     /// <param name="path">The file.</param>
     /// <exception cref="PipelineDefinitionException">When the file cannot be read or is not valid; the message names the file and lists every problem.</exception>
@@ -279,82 +256,6 @@ public static class PipelineDefinitionLoader
 
     private static JsonSection Empty(string where, List<string> problems) => new(JsonDocument.Parse("{}").RootElement.Clone(), where, problems);
 
-    private static ModelSettings ReadModel(JsonSection s)
-    {
-        var d = ModelSettingsMapping.DefaultModel;
-        string extractor = s.Text("extractor", d.Extractor);
-        if (extractor.Length > 0 && !Extractors.Contains(extractor, StringComparer.Ordinal))
-        {
-            string supported = string.Join(", ", Extractors.Select(e => $"\"{e}\""));
-            s.Problem("extractor", extractor == "conv"
-                ? $"\"conv\" is no longer supported: the convolutional extractor was removed (calibration and evaluation never trained it, and its training produced NaN on AVX-512 hosts); supported extractors: {supported}"
-                : $"must be one of the supported extractors {supported}, got \"{extractor}\"");
-        }
-
-        // A key left out takes TrainingOptions' default (ModelSettingsMapping.DefaultModel), the one list of defaults.
-        var settings = new ModelSettings(
-            extractor,
-            s.IntegerList("hidden_sizes", d.HiddenSizes, min: 1, nonEmpty: true, max: NetworkSpec.MaxWidth),
-            s.Number("dropout", d.Dropout, min: 0, max: 0.999),
-            s.IntegerList("domain_hidden_sizes", d.DomainHiddenSizes, min: 1, max: NetworkSpec.MaxWidth),
-            s.Text("standardization", d.Standardization, ["z_score", "none"]));
-        s.RejectUnknown(ModelKeys);
-        return settings;
-    }
-
-    private static TrainingSettings ReadTraining(JsonSection s)
-    {
-        // A key left out takes TrainingOptions' default (ModelSettingsMapping.DefaultTraining), the one list of defaults.
-        var d = ModelSettingsMapping.DefaultTraining;
-        var settings = new TrainingSettings(
-            s.Text("method", d.Method, Methods),
-            s.Integer("seed", d.Seed),
-            s.Integer("epochs", d.Epochs, min: 1, max: MaxEpochs),
-            s.Integer("batch_size", d.BatchSize, min: 1, max: MaxBatchSize),
-            s.Number("learning_rate", d.LearningRate, min: 0, minExclusive: true),
-            s.Number("learning_rate_alpha", d.LearningRateAlpha, min: 0),
-            s.Number("learning_rate_beta", d.LearningRateBeta, min: 0),
-            s.Number("momentum", d.Momentum, min: 0, max: 0.999),
-            s.Number("weight_decay", d.WeightDecay, min: 0),
-            s.Number("lambda_scale", d.LambdaScale, min: 0, minExclusive: true),
-            s.Number("lambda_gamma", d.LambdaGamma, min: 0, minExclusive: true),
-            s.Number("target_label_weight", d.TargetLabelWeight, min: 0),
-            s.Number("reweighting_clip", d.ReweightingClip, min: 1),
-            s.Number("reweighting_c", d.ReweightingC, min: 0, minExclusive: true),
-            s.Integer("ensemble", d.Ensemble, min: 1, max: 64),
-            s.Boolean("crops", d.Crops));
-        s.RejectUnknown(TrainingKeys);
-        return settings;
-    }
-
-    private static void CheckNetwork(ModelSettings model, TrainingSettings training, int channels, long epochSamples, List<string> problems)
-    {
-        // The network's own checks, on the shape it will see (feature count is known only after fitting; 1 stands in).
-        var shape = new[] { 1 };
-        var extractor = model.ToExtractorSpec();
-        var extractorProblems = extractor.Validate(shape);
-        foreach (var problem in extractorProblems)
-        {
-            problems.Add($"model: {problem}");
-        }
-
-        if (extractorProblems.Count == 0)
-        {
-            // Sizes together (the parameter count) bounded before anything is allocated.
-            var spec = new NetworkSpec(shape, 2, 2, extractor, model.DomainHiddenSizes, InputStandardization.None);
-            foreach (var problem in spec.Validate())
-            {
-                problems.Add($"model: {problem}");
-            }
-        }
-
-        var options = ModelSettingsMapping.ToTrainingOptions(model, training);
-        foreach (var problem in options.Validate())
-        {
-            problems.Add($"training: {problem}");
-        }
-    }
-
     private static void CheckSemantics(double rate, IReadOnlyList<string> channels, double epochLength, double windowLength, double stride, List<ParsedStep> steps, ModelSettings model, List<string> problems)
     {
         long epochSamples = SampleTime.ToSamples(epochLength, rate);
@@ -378,7 +279,6 @@ public static class PipelineDefinitionLoader
         var shape = new FeatureShape(channels, (int)Math.Max(epochSamples, 8), rate);
         StepKind previous = StepKind.Signal;
         string? previousWhere = null;
-        string? sawFilterBank = null;
         foreach (var step in steps)
         {
             if (step.Spec is null)
@@ -388,23 +288,13 @@ public static class PipelineDefinitionLoader
 
             if (step.Spec.Kind < previous)
             {
-                problems.Add($"{step.Where}: a {step.Spec.Kind.ToString().ToLowerInvariant()} step cannot come after {previousWhere} (order: signal steps, euclidean_alignment, feature steps, standardize)");
+                problems.Add($"{step.Where}: a {step.Spec.Kind.Describe()} step cannot come after {previousWhere} (order: {StepKinds.Order})");
             }
 
             previous = step.Spec.Kind;
             previousWhere = step.Where;
             try
             {
-                if (step.Spec.Kind == StepKind.Signal && sawFilterBank != null)
-                {
-                    problems.Add($"{step.Where}: comes after {sawFilterBank}; the filter bank must be the last signal step");
-                }
-
-                if (step.Spec is FilterBankSpec)
-                {
-                    sawFilterBank ??= step.Where;
-                }
-
                 // Each step checks its own parameters against the pipeline's channels, epoch and rate.
                 foreach (var problem in step.Spec.Validate(shape))
                 {
@@ -417,21 +307,12 @@ public static class PipelineDefinitionLoader
             }
         }
 
-        var counts = steps.Where(s => s.Spec != null).GroupBy(s => s.Spec!.Kind).ToDictionary(g => g.Key, g => g.ToList());
-        if (steps.Count(s => s.Spec is FilterBankSpec) > 1)
+        foreach (var repeated in steps.Where(s => s.Spec is { AtMostOne: true }).GroupBy(s => s.Type, StringComparer.Ordinal).Where(g => g.Count() > 1))
         {
-            problems.Add($"{steps.Where(s => s.Spec is FilterBankSpec).Skip(1).First().Where}: only one filter_bank step is allowed");
+            problems.Add($"{repeated.Skip(1).First().Where}: only one {repeated.Key} step is allowed");
         }
 
-        foreach (var kind in new[] { StepKind.Alignment, StepKind.Standardize })
-        {
-            if (counts.TryGetValue(kind, out var list) && list.Count > 1)
-            {
-                problems.Add($"{list[1].Where}: only one {list[1].Type} step is allowed");
-            }
-        }
-
-        bool hasFeatures = counts.ContainsKey(StepKind.Feature);
+        bool hasFeatures = steps.Any(s => s.Spec?.Kind == StepKind.Feature);
         if (model.Extractor == "mlp" && !hasFeatures)
         {
             problems.Add("steps: the mlp extractor reads feature vectors; add at least one feature step (e.g. log_variance)");

@@ -14,14 +14,27 @@ public enum StepKind
     /// <summary>Sample by sample on the stream (filters, re-referencing): before windowing.</summary>
     Signal = 0,
 
+    /// <summary>Splits the stream into frequency bands (the filter bank): after the other signal steps, before windowing.</summary>
+    FilterBank = 1,
+
     /// <summary>Spatial alignment of each window (Euclidean alignment): after windowing, before features.</summary>
-    Alignment = 1,
+    Alignment = 2,
 
     /// <summary>Features of each window, concatenated in step order.</summary>
-    Feature = 2,
+    Feature = 3,
 
     /// <summary>Standardisation of the concatenated features.</summary>
-    Standardize = 3,
+    Standardize = 4,
+}
+
+/// <summary>Names of the step kinds in pipeline errors.</summary>
+public static class StepKinds
+{
+    /// <summary>The order steps must follow, as pipeline errors state it.</summary>
+    public const string Order = "signal steps, filter_bank, euclidean_alignment, feature steps, standardize";
+
+    /// <summary>A kind as pipeline errors name it (<c>signal</c>, <c>filter_bank</c>, <c>alignment</c>, <c>feature</c>, <c>standardize</c>).</summary>
+    public static string Describe(this StepKind kind) => kind == StepKind.FilterBank ? "filter_bank" : kind.ToString().ToLowerInvariant();
 }
 
 /// <summary>One validated step of a pipeline: its type name, kind and parameters (options only, never fitted values).</summary>
@@ -29,6 +42,9 @@ public abstract record StepSpec(string Type)
 {
     /// <summary>What part of the pipeline the step belongs to.</summary>
     public abstract StepKind Kind { get; }
+
+    /// <summary>Whether a pipeline may hold at most one step of this type (the filter bank, alignment, standardisation).</summary>
+    public virtual bool AtMostOne => false;
 
     /// <summary>The problems of the step's parameters for a pipeline of this shape (channels, epoch length, rate); empty when they are fine.</summary>
     public virtual IReadOnlyList<StepProblem> Validate(FeatureShape shape) => [];
@@ -201,7 +217,11 @@ public sealed record FilterBankSpec(IReadOnlyList<FrequencyBand> Bands, int Orde
     }
 
     /// <inheritdoc />
-    public override StepKind Kind => StepKind.Signal;
+    /// <remarks>Its own kind: the last step before windowing, so every later step sees every band.</remarks>
+    public override StepKind Kind => StepKind.FilterBank;
+
+    /// <inheritdoc />
+    public override bool AtMostOne => true;
 
     /// <summary>Each band's tag in names (e.g. <c>8_12</c>), in band order.</summary>
     public IReadOnlyList<string> Tags => Bands.Select(b => b.Tag).ToArray();
@@ -279,6 +299,9 @@ public sealed record EuclideanAlignmentSpec(EuclideanAlignmentOptions Options, A
 
     /// <inheritdoc />
     public override StepKind Kind => StepKind.Alignment;
+
+    /// <inheritdoc />
+    public override bool AtMostOne => true;
 }
 
 /// <summary><c>standardize</c>: z-score of every feature, fitted on the source's features.</summary>
@@ -295,4 +318,7 @@ public sealed record StandardizeSpec() : StepSpec(StandardizeSpec.Info.Name), IS
 
     /// <inheritdoc />
     public override StepKind Kind => StepKind.Standardize;
+
+    /// <inheritdoc />
+    public override bool AtMostOne => true;
 }
