@@ -15,47 +15,27 @@ namespace EegDann.Pipelines;
 /// </summary>
 public static class FeaturePipeline
 {
-    /// <summary>Fits one subject's Euclidean alignment from its epochs or windows (labels are ignored).</summary>
+    /// <summary>Fits one subject's Euclidean alignment from its epochs or windows (labels are ignored): the pipeline's alignment step's own fit.</summary>
     /// <exception cref="InvalidOperationException">When the pipeline has no alignment step.</exception>
     public static AlignmentFit FitAlignment(SignalPipeline signal, EpochSet unlabeled)
     {
         ArgumentNullException.ThrowIfNull(signal);
-        ArgumentNullException.ThrowIfNull(unlabeled);
-        var spec = signal.Definition.Alignment ?? throw new InvalidOperationException($"pipeline '{signal.Definition.Name}' has no euclidean_alignment step.");
-        CheckShape(signal, unlabeled);
-        return EuclideanAlignment.Fit(unlabeled.Subject, unlabeled.Epochs.Select(e => e.Data).ToArray(), signal.Info.ChannelCount, spec.Options, signal.BandCount);
+        return AlignmentOf(signal).Fit(signal, unlabeled);
     }
 
     /// <summary>
     /// Fits one subject's Euclidean alignment on every sliding window of its recordings (the
-    /// <c>windows</c> reference: what the live stream sees), without keeping the windows.
+    /// <c>windows</c> reference: what the live stream sees), without keeping the windows: the pipeline's alignment step's own fit.
     /// </summary>
+    /// <exception cref="InvalidOperationException">When the pipeline has no alignment step.</exception>
     public static AlignmentFit FitAlignmentOnWindows(SignalPipeline signal, string subject, IReadOnlyList<Recording> recordings)
     {
         ArgumentNullException.ThrowIfNull(signal);
-        ArgumentNullException.ThrowIfNull(recordings);
-        var spec = signal.Definition.Alignment ?? throw new InvalidOperationException($"pipeline '{signal.Definition.Name}' has no euclidean_alignment step.");
-        var sink = new SecondMomentSink(signal.Info.ChannelCount, signal.BandCount, signal.WindowSamples, signal.Info.SampleRateHz);
-        foreach (var recording in recordings)
-        {
-            var processor = signal.CreateProcessor(recording.Info, [new SlidingWindower(signal.WindowInfo.ChannelCount, signal.WindowSamples, signal.StrideSamples, sink)]);
-            for (long start = 0; start < recording.SampleCount; start += 4096)
-            {
-                int count = (int)Math.Min(4096, recording.SampleCount - start);
-                processor.Push(SampleChunk.FromChannelMajor(recording.Samples, start, count));
-            }
-
-            processor.Complete();
-        }
-
-        if (sink.Count == 0)
-        {
-            throw new ArgumentException($"the recordings of subject '{subject}' are shorter than one window.", nameof(recordings));
-        }
-
-        var mean = sink.Sum.Select(v => v / sink.Count).ToArray();
-        return EuclideanAlignment.FromReference(subject, mean, sink.Count, signal.Info.ChannelCount, spec.Options, signal.BandCount);
+        return AlignmentOf(signal).FitOnWindows(signal, subject, recordings);
     }
+
+    private static EuclideanAlignmentSpec AlignmentOf(SignalPipeline signal) =>
+        signal.Definition.Alignment ?? throw new InvalidOperationException($"pipeline '{signal.Definition.Name}' has no euclidean_alignment step.");
 
     /// <summary>
     /// Fits the window stages: each subject's alignment (from <paramref name="alignments"/> when
@@ -166,10 +146,9 @@ public static class FeaturePipeline
         fitted = fitted with { Features = features };
         var unstandardized = CreateFeaturizer(definition, fitted, standardize: false);
         fitted = fitted with { FeatureNames = unstandardized.FeatureNames };
-        if (definition.Standardizes)
+        if (definition.Standardization is { } standardize)
         {
-            var rows = Transform(labeledSource, fitted, unstandardized);
-            fitted = fitted with { Standardization = StandardizationFit.Fit(rows.Values, rows.FeatureCount) };
+            fitted = fitted with { Standardization = standardize.Fit(Transform(labeledSource, fitted, unstandardized)) };
         }
 
         return fitted;
@@ -292,31 +271,6 @@ public static class FeaturePipeline
         }
 
         return new FeatureTable(featurizer.FeatureNames, rows, values);
-    }
-
-    private sealed class SecondMomentSink(int channels, int bands, int samples, double rate) : IWindowSink
-    {
-        private readonly WindowContext _context = new(channels, samples, rate);
-
-        public double[] Sum { get; } = new double[bands * channels * channels];
-
-        public long Count { get; private set; }
-
-        public void OnWindow(long startSample, ReadOnlySpan<double> window)
-        {
-            int block = channels * channels, size = channels * samples;
-            for (int b = 0; b < bands; b++)
-            {
-                _context.Load(window.Slice(b * size, size));
-                var moment = _context.SecondMoment;
-                for (int i = 0; i < block; i++)
-                {
-                    Sum[(b * block) + i] += moment[i];
-                }
-            }
-
-            Count++;
-        }
     }
 
     private static void CheckShape(SignalPipeline signal, EpochSet set)

@@ -206,10 +206,10 @@ public sealed class CalibrationData
                     windows = EpochSet.Concat(group.Select(r => signal.ExtractWindows(r.Recording, Path.GetFileNameWithoutExtension(r.Name), stride)).ToArray());
                 }
 
-                var options = alignmentSpec.Options;
+                // A pipeline without alignment is aligned with the default options (for the ea_ methods).
                 alignment = fromWindows
-                    ? AlignOnWindows(signal, group.Key, group.Select(r => r.Recording).ToArray(), options)
-                    : Dsp.Alignment.EuclideanAlignment.Fit(group.Key, epochs.Epochs.Select(e => e.Data).ToArray(), signal.Info.ChannelCount, options, signal.BandCount);
+                    ? alignmentSpec.FitOnWindows(signal, group.Key, group.Select(r => r.Recording).ToArray())
+                    : alignmentSpec.Fit(signal, epochs);
             }
             catch (ArgumentException e)
             {
@@ -267,15 +267,6 @@ public sealed class CalibrationData
         return subject.IsSourceOnly
             ? new EpochSet(subject.Subject, crops.Info, crops.Epochs.Select(e => new Epoch(e.Info with { Subject = subject.Subject }, e.ChannelCount, e.SampleCount, e.Data)).ToArray())
             : crops;
-    }
-
-    private static AlignmentFit AlignOnWindows(SignalPipeline signal, string subject, IReadOnlyList<Recording> recordings, EuclideanAlignmentOptions options)
-    {
-        // FitAlignmentOnWindows reads the options of the pipeline's own step; a pipeline without one is aligned with the default options.
-        var withAlignment = signal.Definition.Alignment is null
-            ? SignalPipeline.Create(signal.Definition.WithAlignment(new EuclideanAlignmentSpec(options, AlignmentReference.Windows)), signal.Designs, signal.FilterBankDesigns)
-            : signal;
-        return FeaturePipeline.FitAlignmentOnWindows(withAlignment, subject, recordings);
     }
 
     private static void CheckFinite(string name, Recording recording)

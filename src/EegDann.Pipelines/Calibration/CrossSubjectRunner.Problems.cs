@@ -125,10 +125,9 @@ public sealed partial class CrossSubjectRunner
             targetTable = _cache.Rows(aligned, target, useWindows);
             fitted = FeaturePipeline.FitPerSubject(signal, alignments);
             StandardizationFit? standardization = null;
-            if (definition.Standardizes)
+            if (definition.Standardization is { } standardize)
             {
-                var all = FeatureTable.Concat(sourceTables);
-                standardization = StandardizationFit.Fit(all.Values, all.FeatureCount);
+                standardization = standardize.Fit(FeatureTable.Concat(sourceTables));
                 fitted = fitted with { Standardization = standardization };
             }
 

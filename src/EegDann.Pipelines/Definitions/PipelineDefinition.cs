@@ -59,8 +59,8 @@ public sealed record PipelineDefinition
     /// <summary>The feature steps, in order.</summary>
     public IEnumerable<IFeatureStep> FeatureSteps => Steps.OfType<IFeatureStep>();
 
-    /// <summary>Whether features are standardised.</summary>
-    public bool Standardizes => Steps.OfType<StandardizeSpec>().Any();
+    /// <summary>The standardisation step, or null when features are not standardised.</summary>
+    public StandardizeSpec? Standardization => Steps.OfType<StandardizeSpec>().FirstOrDefault();
 
     /// <summary>Epoch length in samples at the pipeline's rate.</summary>
     public int EpochSamples => (int)Dsp.Segmentation.SampleTime.ToSamples(Paradigm.EpochLengthSeconds, Signal.SampleRateHz);

@@ -1,0 +1,160 @@
+using System.Diagnostics.CodeAnalysis;
+using EegDann.Core;
+using EegDann.Dsp.Alignment;
+using EegDann.Dsp.Features;
+using EegDann.Dsp.Segmentation;
+using EegDann.Dsp.Streaming;
+using EegDann.Pipelines.Definitions;
+using EegDann.Pipelines.Signal;
+
+namespace EegDann.Pipelines.Steps;
+
+/// <summary>Which windows estimate a subject's alignment reference in batch work.</summary>
+public enum AlignmentReference
+{
+    /// <summary>The paradigm's cue-locked epochs (labels unused), as He &amp; Wu: the default.</summary>
+    Epochs,
+
+    /// <summary>The sliding windows over the whole recording (what the live stream sees).</summary>
+    Windows,
+}
+
+/// <summary>
+/// <c>euclidean_alignment</c>: whitens each window by its subject's mean covariance (one block per
+/// band after a filter bank). Fitted per subject on that subject's own unlabeled epochs or windows —
+/// sources and target alike; labels are never read.
+/// </summary>
+/// <param name="Options">Shrinkage and the online estimate's warm-up and update period.</param>
+/// <param name="Reference">Which windows estimate the reference in batch work.</param>
+public sealed record EuclideanAlignmentSpec(EuclideanAlignmentOptions Options, AlignmentReference Reference) : StepSpec(EuclideanAlignmentSpec.Info.Name), IStepType<EuclideanAlignmentSpec>
+{
+    /// <summary>Samples pushed at a time when streaming a recording for <see cref="FitOnWindows"/> (the result does not depend on it).</summary>
+    private const int ChunkSamples = 4096;
+
+    /// <inheritdoc />
+    public static StepTypeInfo Info { get; } = new("euclidean_alignment", "Euclidean alignment (He & Wu 2019), per subject", ["shrinkage", "warmup_windows", "update_every_windows", "reference"]);
+
+    /// <inheritdoc />
+    public static EuclideanAlignmentSpec Parse(JsonSection parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new(
+            new EuclideanAlignmentOptions
+            {
+                Shrinkage = parameters.Number("shrinkage", 0.0, min: 0, max: 0.999),
+                WarmupWindows = parameters.Integer("warmup_windows", 32, min: 1),
+                UpdateEveryWindows = parameters.Integer("update_every_windows", 16, min: 1),
+            },
+            parameters.Text("reference", "epochs", ["epochs", "windows"]) == "windows" ? AlignmentReference.Windows : AlignmentReference.Epochs);
+    }
+
+    /// <inheritdoc />
+    public override StepKind Kind => StepKind.Alignment;
+
+    /// <inheritdoc />
+    public override bool AtMostOne => true;
+
+    /// <summary>Fits one subject's alignment from its epochs or windows as <paramref name="signal"/> cuts them (labels are ignored).</summary>
+    /// <param name="signal">The signal path that cut the epochs (channels, bands, window length).</param>
+    /// <param name="unlabeled">The subject's epochs or windows; the fit is named by its subject.</param>
+    /// <exception cref="ArgumentException">When the epochs are not shaped as <paramref name="signal"/> makes them, or the reference cannot be inverted.</exception>
+    public AlignmentFit Fit(SignalPipeline signal, EpochSet unlabeled)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        ArgumentNullException.ThrowIfNull(unlabeled);
+        if (unlabeled.Count > 0 && (unlabeled.Info.ChannelCount != signal.WindowInfo.ChannelCount || unlabeled.SampleCount != signal.EpochSamples))
+        {
+            throw new ArgumentException($"epochs of {unlabeled.Subject} are {unlabeled.Info.ChannelCount} × {unlabeled.SampleCount}, the pipeline makes {signal.WindowInfo.ChannelCount} × {signal.EpochSamples}.", nameof(unlabeled));
+        }
+
+        return EuclideanAlignment.Fit(unlabeled.Subject, unlabeled.Epochs.Select(e => e.Data).ToArray(), signal.Info.ChannelCount, Options, signal.BandCount);
+    }
+
+    /// <summary>
+    /// Fits one subject's alignment on every sliding window of its recordings (the <c>windows</c>
+    /// reference: what the live stream sees), streaming them through <paramref name="signal"/>
+    /// without keeping the windows.
+    /// </summary>
+    /// <exception cref="ArgumentException">When the recordings are shorter than one window, or do not fit the signal path.</exception>
+    public AlignmentFit FitOnWindows(SignalPipeline signal, string subject, IReadOnlyList<Recording> recordings)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        ArgumentNullException.ThrowIfNull(recordings);
+        var sink = new SecondMomentSink(signal.Info.ChannelCount, signal.BandCount, signal.WindowSamples, signal.Info.SampleRateHz);
+        foreach (var recording in recordings)
+        {
+            var processor = signal.CreateProcessor(recording.Info, [new SlidingWindower(signal.WindowInfo.ChannelCount, signal.WindowSamples, signal.StrideSamples, sink)]);
+            for (long start = 0; start < recording.SampleCount; start += ChunkSamples)
+            {
+                int count = (int)Math.Min(ChunkSamples, recording.SampleCount - start);
+                processor.Push(SampleChunk.FromChannelMajor(recording.Samples, start, count));
+            }
+
+            processor.Complete();
+        }
+
+        if (sink.Count == 0)
+        {
+            throw new ArgumentException($"the recordings of subject '{subject}' are shorter than one window.", nameof(recordings));
+        }
+
+        var mean = sink.Sum.Select(v => v / sink.Count).ToArray();
+        return EuclideanAlignment.FromReference(subject, mean, sink.Count, signal.Info.ChannelCount, Options, signal.BandCount);
+    }
+
+    /// <summary>Sums each window's second moment, band by band: the windows' mean is the reference.</summary>
+    private sealed class SecondMomentSink(int channels, int bands, int samples, double rate) : IWindowSink
+    {
+        private readonly WindowContext _context = new(channels, samples, rate);
+
+        // (bands, channels, channels)
+        public double[] Sum { get; } = new double[bands * channels * channels];
+
+        public long Count { get; private set; }
+
+        public void OnWindow(long startSample, ReadOnlySpan<double> window)
+        {
+            int block = channels * channels, size = channels * samples;
+            for (int b = 0; b < bands; b++)
+            {
+                _context.Load(window.Slice(b * size, size));
+                var moment = _context.SecondMoment;
+                for (int i = 0; i < block; i++)
+                {
+                    Sum[(b * block) + i] += moment[i];
+                }
+            }
+
+            Count++;
+        }
+    }
+}
+
+/// <summary><c>standardize</c>: z-score of every feature, fitted on the source's features.</summary>
+public sealed record StandardizeSpec() : StepSpec(StandardizeSpec.Info.Name), IStepType<StandardizeSpec>
+{
+    /// <inheritdoc />
+    public static StepTypeInfo Info { get; } = new("standardize", "z-score of every feature (fitted on the source)", []);
+
+    /// <inheritdoc />
+    public static StandardizeSpec Parse(JsonSection parameters)
+    {
+        return new();
+    }
+
+    /// <inheritdoc />
+    public override StepKind Kind => StepKind.Standardize;
+
+    /// <inheritdoc />
+    public override bool AtMostOne => true;
+
+    /// <summary>Fits the per-feature mean and standard deviation on the source's (unstandardised) feature rows.</summary>
+    /// <param name="source">The labeled source's features, one row per epoch.</param>
+    /// <exception cref="ArgumentException">When there are no rows.</exception>
+    [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "A step's fit is an instance member of the step, like every other step's; this one has no parameters yet.")]
+    public StandardizationFit Fit(FeatureTable source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return StandardizationFit.Fit(source.Values, source.FeatureCount);
+    }
+}
