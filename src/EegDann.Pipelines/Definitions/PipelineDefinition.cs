@@ -76,7 +76,7 @@ public sealed record PipelineDefinition
     {
         var document = ParseJson();
         var steps = (JsonArray)document["steps"]!;
-        foreach (var step in steps.Where(s => s?["type"]?.GetValue<string>() == "euclidean_alignment").ToArray())
+        foreach (var step in steps.Where(s => s?["type"]?.GetValue<string>() == EuclideanAlignmentSpec.Info.Name).ToArray())
         {
             steps.Remove(step);
         }
@@ -106,17 +106,7 @@ public sealed record PipelineDefinition
         var document = ParseJson();
         var jsonSteps = (JsonArray)document["steps"]!;
         int signalSteps = Steps.Count(s => s.Kind < StepKind.Alignment);
-        jsonSteps.Insert(signalSteps, new JsonObject
-        {
-            ["type"] = "euclidean_alignment",
-            ["parameters"] = new JsonObject
-            {
-                ["shrinkage"] = alignment.Options.Shrinkage,
-                ["warmup_windows"] = alignment.Options.WarmupWindows,
-                ["update_every_windows"] = alignment.Options.UpdateEveryWindows,
-                ["reference"] = alignment.Reference == AlignmentReference.Windows ? "windows" : "epochs",
-            },
-        });
+        jsonSteps.Insert(signalSteps, alignment.ToJson());
         document["name"] = Name + "-ea";
         return this with { Steps = steps, Name = Name + "-ea", Json = document.ToJsonString(IndentedJson) };
     }
@@ -152,16 +142,12 @@ public sealed record PipelineDefinition
         steps.Insert(signalCount, band);
         var document = ParseJson();
         var jsonSteps = (JsonArray)document["steps"]!;
-        foreach (var step in jsonSteps.Where(j => j?["type"]?.GetValue<string>() is "bandpass" or "filter_bank").ToArray())
+        foreach (var step in jsonSteps.Where(j => j?["type"]?.GetValue<string>() is { } type && (type == BandPassSpec.Info.Name || type == FilterBankSpec.Info.Name)).ToArray())
         {
             jsonSteps.Remove(step);
         }
 
-        jsonSteps.Insert(signalCount, new JsonObject
-        {
-            ["type"] = "bandpass",
-            ["parameters"] = new JsonObject { ["low_hz"] = OneBandLowHz, ["high_hz"] = OneBandHighHz, ["order"] = order },
-        });
+        jsonSteps.Insert(signalCount, band.ToJson());
         document["name"] = Name + "-8-30";
         return this with { Steps = steps, Name = Name + "-8-30", Json = document.ToJsonString(IndentedJson) };
     }

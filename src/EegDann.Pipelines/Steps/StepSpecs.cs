@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using EegDann.Core;
 using EegDann.Dsp.Alignment;
 using EegDann.Dsp.Features;
@@ -51,6 +52,16 @@ public abstract record StepSpec(string Type)
 
     /// <summary>The upper edges of the bands the step passes, Hz, each with a phrase naming it (none for steps that pass no band).</summary>
     public virtual IEnumerable<(double Hz, string Edge)> PassbandEdges => [];
+
+    /// <summary>The step's <c>parameters</c> object as a pipeline file writes it: every key the step reads, in the order of its <see cref="StepTypeInfo.ParameterKeys"/>.</summary>
+    public abstract JsonObject ParametersToJson();
+
+    /// <summary>The step as a pipeline file writes it: <c>{"type": …, "parameters": {…}}</c>; read back by the registry it gives an equal step.</summary>
+    public JsonObject ToJson() => new() { ["type"] = Type, ["parameters"] = ParametersToJson() };
+
+    /// <summary>Bands as pipeline files write them: <c>[[lo, hi], …]</c>, Hz.</summary>
+    private protected static JsonArray BandsToJson(IEnumerable<FrequencyBand> bands) =>
+        new(bands.Select(b => (JsonNode)new JsonArray(b.LowHz, b.HighHz)).ToArray());
 }
 
 /// <summary>A streaming sample stage.</summary>
@@ -99,6 +110,9 @@ public sealed record BandPassSpec(double LowHz, double HighHz, int Order) : Sign
     public override SosDesign? Design(double sampleRateHz) => Butterworth.BandPass(LowHz, HighHz, Order, sampleRateHz);
 
     /// <inheritdoc />
+    public override JsonObject ParametersToJson() => new() { ["low_hz"] = LowHz, ["high_hz"] = HighHz, ["order"] = Order };
+
+    /// <inheritdoc />
     public override IEnumerable<(double Hz, string Edge)> PassbandEdges => [(HighHz, $"upper edge of the {LowHz}-{HighHz} Hz band-pass")];
 
     /// <inheritdoc />
@@ -120,6 +134,9 @@ public sealed record HighPassSpec(double CutoffHz, int Order) : SignalStepSpec(H
 
     /// <inheritdoc />
     public override SosDesign? Design(double sampleRateHz) => Butterworth.HighPass(CutoffHz, Order, sampleRateHz);
+
+    /// <inheritdoc />
+    public override JsonObject ParametersToJson() => new() { ["cutoff_hz"] = CutoffHz, ["order"] = Order };
 
     /// <inheritdoc />
     public override IEnumerable<(double Hz, string Edge)> PassbandEdges => [(CutoffHz, $"cut-off of the {CutoffHz} Hz high-pass")];
@@ -145,6 +162,9 @@ public sealed record LowPassSpec(double CutoffHz, int Order) : SignalStepSpec(Lo
     public override SosDesign? Design(double sampleRateHz) => Butterworth.LowPass(CutoffHz, Order, sampleRateHz);
 
     /// <inheritdoc />
+    public override JsonObject ParametersToJson() => new() { ["cutoff_hz"] = CutoffHz, ["order"] = Order };
+
+    /// <inheritdoc />
     public override IEnumerable<(double Hz, string Edge)> PassbandEdges => [(CutoffHz, $"cut-off of the {CutoffHz} Hz low-pass")];
 
     /// <inheritdoc />
@@ -168,6 +188,9 @@ public sealed record NotchSpec(double FrequencyHz, double WidthHz, int Order) : 
     public override SosDesign? Design(double sampleRateHz) => Butterworth.Notch(FrequencyHz, WidthHz, Order, sampleRateHz);
 
     /// <inheritdoc />
+    public override JsonObject ParametersToJson() => new() { ["frequency_hz"] = FrequencyHz, ["width_hz"] = WidthHz, ["order"] = Order };
+
+    /// <inheritdoc />
     public override ISampleStage Create(int channels, SosDesign? design) => new SosFilter(design!, channels);
 }
 
@@ -188,6 +211,9 @@ public sealed record CommonAverageReferenceSpec() : SignalStepSpec(CommonAverage
 
     /// <inheritdoc />
     public override ISampleStage Create(int channels, SosDesign? design) => new CommonAverageReference(channels);
+
+    /// <inheritdoc />
+    public override JsonObject ParametersToJson() => [];
 
     /// <inheritdoc />
     public override IReadOnlyList<StepProblem> Validate(FeatureShape shape)
@@ -222,6 +248,9 @@ public sealed record FilterBankSpec(IReadOnlyList<FrequencyBand> Bands, int Orde
 
     /// <inheritdoc />
     public override bool AtMostOne => true;
+
+    /// <inheritdoc />
+    public override JsonObject ParametersToJson() => new() { ["bands"] = BandsToJson(Bands), ["order"] = Order };
 
     /// <summary>Each band's tag in names (e.g. <c>8_12</c>), in band order.</summary>
     public IReadOnlyList<string> Tags => Bands.Select(b => b.Tag).ToArray();

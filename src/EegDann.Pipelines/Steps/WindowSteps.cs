@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json.Nodes;
 using EegDann.Core;
 using EegDann.Dsp.Alignment;
 using EegDann.Dsp.Features;
@@ -53,6 +54,15 @@ public sealed record EuclideanAlignmentSpec(EuclideanAlignmentOptions Options, A
 
     /// <inheritdoc />
     public override bool AtMostOne => true;
+
+    /// <inheritdoc />
+    public override JsonObject ParametersToJson() => new()
+    {
+        ["shrinkage"] = Options.Shrinkage,
+        ["warmup_windows"] = Options.WarmupWindows,
+        ["update_every_windows"] = Options.UpdateEveryWindows,
+        ["reference"] = Reference == AlignmentReference.Windows ? "windows" : "epochs",
+    };
 
     /// <summary>Fits one subject's alignment from its epochs or windows as <paramref name="signal"/> cuts them (labels are ignored).</summary>
     /// <param name="signal">The signal path that cut the epochs (channels, bands, window length).</param>
@@ -147,6 +157,9 @@ public sealed record StandardizeSpec() : StepSpec(StandardizeSpec.Info.Name), IS
 
     /// <inheritdoc />
     public override bool AtMostOne => true;
+
+    /// <inheritdoc />
+    public override JsonObject ParametersToJson() => [];
 
     /// <summary>Fits the per-feature mean and standard deviation on the source's (unstandardised) feature rows.</summary>
     /// <param name="source">The labeled source's features, one row per epoch.</param>

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using EegDann.Dsp.Features;
 using EegDann.Pipelines.Definitions;
@@ -21,6 +22,9 @@ public sealed record CspSpec(int Components, double Regularization) : FeatureSte
 
     /// <inheritdoc />
     public override bool NeedsLabels => true;
+
+    /// <inheritdoc />
+    public override JsonObject ParametersToJson() => new() { ["components"] = Components, ["regularization"] = Regularization };
 
     /// <inheritdoc />
     public override IReadOnlyList<StepProblem> Validate(FeatureShape shape)
@@ -64,6 +68,9 @@ public sealed record TangentSpaceSpec(TangentSpaceMetric Metric, double Shrinkag
             parameters.Text("metric", "riemann", ["riemann", "log_euclid"]) == "log_euclid" ? TangentSpaceMetric.LogEuclid : TangentSpaceMetric.Riemann,
             parameters.Number("shrinkage", 0.0, min: 0, max: 0.999));
     }
+
+    /// <inheritdoc />
+    public override JsonObject ParametersToJson() => new() { ["metric"] = Metric == TangentSpaceMetric.LogEuclid ? "log_euclid" : "riemann", ["shrinkage"] = Shrinkage };
 
     /// <inheritdoc />
     public override TangentSpaceStepFit Fit(FeatureFitData source)

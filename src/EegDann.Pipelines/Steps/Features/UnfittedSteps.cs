@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using EegDann.Dsp.Features;
 using EegDann.Pipelines.Definitions;
 
@@ -13,6 +14,9 @@ public sealed record LogVarianceSpec() : UnfittedFeatureStep<LogVarianceSpec>(Lo
     public static LogVarianceSpec Parse(JsonSection parameters) => new();
 
     /// <inheritdoc />
+    public override JsonObject ParametersToJson() => [];
+
+    /// <inheritdoc />
     protected override IFeatureExtractor Create(FeatureShape shape) => new LogVarianceFeatures(shape.Channels);
 }
 
@@ -24,6 +28,9 @@ public sealed record CovarianceSpec() : UnfittedFeatureStep<CovarianceSpec>(Cova
 
     /// <inheritdoc />
     public static CovarianceSpec Parse(JsonSection parameters) => new();
+
+    /// <inheritdoc />
+    public override JsonObject ParametersToJson() => [];
 
     /// <inheritdoc />
     protected override IFeatureExtractor Create(FeatureShape shape) => new CovarianceFeatures(shape.Channels);
@@ -59,6 +66,9 @@ public sealed record BandPowerSpec(IReadOnlyList<FrequencyBand> Bands, bool Log)
             return [new StepProblem("bands", e.Message)];
         }
     }
+
+    /// <inheritdoc />
+    public override JsonObject ParametersToJson() => new() { ["bands"] = BandsToJson(Bands), ["log"] = Log };
 
     /// <inheritdoc />
     protected override IFeatureExtractor Create(FeatureShape shape) => new BandPowerFeatures(shape.Channels, shape.Samples, shape.SampleRateHz, Bands, Log);
