@@ -43,7 +43,7 @@ public sealed class PipelineDefinitionTests
         Assert.IsType<LogVarianceSpec>(d.Steps[1]);
         Assert.Equal(2, d.Steps.Count);
         Assert.Equal(["left", "right"], d.ClassNames);
-        Assert.Equal("mlp", d.Model.Extractor);
+        Assert.Same(ExtractorKind.Mlp, d.Model.Extractor);
     }
 
     [Fact]
@@ -125,6 +125,23 @@ public sealed class PipelineDefinitionTests
 
         var other = Invalid(j => j["model"]!["extractor"] = "transformer");
         Assert.Contains("model: 'extractor' must be one of the supported extractors \"mlp\", got \"transformer\"", other.Message);
+    }
+
+    [Fact]
+    public void TheExtractorIsATypedValueThatBuildsTheModelsSpecificationAndIsFoundByItsExactName()
+    {
+        Assert.Same(ExtractorKind.Mlp, ExtractorKind.Find("mlp"));
+        Assert.Null(ExtractorKind.Find("MLP"));
+        Assert.Null(ExtractorKind.Find("conv"));
+        Assert.Equal(["mlp"], ExtractorKind.All.Select(e => e.Name));
+        Assert.True(ExtractorKind.Mlp.ReadsFeatureVectors);
+        Assert.Same(ExtractorKind.Mlp, ExtractorKind.Of(new Model.MlpExtractorSpec([8], 0.1)));
+
+        var d = PipelineDefinitionLoader.Load(Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json"));
+        Assert.Equal(new Model.MlpExtractorSpec([16], 0.5), d.Model.ToExtractorSpec());
+        Assert.Equal("mlp", $"{d.Model.Extractor}");
+        var e = Invalid(j => j["steps"] = new JsonArray(JsonNode.Parse("""{"type": "bandpass", "parameters": {"low_hz": 8, "high_hz": 30}}""")));
+        Assert.Contains("steps: the mlp extractor reads feature vectors; add at least one feature step", e.Message);
     }
 
     [Fact]

@@ -147,9 +147,9 @@ public sealed class CalibrationData
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(recordings);
-        if (definition.Model.Extractor != "mlp")
+        if (!definition.Model.Extractor.ReadsFeatureVectors)
         {
-            throw new CalibrationInputException($"{definition.Source}: calibration trains the MLP extractor on feature vectors; pipeline '{definition.Name}' uses '{definition.Model.Extractor}'.");
+            throw new CalibrationInputException($"{definition.Source}: calibration trains extractors on feature vectors; pipeline '{definition.Name}' uses '{definition.Model.Extractor.Name}'.");
         }
 
         var signal = SignalPipeline.Create(definition);

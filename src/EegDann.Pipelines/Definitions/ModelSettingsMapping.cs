@@ -9,7 +9,7 @@ public static class ModelSettingsMapping
     public static ExtractorSpec ToExtractorSpec(this ModelSettings model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return new MlpExtractorSpec(model.HiddenSizes, model.Dropout);
+        return model.Extractor.Create(model.HiddenSizes, model.Dropout);
     }
 
     /// <summary>
@@ -65,10 +65,10 @@ public static class ModelSettingsMapping
 
     private static ModelSettings ToModelSettings(TrainingOptions o)
     {
-        var mlp = o.Extractor as MlpExtractorSpec
-            ?? throw new ArgumentException($"pipelines describe only the MLP extractor, got {o.Extractor?.GetType().Name}", nameof(o));
+        var kind = ExtractorKind.Of(o.Extractor);
+        var mlp = (MlpExtractorSpec)o.Extractor;
         string standardization = o.Standardization == InputStandardization.None ? NoStandardization : "z_score";
-        return new ModelSettings("mlp", mlp.HiddenSizes, mlp.Dropout, o.DomainHiddenSizes, standardization);
+        return new ModelSettings(kind, mlp.HiddenSizes, mlp.Dropout, o.DomainHiddenSizes, standardization);
     }
 
     private static TrainingSettings ToTrainingSettings(TrainingOptions o) => new(

@@ -239,13 +239,13 @@ public sealed record Paradigm(string? Dataset, IReadOnlyList<string> Runs, IRead
 public sealed record WindowSettings(double LengthSeconds, double StrideSeconds);
 
 /// <summary>Network settings (mapped onto EegDann.Model's extractor and network specifications).</summary>
-/// <param name="Extractor"><c>mlp</c> (feature vectors), the only extractor (<see cref="PipelineDefinitionLoader.Extractors"/>).</param>
+/// <param name="Extractor">The feature extractor (<see cref="ExtractorKind.Mlp"/> on feature vectors, the only one: <see cref="ExtractorKind.All"/>).</param>
 /// <param name="HiddenSizes">MLP hidden widths.</param>
 /// <param name="Dropout">Dropout probability in [0, 1).</param>
 /// <param name="DomainHiddenSizes">Hidden widths of the domain head.</param>
 /// <param name="Standardization"><c>z_score</c> or <c>none</c>: input standardisation inside the network.</param>
 public sealed record ModelSettings(
-    string Extractor,
+    ExtractorKind Extractor,
     IReadOnlyList<int> HiddenSizes,
     double Dropout,
     IReadOnlyList<int> DomainHiddenSizes,

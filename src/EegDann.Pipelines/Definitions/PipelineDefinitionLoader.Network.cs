@@ -5,14 +5,11 @@ namespace EegDann.Pipelines.Definitions;
 /// <summary>The <c>model</c> and <c>training</c> sections: read with TrainingOptions' defaults, checked by the network's own rules.</summary>
 public static partial class PipelineDefinitionLoader
 {
-    /// <summary>
-    /// Extractor families. The convolutional extractor (<c>conv</c>) was removed in issue 12: calibration and
-    /// evaluation never trained it, and its training produced NaN on AVX-512 hosts; a file naming it is refused.
-    /// </summary>
-    public static readonly IReadOnlyList<string> Extractors = ["mlp"];
-
     /// <summary>Training methods (EegDann.Model's names).</summary>
     public static readonly IReadOnlyList<string> Methods = TrainingMethods.All.Select(m => m.Name()).ToArray();
+
+    /// <summary>The name of the convolutional extractor removed in issue 12, refused with its own explanation.</summary>
+    private const string RemovedConvExtractor = "conv";
 
     /// <summary>The most training epochs a pipeline may ask for (the shipped ones use 100–300).</summary>
     public const int MaxEpochs = 100_000;
@@ -26,18 +23,20 @@ public static partial class PipelineDefinitionLoader
     private static ModelSettings ReadModel(JsonSection s)
     {
         var d = ModelSettingsMapping.DefaultModel;
-        string extractor = s.Text("extractor", d.Extractor);
-        if (extractor.Length > 0 && !Extractors.Contains(extractor, StringComparer.Ordinal))
+        string name = s.Text("extractor", d.Extractor.Name);
+        var extractor = ExtractorKind.Find(name);
+        if (extractor is null && name.Length > 0)
         {
-            string supported = string.Join(", ", Extractors.Select(e => $"\"{e}\""));
-            s.Problem("extractor", extractor == "conv"
+            string supported = string.Join(", ", ExtractorKind.All.Select(e => $"\"{e.Name}\""));
+            s.Problem("extractor", name == RemovedConvExtractor
                 ? $"\"conv\" is no longer supported: the convolutional extractor was removed (calibration and evaluation never trained it, and its training produced NaN on AVX-512 hosts); supported extractors: {supported}"
-                : $"must be one of the supported extractors {supported}, got \"{extractor}\"");
+                : $"must be one of the supported extractors {supported}, got \"{name}\"");
         }
 
         // A key left out takes TrainingOptions' default (ModelSettingsMapping.DefaultModel), the one list of defaults.
+        // An unknown extractor is a problem recorded above; the default stands in so the other keys are still checked.
         var settings = new ModelSettings(
-            extractor,
+            extractor ?? d.Extractor,
             s.IntegerList("hidden_sizes", d.HiddenSizes, min: 1, nonEmpty: true, max: NetworkSpec.MaxWidth),
             s.Number("dropout", d.Dropout, min: 0, max: 0.999),
             s.IntegerList("domain_hidden_sizes", d.DomainHiddenSizes, min: 1, max: NetworkSpec.MaxWidth),

@@ -313,9 +313,9 @@ public static partial class PipelineDefinitionLoader
         }
 
         bool hasFeatures = steps.Any(s => s.Spec?.Kind == StepKind.Feature);
-        if (model.Extractor == "mlp" && !hasFeatures)
+        if (model.Extractor.ReadsFeatureVectors && !hasFeatures)
         {
-            problems.Add("steps: the mlp extractor reads feature vectors; add at least one feature step (e.g. log_variance)");
+            problems.Add($"steps: the {model.Extractor.Name} extractor reads feature vectors; add at least one feature step (e.g. log_variance)");
         }
 
         foreach (var duplicate in steps.Where(s => s.Spec is IFeatureStep).GroupBy(s => s.Spec).Where(g => g.Count() > 1))
