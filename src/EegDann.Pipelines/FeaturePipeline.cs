@@ -135,7 +135,7 @@ public static class FeaturePipeline
                 }
                 catch (ArgumentException e)
                 {
-                    string band = bands > 1 ? $", band {definition.FilterBank!.Bands[b].LowHz:0.###}-{definition.FilterBank.Bands[b].HighHz:0.###} Hz" : "";
+                    string band = definition.DescribeBand(b) is { } name ? ", " + name : "";
                     throw new ArgumentException($"pipeline '{definition.Name}', step '{step.Type}'{band}: {e.Message}", e);
                 }
 
@@ -191,8 +191,7 @@ public static class FeaturePipeline
         SampleRateHz = signal.Info.SampleRateHz,
         EpochSamples = signal.EpochSamples,
         ClassNames = signal.Definition.ClassNames,
-        SignalDesigns = signal.Designs,
-        FilterBankDesigns = signal.FilterBankDesigns,
+        SignalSteps = signal.FittedSteps,
         Alignment = signal.Definition.Alignment?.Options,
         SubjectAlignments = subjectAlignments,
         Features = [],
@@ -235,7 +234,7 @@ public static class FeaturePipeline
         var extractors = Enumerable.Range(0, bands)
             .Select(b => (IReadOnlyList<IFeatureExtractor>)steps.Select((s, i) => s.Create(shape, fitted.Features[(b * steps.Length) + i])).ToArray())
             .ToArray();
-        return new WindowFeaturizer(fitted.Channels.Count, fitted.EpochSamples, fitted.SampleRateHz, extractors, definition.FilterBank?.Tags, standardize ? fitted.Standardization : null);
+        return new WindowFeaturizer(fitted.Channels.Count, fitted.EpochSamples, fitted.SampleRateHz, extractors, definition.BandTags, standardize ? fitted.Standardization : null);
     }
 
     /// <summary>R^-1/2 of a subject, or null when the pipeline does not align.</summary>

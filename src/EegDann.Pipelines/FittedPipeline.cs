@@ -8,7 +8,7 @@ using EegDann.Pipelines.Steps;
 namespace EegDann.Pipelines;
 
 /// <summary>
-/// Everything a pipeline learned from data, apart from its options: the filter designs it ran,
+/// Everything a pipeline learned from data, apart from its options: the fitted signal steps it ran (filter designs),
 /// each subject's Euclidean alignment, CSP filters, the tangent-space reference, the feature
 /// standardisation. Immutable; serialisable to JSON so a model file can carry it.
 /// </summary>
@@ -40,15 +40,35 @@ public sealed record FittedPipeline
     /// <summary>Class names in network order.</summary>
     public required IReadOnlyList<string> ClassNames { get; init; }
 
-    /// <summary>The design of each signal step in order (null for steps without coefficients).</summary>
-    public required IReadOnlyList<SosDesign?> SignalDesigns { get; init; }
+    /// <summary>
+    /// The fitted state of each step of the signal path, in step order (<see cref="Definitions.PipelineDefinition.SignalPath"/>:
+    /// each filter's design, then the filter bank's band designs); each step checks its own when the path is built.
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyList<FittedSignalStep> SignalSteps { get; init; } = [];
 
-    /// <summary>The filter bank's band designs in band order, or null without a filter bank.</summary>
-    public IReadOnlyList<SosDesign>? FilterBankDesigns { get; init; }
+    /// <summary>The filters' designs as model files of format 1 store them (<c>signal_designs</c>: one per filter or re-referencing step, null without coefficients).</summary>
+    [JsonInclude]
+    [JsonRequired]
+    [JsonPropertyName("signal_designs")]
+    private IReadOnlyList<SosDesign?> SignalDesignsJson
+    {
+        get => SignalSteps.OfType<FittedFilter>().Select(f => f.Design).ToArray();
+        init => SignalSteps = [.. (value ?? throw new JsonException("'signal_designs' is null.")).Select(d => new FittedFilter(d)), .. SignalSteps.OfType<FittedFilterBank>()];
+    }
+
+    /// <summary>The filter bank's designs as model files of format 1 store them (<c>filter_bank_designs</c>, left out without a filter bank).</summary>
+    [JsonInclude]
+    [JsonPropertyName("filter_bank_designs")]
+    private IReadOnlyList<SosDesign>? FilterBankDesignsJson
+    {
+        get => SignalSteps.OfType<FittedFilterBank>().FirstOrDefault()?.Designs;
+        init => SignalSteps = [.. SignalSteps.OfType<FittedFilter>(), .. value is null ? [] : new[] { new FittedFilterBank(value) }];
+    }
 
     /// <summary>Bands every window carries (1 without a filter bank).</summary>
     [JsonIgnore]
-    public int BandCount => FilterBankDesigns?.Count ?? 1;
+    public int BandCount => SignalSteps.Aggregate(1, (bands, step) => bands * step.Bands);
 
     /// <summary>Alignment options, or null when the pipeline has no alignment.</summary>
     public EuclideanAlignmentOptions? Alignment { get; init; }

@@ -19,7 +19,7 @@ public sealed class FittedPipelineTests
         var fitted = FeaturePipeline.Fit(signal, source, [target]);
 
         Assert.Equal(["S001", "S002", "S003"], fitted.SubjectAlignments.Keys.Order());
-        Assert.Equal(["band-pass", "notch"], fitted.SignalDesigns.Select(d => d!.Description.Split(' ')[1]));
+        Assert.Equal(["band-pass", "notch"], fitted.SignalSteps.Cast<FittedFilter>().Select(f => f.Design!.Description.Split(' ')[1]));
         var json = fitted.ToJson();
         var restored = FittedPipeline.FromJson(json, "model.json");
         Assert.Equal(json, restored.ToJson());

@@ -13,6 +13,7 @@ using EegDann.Daemon.Models;
 using EegDann.Daemon.Monitoring;
 using EegDann.Daemon.Options;
 using EegDann.Dsp.Filters;
+using EegDann.Pipelines.Steps;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -208,8 +209,8 @@ internal sealed class ConsoleFeed : BackgroundService
         try
         {
             var model = _models.Current;
-            designs = model.Fitted.SignalDesigns.Where(d => d != null).Select(d => d!).ToArray();
-            bank = model.Fitted.FilterBankDesigns ?? [];
+            designs = model.Fitted.SignalSteps.OfType<FittedFilter>().Where(f => f.Design != null).Select(f => f.Design!).ToArray();
+            bank = model.Fitted.SignalSteps.OfType<FittedFilterBank>().FirstOrDefault()?.Designs ?? [];
             var parts = designs.Select(d => d.Description).ToList();
             if (bank.Count > 0)
             {

@@ -87,8 +87,8 @@ public sealed class CalibrationData
         Signal = signal;
         Aligned = definition.WithAlignment(DefaultAlignment);
         Unaligned = definition.WithoutAlignment();
-        AlignedSignal = SignalPipeline.Create(Aligned, signal.Designs, signal.FilterBankDesigns);
-        UnalignedSignal = SignalPipeline.Create(Unaligned, signal.Designs, signal.FilterBankDesigns);
+        AlignedSignal = SignalPipeline.Create(Aligned, signal.FittedSteps);
+        UnalignedSignal = SignalPipeline.Create(Unaligned, signal.FittedSteps);
         Subjects = subjects;
     }
 

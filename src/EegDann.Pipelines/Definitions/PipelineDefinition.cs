@@ -44,14 +44,23 @@ public sealed record PipelineDefinition
     /// <summary>The JSON text as read: what a model file stores.</summary>
     public required string Json { get; init; }
 
-    /// <summary>The signal steps, in order.</summary>
+    /// <summary>The filter and re-referencing steps, in order.</summary>
     public IEnumerable<SignalStepSpec> SignalSteps => Steps.OfType<SignalStepSpec>();
+
+    /// <summary>Every step of the signal path (before windowing), in order: the filter and re-referencing steps, then the filter bank.</summary>
+    public IEnumerable<ISignalStep> SignalPath => Steps.OfType<ISignalStep>();
 
     /// <summary>The filter bank, or null.</summary>
     public FilterBankSpec? FilterBank => Steps.OfType<FilterBankSpec>().FirstOrDefault();
 
     /// <summary>Bands every window carries: the filter bank's, else 1.</summary>
     public int BandCount => FilterBank?.Bands.Count ?? 1;
+
+    /// <summary>Each band's tag in names (e.g. <c>8_12</c>: windows' channels <c>fb8_12_C3</c>, features <c>fb8_12_logvar_C3</c>), or null for one band.</summary>
+    public IReadOnlyList<string>? BandTags => FilterBank?.Tags;
+
+    /// <summary>Band <paramref name="band"/> for messages (<c>band 8-12 Hz</c>), or null for a pipeline of one band.</summary>
+    public string? DescribeBand(int band) => FilterBank is { } bank ? $"band {bank.Bands[band].LowHz:0.###}-{bank.Bands[band].HighHz:0.###} Hz" : null;
 
     /// <summary>The alignment step, or null.</summary>
     public EuclideanAlignmentSpec? Alignment => Steps.OfType<EuclideanAlignmentSpec>().FirstOrDefault();

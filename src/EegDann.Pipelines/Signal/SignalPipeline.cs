@@ -21,19 +21,18 @@ public sealed record RecordingEpochs(EpochSet Epochs, IReadOnlyList<string> Skip
 /// </summary>
 public sealed class SignalPipeline
 {
-    private readonly SignalStepSpec[] _steps;
+    private readonly ISignalStep[] _steps;
     private readonly string _highestBand;
 
-    private SignalPipeline(PipelineDefinition definition, IReadOnlyList<SosDesign?> designs, IReadOnlyList<SosDesign>? bankDesigns)
+    private SignalPipeline(PipelineDefinition definition, IReadOnlyList<FittedSignalStep> fitted)
     {
         Definition = definition;
-        _steps = definition.SignalSteps.ToArray();
-        Designs = designs;
-        FilterBankDesigns = bankDesigns;
+        _steps = definition.SignalPath.ToArray();
+        FittedSteps = fitted;
         Info = new SignalInfo(definition.Signal.SampleRateHz, definition.Signal.Channels);
-        BandCount = bankDesigns?.Count ?? 1;
-        WindowInfo = definition.FilterBank is { } bank
-            ? new SignalInfo(Info.SampleRateHz, bank.Tags.SelectMany(tag => Info.Channels.Select(c => $"fb{tag}_{c}")).ToArray())
+        BandCount = fitted.Aggregate(1, (bands, step) => bands * step.Bands);
+        WindowInfo = definition.BandTags is { } tags
+            ? new SignalInfo(Info.SampleRateHz, tags.SelectMany(tag => Info.Channels.Select(c => $"fb{tag}_{c}")).ToArray())
             : Info;
         EpochSamples = definition.EpochSamples;
         EpochOffsetSamples = SampleTime.ToSamples(definition.Paradigm.EpochStartSeconds, Info.SampleRateHz);
@@ -48,11 +47,8 @@ public sealed class SignalPipeline
     /// <summary>Channels and rate of the pipeline (after mapping and resampling).</summary>
     public SignalInfo Info { get; }
 
-    /// <summary>The design of each signal step, in order (null for steps without one).</summary>
-    public IReadOnlyList<SosDesign?> Designs { get; }
-
-    /// <summary>The filter bank's band designs in band order, or null without a filter bank.</summary>
-    public IReadOnlyList<SosDesign>? FilterBankDesigns { get; }
+    /// <summary>The fitted state of each step of the signal path (<see cref="PipelineDefinition.SignalPath"/>), in order: what a model file carries.</summary>
+    public IReadOnlyList<FittedSignalStep> FittedSteps { get; }
 
     /// <summary>Bands in every epoch and window (1 without a filter bank).</summary>
     public int BandCount { get; }
@@ -82,55 +78,43 @@ public sealed class SignalPipeline
     /// </summary>
     public double HighestBandEdgeHz { get; }
 
-    /// <summary>Compiles a definition, designing its filters at the pipeline's rate.</summary>
+    /// <summary>Compiles a definition, fitting its signal path at the pipeline's rate (designing its filters).</summary>
     public static SignalPipeline Create(PipelineDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        return new SignalPipeline(
-            definition,
-            definition.SignalSteps.Select(s => s.Design(definition.Signal.SampleRateHz)).ToArray(),
-            definition.FilterBank?.Designs(definition.Signal.SampleRateHz));
+        return new SignalPipeline(definition, definition.SignalPath.Select(s => s.Fit(definition.Signal.SampleRateHz)).ToArray());
     }
 
-    /// <summary>Compiles a definition with the filter designs a model file carries (so decoding runs exactly what calibration ran).</summary>
+    /// <summary>Compiles a definition with the fitted signal steps a model file (or another compiled path) carries, so decoding runs exactly what calibration ran.</summary>
     /// <param name="definition">The pipeline.</param>
-    /// <param name="designs">The design of each signal step (null for steps without one).</param>
-    /// <param name="filterBankDesigns">The filter bank's band designs (null without a filter bank).</param>
-    /// <exception cref="ArgumentException">When the designs do not match the signal steps.</exception>
-    public static SignalPipeline Create(PipelineDefinition definition, IReadOnlyList<SosDesign?> designs, IReadOnlyList<SosDesign>? filterBankDesigns = null)
+    /// <param name="fitted">The fitted state of each step of <see cref="PipelineDefinition.SignalPath"/>, in order; each step checks its own.</param>
+    /// <exception cref="ArgumentException">When the fitted steps do not match the signal path (their count, or a step's own check), every problem listed.</exception>
+    public static SignalPipeline Create(PipelineDefinition definition, IReadOnlyList<FittedSignalStep> fitted)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        ArgumentNullException.ThrowIfNull(designs);
-        int bands = definition.FilterBank?.Bands.Count ?? 0;
-        if ((filterBankDesigns?.Count ?? 0) != bands || (filterBankDesigns != null && filterBankDesigns.Any(d => d is null || d.SampleRateHz != definition.Signal.SampleRateHz)))
+        ArgumentNullException.ThrowIfNull(fitted);
+        var steps = definition.SignalPath.ToArray();
+        if (fitted.Count != steps.Length)
         {
-            throw new ArgumentException($"{filterBankDesigns?.Count ?? 0} filter-bank designs at the pipeline's rate are given for {bands} bands.", nameof(filterBankDesigns));
+            throw new ArgumentException($"{fitted.Count} fitted signal steps for the {steps.Length} steps of the signal path ({string.Join(", ", steps.Select(s => s.Type))}).", nameof(fitted));
         }
 
-        var steps = definition.SignalSteps.ToArray();
-        if (designs.Count != steps.Length)
+        double rate = definition.Signal.SampleRateHz;
+        var problems = steps.SelectMany((step, i) => step.Check(fitted[i], rate).Select(p => p.Format($"signal step {i + 1} '{step.Type}'"))).ToArray();
+        if (problems.Length > 0)
         {
-            throw new ArgumentException($"{designs.Count} filter designs for {steps.Length} signal steps.", nameof(designs));
+            throw new ArgumentException($"the fitted signal path does not fit the pipeline: {string.Join("; ", problems)}.", nameof(fitted));
         }
 
-        for (int i = 0; i < steps.Length; i++)
-        {
-            bool needs = steps[i].Design(definition.Signal.SampleRateHz) != null;
-            if (needs != (designs[i] != null) || (designs[i] != null && designs[i]!.SampleRateHz != definition.Signal.SampleRateHz))
-            {
-                throw new ArgumentException($"the design of signal step {i + 1} ('{steps[i].Type}') does not fit the pipeline.", nameof(designs));
-            }
-        }
-
-        return new SignalPipeline(definition, designs, filterBankDesigns);
+        return new SignalPipeline(definition, fitted);
     }
 
-    /// <summary>Compiles a definition with the filter designs of its fitted state (a model file's), so decoding runs exactly what calibration ran.</summary>
-    /// <exception cref="ArgumentException">When the fitted designs do not match the definition's signal steps and filter bank.</exception>
+    /// <summary>Compiles a definition with the fitted signal steps of its fitted state (a model file's), so decoding runs exactly what calibration ran.</summary>
+    /// <exception cref="ArgumentException">When the fitted steps do not match the definition's signal path.</exception>
     public static SignalPipeline Create(PipelineDefinition definition, FittedPipeline fitted)
     {
         ArgumentNullException.ThrowIfNull(fitted);
-        return Create(definition, fitted.SignalDesigns, fitted.FilterBankDesigns);
+        return Create(definition, fitted.SignalSteps);
     }
 
     /// <summary>
@@ -147,8 +131,24 @@ public sealed class SignalPipeline
         var resampler = source.SampleRateHz.Equals(Info.SampleRateHz)
             ? null
             : new PolyphaseResampler(ResamplerDesign.For(source.SampleRateHz, Info.SampleRateHz), Info.ChannelCount, StreamingSignalProcessor.BlockSize);
-        var stages = _steps.Select((s, i) => s.Create(Info.ChannelCount, Designs[i])).ToArray();
-        var bank = FilterBankDesigns is null ? null : new FilterBank(FilterBankDesigns, Info.ChannelCount, StreamingSignalProcessor.MaxDeliveredBlock(resampler));
+        var stages = new List<ISampleStage>();
+        FilterBank? bank = null;
+        for (int i = 0; i < _steps.Length; i++)
+        {
+            // Checked in Create: every step holds its own kind of fitted state.
+            switch (_steps[i], FittedSteps[i])
+            {
+                case (SignalStepSpec step, FittedFilter filter):
+                    stages.Add(step.Create(Info.ChannelCount, filter.Design));
+                    break;
+                case (FilterBankSpec, FittedFilterBank fittedBank):
+                    bank = FilterBankSpec.Create(Info.ChannelCount, StreamingSignalProcessor.MaxDeliveredBlock(resampler), fittedBank);
+                    break;
+                default:
+                    throw new InvalidOperationException($"signal step {i + 1} '{_steps[i].Type}' has no stage for its fitted state.");
+            }
+        }
+
         return new StreamingSignalProcessor(selector, resampler, stages, segmenters, filterBank: bank);
     }
 

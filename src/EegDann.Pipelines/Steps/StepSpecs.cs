@@ -64,8 +64,8 @@ public abstract record StepSpec(string Type)
         new(bands.Select(b => (JsonNode)new JsonArray(b.LowHz, b.HighHz)).ToArray());
 }
 
-/// <summary>A streaming sample stage.</summary>
-public abstract record SignalStepSpec(string Type) : StepSpec(Type)
+/// <summary>A streaming sample stage (a filter or re-referencing), fitted into a <see cref="FittedFilter"/>.</summary>
+public abstract record SignalStepSpec(string Type) : StepSpec(Type), ISignalStep
 {
     /// <inheritdoc />
     public override StepKind Kind => StepKind.Signal;
@@ -75,6 +75,25 @@ public abstract record SignalStepSpec(string Type) : StepSpec(Type)
 
     /// <summary>Builds the stage for <paramref name="channels"/> channels, using <paramref name="design"/> (from <see cref="Design"/> or a model file) when it has one.</summary>
     public abstract ISampleStage Create(int channels, SosDesign? design);
+
+    /// <inheritdoc />
+    public FittedSignalStep Fit(double sampleRateHz) => new FittedFilter(Design(sampleRateHz));
+
+    /// <inheritdoc />
+    /// <remarks>A step with a design needs one at the pipeline's rate; a step without one (re-referencing) needs none.</remarks>
+    public IReadOnlyList<StepProblem> Check(FittedSignalStep fitted, double sampleRateHz)
+    {
+        ArgumentNullException.ThrowIfNull(fitted);
+        if (fitted is not FittedFilter filter)
+        {
+            return [new StepProblem(null, $"cannot run with the fitted state of another kind of step ({fitted.GetType().Name})")];
+        }
+
+        bool needs = Design(sampleRateHz) != null;
+        return needs != (filter.Design != null) || (filter.Design != null && filter.Design.SampleRateHz != sampleRateHz)
+            ? [new StepProblem(null, needs ? $"needs a filter design at the pipeline's {sampleRateHz} Hz, the fitted state has {(filter.Design is null ? "none" : $"one at {filter.Design.SampleRateHz} Hz")}" : "has no filter design, the fitted state has one")]
+            : [];
+    }
 
     /// <inheritdoc />
     /// <remarks>A filter must be designable at the pipeline's rate.</remarks>
@@ -230,7 +249,7 @@ public sealed record CommonAverageReferenceSpec() : SignalStepSpec(CommonAverage
 /// </summary>
 /// <param name="Bands">The bands, Hz, in order (at least two).</param>
 /// <param name="Order">Butterworth order of each band-pass.</param>
-public sealed record FilterBankSpec(IReadOnlyList<FrequencyBand> Bands, int Order) : StepSpec(FilterBankSpec.Info.Name), IStepType<FilterBankSpec>
+public sealed record FilterBankSpec(IReadOnlyList<FrequencyBand> Bands, int Order) : StepSpec(FilterBankSpec.Info.Name), IStepType<FilterBankSpec>, ISignalStep
 {
     /// <inheritdoc />
     public static StepTypeInfo Info { get; } = new("filter_bank", "causal Butterworth band-passes side by side; later steps run on every band (last signal step)", ["bands", "order"]);
@@ -257,6 +276,32 @@ public sealed record FilterBankSpec(IReadOnlyList<FrequencyBand> Bands, int Orde
 
     /// <summary>Each band's filter at <paramref name="sampleRateHz"/>, in band order.</summary>
     public IReadOnlyList<SosDesign> Designs(double sampleRateHz) => Bands.Select(b => Butterworth.BandPass(b.LowHz, b.HighHz, Order, sampleRateHz)).ToArray();
+
+    /// <inheritdoc />
+    public FittedSignalStep Fit(double sampleRateHz) => new FittedFilterBank(Designs(sampleRateHz));
+
+    /// <inheritdoc />
+    /// <remarks>One design per band, each at the pipeline's rate.</remarks>
+    public IReadOnlyList<StepProblem> Check(FittedSignalStep fitted, double sampleRateHz)
+    {
+        ArgumentNullException.ThrowIfNull(fitted);
+        if (fitted is not FittedFilterBank bank)
+        {
+            return [new StepProblem(null, $"cannot run with the fitted state of another kind of step ({fitted.GetType().Name})")];
+        }
+
+        int atRate = bank.Designs.Count(d => d is not null && d.SampleRateHz == sampleRateHz);
+        return bank.Designs.Count != Bands.Count || atRate != Bands.Count
+            ? [new StepProblem(null, $"has {Bands.Count} bands, the fitted state {bank.Designs.Count} designs ({atRate} at the pipeline's {sampleRateHz} Hz)")]
+            : [];
+    }
+
+    /// <summary>Builds the bank for <paramref name="channels"/> channels from its fitted designs, for blocks of up to <paramref name="blockSamples"/> samples.</summary>
+    public static FilterBank Create(int channels, int blockSamples, FittedFilterBank fitted)
+    {
+        ArgumentNullException.ThrowIfNull(fitted);
+        return new FilterBank(fitted.Designs, channels, blockSamples);
+    }
 
     /// <inheritdoc />
     public override IEnumerable<(double Hz, string Edge)> PassbandEdges => Bands.Select(b => (b.HighHz, $"upper edge of the {b.LowHz}-{b.HighHz} Hz filter-bank band"));

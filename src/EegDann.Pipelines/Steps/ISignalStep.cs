@@ -1,0 +1,55 @@
+using EegDann.Dsp.Filters;
+
+namespace EegDann.Pipelines.Steps;
+
+/// <summary>
+/// A step of the signal path, run sample by sample on the stream before windowing (a filter,
+/// re-referencing, the filter bank): one class per step type owns its parameters (read by
+/// <see cref="IStepType{TSelf}.Parse"/>), their validation, its fit at the pipeline's rate (the filter
+/// designs) and the check of a fitted state read from a model file, so decoding runs exactly what
+/// calibration ran.
+/// </summary>
+public interface ISignalStep
+{
+    /// <summary>The step type, e.g. <c>bandpass</c>.</summary>
+    string Type { get; }
+
+    /// <summary>Fits the step at <paramref name="sampleRateHz"/>: designs its filters.</summary>
+    /// <exception cref="ArgumentException">When a filter cannot be designed at that rate (the loader reports this before anything runs).</exception>
+    FittedSignalStep Fit(double sampleRateHz);
+
+    /// <summary>
+    /// The problems of a fitted state for this step at <paramref name="sampleRateHz"/> (the state of
+    /// another kind of step, a design missing or at another rate, a band count that differs); empty when it fits.
+    /// </summary>
+    IReadOnlyList<StepProblem> Check(FittedSignalStep fitted, double sampleRateHz);
+}
+
+/// <summary>The fitted state of one step of the signal path: what a model file carries of it.</summary>
+/// <remarks>
+/// Model files of format 1 store these as two lists, <c>signal_designs</c> (one design or null per
+/// filter or re-referencing step) and <c>filter_bank_designs</c>; <see cref="FittedPipeline"/> keeps that layout.
+/// </remarks>
+public abstract record FittedSignalStep
+{
+    /// <summary>How many bands the step makes of each channel (1 for everything but the filter bank).</summary>
+    public virtual int Bands => 1;
+}
+
+/// <summary>The fitted state of a filter or re-referencing step: its second-order sections, or null for a stage without coefficients.</summary>
+/// <param name="Design">The filter's design at the pipeline's rate, or null (common average reference).</param>
+public sealed record FittedFilter(SosDesign? Design) : FittedSignalStep;
+
+/// <summary>The fitted state of the filter bank: each band's band-pass, in band order.</summary>
+/// <param name="Designs">One design per band, at the pipeline's rate.</param>
+public sealed record FittedFilterBank(IReadOnlyList<SosDesign> Designs) : FittedSignalStep
+{
+    /// <inheritdoc />
+    public override int Bands => Designs.Count;
+
+    /// <inheritdoc />
+    public bool Equals(FittedFilterBank? other) => other is not null && Designs.SequenceEqual(other.Designs);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => Designs.Count;
+}

@@ -1,0 +1,80 @@
+using System.Text.Json.Nodes;
+using EegDann.Dsp.Features;
+using EegDann.Pipelines.Signal;
+using EegDann.Pipelines.Steps;
+
+namespace EegDann.Pipelines.Tests;
+
+/// <summary>The signal path's steps fit, check and carry their own state; a fitted pipeline holds them as one typed list.</summary>
+public sealed class FittedSignalStepTests
+{
+    private static readonly FilterBankSpec Bank = new([new FrequencyBand(8, 12), new FrequencyBand(12, 30)], 4);
+
+    [Fact]
+    public void EachSignalStepChecksItsOwnFittedState()
+    {
+        var bandPass = new BandPassSpec(8, 30, 4);
+        Assert.Empty(bandPass.Check(bandPass.Fit(160), 160));
+        Assert.Equal("needs a filter design at the pipeline's 160 Hz, the fitted state has one at 250 Hz", Assert.Single(bandPass.Check(bandPass.Fit(250), 160)).Message);
+        Assert.Single(bandPass.Check(new FittedFilter(null), 160));
+        Assert.Single(bandPass.Check(Bank.Fit(160), 160));
+
+        var car = new CommonAverageReferenceSpec();
+        Assert.Equal(new FittedFilter(null), car.Fit(160));
+        Assert.Empty(car.Check(new FittedFilter(null), 160));
+        Assert.Equal("has no filter design, the fitted state has one", Assert.Single(car.Check(bandPass.Fit(160), 160)).Message);
+
+        Assert.Empty(Bank.Check(Bank.Fit(160), 160));
+        Assert.Equal(2, Bank.Fit(160).Bands);
+        Assert.Equal("has 2 bands, the fitted state 1 designs (1 at the pipeline's 160 Hz)", Assert.Single(Bank.Check(new FittedFilterBank([bandPass.Design(160)!]), 160)).Message);
+        Assert.Single(Bank.Check(Bank.Fit(250), 160));
+        Assert.Single(Bank.Check(new FittedFilter(null), 160));
+    }
+
+    [Fact]
+    public void BuildingThePathFromAFittedStateListsEveryStepThatDoesNotFit()
+    {
+        var definition = RealRecordings.MiLogVar with { Steps = [new HighPassSpec(1, 4), new CommonAverageReferenceSpec(), Bank, new LogVarianceSpec()] };
+        Assert.Equal(["highpass", "common_average_reference", "filter_bank"], definition.SignalPath.Select(s => s.Type));
+        var good = SignalPipeline.Create(definition);
+        Assert.Equal(2, good.BandCount);
+        Assert.Same(good.FittedSteps, SignalPipeline.Create(definition, good.FittedSteps).FittedSteps);
+
+        var wrong = new FittedSignalStep[] { new FittedFilter(null), new FittedFilter(null), Bank.Fit(250) };
+        var e = Assert.Throws<ArgumentException>(() => SignalPipeline.Create(definition, wrong));
+        Assert.Contains("signal step 1 'highpass': needs a filter design", e.Message, StringComparison.Ordinal);
+        Assert.Contains("signal step 3 'filter_bank': has 2 bands, the fitted state 2 designs (0 at the pipeline's 160 Hz)", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("common_average_reference':", e.Message, StringComparison.Ordinal);
+
+        var missing = Assert.Throws<ArgumentException>(() => SignalPipeline.Create(definition, good.FittedSteps.Take(2).ToArray()));
+        Assert.Contains("2 fitted signal steps for the 3 steps of the signal path (highpass, common_average_reference, filter_bank)", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheFittedSignalStepsAreWrittenInTheLayoutOfFormatOneAndReadBackAsTheSameList()
+    {
+        var definition = RealRecordings.MiLogVar with { Steps = [new BandPassSpec(1, 40, 4), new CommonAverageReferenceSpec(), Bank, new LogVarianceSpec()] };
+        var signal = SignalPipeline.Create(definition);
+        var fitted = FeaturePipeline.FitPerSubject(signal, new Dictionary<string, Dsp.Alignment.AlignmentFit>());
+        Assert.Equal(signal.FittedSteps, fitted.SignalSteps);
+        Assert.Equal(2, fitted.BandCount);
+
+        var json = JsonNode.Parse(fitted.ToJson())!.AsObject();
+        var keys = json.Select(p => p.Key).ToList();
+        Assert.Equal(keys.IndexOf("class_names") + 1, keys.IndexOf("signal_designs"));
+        Assert.Equal(keys.IndexOf("signal_designs") + 1, keys.IndexOf("filter_bank_designs"));
+        Assert.DoesNotContain("signal_steps", keys);
+        Assert.Equal(2, json["signal_designs"]!.AsArray().Count);
+        Assert.Null(json["signal_designs"]![1]);
+        Assert.Equal(2, json["filter_bank_designs"]!.AsArray().Count);
+
+        var again = FittedPipeline.FromJson(fitted.ToJson(), "test");
+        Assert.Equal(fitted.SignalSteps, again.SignalSteps);
+
+        // Without a filter bank the key is left out, as before; without the filters' designs the document is refused.
+        var oneBand = FittedPipeline.FromJson(fitted.ToJson(), "test") with { SignalSteps = fitted.SignalSteps.Take(2).ToArray() };
+        Assert.DoesNotContain("filter_bank_designs", oneBand.ToJson(), StringComparison.Ordinal);
+        json.Remove("signal_designs");
+        Assert.Throws<InvalidDataException>(() => FittedPipeline.FromJson(json.ToJsonString(), "test"));
+    }
+}
