@@ -32,6 +32,24 @@ public sealed class FittedSignalStepTests
     }
 
     [Fact]
+    public void EachSignalStepAddsItsOwnStageAndTheBankEndsThePath()
+    {
+        var path = new SignalPathBuilder(3, 64);
+        var notch = new NotchSpec(50, 4, 2);
+        notch.AddTo(path, notch.Fit(160));
+        new CommonAverageReferenceSpec().AddTo(path, new FittedFilter(null));
+        Assert.Equal(2, path.Stages.Count);
+        Assert.Null(path.Bank);
+        Bank.AddTo(path, Bank.Fit(160));
+        Assert.NotNull(path.Bank);
+
+        Assert.Throws<InvalidOperationException>(() => notch.AddTo(path, notch.Fit(160)));
+        Assert.Throws<InvalidOperationException>(() => Bank.AddTo(path, Bank.Fit(160)));
+        Assert.Throws<ArgumentException>(() => notch.AddTo(new SignalPathBuilder(3, 64), Bank.Fit(160)));
+        Assert.Throws<ArgumentException>(() => Bank.AddTo(new SignalPathBuilder(3, 64), notch.Fit(160)));
+    }
+
+    [Fact]
     public void BuildingThePathFromAFittedStateListsEveryStepThatDoesNotFit()
     {
         var definition = RealRecordings.MiLogVar with { Steps = [new HighPassSpec(1, 4), new CommonAverageReferenceSpec(), Bank, new LogVarianceSpec()] };

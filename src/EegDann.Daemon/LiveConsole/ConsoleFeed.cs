@@ -214,7 +214,7 @@ internal sealed class ConsoleFeed : BackgroundService
             var parts = designs.Select(d => d.Description).ToList();
             if (bank.Count > 0)
             {
-                parts.Add($"sum of the filter bank's {bank.Count} bands ({string.Join(", ", model.Definition.FilterBank!.Tags.Select(t => t.Replace('_', '–')))} Hz)");
+                parts.Add($"sum of the filter bank's {bank.Count} bands ({string.Join(", ", model.Definition.BandTags!.Select(t => t.Replace('_', '–')))} Hz)");
             }
 
             description = string.Join(", then ", parts);

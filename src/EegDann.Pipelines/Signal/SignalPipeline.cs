@@ -131,25 +131,14 @@ public sealed class SignalPipeline
         var resampler = source.SampleRateHz.Equals(Info.SampleRateHz)
             ? null
             : new PolyphaseResampler(ResamplerDesign.For(source.SampleRateHz, Info.SampleRateHz), Info.ChannelCount, StreamingSignalProcessor.BlockSize);
-        var stages = new List<ISampleStage>();
-        FilterBank? bank = null;
+        var path = new SignalPathBuilder(Info.ChannelCount, StreamingSignalProcessor.MaxDeliveredBlock(resampler));
         for (int i = 0; i < _steps.Length; i++)
         {
             // Checked in Create: every step holds its own kind of fitted state.
-            switch (_steps[i], FittedSteps[i])
-            {
-                case (SignalStepSpec step, FittedFilter filter):
-                    stages.Add(step.Create(Info.ChannelCount, filter.Design));
-                    break;
-                case (FilterBankSpec, FittedFilterBank fittedBank):
-                    bank = FilterBankSpec.Create(Info.ChannelCount, StreamingSignalProcessor.MaxDeliveredBlock(resampler), fittedBank);
-                    break;
-                default:
-                    throw new InvalidOperationException($"signal step {i + 1} '{_steps[i].Type}' has no stage for its fitted state.");
-            }
+            _steps[i].AddTo(path, FittedSteps[i]);
         }
 
-        return new StreamingSignalProcessor(selector, resampler, stages, segmenters, filterBank: bank);
+        return new StreamingSignalProcessor(selector, resampler, path.Stages, segmenters, filterBank: path.Bank);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using EegDann.Dsp.Filters;
+using EegDann.Dsp.Streaming;
 
 namespace EegDann.Pipelines.Steps;
 
@@ -23,6 +24,54 @@ public interface ISignalStep
     /// another kind of step, a design missing or at another rate, a band count that differs); empty when it fits.
     /// </summary>
     IReadOnlyList<StepProblem> Check(FittedSignalStep fitted, double sampleRateHz);
+
+    /// <summary>Adds the step's streaming stage, built from its fitted state, to <paramref name="path"/>.</summary>
+    /// <exception cref="ArgumentException">When <paramref name="fitted"/> is the state of another kind of step (<see cref="Check"/> says so first).</exception>
+    void AddTo(SignalPathBuilder path, FittedSignalStep fitted);
+}
+
+/// <summary>
+/// The streaming stages of a signal path as its steps add them, in step order: sample stages, then
+/// at most one filter bank that splits every channel into bands (nothing may follow it).
+/// </summary>
+/// <param name="channels">Channels of the pipeline.</param>
+/// <param name="blockSamples">The most samples a block may carry (what a filter bank allocates for).</param>
+public sealed class SignalPathBuilder(int channels, int blockSamples)
+{
+    private readonly List<ISampleStage> _stages = [];
+
+    /// <summary>Channels of the pipeline.</summary>
+    public int Channels { get; } = channels;
+
+    /// <summary>The most samples a block may carry.</summary>
+    public int BlockSamples { get; } = blockSamples;
+
+    /// <summary>The sample stages, in order.</summary>
+    public IReadOnlyList<ISampleStage> Stages => _stages;
+
+    /// <summary>The filter bank, or null.</summary>
+    public FilterBank? Bank { get; private set; }
+
+    /// <summary>Appends a sample stage.</summary>
+    /// <exception cref="InvalidOperationException">After the filter bank.</exception>
+    public void Add(ISampleStage stage)
+    {
+        ArgumentNullException.ThrowIfNull(stage);
+        if (Bank != null)
+        {
+            throw new InvalidOperationException("a sample stage cannot follow the filter bank.");
+        }
+
+        _stages.Add(stage);
+    }
+
+    /// <summary>Ends the path with a filter bank.</summary>
+    /// <exception cref="InvalidOperationException">When the path already has one.</exception>
+    public void Split(FilterBank bank)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        Bank = Bank is null ? bank : throw new InvalidOperationException("a signal path has at most one filter bank.");
+    }
 }
 
 /// <summary>The fitted state of one step of the signal path: what a model file carries of it.</summary>

@@ -80,6 +80,14 @@ public abstract record SignalStepSpec(string Type) : StepSpec(Type), ISignalStep
     public FittedSignalStep Fit(double sampleRateHz) => new FittedFilter(Design(sampleRateHz));
 
     /// <inheritdoc />
+    public void AddTo(SignalPathBuilder path, FittedSignalStep fitted)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var filter = fitted as FittedFilter ?? throw new ArgumentException($"step '{Type}' cannot run with the fitted state of another kind of step ({fitted?.GetType().Name}).", nameof(fitted));
+        path.Add(Create(path.Channels, filter.Design));
+    }
+
+    /// <inheritdoc />
     /// <remarks>A step with a design needs one at the pipeline's rate; a step without one (re-referencing) needs none.</remarks>
     public IReadOnlyList<StepProblem> Check(FittedSignalStep fitted, double sampleRateHz)
     {
@@ -296,11 +304,12 @@ public sealed record FilterBankSpec(IReadOnlyList<FrequencyBand> Bands, int Orde
             : [];
     }
 
-    /// <summary>Builds the bank for <paramref name="channels"/> channels from its fitted designs, for blocks of up to <paramref name="blockSamples"/> samples.</summary>
-    public static FilterBank Create(int channels, int blockSamples, FittedFilterBank fitted)
+    /// <inheritdoc />
+    public void AddTo(SignalPathBuilder path, FittedSignalStep fitted)
     {
-        ArgumentNullException.ThrowIfNull(fitted);
-        return new FilterBank(fitted.Designs, channels, blockSamples);
+        ArgumentNullException.ThrowIfNull(path);
+        var bank = fitted as FittedFilterBank ?? throw new ArgumentException($"step '{Type}' cannot run with the fitted state of another kind of step ({fitted?.GetType().Name}).", nameof(fitted));
+        path.Split(new FilterBank(bank.Designs, path.Channels, path.BlockSamples));
     }
 
     /// <inheritdoc />
