@@ -192,8 +192,7 @@ public static class FeaturePipeline
         EpochSamples = signal.EpochSamples,
         ClassNames = signal.Definition.ClassNames,
         SignalSteps = signal.FittedSteps,
-        Alignment = signal.Definition.Alignment?.Options,
-        SubjectAlignments = subjectAlignments,
+        Alignment = signal.Definition.Alignment is { } alignment ? new FittedAlignment(alignment.Options, subjectAlignments) : null,
         Features = [],
         FeatureNames = [],
     };
@@ -247,7 +246,7 @@ public static class FeaturePipeline
             return null;
         }
 
-        return fitted.SubjectAlignments.TryGetValue(subject, out var fit)
+        return fitted.Alignment.For(subject) is { } fit
             ? fit.Whitening
             : throw new InvalidOperationException($"no Euclidean alignment was fitted for subject '{subject}': fit it from the subject's unlabeled epochs first (FeaturePipeline.FitAlignment, FittedPipeline.WithSubjectAlignment).");
     }

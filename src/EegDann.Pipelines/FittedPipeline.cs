@@ -70,11 +70,43 @@ public sealed record FittedPipeline
     [JsonIgnore]
     public int BandCount => SignalSteps.Aggregate(1, (bands, step) => bands * step.Bands);
 
-    /// <summary>Alignment options, or null when the pipeline has no alignment.</summary>
-    public EuclideanAlignmentOptions? Alignment { get; init; }
+    private static readonly IReadOnlyDictionary<string, AlignmentFit> NoSubjects = new Dictionary<string, AlignmentFit>();
 
-    /// <summary>Fitted alignment of each subject seen (sources and target), by subject (one block per band after a filter bank).</summary>
-    public IReadOnlyDictionary<string, AlignmentFit> SubjectAlignments { get; init; } = new Dictionary<string, AlignmentFit>();
+    private EuclideanAlignmentOptions? _alignmentOptions;
+    private IReadOnlyDictionary<string, AlignmentFit> _subjectAlignments = NoSubjects;
+
+    /// <summary>
+    /// The alignment step's fitted state (its options and the fit of each subject seen, sources and
+    /// target, one block per band after a filter bank), or null when the pipeline has no alignment.
+    /// </summary>
+    [JsonIgnore]
+    public FittedAlignment? Alignment
+    {
+        get => _alignmentOptions is null ? null : new FittedAlignment(_alignmentOptions, _subjectAlignments);
+        init
+        {
+            _alignmentOptions = value?.Options;
+            _subjectAlignments = value?.Subjects ?? NoSubjects;
+        }
+    }
+
+    /// <summary>The alignment's options as model files of format 1 store them (<c>alignment</c>, left out without alignment).</summary>
+    [JsonInclude]
+    [JsonPropertyName("alignment")]
+    private EuclideanAlignmentOptions? AlignmentOptionsJson
+    {
+        get => _alignmentOptions;
+        init => _alignmentOptions = value;
+    }
+
+    /// <summary>Each subject's alignment as model files of format 1 store them (<c>subject_alignments</c>, <c>{}</c> without alignment).</summary>
+    [JsonInclude]
+    [JsonPropertyName("subject_alignments")]
+    private IReadOnlyDictionary<string, AlignmentFit> SubjectAlignmentsJson
+    {
+        get => _subjectAlignments;
+        init => _subjectAlignments = value ?? NoSubjects;
+    }
 
     /// <summary>Fitted state of each feature step, in order; after a filter bank band by band (every step of band 1, then of band 2…).</summary>
     public required IReadOnlyList<FeatureStepFit> Features { get; init; }
@@ -86,11 +118,11 @@ public sealed record FittedPipeline
     public required IReadOnlyList<string> FeatureNames { get; init; }
 
     /// <summary>The same fit with another subject's alignment added (or replaced).</summary>
+    /// <exception cref="InvalidOperationException">When the pipeline has no alignment.</exception>
     public FittedPipeline WithSubjectAlignment(AlignmentFit alignment)
     {
         ArgumentNullException.ThrowIfNull(alignment);
-        var all = new Dictionary<string, AlignmentFit>(SubjectAlignments, StringComparer.Ordinal) { [alignment.Subject] = alignment };
-        return this with { SubjectAlignments = all };
+        return this with { Alignment = (Alignment ?? throw new InvalidOperationException($"pipeline '{PipelineName}' has no alignment; subject '{alignment.Subject}' cannot be added.")).With(alignment) };
     }
 
     /// <summary>The JSON options of the document (snake_case, enums as strings, doubles round-trip exactly).</summary>

@@ -138,19 +138,19 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
             _features = [];
         }
 
-        if (fitted.Alignment != null)
+        if (fitted.Alignment is { } fittedAlignment)
         {
-            fitted.SubjectAlignments.TryGetValue(subject, out var prior);
+            var prior = fittedAlignment.For(subject);
             switch (alignment)
             {
                 case OnlineAlignment.Fixed:
                     _fixedWhitening = FeaturePipeline.Whitening(fitted, subject);
                     break;
                 case OnlineAlignment.Adaptive:
-                    _online = new OnlineEuclideanAlignment(subject, c, fitted.Alignment, prior, priorWeightWindows, bands);
+                    _online = new OnlineEuclideanAlignment(subject, c, fittedAlignment.Options, prior, priorWeightWindows, bands);
                     break;
                 default:
-                    _online = new OnlineEuclideanAlignment(subject, c, fitted.Alignment, bands: bands);
+                    _online = new OnlineEuclideanAlignment(subject, c, fittedAlignment.Options, bands: bands);
                     break;
             }
         }

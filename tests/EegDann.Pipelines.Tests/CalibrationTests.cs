@@ -82,7 +82,7 @@ public sealed class CalibrationTests
         using var package = ModelFile.Read(stream);
         var (definition, fitted) = PipelineModelContext.Read(package.Context, "s002.eegdann");
         Assert.Equal("mi-fb-dann", definition.Name);
-        Assert.Equal(["S002"], fitted.SubjectAlignments.Keys);
+        Assert.Equal(["S002"], fitted.Alignment!.Subjects.Keys);
         Assert.Equal([32], ((MlpExtractorSpec)package.Model.Spec.Extractor).HiddenSizes);
         Assert.Equal(Weights(outcome.Kept.Model), Weights(package.Model));
         Assert.True(package.CheckFit((await Shipped("S002", "R04")).Info, [fitted.FeatureNames.Count]).Fits);
@@ -268,7 +268,7 @@ public sealed class CalibrationTests
         var s1 = EpochSet.Concat(await Task.WhenAll(Runs.Select(async r => signal.ExtractEpochs(await Shipped("S001", r), $"S001{r}").Epochs)));
         var s2 = EpochSet.Concat(await Task.WhenAll(Runs.Select(async r => signal.ExtractEpochs(await Shipped("S002", r), $"S002{r}").Epochs)));
         var ordinary = FeaturePipeline.Fit(signal, [s1], [s2]);
-        var perSubject = FeaturePipeline.FitPerSubject(signal, ordinary.SubjectAlignments);
+        var perSubject = FeaturePipeline.FitPerSubject(signal, ordinary.Alignment!.Subjects);
         Assert.Equal(ordinary.FeatureNames, perSubject.FeatureNames);
         Assert.Equal(FeaturePipeline.Transform(definition, ordinary, s2).Values, FeaturePipeline.Transform(definition, perSubject, s2).Values);
         Assert.Equal(FeaturePipeline.Transform(definition, ordinary, s1).Values, FeaturePipeline.Transform(definition, perSubject, s1).Values);

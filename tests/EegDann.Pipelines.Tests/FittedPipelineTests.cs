@@ -18,7 +18,7 @@ public sealed class FittedPipelineTests
         var target = signal.ExtractEpochs(RealRecordings.Read("S003", "R04")).Epochs;
         var fitted = FeaturePipeline.Fit(signal, source, [target]);
 
-        Assert.Equal(["S001", "S002", "S003"], fitted.SubjectAlignments.Keys.Order());
+        Assert.Equal(["S001", "S002", "S003"], fitted.Alignment!.Subjects.Keys.Order());
         Assert.Equal(["band-pass", "notch"], fitted.SignalSteps.Cast<FittedFilter>().Select(f => f.Design!.Description.Split(' ')[1]));
         var json = fitted.ToJson();
         var restored = FittedPipeline.FromJson(json, "model.json");

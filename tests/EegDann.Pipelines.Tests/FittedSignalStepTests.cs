@@ -96,3 +96,56 @@ public sealed class FittedSignalStepTests
         Assert.Throws<InvalidDataException>(() => FittedPipeline.FromJson(json.ToJsonString(), "test"));
     }
 }
+
+/// <summary>The alignment step's fitted state is one typed value: its options and each subject's fit.</summary>
+public sealed class FittedAlignmentTests
+{
+    [Fact]
+    public void TheFittedAlignmentFindsAddsAndKeepsSubjects()
+    {
+        var recording = RealRecordings.Read("S001", "R04");
+        var signal = SignalPipeline.Create(RealRecordings.MiLogVar);
+        var spec = Calibration.CalibrationData.DefaultAlignment;
+        var s1 = spec.Fit(signal, signal.ExtractEpochs(recording).Epochs);
+        var s2 = spec.Fit(signal, signal.ExtractEpochs(RealRecordings.Read("S002", "R04")).Epochs);
+        var fitted = new FittedAlignment(spec.Options, new Dictionary<string, Dsp.Alignment.AlignmentFit> { ["S001"] = s1 });
+
+        Assert.Same(s1, fitted.For("S001"));
+        Assert.Null(fitted.For("S002"));
+        var both = fitted.With(s2);
+        Assert.Equal(["S001", "S002"], both.Subjects.Keys.Order(StringComparer.Ordinal));
+        Assert.Single(fitted.Subjects);
+        Assert.Equal(["S002"], both.Only("S002").Subjects.Keys);
+        Assert.Same(spec.Options, both.Only("S002").Options);
+    }
+
+    [Fact]
+    public void AFittedPipelineWritesItsAlignmentInTheLayoutOfFormatOne()
+    {
+        var recording = RealRecordings.Read("S001", "R04");
+        var aligned = RealRecordings.MiLogVar.WithAlignment(Calibration.CalibrationData.DefaultAlignment);
+        var signal = SignalPipeline.Create(aligned);
+        var fitted = FeaturePipeline.Fit(signal, [signal.ExtractEpochs(recording).Epochs]);
+        Assert.Equal(["S001"], fitted.Alignment!.Subjects.Keys);
+
+        var json = JsonNode.Parse(fitted.ToJson())!.AsObject();
+        var keys = json.Select(p => p.Key).ToList();
+        Assert.Equal(keys.IndexOf("signal_designs") + 1, keys.IndexOf("alignment"));
+        Assert.Equal(keys.IndexOf("alignment") + 1, keys.IndexOf("subject_alignments"));
+        Assert.Equal(0, json["alignment"]!["shrinkage"]!.GetValue<double>());
+        Assert.Equal("S001", json["subject_alignments"]!["S001"]!["subject"]!.GetValue<string>());
+
+        var again = FittedPipeline.FromJson(fitted.ToJson(), "test");
+        Assert.Equal(fitted.Alignment.Options, again.Alignment!.Options);
+        Assert.Equal(fitted.Alignment.For("S001")!.Whitening, again.Alignment.For("S001")!.Whitening);
+        Assert.Equal(fitted.ToJson(), again.ToJson());
+
+        // Without alignment: no "alignment", an empty "subject_alignments" (as before), and no subject can be added.
+        var plain = FeaturePipeline.Fit(SignalPipeline.Create(RealRecordings.MiLogVar), [SignalPipeline.Create(RealRecordings.MiLogVar).ExtractEpochs(recording).Epochs]);
+        var plainJson = JsonNode.Parse(plain.ToJson())!.AsObject();
+        Assert.False(plainJson.ContainsKey("alignment"));
+        Assert.Empty(plainJson["subject_alignments"]!.AsObject());
+        Assert.Null(FittedPipeline.FromJson(plain.ToJson(), "test").Alignment);
+        Assert.Throws<InvalidOperationException>(() => plain.WithSubjectAlignment(fitted.Alignment.For("S001")!));
+    }
+}

@@ -72,7 +72,7 @@ public sealed class DecoderModel : IDisposable
         AlignmentMode.Fixed => OnlineAlignment.Fixed,
         AlignmentMode.Adaptive => OnlineAlignment.Adaptive,
         AlignmentMode.FromStream => OnlineAlignment.FromStream,
-        _ => !Aligns || Fitted.SubjectAlignments.ContainsKey(subject) ? OnlineAlignment.Fixed : OnlineAlignment.FromStream,
+        _ => Fitted.Alignment is null || Fitted.Alignment.For(subject) != null ? OnlineAlignment.Fixed : OnlineAlignment.FromStream,
     };
 
     /// <summary>Builds the signal front end of this model for a stream.</summary>

@@ -100,8 +100,8 @@ public static class BatchDecisions
     {
         var fitted = model.Fitted;
         int n = fitted.Channels.Count, bands = fitted.BandCount;
-        fitted.SubjectAlignments.TryGetValue(subject, out var prior);
-        var online = new OnlineEuclideanAlignment(subject, n, fitted.Alignment!, mode == OnlineAlignment.Adaptive ? prior : null, bands: bands);
+        var alignment = fitted.Alignment ?? throw new InvalidOperationException($"model of pipeline '{fitted.PipelineName}' has no alignment to estimate from the stream.");
+        var online = new OnlineEuclideanAlignment(subject, n, alignment.Options, mode == OnlineAlignment.Adaptive ? alignment.For(subject) : null, bands: bands);
         var featurizer = FeaturePipeline.CreateFeaturizer(model.Definition, fitted);
         var moments = new double[bands * n * n];
         var rows = new double[windows.Count][];

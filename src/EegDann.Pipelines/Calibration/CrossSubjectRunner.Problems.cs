@@ -178,7 +178,7 @@ public sealed partial class CrossSubjectRunner
         var scoredTable = scored.Count > 0 ? transform(new EpochSet(target.Subject, target.Epochs.Info, scored)) : null;
         var scoredRows = scoredTable is null ? new SampleMatrix([], 0, sourceRows.SampleSize) : ToMatrix(Enumerable.Range(0, scoredTable.RowCount).Select(i => (scoredTable, i)).ToArray());
         var problem = new TrainingProblem(new LabeledSamples(sourceRows, sourceLabels, domains), targetRows, classes, targetLabeled);
-        fitted = fitted with { SubjectAlignments = definition.Alignment is null ? new Dictionary<string, Dsp.Alignment.AlignmentFit>() : alignments };
+        fitted = fitted with { Alignment = fitted.Alignment is { } alignment ? alignment with { Subjects = alignments } : null };
         return new FoldProblem(problem, scoredRows, fitted, sourceRows, targetRows, cropFactor);
     }
 

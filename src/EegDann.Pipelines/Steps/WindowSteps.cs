@@ -140,6 +140,29 @@ public sealed record EuclideanAlignmentSpec(EuclideanAlignmentOptions Options, A
     }
 }
 
+/// <summary>
+/// The fitted state of <c>euclidean_alignment</c>: the step's options (what an online estimate from
+/// the stream needs) and each subject's fit (one block per band after a filter bank), by subject.
+/// </summary>
+/// <param name="Options">The step's options.</param>
+/// <param name="Subjects">Each subject's fit, by subject (sources and target alike, fitted without labels).</param>
+public sealed record FittedAlignment(EuclideanAlignmentOptions Options, IReadOnlyDictionary<string, AlignmentFit> Subjects)
+{
+    /// <summary>The fit of <paramref name="subject"/>, or null when it has none.</summary>
+    public AlignmentFit? For(string subject) => Subjects.TryGetValue(subject, out var fit) ? fit : null;
+
+    /// <summary>The same state with <paramref name="fit"/>'s subject added (or replaced).</summary>
+    public FittedAlignment With(AlignmentFit fit)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        return this with { Subjects = new Dictionary<string, AlignmentFit>(Subjects, StringComparer.Ordinal) { [fit.Subject] = fit } };
+    }
+
+    /// <summary>The same state with only <paramref name="subject"/>'s fit (what a model file for that subject keeps).</summary>
+    public FittedAlignment Only(string subject) =>
+        this with { Subjects = Subjects.Where(p => p.Key == subject).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal) };
+}
+
 /// <summary><c>standardize</c>: z-score of every feature, fitted on the source's features.</summary>
 public sealed record StandardizeSpec() : StepSpec(StandardizeSpec.Info.Name), IStepType<StandardizeSpec>
 {

@@ -225,7 +225,7 @@ public static class CalibrateNewSubject
         clock.Restart();
         var fitted = kept.Fitted with
         {
-            SubjectAlignments = kept.Fitted.SubjectAlignments.Where(p => p.Key == targetSubject).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+            Alignment = kept.Fitted.Alignment?.Only(targetSubject),
         };
         var extra = new Dictionary<string, string>(StringComparer.Ordinal)
         {
