@@ -67,28 +67,9 @@ public static class FeaturePipeline
             }
         }
 
-        var subjectAlignments = new Dictionary<string, AlignmentFit>(StringComparer.Ordinal);
-        if (definition.Alignment != null)
-        {
-            foreach (var set in labeledSource.Concat(unlabeled ?? []).GroupBy(s => s.Subject, StringComparer.Ordinal))
-            {
-                if (alignments != null && alignments.TryGetValue(set.Key, out var given))
-                {
-                    subjectAlignments[set.Key] = given;
-                }
-                else if (definition.Alignment.Reference == AlignmentReference.Windows)
-                {
-                    throw new ArgumentException($"pipeline '{definition.Name}' aligns on sliding windows (reference 'windows'): pass the alignment of subject '{set.Key}' from {nameof(FitAlignmentOnWindows)}.", nameof(alignments));
-                }
-                else
-                {
-                    subjectAlignments[set.Key] = FitAlignment(signal, EpochSet.Concat(set.ToArray()));
-                }
-            }
-        }
-
+        // Each subject's alignment on its own unlabeled epochs (sources and target alike), unless given.
         var shape = new FeatureShape(signal.Info.Channels, signal.EpochSamples, signal.Info.SampleRateHz);
-        var fitted = SignalFit(signal, subjectAlignments);
+        var fitted = SignalFit(signal, definition.Alignment?.FitSubjects(signal, labeledSource.Concat(unlabeled ?? []), alignments));
 
         if (!definition.FeatureSteps.Any())
         {
@@ -176,15 +157,16 @@ public static class FeaturePipeline
 
         // No step reads the source here (checked above), so each step's fit is its empty state.
         var nothing = new FeatureFitData([], [], new FeatureShape(signal.Info.Channels, signal.EpochSamples, signal.Info.SampleRateHz));
-        var fitted = SignalFit(signal, definition.Alignment is null ? new Dictionary<string, AlignmentFit>() : new Dictionary<string, AlignmentFit>(alignments, StringComparer.Ordinal)) with
+        var alignment = definition.Alignment is { } step ? new FittedAlignment(step.Options, new Dictionary<string, AlignmentFit>(alignments, StringComparer.Ordinal)) : null;
+        var fitted = SignalFit(signal, alignment) with
         {
             Features = Enumerable.Range(0, signal.BandCount).SelectMany(_ => definition.FeatureSteps.Select(s => s.Fit(nothing))).ToArray(),
         };
         return fitted with { FeatureNames = CreateFeaturizer(definition, fitted, standardize: false).FeatureNames };
     }
 
-    /// <summary>The fitted state of the signal path alone (designs, channels, alignments), before any feature step is fitted.</summary>
-    private static FittedPipeline SignalFit(SignalPipeline signal, IReadOnlyDictionary<string, AlignmentFit> subjectAlignments) => new()
+    /// <summary>The fitted state of the signal path and the alignment alone, before any feature step is fitted.</summary>
+    private static FittedPipeline SignalFit(SignalPipeline signal, FittedAlignment? alignment) => new()
     {
         PipelineName = signal.Definition.Name,
         Channels = signal.Info.Channels,
@@ -192,7 +174,7 @@ public static class FeaturePipeline
         EpochSamples = signal.EpochSamples,
         ClassNames = signal.Definition.ClassNames,
         SignalSteps = signal.FittedSteps,
-        Alignment = signal.Definition.Alignment is { } alignment ? new FittedAlignment(alignment.Options, subjectAlignments) : null,
+        Alignment = alignment,
         Features = [],
         FeatureNames = [],
     };

@@ -1,3 +1,4 @@
+using EegDann.Core;
 using System.Text.Json.Nodes;
 using EegDann.Dsp.Features;
 using EegDann.Pipelines.Signal;
@@ -117,6 +118,28 @@ public sealed class FittedAlignmentTests
         Assert.Single(fitted.Subjects);
         Assert.Equal(["S002"], both.Only("S002").Subjects.Keys);
         Assert.Same(spec.Options, both.Only("S002").Options);
+    }
+
+    [Fact]
+    public void TheAlignmentStepFitsEverySubjectOnAllItsSetsUnlessItsFitIsGiven()
+    {
+        var signal = SignalPipeline.Create(RealRecordings.MiLogVar);
+        var r04 = signal.ExtractEpochs(RealRecordings.Read("S001", "R04")).Epochs;
+        var r08 = signal.ExtractEpochs(RealRecordings.Read("S001", "R08")).Epochs;
+        var s2 = signal.ExtractEpochs(RealRecordings.Read("S002", "R04")).Epochs;
+        var spec = Calibration.CalibrationData.DefaultAlignment;
+        var given = spec.Fit(signal, s2);
+
+        var fitted = spec.FitSubjects(signal, [r04, s2, r08], new Dictionary<string, Dsp.Alignment.AlignmentFit> { ["S002"] = given, ["S009"] = given });
+        Assert.Equal(["S001", "S002"], fitted.Subjects.Keys.Order(StringComparer.Ordinal));
+        Assert.Same(given, fitted.For("S002"));
+        Assert.Equal(spec.Fit(signal, EpochSet.Concat([r04, r08])).Whitening, fitted.For("S001")!.Whitening);
+        Assert.Equal(r04.Count + r08.Count, fitted.For("S001")!.EpochCount);
+
+        var onWindows = spec with { Reference = AlignmentReference.Windows };
+        var e = Assert.Throws<ArgumentException>(() => onWindows.FitSubjects(signal, [r04]));
+        Assert.Contains("pass the alignment of subject 'S001'", e.Message, StringComparison.Ordinal);
+        Assert.Same(given, onWindows.FitSubjects(signal, [s2], new Dictionary<string, Dsp.Alignment.AlignmentFit> { ["S002"] = given }).For("S002"));
     }
 
     [Fact]

@@ -81,6 +81,38 @@ public sealed record EuclideanAlignmentSpec(EuclideanAlignmentOptions Options, A
     }
 
     /// <summary>
+    /// The step's fitted state for several subjects: each subject's fit from <paramref name="alignments"/>
+    /// when given there, else from that subject's epochs here (all of its sets together, labels unused).
+    /// </summary>
+    /// <param name="signal">The signal path that cut the epochs.</param>
+    /// <param name="sets">Epoch sets, possibly several per subject.</param>
+    /// <param name="alignments">Fits made elsewhere (e.g. on sliding windows), by subject; null for none.</param>
+    /// <exception cref="ArgumentException">When the step aligns on sliding windows and a subject's fit is not given, or a fit fails.</exception>
+    public FittedAlignment FitSubjects(SignalPipeline signal, IEnumerable<EpochSet> sets, IReadOnlyDictionary<string, AlignmentFit>? alignments = null)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        ArgumentNullException.ThrowIfNull(sets);
+        var subjects = new Dictionary<string, AlignmentFit>(StringComparer.Ordinal);
+        foreach (var set in sets.GroupBy(s => s.Subject, StringComparer.Ordinal))
+        {
+            if (alignments != null && alignments.TryGetValue(set.Key, out var given))
+            {
+                subjects[set.Key] = given;
+            }
+            else if (Reference == AlignmentReference.Windows)
+            {
+                throw new ArgumentException($"pipeline '{signal.Definition.Name}' aligns on sliding windows (reference 'windows'): pass the alignment of subject '{set.Key}' from {nameof(FitOnWindows)}.", nameof(alignments));
+            }
+            else
+            {
+                subjects[set.Key] = Fit(signal, EpochSet.Concat(set.ToArray()));
+            }
+        }
+
+        return new FittedAlignment(Options, subjects);
+    }
+
+    /// <summary>
     /// Fits one subject's alignment on every sliding window of its recordings (the <c>windows</c>
     /// reference: what the live stream sees), streaming them through <paramref name="signal"/>
     /// without keeping the windows.
