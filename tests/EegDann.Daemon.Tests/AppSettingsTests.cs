@@ -14,11 +14,12 @@ public sealed class AppSettingsTests
 
     private static string AppSettingsPath => Path.Combine(TestData.RepositoryRoot, "appsettings.json");
 
-    /// <summary>Every options class of the daemon: the public types with a <c>SectionName</c> constant.</summary>
+    /// <summary>Every options class the daemon binds: the public types with a <c>SectionName</c> constant in the daemon's assembly and in EegDann.Lsl (the top-level <c>Lsl</c> section).</summary>
     public static TheoryData<string> OptionsClasses() => new(OptionsTypes().Select(t => t.Name));
 
     private static IEnumerable<Type> OptionsTypes() =>
-        typeof(DaemonHost).Assembly.GetExportedTypes()
+        new[] { typeof(DaemonHost).Assembly, typeof(EegDann.Lsl.LslOptions).Assembly }
+            .SelectMany(a => a.GetExportedTypes())
             .Where(t => t.GetField("SectionName", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true })
             .OrderBy(t => t.Name, StringComparer.Ordinal);
 
@@ -30,11 +31,11 @@ public sealed class AppSettingsTests
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.SetMethod!.IsPublic);
 
     [Fact]
-    public void TheDaemonHasFourteenOptionsClassesAndBindsEachFromConfiguration()
+    public void TheDaemonHasFifteenOptionsClassesAndBindsEachFromConfiguration()
     {
         var services = new ServiceCollection().AddEegDannDaemon();
 
-        Assert.Equal(14, OptionsTypes().Count());
+        Assert.Equal(15, OptionsTypes().Count());
         foreach (var type in OptionsTypes())
         {
             var configure = typeof(IConfigureOptions<>).MakeGenericType(type);
@@ -101,5 +102,19 @@ public sealed class AppSettingsTests
                     break;
             }
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(OptionsClasses))]
+    public void EverySettingIsDocumentedOnAPageOfDocs(string name)
+    {
+        // docs/settings.md is the table of sections; a section's details may live on the page it links
+        // (the live console in daemon.md, the Lsl section in protocols.md): every setting is named somewhere.
+        var type = OptionsType(name);
+        string docs = string.Concat(Directory.GetFiles(Path.Combine(TestData.RepositoryRoot, "docs"), "*.md").Order(StringComparer.Ordinal).Select(File.ReadAllText));
+
+        var missing = Settings(type).Select(p => p.Name).Where(p => !docs.Contains($"`{p}`", StringComparison.Ordinal)).ToArray();
+
+        Assert.True(missing.Length == 0, $"{SectionOf(type)}: no page of docs/ names [{string.Join(", ", missing)}]");
     }
 }
