@@ -61,6 +61,23 @@ public sealed class StartupErrorTests
     }
 
     [Fact]
+    public async Task AReplayedFileThatCannotBeReadStopsTheStartWithoutARunSummaryAndTheStagesDrain()
+    {
+        // The source is the last service to start: the stages before it are running when it fails.
+        using var dir = TestData.NewTemporaryDirectory();
+        var settings = DaemonRunner.Replay(dir.File("missing.parquet"), TestModels.S001ToS002);
+
+        using var run = await DaemonRunner.RunAsync(settings);
+
+        run.AssertExit(DaemonExitCode.BadInput);
+        Assert.True(Names(run, "missing.parquet"), string.Join("\n", run.Logs.Lines));
+        Assert.DoesNotContain(run.Logs.Lines, l => l.Message.Contains("Daemon summary", StringComparison.Ordinal));
+        // The source never ran, yet its channel was completed: the control thread stopped when asked
+        // instead of holding the stop until the shutdown budget ran out.
+        Assert.True(run.Get<DaemonPipes>().Acquired.Reader.Completion.IsCompleted);
+    }
+
+    [Fact]
     public async Task ACompletedRunStillEndsWithItsSummary()
     {
         using var run = await DaemonRunner.RunAsync(DaemonRunner.Replay(TestModels.RecordingPath("S002", "R04"), TestModels.S001ToS002));

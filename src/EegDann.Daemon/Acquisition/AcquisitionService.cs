@@ -74,6 +74,16 @@ internal sealed partial class AcquisitionService : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (ExecuteTask is null)
+        {
+            // The source never ran (its start, or an earlier service's, failed): complete the channels
+            // it would have completed, so the stages downstream drain now instead of waiting out the
+            // shutdown budget.
+            _pipes.Acquired.Writer.TryComplete();
+            _pipes.Recorder?.Writer.TryComplete();
+            _pipes.Calibrator?.Writer.TryComplete();
+        }
+
         await base.StopAsync(cancellationToken);
         if (_runtime.Source is IAsyncDisposable disposable)
         {

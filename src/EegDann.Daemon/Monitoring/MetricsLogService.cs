@@ -12,7 +12,7 @@ namespace EegDann.Daemon.Monitoring;
 /// windows/s, latency p50/p99 over the interval and since start, decode time, drops, fail-safe
 /// counts), and a summary when a daemon that started stops.
 /// </summary>
-internal sealed partial class MetricsLogService(IOptions<MetricsOptions> options, DaemonMetrics metrics, ActiveModel models, ILogger<MetricsLogService> logger) : BackgroundService
+internal sealed partial class MetricsLogService(IOptions<MetricsOptions> options, DaemonMetrics metrics, ActiveModel models, IHostApplicationLifetime lifetime, ILogger<MetricsLogService> logger) : BackgroundService
 {
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -23,6 +23,13 @@ internal sealed partial class MetricsLogService(IOptions<MetricsOptions> options
         }
 
         await base.StopAsync(cancellationToken);
+        if (!lifetime.ApplicationStarted.IsCancellationRequested)
+        {
+            // A service started after this one refused to start (a replayed file that cannot be read, an
+            // endpoint that cannot be bound): the daemon never ran, so there is no run to sum up either.
+            return;
+        }
+
         double seconds = Stopwatch.GetElapsedTime(metrics.Started).TotalSeconds;
         LogSummary(
             metrics.Samples,
