@@ -1,3 +1,8 @@
+// Why one file over 400 lines: the recorder is one state machine around one writer: the current
+// file, the stream's base index, the failure and retry state and the account of every sample as
+// recorded or lost are read and changed together at each step (append, rotate, fail, retry, stop),
+// so a split would hand that state back and forth. The file format and crash recovery it relies on
+// live apart (RecordingPartWriter and RecordingPartWriter.Recovery.cs).
 using System.Diagnostics;
 using System.Globalization;
 using EegDann.Core;
