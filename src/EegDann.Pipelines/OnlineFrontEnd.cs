@@ -49,8 +49,9 @@ public readonly ref struct OnlineWindow
     public ReadOnlySpan<double> Features { get; }
 
     /// <summary>
-    /// The aligned filtered window, channel-major (channels × samples), µV: the convolutional
-    /// extractor's input. Computed on first read (a channels² × samples product). Only when the front
+    /// The aligned filtered window, channel-major (channels × samples), µV (no extractor reads it since
+    /// the convolutional one was removed; tests compare whole windows with it). Computed on first read
+    /// (a channels² × samples product). Only when the front
     /// end was built with <c>readsAlignedSamples</c> or cuts whole windows (else InvalidOperationException).
     /// </summary>
     public ReadOnlySpan<double> AlignedSamples => _context.AlignedSamples;

@@ -3,7 +3,8 @@ namespace EegDann.Model;
 /// <summary>
 /// A batch of network inputs in one flat, row-major <see cref="float"/> array: <see cref="Count"/>
 /// samples, each of shape <see cref="SampleShape"/> — <c>[features]</c> for feature vectors (the MLP
-/// extractor) or <c>[channels, samples]</c> for filtered raw windows (the convolutional extractor).
+/// extractor, the only one) or <c>[channels, samples]</c>, a shape the format keeps although no
+/// extractor reads it since the convolutional extractor was removed (issue 12).
 /// </summary>
 /// <remarks>The array is not copied: do not change it while a trainer or predictor uses it.</remarks>
 public sealed class SampleMatrix
