@@ -219,6 +219,21 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task AnEventsFileGivenAsARecordingIsRefusedNamingTheRecordingToGiveInstead()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        var recording = RecordingImporter.Read(TestData.RawEdf("S001", "R04"));
+        string path = dir.File("S001R04.parquet");
+        await ParquetRecordingWriter.WriteAsync(recording, path);
+        string events = RecordingParquet.EventsPathFor(path);
+
+        var e = await Assert.ThrowsAsync<RecordingFormatException>(() => ParquetRecordingReader.ReadAsync(events));
+
+        Assert.Equal(events, e.FilePath);
+        Assert.Contains("an events file, not a recording: give the recording S001R04.parquet", e.Message);
+    }
+
+    [Fact]
     public async Task ParquetWithoutTheSampleColumnIsRefusedNamingTheColumn()
     {
         using var dir = TestData.NewTemporaryDirectory();

@@ -173,7 +173,15 @@ public static class RecordingParquet
         ArgumentNullException.ThrowIfNull(keyValues);
         ArgumentNullException.ThrowIfNull(floatColumns);
         var problems = new List<string>();
-        if (keyValues.TryGetValue(Keys.Format, out var format) && format != SamplesFormat)
+        if (keyValues.TryGetValue(Keys.Format, out var format) && format == EventsFormat)
+        {
+            // A glob such as S001R*.parquet picks the events files too: say what to give instead.
+            string name = Path.GetFileName(path);
+            string recording = name.EndsWith(".events.parquet", StringComparison.OrdinalIgnoreCase) ? name[..^".events.parquet".Length] + ".parquet" : "NAME.parquet";
+            throw new RecordingFormatException(path, $"an events file, not a recording: give the recording {recording} (its events are read from this file beside it).");
+        }
+
+        if (format is not null && format != SamplesFormat)
         {
             problems.Add($"metadata '{Keys.Format}' is '{format}', expected '{SamplesFormat}'");
         }
