@@ -56,6 +56,7 @@ public sealed class StartupErrorTests
         using var run = await DaemonRunner.RunAsync(settings);
 
         run.AssertExit(DaemonExitCode.BadInput);
+        Assert.True(Names(run, "Daemon:Decoder:ModelPath cannot be loaded: "), string.Join("\n", run.Logs.Lines));
         Assert.True(Names(run, "missing.eegdann"), string.Join("\n", run.Logs.Lines));
         Assert.DoesNotContain(run.Logs.Lines, l => l.Message.Contains("Daemon summary", StringComparison.Ordinal));
     }
@@ -70,6 +71,7 @@ public sealed class StartupErrorTests
         using var run = await DaemonRunner.RunAsync(settings);
 
         run.AssertExit(DaemonExitCode.BadInput);
+        Assert.True(Names(run, "Daemon:Replay:Path cannot be replayed: "), string.Join("\n", run.Logs.Lines));
         Assert.True(Names(run, "missing.parquet"), string.Join("\n", run.Logs.Lines));
         Assert.DoesNotContain(run.Logs.Lines, l => l.Message.Contains("Daemon summary", StringComparison.Ordinal));
         // The source never ran, yet its channel was completed: the control thread stopped when asked

@@ -26,10 +26,23 @@ internal sealed class ConfiguredSampleSourceFactory(
 {
     public async Task<ISampleSource> CreateAsync(CancellationToken cancellationToken) => acquisition.Value.Source switch
     {
-        SourceKind.Replay => await ReplaySource.OpenAsync(replay.Value, cancellationToken),
+        SourceKind.Replay => await OpenReplayAsync(cancellationToken),
         SourceKind.Tcp => new TcpSource(tcp.Value, metrics, loggers.CreateLogger<TcpSource>()),
         SourceKind.Synthetic => new SyntheticSource(synthetic.Value, models.Current.PipelineSignal.Channels),
         SourceKind.Lsl => new LslSource(lslSource.Value, lsl.Value, metrics, loggers.CreateLogger<LslSource>()),
         _ => throw new DaemonSettingsException($"{AcquisitionOptions.SectionName}:Source", AcquisitionOptions.SourceNotSet),
     };
+
+    /// <summary>The replayed file, or a settings error naming <c>Daemon:Replay:Path</c> when it cannot be read.</summary>
+    private async Task<ISampleSource> OpenReplayAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReplaySource.OpenAsync(replay.Value, cancellationToken);
+        }
+        catch (Exception e) when (e is EegDann.Recordings.RecordingFormatException or InvalidDataException)
+        {
+            throw new DaemonSettingsException($"{ReplayOptions.SectionName}:{nameof(ReplayOptions.Path)}", "cannot be replayed: " + e.Message, e);
+        }
+    }
 }

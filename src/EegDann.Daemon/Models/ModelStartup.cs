@@ -18,7 +18,16 @@ internal sealed partial class ModelStartup(IOptions<DecoderOptions> options, Act
         var decoder = options.Value;
         TorchRuntime.UseThreads(decoder.TorchThreads);
         var device = TorchRuntime.UseDevice(decoder.Device, $"{DecoderOptions.SectionName}:{nameof(DecoderOptions.Device)}");
-        var model = DecoderModelLoader.Load(decoder.ModelPath!);
+        DecoderModel model;
+        try
+        {
+            model = DecoderModelLoader.Load(decoder.ModelPath!);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            throw new DaemonSettingsException($"{DecoderOptions.SectionName}:{nameof(DecoderOptions.ModelPath)}", "cannot be loaded: " + e.Message, e);
+        }
+
         var predictor = model.CreatePredictor();
         var input = new float[model.InputSize];
         var probabilities = new float[model.ClassNames.Count];

@@ -15,6 +15,16 @@ public sealed class DaemonSettingsException : Exception
         Key = key;
     }
 
+    /// <summary>Creates the exception for a setting whose value could not be used because of <paramref name="inner"/> (a file that cannot be read).</summary>
+    /// <param name="key">The setting key, e.g. <c>Daemon:Replay:Path</c>.</param>
+    /// <param name="problem">What is wrong; the message is "key problem".</param>
+    /// <param name="inner">The error the value met.</param>
+    public DaemonSettingsException(string key, string problem, Exception inner)
+        : base($"{key} {problem}", inner)
+    {
+        Key = key;
+    }
+
     /// <summary>The setting key, e.g. <c>Daemon:Replay:Path</c>.</summary>
     public string Key { get; }
 }
