@@ -47,23 +47,26 @@ public sealed record FittedPipeline
     [JsonIgnore]
     public IReadOnlyList<FittedSignalStep> SignalSteps { get; init; } = [];
 
-    /// <summary>The filters' designs as model files of format 1 store them (<c>signal_designs</c>: one per filter or re-referencing step, null without coefficients).</summary>
+    /// <summary>
+    /// The filter steps' states as model files of format 1 group them (<c>signal_designs</c>: one per filter or
+    /// re-referencing step, each written by <see cref="FittedFilter"/> itself).
+    /// </summary>
     [JsonInclude]
     [JsonRequired]
     [JsonPropertyName("signal_designs")]
-    private IReadOnlyList<SosDesign?> SignalDesignsJson
+    private IReadOnlyList<FittedFilter> SignalDesignsJson
     {
-        get => SignalSteps.OfType<FittedFilter>().Select(f => f.Design).ToArray();
-        init => SignalSteps = [.. (value ?? throw new JsonException("'signal_designs' is null.")).Select(d => new FittedFilter(d)), .. SignalSteps.OfType<FittedFilterBank>()];
+        get => SignalSteps.OfType<FittedFilter>().ToArray();
+        init => SignalSteps = [.. value ?? throw new JsonException("'signal_designs' is null."), .. SignalSteps.OfType<FittedFilterBank>()];
     }
 
-    /// <summary>The filter bank's designs as model files of format 1 store them (<c>filter_bank_designs</c>, left out without a filter bank).</summary>
+    /// <summary>The filter bank's state as model files of format 1 store it (<c>filter_bank_designs</c>, written by <see cref="FittedFilterBank"/> itself, left out without a filter bank).</summary>
     [JsonInclude]
     [JsonPropertyName("filter_bank_designs")]
-    private IReadOnlyList<SosDesign>? FilterBankDesignsJson
+    private FittedFilterBank? FilterBankDesignsJson
     {
-        get => SignalSteps.OfType<FittedFilterBank>().FirstOrDefault()?.Designs;
-        init => SignalSteps = [.. SignalSteps.OfType<FittedFilter>(), .. value is null ? [] : new[] { new FittedFilterBank(value) }];
+        get => SignalSteps.OfType<FittedFilterBank>().FirstOrDefault();
+        init => SignalSteps = [.. SignalSteps.OfType<FittedFilter>(), .. value is null ? [] : new[] { value }];
     }
 
     /// <summary>Bands every window carries (1 without a filter bank).</summary>

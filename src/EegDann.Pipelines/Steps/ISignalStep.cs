@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using EegDann.Dsp.Filters;
 using EegDann.Dsp.Streaming;
 
@@ -87,12 +89,31 @@ public abstract record FittedSignalStep
 
 /// <summary>The fitted state of a filter or re-referencing step: its second-order sections, or null for a stage without coefficients.</summary>
 /// <param name="Design">The filter's design at the pipeline's rate, or null (common average reference).</param>
-public sealed record FittedFilter(SosDesign? Design) : FittedSignalStep;
+/// <remarks>Written as the design's object, or JSON null without one (one element of format 1's <c>signal_designs</c>).</remarks>
+[JsonConverter(typeof(FittedStateConverter<FittedFilter>))]
+public sealed record FittedFilter(SosDesign? Design) : FittedSignalStep, IFittedState<FittedFilter>
+{
+    /// <inheritdoc />
+    public static FittedFilter ReadJson(JsonElement json, JsonSerializerOptions options) =>
+        new(json.ValueKind == JsonValueKind.Null ? null : json.Deserialize<SosDesign>(options));
+
+    /// <inheritdoc />
+    public void WriteJson(Utf8JsonWriter writer, JsonSerializerOptions options) => JsonSerializer.Serialize(writer, Design, options);
+}
 
 /// <summary>The fitted state of the filter bank: each band's band-pass, in band order.</summary>
 /// <param name="Designs">One design per band, at the pipeline's rate.</param>
-public sealed record FittedFilterBank(IReadOnlyList<SosDesign> Designs) : FittedSignalStep
+/// <remarks>Written as the array of the band designs (format 1's <c>filter_bank_designs</c>); a JSON null reads as no filter bank.</remarks>
+[JsonConverter(typeof(FittedStateConverter<FittedFilterBank>))]
+public sealed record FittedFilterBank(IReadOnlyList<SosDesign> Designs) : FittedSignalStep, IFittedState<FittedFilterBank>
 {
+    /// <inheritdoc />
+    public static FittedFilterBank? ReadJson(JsonElement json, JsonSerializerOptions options) =>
+        json.ValueKind == JsonValueKind.Null ? null : new(json.Deserialize<SosDesign[]>(options) ?? throw new JsonException("the filter bank's designs are null."));
+
+    /// <inheritdoc />
+    public void WriteJson(Utf8JsonWriter writer, JsonSerializerOptions options) => JsonSerializer.Serialize(writer, Designs, options);
+
     /// <inheritdoc />
     public override int Bands => Designs.Count;
 
