@@ -40,6 +40,28 @@ public sealed class FittedStateJsonTests
     }
 
     [Fact]
+    public void EachFittedFeatureStepWritesItsTypeThenItsOwnPropertiesAndReadsBackEqual()
+    {
+        var csp = new CspStepFit(new CspFit(2, ["left", "right"], [1.5, -0.25, 0.125, 2], [0.9, 0.1]));
+        string cspJson = JsonSerializer.Serialize<FeatureStepFit>(csp, Options);
+        Assert.Equal("{\"type\":\"csp\",\"csp\":" + JsonSerializer.Serialize(csp.Csp, Options) + "}", cspJson);
+        var cspBack = Assert.IsType<CspStepFit>(JsonSerializer.Deserialize<FeatureStepFit>(cspJson, Options));
+        Assert.Equal(csp.Csp.Filters, cspBack.Csp.Filters);
+        Assert.Equal(cspJson, JsonSerializer.Serialize<FeatureStepFit>(cspBack, Options));
+
+        var tangent = new TangentSpaceStepFit(new TangentSpaceFit(1, TangentSpaceMetric.LogEuclid, [2.5], [0.6324555320336759], 0.05));
+        string tangentJson = JsonSerializer.Serialize<FeatureStepFit>(tangent, Options);
+        Assert.Equal("{\"type\":\"tangent_space\",\"tangent_space\":" + JsonSerializer.Serialize(tangent.TangentSpace, Options) + "}", tangentJson);
+        Assert.Equal(tangentJson, JsonSerializer.Serialize(JsonSerializer.Deserialize<FeatureStepFit>(tangentJson, Options), Options));
+
+        Assert.Equal("{\"type\":\"band_power\"}", JsonSerializer.Serialize<FeatureStepFit>(new Unfitted<BandPowerSpec>(), Options));
+        Assert.IsType<Unfitted<BandPowerSpec>>(JsonSerializer.Deserialize<FeatureStepFit>("{\"type\":\"band_power\"}", Options));
+
+        var missing = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<FeatureStepFit>("{\"type\":\"csp\"}", Options));
+        Assert.Contains("the fitted state of 'csp' has no 'csp'", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheShippedModelFilesFittedPipelineIsWrittenBackByteForByte()
     {
         using var stream = File.OpenRead(TestData.TestDataFile("replay", "s002.eegdann"));

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EegDann.Pipelines.Definitions;
 
 namespace EegDann.Pipelines.Steps;
@@ -11,7 +12,10 @@ namespace EegDann.Pipelines.Steps;
 /// </summary>
 public static class StageRegistry
 {
-    private sealed record Entry(string Description, IReadOnlyList<string> Parameters, Func<JsonSection, StepSpec> Parse, Type? FeatureFitType = null);
+    private sealed record Entry(string Description, IReadOnlyList<string> Parameters, Func<JsonSection, StepSpec> Parse, FeatureFitReader? ReadFeatureFit = null);
+
+    /// <summary>Reads a feature step's fitted state from its JSON object (the state type's <see cref="IFittedState{TSelf}.ReadJson"/>).</summary>
+    public delegate FeatureStepFit? FeatureFitReader(JsonElement json, JsonSerializerOptions options);
 
     private static readonly Dictionary<string, Entry> Entries = new(StringComparer.Ordinal)
     {
@@ -35,10 +39,10 @@ public static class StageRegistry
     public static IReadOnlyList<string> Types { get; } = Entries.Keys.Order(StringComparer.Ordinal).ToArray();
 
     /// <summary>The feature step type names, sorted.</summary>
-    public static IReadOnlyList<string> FeatureTypes { get; } = Types.Where(t => Entries[t].FeatureFitType != null).ToArray();
+    public static IReadOnlyList<string> FeatureTypes { get; } = Types.Where(t => Entries[t].ReadFeatureFit != null).ToArray();
 
-    /// <summary>The type of a feature step's fitted state (what its <see cref="FeatureStepFit"/> is read as), or null when <paramref name="type"/> is no feature step.</summary>
-    public static Type? FeatureFitType(string type) => Entries.TryGetValue(type, out var e) ? e.FeatureFitType : null;
+    /// <summary>The reader of a feature step's fitted state (registered beside the step class), or null when <paramref name="type"/> is no feature step.</summary>
+    public static FeatureFitReader? FeatureFitReaderFor(string type) => Entries.TryGetValue(type, out var e) ? e.ReadFeatureFit : null;
 
     /// <summary>One line describing a type, for help texts.</summary>
     public static string Describe(string type) => Entries.TryGetValue(type, out var e) ? $"{type}({string.Join(", ", e.Parameters)}): {e.Description}" : type;
@@ -64,8 +68,8 @@ public static class StageRegistry
     private static Entry Step<TStep>()
         where TStep : StepSpec, IStepType<TStep> => new(TStep.Info.Description, TStep.Info.ParameterKeys, p => TStep.Parse(p));
 
-    /// <summary>The entry of a feature step class: everything comes from the class; <typeparamref name="TFit"/> is checked against it by the compiler.</summary>
+    /// <summary>The entry of a feature step class: everything comes from the class; <typeparamref name="TFit"/> is checked against it by the compiler and reads the step's fitted state.</summary>
     private static Entry Feature<TStep, TFit>()
         where TStep : FeatureStep<TFit>, IStepType<TStep>
-        where TFit : FeatureStepFit => new(TStep.Info.Description, TStep.Info.ParameterKeys, p => TStep.Parse(p), typeof(TFit));
+        where TFit : FeatureStepFit, IFittedState<TFit> => new(TStep.Info.Description, TStep.Info.ParameterKeys, p => TStep.Parse(p), (json, options) => TFit.ReadJson(json, options));
 }

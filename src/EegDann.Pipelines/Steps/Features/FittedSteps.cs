@@ -1,5 +1,5 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using EegDann.Dsp.Features;
 using EegDann.Pipelines.Definitions;
 
@@ -50,7 +50,21 @@ public sealed record CspSpec(int Components, double Regularization) : FeatureSte
 
 /// <summary>The fitted state of <c>csp</c>.</summary>
 /// <param name="Csp">The spatial filters.</param>
-public sealed record CspStepFit([property: JsonPropertyName("csp")] CspFit Csp) : FeatureStepFit(CspSpec.Info.Name);
+public sealed record CspStepFit(CspFit Csp) : FeatureStepFit(CspSpec.Info.Name), IFittedState<CspStepFit>
+{
+    private const string CspProperty = "csp";
+
+    /// <inheritdoc />
+    public static CspStepFit ReadJson(JsonElement json, JsonSerializerOptions options) => new(FittedJson.Required<CspFit>(json, CspProperty, $"'{CspSpec.Info.Name}'", options));
+
+    /// <inheritdoc />
+    protected override void WriteProperties(Utf8JsonWriter writer, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WritePropertyName(CspProperty);
+        JsonSerializer.Serialize(writer, Csp, options);
+    }
+}
 
 /// <summary><c>tangent_space</c>: Riemannian tangent space at a reference fitted on the source's (aligned) covariances, no labels.</summary>
 /// <param name="Metric">The metric of the reference mean and the log map.</param>
@@ -90,4 +104,19 @@ public sealed record TangentSpaceSpec(TangentSpaceMetric Metric, double Shrinkag
 
 /// <summary>The fitted state of <c>tangent_space</c>.</summary>
 /// <param name="TangentSpace">The reference point.</param>
-public sealed record TangentSpaceStepFit([property: JsonPropertyName("tangent_space")] TangentSpaceFit TangentSpace) : FeatureStepFit(TangentSpaceSpec.Info.Name);
+public sealed record TangentSpaceStepFit(TangentSpaceFit TangentSpace) : FeatureStepFit(TangentSpaceSpec.Info.Name), IFittedState<TangentSpaceStepFit>
+{
+    private const string ReferenceProperty = "tangent_space";
+
+    /// <inheritdoc />
+    public static TangentSpaceStepFit ReadJson(JsonElement json, JsonSerializerOptions options) =>
+        new(FittedJson.Required<TangentSpaceFit>(json, ReferenceProperty, $"'{TangentSpaceSpec.Info.Name}'", options));
+
+    /// <inheritdoc />
+    protected override void WriteProperties(Utf8JsonWriter writer, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WritePropertyName(ReferenceProperty);
+        JsonSerializer.Serialize(writer, TangentSpace, options);
+    }
+}
