@@ -73,43 +73,45 @@ public sealed record FittedPipeline
     [JsonIgnore]
     public int BandCount => SignalSteps.Aggregate(1, (bands, step) => bands * step.Bands);
 
-    private static readonly IReadOnlyDictionary<string, AlignmentFit> NoSubjects = new Dictionary<string, AlignmentFit>();
+    /// <summary>What format 1 writes as <c>subject_alignments</c> without alignment.</summary>
+    private static readonly JsonElement NoSubjects = JsonDocument.Parse("{}").RootElement.Clone();
 
-    private EuclideanAlignmentOptions? _alignmentOptions;
-    private IReadOnlyDictionary<string, AlignmentFit> _subjectAlignments = NoSubjects;
+    private JsonElement? _alignmentOptionsRead;
+    private JsonElement? _subjectAlignmentsRead;
 
     /// <summary>
     /// The alignment step's fitted state (its options and the fit of each subject seen, sources and
     /// target, one block per band after a filter bank), or null when the pipeline has no alignment.
     /// </summary>
+    /// <remarks>
+    /// The state writes and reads its own JSON object (<see cref="FittedAlignment"/>); format 1 keeps that
+    /// object's two members at the top level, <c>alignment</c> (left out without alignment) and
+    /// <c>subject_alignments</c> (<c>{}</c> without alignment), which the two private properties below
+    /// take from the state's JSON and give back to it.
+    /// </remarks>
     [JsonIgnore]
-    public FittedAlignment? Alignment
+    public FittedAlignment? Alignment { get; init; }
+
+    /// <summary>The alignment's <c>alignment</c> member as format 1 stores it.</summary>
+    [JsonInclude]
+    [JsonPropertyName(FittedAlignment.OptionsProperty)]
+    private JsonElement? AlignmentOptionsJson
     {
-        get => _alignmentOptions is null ? null : new FittedAlignment(_alignmentOptions, _subjectAlignments);
-        init
-        {
-            _alignmentOptions = value?.Options;
-            _subjectAlignments = value?.Subjects ?? NoSubjects;
-        }
+        get => AlignmentMember(FittedAlignment.OptionsProperty);
+        init => _alignmentOptionsRead = value?.ValueKind == JsonValueKind.Null ? null : value;
     }
 
-    /// <summary>The alignment's options as model files of format 1 store them (<c>alignment</c>, left out without alignment).</summary>
+    /// <summary>The alignment's <c>subject_alignments</c> member as format 1 stores it.</summary>
     [JsonInclude]
-    [JsonPropertyName("alignment")]
-    private EuclideanAlignmentOptions? AlignmentOptionsJson
+    [JsonPropertyName(FittedAlignment.SubjectsProperty)]
+    private JsonElement SubjectAlignmentsJson
     {
-        get => _alignmentOptions;
-        init => _alignmentOptions = value;
+        get => AlignmentMember(FittedAlignment.SubjectsProperty) ?? NoSubjects;
+        init => _subjectAlignmentsRead = value;
     }
 
-    /// <summary>Each subject's alignment as model files of format 1 store them (<c>subject_alignments</c>, <c>{}</c> without alignment).</summary>
-    [JsonInclude]
-    [JsonPropertyName("subject_alignments")]
-    private IReadOnlyDictionary<string, AlignmentFit> SubjectAlignmentsJson
-    {
-        get => _subjectAlignments;
-        init => _subjectAlignments = value ?? NoSubjects;
-    }
+    private JsonElement? AlignmentMember(string name) =>
+        Alignment is null ? null : JsonSerializer.SerializeToElement(Alignment, JsonOptions).GetProperty(name);
 
     /// <summary>Fitted state of each feature step, in order; after a filter bank band by band (every step of band 1, then of band 2…).</summary>
     public required IReadOnlyList<FeatureStepFit> Features { get; init; }
@@ -126,6 +128,33 @@ public sealed record FittedPipeline
     {
         ArgumentNullException.ThrowIfNull(alignment);
         return this with { Alignment = (Alignment ?? throw new InvalidOperationException($"pipeline '{PipelineName}' has no alignment; subject '{alignment.Subject}' cannot be added.")).With(alignment) };
+    }
+
+    /// <summary>The document just read with its alignment read by <see cref="FittedAlignment.ReadJson"/> from format 1's two members (none without <c>alignment</c>).</summary>
+    private FittedPipeline WithAlignmentRead()
+    {
+        if (_alignmentOptionsRead is not { } alignment)
+        {
+            return this with { Alignment = null, _alignmentOptionsRead = null, _subjectAlignmentsRead = null };
+        }
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName(FittedAlignment.OptionsProperty);
+            alignment.WriteTo(writer);
+            if (_subjectAlignmentsRead is { } subjects)
+            {
+                writer.WritePropertyName(FittedAlignment.SubjectsProperty);
+                subjects.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        using var state = JsonDocument.Parse(buffer.WrittenMemory);
+        return this with { Alignment = FittedAlignment.ReadJson(state.RootElement, JsonOptions), _alignmentOptionsRead = null, _subjectAlignmentsRead = null };
     }
 
     /// <summary>The JSON options of the document (snake_case, enums as strings, doubles round-trip exactly).</summary>
@@ -160,6 +189,15 @@ public sealed record FittedPipeline
         if (fitted is null)
         {
             throw new InvalidDataException($"{source}: the fitted pipeline is empty.");
+        }
+
+        try
+        {
+            fitted = fitted.WithAlignmentRead();
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or NotSupportedException)
+        {
+            throw new InvalidDataException($"{source}: the fitted pipeline is not valid: {e.Message}", e);
         }
 
         if (fitted.Format != CurrentFormat)

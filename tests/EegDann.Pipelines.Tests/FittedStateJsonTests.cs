@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EegDann.Core;
+using EegDann.Dsp.Alignment;
 using EegDann.Dsp.Features;
 using EegDann.Model;
 using EegDann.Pipelines.Steps;
@@ -59,6 +60,38 @@ public sealed class FittedStateJsonTests
 
         var missing = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<FeatureStepFit>("{\"type\":\"csp\"}", Options));
         Assert.Contains("the fitted state of 'csp' has no 'csp'", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheFittedAlignmentWritesItsOptionsAndSubjectsAndFormatOneKeepsThemAtTheTopLevel()
+    {
+        var alignment = new FittedAlignment(
+            new EuclideanAlignmentOptions { Shrinkage = 0.1 },
+            new Dictionary<string, AlignmentFit> { ["S002"] = new("S002", 1, 45, [2.5], [0.6324555320336759]) });
+        string own = JsonSerializer.Serialize(alignment, Options);
+        Assert.StartsWith("{\"alignment\":{\"shrinkage\":0.1", own, StringComparison.Ordinal);
+        Assert.Contains(",\"subject_alignments\":{\"S002\":{\"subject\":\"S002\"", own, StringComparison.Ordinal);
+        var back = JsonSerializer.Deserialize<FittedAlignment>(own, Options)!;
+        Assert.Equal(alignment.Options, back.Options);
+        Assert.Equal([0.6324555320336759], back.For("S002")!.Whitening);
+        Assert.Equal(own, JsonSerializer.Serialize(back, Options));
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<FittedAlignment>("{\"subject_alignments\":{}}", Options));
+
+        // In a fitted pipeline the two members sit between the signal designs and the features, as in format 1.
+        var fitted = new FittedPipeline
+        {
+            PipelineName = "p", Channels = ["C3"], SampleRateHz = 160, EpochSamples = 320, ClassNames = ["left", "right"],
+            Features = [new Unfitted<LogVarianceSpec>()], FeatureNames = ["C3"], Alignment = alignment,
+        };
+        string json = fitted.ToJson();
+        Assert.Contains("\"signal_designs\":[]," + own[1..^1] + ",\"features\":", json, StringComparison.Ordinal);
+        var read = FittedPipeline.FromJson(json, "test");
+        Assert.Equal(json, read.ToJson());
+        Assert.Equal(45, read.Alignment!.For("S002")!.EpochCount);
+
+        var none = fitted with { Alignment = null };
+        Assert.Contains("\"signal_designs\":[],\"subject_alignments\":{},\"features\":", none.ToJson(), StringComparison.Ordinal);
+        Assert.Null(FittedPipeline.FromJson(none.ToJson(), "test").Alignment);
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using EegDann.Core;
 using EegDann.Dsp.Alignment;
 using EegDann.Dsp.Features;
@@ -178,8 +180,42 @@ public sealed record EuclideanAlignmentSpec(EuclideanAlignmentOptions Options, A
 /// </summary>
 /// <param name="Options">The step's options.</param>
 /// <param name="Subjects">Each subject's fit, by subject (sources and target alike, fitted without labels).</param>
-public sealed record FittedAlignment(EuclideanAlignmentOptions Options, IReadOnlyDictionary<string, AlignmentFit> Subjects)
+/// <remarks>
+/// Written as <c>{"alignment":{options},"subject_alignments":{subject:fit,…}}</c>; model files of
+/// format 1 carry those two members at the top level of the fitted pipeline, where
+/// <see cref="FittedPipeline"/> puts them.
+/// </remarks>
+[JsonConverter(typeof(FittedStateConverter<FittedAlignment>))]
+public sealed record FittedAlignment(EuclideanAlignmentOptions Options, IReadOnlyDictionary<string, AlignmentFit> Subjects) : IFittedState<FittedAlignment>
 {
+    /// <summary>The member holding the step's options.</summary>
+    public const string OptionsProperty = "alignment";
+
+    /// <summary>The member holding each subject's fit.</summary>
+    public const string SubjectsProperty = "subject_alignments";
+
+    /// <inheritdoc />
+    public static FittedAlignment ReadJson(JsonElement json, JsonSerializerOptions options)
+    {
+        var alignmentOptions = FittedJson.Required<EuclideanAlignmentOptions>(json, OptionsProperty, $"'{EuclideanAlignmentSpec.Info.Name}'", options);
+        var subjects = json.TryGetProperty(SubjectsProperty, out var value) && value.ValueKind != JsonValueKind.Null
+            ? value.Deserialize<IReadOnlyDictionary<string, AlignmentFit>>(options) ?? new Dictionary<string, AlignmentFit>()
+            : new Dictionary<string, AlignmentFit>();
+        return new(alignmentOptions, subjects);
+    }
+
+    /// <inheritdoc />
+    public void WriteJson(Utf8JsonWriter writer, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartObject();
+        writer.WritePropertyName(OptionsProperty);
+        JsonSerializer.Serialize(writer, Options, options);
+        writer.WritePropertyName(SubjectsProperty);
+        JsonSerializer.Serialize(writer, Subjects, options);
+        writer.WriteEndObject();
+    }
+
     /// <summary>The fit of <paramref name="subject"/>, or null when it has none.</summary>
     public AlignmentFit? For(string subject) => Subjects.TryGetValue(subject, out var fit) ? fit : null;
 
