@@ -215,7 +215,7 @@ public static class FeaturePipeline
         var extractors = Enumerable.Range(0, bands)
             .Select(b => (IReadOnlyList<IFeatureExtractor>)steps.Select((s, i) => s.Create(shape, fitted.Features[(b * steps.Length) + i])).ToArray())
             .ToArray();
-        return new WindowFeaturizer(fitted.Channels.Count, fitted.EpochSamples, fitted.SampleRateHz, extractors, definition.BandTags, standardize ? fitted.Standardization : null);
+        return new WindowFeaturizer(fitted.Channels.Count, fitted.EpochSamples, fitted.SampleRateHz, extractors, definition.BandTags, standardize ? fitted.Standardization?.Statistics : null);
     }
 
     /// <summary>R^-1/2 of a subject, or null when the pipeline does not align.</summary>

@@ -117,7 +117,7 @@ public sealed record FittedPipeline
     public required IReadOnlyList<FeatureStepFit> Features { get; init; }
 
     /// <summary>Feature standardisation, or null.</summary>
-    public StandardizationFit? Standardization { get; init; }
+    public FittedStandardization? Standardization { get; init; }
 
     /// <summary>Names of the features, in order (empty for a pipeline without feature steps).</summary>
     public required IReadOnlyList<string> FeatureNames { get; init; }

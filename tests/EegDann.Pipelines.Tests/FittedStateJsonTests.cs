@@ -95,6 +95,30 @@ public sealed class FittedStateJsonTests
     }
 
     [Fact]
+    public void TheFittedStandardizationWritesItsStatisticsAsFormatOnesStandardization()
+    {
+        var standardization = new FittedStandardization(new StandardizationFit([0.5, -1.25], [2, 0.1]));
+        string own = JsonSerializer.Serialize(standardization, Options);
+        Assert.Equal("{\"mean\":[0.5,-1.25],\"scale\":[2,0.1]}", own);
+        var back = JsonSerializer.Deserialize<FittedStandardization>(own, Options)!;
+        Assert.Equal([0.5, -1.25], back.Statistics.Mean);
+        Assert.Equal([2, 0.1], back.Statistics.Scale);
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<FittedStandardization>("[1]", Options));
+
+        var fitted = new FittedPipeline
+        {
+            PipelineName = "p", Channels = ["C3"], SampleRateHz = 160, EpochSamples = 320, ClassNames = ["left", "right"],
+            Features = [new Unfitted<LogVarianceSpec>()], FeatureNames = ["a", "b"], Standardization = standardization,
+        };
+        string json = fitted.ToJson();
+        Assert.Contains("}],\"standardization\":" + own + ",\"feature_names\":", json, StringComparison.Ordinal);
+        var read = FittedPipeline.FromJson(json, "test");
+        Assert.Equal(json, read.ToJson());
+        Assert.Equal([2, 0.1], read.Standardization!.Statistics.Scale);
+        Assert.DoesNotContain("standardization", (fitted with { Standardization = null }).ToJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheShippedModelFilesFittedPipelineIsWrittenBackByteForByte()
     {
         using var stream = File.OpenRead(TestData.TestDataFile("replay", "s002.eegdann"));

@@ -51,7 +51,7 @@ public sealed class SignalStepFitTests
     {
         var rows = new[] { new EpochInfo("S001", "r", 0, "left"), new EpochInfo("S001", "r", 1, "right"), new EpochInfo("S001", "r", 2, "left") };
         var table = new FeatureTable(["a", "b"], rows, [1, 5, 2, 5, 3, 5]);
-        var fit = new StandardizeSpec().Fit(table);
+        var fit = new StandardizeSpec().Fit(table).Statistics;
         Assert.Equal([2.0, 5.0], fit.Mean);
         Assert.Equal(Math.Sqrt(2.0 / 3), fit.Scale[0], 12);
         Assert.Equal(1.0, fit.Scale[1]);
@@ -70,8 +70,8 @@ public sealed class SignalStepFitTests
         var fitted = FeaturePipeline.Fit(signal, [epochs]);
         var raw = FeaturePipeline.Transform(definition, fitted with { Standardization = null }, epochs);
         var expected = standardize.Fit(raw);
-        Assert.Equal(expected.Mean, fitted.Standardization!.Mean);
-        Assert.Equal(expected.Scale, fitted.Standardization.Scale);
+        Assert.Equal(expected.Statistics.Mean, fitted.Standardization!.Statistics.Mean);
+        Assert.Equal(expected.Statistics.Scale, fitted.Standardization.Statistics.Scale);
         Assert.Null(FeaturePipeline.Fit(SignalPipeline.Create(unstandardized), [epochs]).Standardization);
     }
 

@@ -127,8 +127,9 @@ public sealed partial class CrossSubjectRunner
             StandardizationFit? standardization = null;
             if (definition.Standardization is { } standardize)
             {
-                standardization = standardize.Fit(FeatureTable.Concat(sourceTables));
-                fitted = fitted with { Standardization = standardization };
+                var fittedStandardization = standardize.Fit(FeatureTable.Concat(sourceTables));
+                standardization = fittedStandardization.Statistics;
+                fitted = fitted with { Standardization = fittedStandardization };
             }
 
             if (standardization != null)

@@ -253,12 +253,29 @@ public sealed record StandardizeSpec() : StepSpec(StandardizeSpec.Info.Name), IS
     public override JsonObject ParametersToJson() => [];
 
     /// <summary>Fits the per-feature mean and standard deviation on the source's (unstandardised) feature rows.</summary>
+    /// <returns>The step's fitted state.</returns>
     /// <param name="source">The labeled source's features, one row per epoch.</param>
     /// <exception cref="ArgumentException">When there are no rows.</exception>
     [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "A step's fit is an instance member of the step, like every other step's; this one has no parameters yet.")]
-    public StandardizationFit Fit(FeatureTable source)
+    public FittedStandardization Fit(FeatureTable source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return StandardizationFit.Fit(source.Values, source.FeatureCount);
+        return new(StandardizationFit.Fit(source.Values, source.FeatureCount));
     }
+}
+
+/// <summary>The fitted state of <c>standardize</c>: each feature's mean and scale on the source.</summary>
+/// <param name="Statistics">The per-feature mean and scale.</param>
+/// <remarks>Written as the statistics' object (<c>{"mean":[…],"scale":[…]}</c>, format 1's <c>standardization</c>).</remarks>
+[JsonConverter(typeof(FittedStateConverter<FittedStandardization>))]
+public sealed record FittedStandardization(StandardizationFit Statistics) : IFittedState<FittedStandardization>
+{
+    /// <inheritdoc />
+    public static FittedStandardization ReadJson(JsonElement json, JsonSerializerOptions options) =>
+        new(json.ValueKind == JsonValueKind.Object
+            ? json.Deserialize<StandardizationFit>(options) ?? throw new JsonException($"the fitted state of '{StandardizeSpec.Info.Name}' is empty.")
+            : throw new JsonException($"the fitted state of '{StandardizeSpec.Info.Name}' must be an object."));
+
+    /// <inheritdoc />
+    public void WriteJson(Utf8JsonWriter writer, JsonSerializerOptions options) => JsonSerializer.Serialize(writer, Statistics, options);
 }
