@@ -119,6 +119,15 @@ public sealed record FittedPipeline
     /// <summary>Feature standardisation, or null.</summary>
     public FittedStandardization? Standardization { get; init; }
 
+    /// <summary>
+    /// Every step's fitted state behind one interface, in pipeline order: the signal steps, the alignment
+    /// (when there is one), the feature steps, the standardisation (when there is one).
+    /// </summary>
+    /// <remarks>A view of the parts above; format 1 groups them under its own keys.</remarks>
+    [JsonIgnore]
+    public IReadOnlyList<IFittedState> States =>
+        [.. SignalSteps, .. Alignment is null ? [] : new IFittedState[] { Alignment }, .. Features, .. Standardization is null ? [] : new IFittedState[] { Standardization }];
+
     /// <summary>Names of the features, in order (empty for a pipeline without feature steps).</summary>
     public required IReadOnlyList<string> FeatureNames { get; init; }
 

@@ -119,6 +119,37 @@ public sealed class FittedStateJsonTests
     }
 
     [Fact]
+    public void EveryPartsFittedStateIsListedInPipelineOrderAndWritesWhatTheDocumentCarries()
+    {
+        var filter = new BandPassSpec(8, 30, 4).Fit(160);
+        var bank = new FilterBankSpec([new FrequencyBand(8, 12), new FrequencyBand(12, 30)], 4).Fit(160);
+        var alignment = new FittedAlignment(new EuclideanAlignmentOptions(), new Dictionary<string, AlignmentFit>());
+        FeatureStepFit feature = new Unfitted<LogVarianceSpec>();
+        var standardization = new FittedStandardization(new StandardizationFit([0.0, 1.0, 2.0, 3.0], [1.0, 1.0, 1.0, 1.0]));
+        var fitted = new FittedPipeline
+        {
+            PipelineName = "p", Channels = ["C3", "C4"], SampleRateHz = 160, EpochSamples = 320, ClassNames = ["left", "right"],
+            SignalSteps = [filter, bank], Alignment = alignment, Features = [feature], Standardization = standardization, FeatureNames = ["a", "b", "c", "d"],
+        };
+
+        Assert.Equal<IFittedState>([filter, bank, alignment, feature, standardization], fitted.States);
+        string json = fitted.ToJson();
+        foreach (var state in fitted.States)
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                state.WriteJson(writer, Options);
+            }
+
+            string own = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+            Assert.Contains(state is FittedAlignment ? own[1..^1] : own, json, StringComparison.Ordinal);
+        }
+
+        Assert.Equal<IFittedState>([filter, feature], (fitted with { SignalSteps = [filter], Alignment = null, Standardization = null }).States);
+    }
+
+    [Fact]
     public void TheShippedModelFilesFittedPipelineIsWrittenBackByteForByte()
     {
         using var stream = File.OpenRead(TestData.TestDataFile("replay", "s002.eegdann"));

@@ -4,6 +4,18 @@ using System.Text.Json.Serialization;
 namespace EegDann.Pipelines.Steps;
 
 /// <summary>
+/// A step's fitted state, whatever the kind of step (signal, alignment, feature, standardisation):
+/// what a model file carries of the step, written by the state itself.
+/// </summary>
+public interface IFittedState
+{
+    /// <summary>Writes the state as one JSON value.</summary>
+    /// <param name="writer">Where to write.</param>
+    /// <param name="options">The model file's JSON options.</param>
+    void WriteJson(Utf8JsonWriter writer, JsonSerializerOptions options);
+}
+
+/// <summary>
 /// A step's fitted state that writes and reads its own JSON: what a model file carries of the step.
 /// The state type owns its layout, so a model file changes only when a step's state does.
 /// </summary>
@@ -12,15 +24,10 @@ namespace EegDann.Pipelines.Steps;
 /// Model files are written with <see cref="FittedPipeline.JsonOptions"/> (snake_case, doubles
 /// round-trip exactly); a state passes those options on to the values it nests.
 /// </remarks>
-public interface IFittedState<TSelf>
+public interface IFittedState<TSelf> : IFittedState
     where TSelf : class, IFittedState<TSelf>
 {
-    /// <summary>Writes the state as one JSON value.</summary>
-    /// <param name="writer">Where to write.</param>
-    /// <param name="options">The model file's JSON options.</param>
-    void WriteJson(Utf8JsonWriter writer, JsonSerializerOptions options);
-
-    /// <summary>Reads a value written by <see cref="WriteJson"/>.</summary>
+    /// <summary>Reads a value written by <see cref="IFittedState.WriteJson"/>.</summary>
     /// <param name="json">The value (it may be JSON null when the state writes null).</param>
     /// <param name="options">The model file's JSON options.</param>
     /// <returns>The state, or null when a JSON null stands for no state at all.</returns>

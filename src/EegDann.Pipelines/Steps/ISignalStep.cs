@@ -81,10 +81,13 @@ public sealed class SignalPathBuilder(int channels, int blockSamples)
 /// Model files of format 1 store these as two lists, <c>signal_designs</c> (one design or null per
 /// filter or re-referencing step) and <c>filter_bank_designs</c>; <see cref="FittedPipeline"/> keeps that layout.
 /// </remarks>
-public abstract record FittedSignalStep
+public abstract record FittedSignalStep : IFittedState
 {
     /// <summary>How many bands the step makes of each channel (1 for everything but the filter bank).</summary>
     public virtual int Bands => 1;
+
+    /// <inheritdoc />
+    public abstract void WriteJson(Utf8JsonWriter writer, JsonSerializerOptions options);
 }
 
 /// <summary>The fitted state of a filter or re-referencing step: its second-order sections, or null for a stage without coefficients.</summary>
@@ -98,7 +101,7 @@ public sealed record FittedFilter(SosDesign? Design) : FittedSignalStep, IFitted
         new(json.ValueKind == JsonValueKind.Null ? null : json.Deserialize<SosDesign>(options));
 
     /// <inheritdoc />
-    public void WriteJson(Utf8JsonWriter writer, JsonSerializerOptions options) => JsonSerializer.Serialize(writer, Design, options);
+    public override void WriteJson(Utf8JsonWriter writer, JsonSerializerOptions options) => JsonSerializer.Serialize(writer, Design, options);
 }
 
 /// <summary>The fitted state of the filter bank: each band's band-pass, in band order.</summary>
@@ -112,7 +115,7 @@ public sealed record FittedFilterBank(IReadOnlyList<SosDesign> Designs) : Fitted
         json.ValueKind == JsonValueKind.Null ? null : new(json.Deserialize<SosDesign[]>(options) ?? throw new JsonException("the filter bank's designs are null."));
 
     /// <inheritdoc />
-    public void WriteJson(Utf8JsonWriter writer, JsonSerializerOptions options) => JsonSerializer.Serialize(writer, Designs, options);
+    public override void WriteJson(Utf8JsonWriter writer, JsonSerializerOptions options) => JsonSerializer.Serialize(writer, Designs, options);
 
     /// <inheritdoc />
     public override int Bands => Designs.Count;

@@ -16,7 +16,7 @@ namespace EegDann.Pipelines.Steps;
 /// <see cref="FeatureStepFitConverter"/> (in <see cref="FittedPipeline.JsonOptions"/>) picks the reader by the discriminator,
 /// so a state is (de)serialised as a <see cref="FeatureStepFit"/>.
 /// </remarks>
-public abstract record FeatureStepFit([property: JsonIgnore] string Type)
+public abstract record FeatureStepFit([property: JsonIgnore] string Type) : IFittedState
 {
     /// <summary>The discriminator's property name.</summary>
     public const string TypeProperty = "type";
