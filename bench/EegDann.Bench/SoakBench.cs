@@ -166,6 +166,8 @@ public sealed class SoakBench : IBench
                     conserve_memory = AppContext.GetData("System.GC.ConserveMemory"),
                     retain_vm = AppContext.GetData("System.GC.RetainVM"),
                 },
+                // glibc reads MALLOC_ARENA_MAX once at start-up, so only the environment can set it; recorded so runs with and without it can be told apart.
+                native = new { malloc_arena_max = Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") },
                 summary,
                 samples,
             }, BenchJson.Indented));
