@@ -71,7 +71,7 @@ public sealed record FittedPipeline
 
     /// <summary>Bands every window carries (1 without a filter bank).</summary>
     [JsonIgnore]
-    public int BandCount => SignalSteps.Aggregate(1, (bands, step) => bands * step.Bands);
+    public int BandCount => FittedSignalStep.BandsOf(SignalSteps);
 
     /// <summary>What format 1 writes as <c>subject_alignments</c> without alignment.</summary>
     private static readonly JsonElement NoSubjects = JsonDocument.Parse("{}").RootElement.Clone();
@@ -97,7 +97,7 @@ public sealed record FittedPipeline
     [JsonPropertyName(FittedAlignment.OptionsProperty)]
     private JsonElement? AlignmentOptionsJson
     {
-        get => AlignmentMember(FittedAlignment.OptionsProperty);
+        get => Alignment?.OptionsJson(JsonOptions);
         init => _alignmentOptionsRead = value?.ValueKind == JsonValueKind.Null ? null : value;
     }
 
@@ -106,12 +106,9 @@ public sealed record FittedPipeline
     [JsonPropertyName(FittedAlignment.SubjectsProperty)]
     private JsonElement SubjectAlignmentsJson
     {
-        get => AlignmentMember(FittedAlignment.SubjectsProperty) ?? NoSubjects;
+        get => Alignment?.SubjectsJson(JsonOptions) ?? NoSubjects;
         init => _subjectAlignmentsRead = value;
     }
-
-    private JsonElement? AlignmentMember(string name) =>
-        Alignment is null ? null : JsonSerializer.SerializeToElement(Alignment, JsonOptions).GetProperty(name);
 
     /// <summary>Fitted state of each feature step, in order; after a filter bank band by band (every step of band 1, then of band 2…).</summary>
     public required IReadOnlyList<FeatureStepFit> Features { get; init; }
@@ -139,7 +136,7 @@ public sealed record FittedPipeline
         return this with { Alignment = (Alignment ?? throw new InvalidOperationException($"pipeline '{PipelineName}' has no alignment; subject '{alignment.Subject}' cannot be added.")).With(alignment) };
     }
 
-    /// <summary>The document just read with its alignment read by <see cref="FittedAlignment.ReadJson"/> from format 1's two members (none without <c>alignment</c>).</summary>
+    /// <summary>The document just read with its alignment read by <see cref="FittedAlignment.ReadMembers"/> from format 1's two members (none without <c>alignment</c>).</summary>
     private FittedPipeline WithAlignmentRead()
     {
         if (_alignmentOptionsRead is not { } alignment)
@@ -147,23 +144,7 @@ public sealed record FittedPipeline
             return this with { Alignment = null, _alignmentOptionsRead = null, _subjectAlignmentsRead = null };
         }
 
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WritePropertyName(FittedAlignment.OptionsProperty);
-            alignment.WriteTo(writer);
-            if (_subjectAlignmentsRead is { } subjects)
-            {
-                writer.WritePropertyName(FittedAlignment.SubjectsProperty);
-                subjects.WriteTo(writer);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        using var state = JsonDocument.Parse(buffer.WrittenMemory);
-        return this with { Alignment = FittedAlignment.ReadJson(state.RootElement, JsonOptions), _alignmentOptionsRead = null, _subjectAlignmentsRead = null };
+        return this with { Alignment = FittedAlignment.ReadMembers(alignment, _subjectAlignmentsRead, JsonOptions), _alignmentOptionsRead = null, _subjectAlignmentsRead = null };
     }
 
     /// <summary>The JSON options of the document (snake_case, enums as strings, doubles round-trip exactly).</summary>

@@ -30,7 +30,7 @@ public sealed class SignalPipeline
         _steps = definition.SignalPath.ToArray();
         FittedSteps = fitted;
         Info = new SignalInfo(definition.Signal.SampleRateHz, definition.Signal.Channels);
-        BandCount = fitted.Aggregate(1, (bands, step) => bands * step.Bands);
+        BandCount = FittedSignalStep.BandsOf(fitted);
         WindowInfo = definition.BandTags is { } tags
             ? new SignalInfo(Info.SampleRateHz, tags.SelectMany(tag => Info.Channels.Select(c => $"fb{tag}_{c}")).ToArray())
             : Info;

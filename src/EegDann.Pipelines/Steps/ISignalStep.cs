@@ -86,6 +86,19 @@ public abstract record FittedSignalStep : IFittedState
     /// <summary>How many bands the step makes of each channel (1 for everything but the filter bank).</summary>
     public virtual int Bands => 1;
 
+    /// <summary>The bands every window carries after <paramref name="steps"/>: the product of their <see cref="Bands"/> (1 without a filter bank).</summary>
+    public static int BandsOf(IReadOnlyList<FittedSignalStep> steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        int bands = 1;
+        for (int i = 0; i < steps.Count; i++)
+        {
+            bands *= steps[i].Bands;
+        }
+
+        return bands;
+    }
+
     /// <inheritdoc />
     public abstract void WriteJson(Utf8JsonWriter writer, JsonSerializerOptions options);
 }

@@ -198,11 +198,21 @@ public sealed record FittedAlignment(EuclideanAlignmentOptions Options, IReadOnl
     public static FittedAlignment ReadJson(JsonElement json, JsonSerializerOptions options)
     {
         var alignmentOptions = FittedJson.Required<EuclideanAlignmentOptions>(json, OptionsProperty, $"'{EuclideanAlignmentSpec.Info.Name}'", options);
-        var subjects = json.TryGetProperty(SubjectsProperty, out var value) && value.ValueKind != JsonValueKind.Null
+        return new(alignmentOptions, ReadSubjects(json.TryGetProperty(SubjectsProperty, out var value) ? value : null, options));
+    }
+
+    /// <summary>Reads the state from its two members where format 1 keeps them, apart (<see cref="OptionsProperty"/>, <see cref="SubjectsProperty"/>).</summary>
+    /// <param name="alignmentOptions">The <see cref="OptionsProperty"/> member.</param>
+    /// <param name="subjects">The <see cref="SubjectsProperty"/> member, or null when absent.</param>
+    /// <param name="options">The model file's JSON options.</param>
+    internal static FittedAlignment ReadMembers(JsonElement alignmentOptions, JsonElement? subjects, JsonSerializerOptions options) =>
+        new(alignmentOptions.Deserialize<EuclideanAlignmentOptions>(options) ?? throw new JsonException($"the fitted state of '{EuclideanAlignmentSpec.Info.Name}' has a null '{OptionsProperty}'."),
+            ReadSubjects(subjects, options));
+
+    private static IReadOnlyDictionary<string, AlignmentFit> ReadSubjects(JsonElement? subjects, JsonSerializerOptions options) =>
+        subjects is { ValueKind: not JsonValueKind.Null } value
             ? value.Deserialize<IReadOnlyDictionary<string, AlignmentFit>>(options) ?? new Dictionary<string, AlignmentFit>()
             : new Dictionary<string, AlignmentFit>();
-        return new(alignmentOptions, subjects);
-    }
 
     /// <inheritdoc />
     public void WriteJson(Utf8JsonWriter writer, JsonSerializerOptions options)
@@ -215,6 +225,12 @@ public sealed record FittedAlignment(EuclideanAlignmentOptions Options, IReadOnl
         JsonSerializer.Serialize(writer, Subjects, options);
         writer.WriteEndObject();
     }
+
+    /// <summary>The <see cref="OptionsProperty"/> member alone, as <see cref="WriteJson"/> writes it.</summary>
+    internal JsonElement OptionsJson(JsonSerializerOptions options) => JsonSerializer.SerializeToElement(Options, options);
+
+    /// <summary>The <see cref="SubjectsProperty"/> member alone, as <see cref="WriteJson"/> writes it.</summary>
+    internal JsonElement SubjectsJson(JsonSerializerOptions options) => JsonSerializer.SerializeToElement(Subjects, options);
 
     /// <summary>The fit of <paramref name="subject"/>, or null when it has none.</summary>
     public AlignmentFit? For(string subject) => Subjects.TryGetValue(subject, out var fit) ? fit : null;
