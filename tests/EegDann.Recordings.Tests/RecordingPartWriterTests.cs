@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using EegDann.Core;
 using EegDann.Recordings.Parquet;
 using EegDann.TestSupport;
@@ -121,6 +122,37 @@ public sealed class RecordingPartWriterTests
         await using (var stream = new FileStream(writer.PartPath, FileMode.Open, FileAccess.ReadWrite))
         {
             stream.SetLength(durableLength + (long)((fullLength - durableLength) * fractionOfGroupWritten));
+        }
+
+        var summary = await RecordingPartWriter.RecoverAsync(writer.PartPath);
+
+        Assert.Equal(1600, summary.SampleCount);
+        AssertSamplesEqual(await ParquetRecordingReader.ReadAsync(path), 1600);
+    }
+
+    [Fact]
+    public async Task StateFileWrittenWithTheFooterAsAnEscapedStringIsStillRecovered()
+    {
+        // Builds before 2026-12-07 wrote the footer as a .NET string, which the default JSON
+        // encoder escapes ('+' as \u002B); a part file such a build left must still recover.
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("older.parquet");
+        var writer = await RecordingPartWriter.CreateAsync(path, Source.Value.Info, Metadata);
+        await FeedAsync(writer, 0, 1600, seed: 8);
+        long durableLength = new FileInfo(writer.PartPath).Length;
+        var state = JsonNode.Parse(File.ReadAllBytes(writer.StatePath))!.AsObject();
+        byte[] footer = Convert.FromBase64String(state["footer"]!.GetValue<string>());
+        await FeedAsync(writer, 1600, 2400, seed: 9);
+        long fullLength = new FileInfo(writer.PartPath).Length;
+        await writer.DisposeAsync();
+
+        state["footer"] = Convert.ToBase64String(footer);
+        string older = state.ToJsonString();
+        Assert.Contains("\\u002B", older, StringComparison.Ordinal);
+        File.WriteAllText(writer.StatePath, older);
+        await using (var stream = new FileStream(writer.PartPath, FileMode.Open, FileAccess.ReadWrite))
+        {
+            stream.SetLength(durableLength + ((fullLength - durableLength) / 2));
         }
 
         var summary = await RecordingPartWriter.RecoverAsync(writer.PartPath);

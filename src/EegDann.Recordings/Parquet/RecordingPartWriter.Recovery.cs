@@ -52,7 +52,7 @@ public sealed partial class RecordingPartWriter
 
                 stream.SetLength(state.DataEnd);
                 stream.Seek(0, SeekOrigin.End);
-                await stream.WriteAsync(Convert.FromBase64String(state.Footer), cancellationToken);
+                await stream.WriteAsync(state.Footer, cancellationToken);
                 stream.Flush(flushToDisk: true);
             }
 
@@ -117,13 +117,13 @@ public sealed partial class RecordingPartWriter
     /// <summary>The durable state of a part file.</summary>
     /// <param name="Version">State format version (1).</param>
     /// <param name="DataEnd">Byte offset where the footer of the durable state starts.</param>
-    /// <param name="Footer">Base64 of the bytes from <paramref name="DataEnd"/> to the end: footer, length, PAR1.</param>
+    /// <param name="Footer">The bytes from <paramref name="DataEnd"/> to the end: footer, length, PAR1 (Base64 in the file).</param>
     /// <param name="Samples">Samples per channel in the durable state.</param>
     /// <param name="Events">Events added up to the durable state.</param>
     private sealed record PartState(
         int Version,
         long DataEnd,
-        string Footer,
+        ReadOnlyMemory<byte> Footer,
         long Samples,
-        [property: JsonPropertyName("events")] List<RecordingEvent> Events);
+        [property: JsonPropertyName("events")] IReadOnlyList<RecordingEvent> Events);
 }
