@@ -124,12 +124,12 @@ public static class FeaturePipeline
             }
         }
 
-        fitted = fitted with { Features = features };
+        fitted = fitted with { States = [.. fitted.States, .. features] };
         var unstandardized = CreateFeaturizer(definition, fitted, standardize: false);
         fitted = fitted with { FeatureNames = unstandardized.FeatureNames };
         if (definition.Standardization is { } standardize)
         {
-            fitted = fitted with { Standardization = standardize.Fit(Transform(labeledSource, fitted, unstandardized)) };
+            fitted = fitted with { States = [.. fitted.States, standardize.Fit(Transform(labeledSource, fitted, unstandardized))] };
         }
 
         return fitted;
@@ -158,10 +158,8 @@ public static class FeaturePipeline
         // No step reads the source here (checked above), so each step's fit is its empty state.
         var nothing = new FeatureFitData([], [], new FeatureShape(signal.Info.Channels, signal.EpochSamples, signal.Info.SampleRateHz));
         var alignment = definition.Alignment is { } step ? new FittedAlignment(step.Options, new Dictionary<string, AlignmentFit>(alignments, StringComparer.Ordinal)) : null;
-        var fitted = SignalFit(signal, alignment) with
-        {
-            Features = Enumerable.Range(0, signal.BandCount).SelectMany(_ => definition.FeatureSteps.Select(s => s.Fit(nothing))).ToArray(),
-        };
+        var fitted = SignalFit(signal, alignment);
+        fitted = fitted with { States = [.. fitted.States, .. Enumerable.Range(0, signal.BandCount).SelectMany(_ => definition.FeatureSteps.Select(s => s.Fit(nothing)))] };
         return fitted with { FeatureNames = CreateFeaturizer(definition, fitted, standardize: false).FeatureNames };
     }
 
@@ -173,9 +171,7 @@ public static class FeaturePipeline
         SampleRateHz = signal.Info.SampleRateHz,
         EpochSamples = signal.EpochSamples,
         ClassNames = signal.Definition.ClassNames,
-        SignalSteps = signal.FittedSteps,
-        Alignment = alignment,
-        Features = [],
+        States = [.. signal.FittedSteps, .. alignment is null ? [] : new IFittedState[] { alignment }],
         FeatureNames = [],
     };
 

@@ -11,7 +11,7 @@ namespace EegDann.Pipelines.Tests;
 /// <summary>Each step's fitted state writes and reads its own JSON, and a model file's fitted pipeline is written back byte for byte.</summary>
 public sealed class FittedStateJsonTests
 {
-    private static readonly JsonSerializerOptions Options = FittedPipeline.JsonOptions;
+    private static readonly JsonSerializerOptions Options = FittedPipelineFormat1.JsonOptions;
 
     private static T RoundTrip<T>(T state, string expectedStart)
     {
@@ -81,7 +81,7 @@ public sealed class FittedStateJsonTests
         var fitted = new FittedPipeline
         {
             PipelineName = "p", Channels = ["C3"], SampleRateHz = 160, EpochSamples = 320, ClassNames = ["left", "right"],
-            Features = [new Unfitted<LogVarianceSpec>()], FeatureNames = ["C3"], Alignment = alignment,
+            States = [alignment, new Unfitted<LogVarianceSpec>()], FeatureNames = ["C3"],
         };
         string json = fitted.ToJson();
         Assert.Contains("\"signal_designs\":[]," + own[1..^1] + ",\"features\":", json, StringComparison.Ordinal);
@@ -89,7 +89,7 @@ public sealed class FittedStateJsonTests
         Assert.Equal(json, read.ToJson());
         Assert.Equal(45, read.Alignment!.For("S002")!.EpochCount);
 
-        var none = fitted with { Alignment = null };
+        var none = fitted with { States = [.. fitted.States.Where(s => s is not FittedAlignment)] };
         Assert.Contains("\"signal_designs\":[],\"subject_alignments\":{},\"features\":", none.ToJson(), StringComparison.Ordinal);
         Assert.Null(FittedPipeline.FromJson(none.ToJson(), "test").Alignment);
     }
@@ -108,18 +108,18 @@ public sealed class FittedStateJsonTests
         var fitted = new FittedPipeline
         {
             PipelineName = "p", Channels = ["C3"], SampleRateHz = 160, EpochSamples = 320, ClassNames = ["left", "right"],
-            Features = [new Unfitted<LogVarianceSpec>()], FeatureNames = ["a", "b"], Standardization = standardization,
+            States = [new Unfitted<LogVarianceSpec>(), standardization], FeatureNames = ["a", "b"],
         };
         string json = fitted.ToJson();
         Assert.Contains("}],\"standardization\":" + own + ",\"feature_names\":", json, StringComparison.Ordinal);
         var read = FittedPipeline.FromJson(json, "test");
         Assert.Equal(json, read.ToJson());
         Assert.Equal([2, 0.1], read.Standardization!.Statistics.Scale);
-        Assert.DoesNotContain("standardization", (fitted with { Standardization = null }).ToJson(), StringComparison.Ordinal);
+        Assert.DoesNotContain("standardization", (fitted with { States = [.. fitted.States.Where(s => s is not FittedStandardization)] }).ToJson(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void EveryPartsFittedStateIsListedInPipelineOrderAndWritesWhatTheDocumentCarries()
+    public void TheFittedPipelineIsOneListOfStatesInPipelineOrderWhichFormatOneGroupsAndReadsBackInThatOrder()
     {
         var filter = new BandPassSpec(8, 30, 4).Fit(160);
         var bank = new FilterBankSpec([new FrequencyBand(8, 12), new FrequencyBand(12, 30)], 4).Fit(160);
@@ -129,11 +129,20 @@ public sealed class FittedStateJsonTests
         var fitted = new FittedPipeline
         {
             PipelineName = "p", Channels = ["C3", "C4"], SampleRateHz = 160, EpochSamples = 320, ClassNames = ["left", "right"],
-            SignalSteps = [filter, bank], Alignment = alignment, Features = [feature], Standardization = standardization, FeatureNames = ["a", "b", "c", "d"],
+            States = [filter, bank, alignment, feature, standardization], FeatureNames = ["a", "b", "c", "d"],
         };
 
-        Assert.Equal<IFittedState>([filter, bank, alignment, feature, standardization], fitted.States);
+        // The typed properties are views of the one list.
+        Assert.Equal<FittedSignalStep>([filter, bank], fitted.SignalSteps);
+        Assert.Equal(2, fitted.BandCount);
+        Assert.Same(alignment, fitted.Alignment);
+        Assert.Same(feature, Assert.Single(fitted.Features));
+        Assert.Same(standardization, fitted.Standardization);
+
         string json = fitted.ToJson();
+        var read = FittedPipeline.FromJson(json, "test");
+        Assert.Equal([typeof(FittedFilter), typeof(FittedFilterBank), typeof(FittedAlignment), typeof(Unfitted<LogVarianceSpec>), typeof(FittedStandardization)], read.States.Select(s => s.GetType()));
+        Assert.Equal(json, read.ToJson());
         foreach (var state in fitted.States)
         {
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
@@ -146,7 +155,35 @@ public sealed class FittedStateJsonTests
             Assert.Contains(state is FittedAlignment ? own[1..^1] : own, json, StringComparison.Ordinal);
         }
 
-        Assert.Equal<IFittedState>([filter, feature], (fitted with { SignalSteps = [filter], Alignment = null, Standardization = null }).States);
+        var smaller = fitted with { States = [filter, feature] };
+        Assert.Equal((null, null, 1), (smaller.Alignment, smaller.Standardization, smaller.BandCount));
+    }
+
+    [Fact]
+    public void FormatOneRefusesStatesItCannotStoreOrWouldReadBackInAnotherOrder()
+    {
+        var filter = new BandPassSpec(8, 30, 4).Fit(160);
+        FeatureStepFit feature = new Unfitted<LogVarianceSpec>();
+        var alignment = new FittedAlignment(new EuclideanAlignmentOptions(), new Dictionary<string, AlignmentFit>());
+        var fitted = new FittedPipeline
+        {
+            PipelineName = "p", Channels = ["C3"], SampleRateHz = 160, EpochSamples = 320, ClassNames = ["left", "right"],
+            States = [filter, feature], FeatureNames = ["C3"],
+        };
+        Assert.Contains("\"signal_designs\":[{", fitted.ToJson(), StringComparison.Ordinal);
+
+        var reordered = Assert.Throws<InvalidOperationException>(() => (fitted with { States = [feature, filter] }).ToJson());
+        Assert.Contains("format 1 cannot store states Unfitted`1, FittedFilter", reordered.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => (fitted with { States = [filter, feature, new OtherState()] }).ToJson());
+        var bank = new FilterBankSpec([new FrequencyBand(8, 12), new FrequencyBand(12, 30)], 4).Fit(160);
+        Assert.Throws<InvalidOperationException>(() => (fitted with { States = [filter, bank, bank, feature] }).ToJson());
+        Assert.Throws<ArgumentException>(() => fitted with { States = [filter, alignment, alignment, feature] });
+    }
+
+    /// <summary>A state of a step type format 1 has no place for.</summary>
+    private sealed class OtherState : IFittedState
+    {
+        public void WriteJson(Utf8JsonWriter writer, JsonSerializerOptions options) => writer.WriteNullValue();
     }
 
     [Fact]

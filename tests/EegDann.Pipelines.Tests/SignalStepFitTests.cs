@@ -68,7 +68,7 @@ public sealed class SignalStepFitTests
         var signal = SignalPipeline.Create(definition);
         var epochs = signal.ExtractEpochs(recording).Epochs;
         var fitted = FeaturePipeline.Fit(signal, [epochs]);
-        var raw = FeaturePipeline.Transform(definition, fitted with { Standardization = null }, epochs);
+        var raw = FeaturePipeline.Transform(definition, fitted with { States = [.. fitted.States.Where(s => s is not FittedStandardization)] }, epochs);
         var expected = standardize.Fit(raw);
         Assert.Equal(expected.Statistics.Mean, fitted.Standardization!.Statistics.Mean);
         Assert.Equal(expected.Statistics.Scale, fitted.Standardization.Statistics.Scale);

@@ -2,6 +2,7 @@ using EegDann.Core;
 using EegDann.Dsp.Features;
 using EegDann.Model;
 using EegDann.Pipelines.Definitions;
+using EegDann.Pipelines.Steps;
 
 namespace EegDann.Pipelines.Calibration;
 
@@ -129,7 +130,7 @@ public sealed partial class CrossSubjectRunner
             {
                 var fittedStandardization = standardize.Fit(FeatureTable.Concat(sourceTables));
                 standardization = fittedStandardization.Statistics;
-                fitted = fitted with { Standardization = fittedStandardization };
+                fitted = fitted with { States = [.. fitted.States, fittedStandardization] };
             }
 
             if (standardization != null)
@@ -179,7 +180,7 @@ public sealed partial class CrossSubjectRunner
         var scoredTable = scored.Count > 0 ? transform(new EpochSet(target.Subject, target.Epochs.Info, scored)) : null;
         var scoredRows = scoredTable is null ? new SampleMatrix([], 0, sourceRows.SampleSize) : ToMatrix(Enumerable.Range(0, scoredTable.RowCount).Select(i => (scoredTable, i)).ToArray());
         var problem = new TrainingProblem(new LabeledSamples(sourceRows, sourceLabels, domains), targetRows, classes, targetLabeled);
-        fitted = fitted with { Alignment = fitted.Alignment is { } alignment ? alignment with { Subjects = alignments } : null };
+        fitted = fitted.Replace<FittedAlignment>(alignment => alignment with { Subjects = alignments });
         return new FoldProblem(problem, scoredRows, fitted, sourceRows, targetRows, cropFactor);
     }
 

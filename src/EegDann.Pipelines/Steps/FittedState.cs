@@ -21,7 +21,7 @@ public interface IFittedState
 /// </summary>
 /// <typeparam name="TSelf">The state type.</typeparam>
 /// <remarks>
-/// Model files are written with <see cref="FittedPipeline.JsonOptions"/> (snake_case, doubles
+/// Model files are written with <see cref="FittedPipelineFormat1.JsonOptions"/> (snake_case, doubles
 /// round-trip exactly); a state passes those options on to the values it nests.
 /// </remarks>
 public interface IFittedState<TSelf> : IFittedState

@@ -79,7 +79,7 @@ public sealed class SignalPathBuilder(int channels, int blockSamples)
 /// <summary>The fitted state of one step of the signal path: what a model file carries of it.</summary>
 /// <remarks>
 /// Model files of format 1 store these as two lists, <c>signal_designs</c> (one design or null per
-/// filter or re-referencing step) and <c>filter_bank_designs</c>; <see cref="FittedPipeline"/> keeps that layout.
+/// filter or re-referencing step) and <c>filter_bank_designs</c>; <see cref="FittedPipelineFormat1"/> keeps that layout.
 /// </remarks>
 public abstract record FittedSignalStep : IFittedState
 {

@@ -183,7 +183,7 @@ public sealed record EuclideanAlignmentSpec(EuclideanAlignmentOptions Options, A
 /// <remarks>
 /// Written as <c>{"alignment":{options},"subject_alignments":{subject:fit,…}}</c>; model files of
 /// format 1 carry those two members at the top level of the fitted pipeline, where
-/// <see cref="FittedPipeline"/> puts them.
+/// <see cref="FittedPipelineFormat1"/> puts them (<see cref="OptionsJson"/>, <see cref="SubjectsJson"/>, <see cref="ReadMembers"/>).
 /// </remarks>
 [JsonConverter(typeof(FittedStateConverter<FittedAlignment>))]
 public sealed record FittedAlignment(EuclideanAlignmentOptions Options, IReadOnlyDictionary<string, AlignmentFit> Subjects) : IFittedState<FittedAlignment>

@@ -4,6 +4,7 @@ using EegDann.Core;
 using EegDann.Model;
 using EegDann.Pipelines.Calibration;
 using EegDann.Pipelines.Definitions;
+using EegDann.Pipelines.Steps;
 using EegDann.Recordings;
 using Microsoft.Extensions.Logging;
 
@@ -223,10 +224,7 @@ public static class CalibrateNewSubject
 
         var kept = outcome.Kept.Single(k => k.Method.Name == chosenRun.Method.Name);
         clock.Restart();
-        var fitted = kept.Fitted with
-        {
-            Alignment = kept.Fitted.Alignment?.Only(targetSubject),
-        };
+        var fitted = kept.Fitted.Replace<FittedAlignment>(alignment => alignment.Only(targetSubject));
         var extra = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["method"] = chosenRun.Method.Name,

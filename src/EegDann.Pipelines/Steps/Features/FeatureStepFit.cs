@@ -13,7 +13,7 @@ namespace EegDann.Pipelines.Steps;
 /// <remarks>
 /// Each state type writes its own properties (<see cref="WriteProperties"/>) and reads itself back
 /// (<see cref="IFittedState{TSelf}.ReadJson"/>, registered beside its step class in <see cref="StageRegistry"/>);
-/// <see cref="FeatureStepFitConverter"/> (in <see cref="FittedPipeline.JsonOptions"/>) picks the reader by the discriminator,
+/// <see cref="FeatureStepFitConverter"/> (in <see cref="FittedPipelineFormat1.JsonOptions"/>) picks the reader by the discriminator,
 /// so a state is (de)serialised as a <see cref="FeatureStepFit"/>.
 /// </remarks>
 public abstract record FeatureStepFit([property: JsonIgnore] string Type) : IFittedState
