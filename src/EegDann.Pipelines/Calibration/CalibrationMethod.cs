@@ -173,14 +173,14 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     }
 
     /// <summary>
-    /// The method a pipeline file describes: its <c>training.method</c>, aligned when it has a
-    /// <c>euclidean_alignment</c> step, an ensemble of <c>training.ensemble</c> networks, on crops when
+    /// The method a pipeline file describes: its <c>training.method</c>, aligned when it has an
+    /// alignment step (<see cref="PipelineDefinition.Aligns"/>), an ensemble of <c>training.ensemble</c> networks, on crops when
     /// <c>training.crops</c> is true.
     /// </summary>
     public static CalibrationMethod Of(PipelineDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        return Parse(Canonical(definition.Alignment != null, definition.Training.Method + (definition.Training.Crops ? CropsSuffix : ""), definition.Training.Ensemble));
+        return Parse(Canonical(definition.Aligns, definition.Training.Method + (definition.Training.Crops ? CropsSuffix : ""), definition.Training.Ensemble));
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EegDann.Dsp.Features;
 using EegDann.Pipelines.Steps;
 
 namespace EegDann.Pipelines.Definitions;
@@ -51,24 +52,39 @@ public sealed record PipelineDefinition
     public IEnumerable<ISignalStep> SignalPath => Steps.OfType<ISignalStep>();
 
     /// <summary>The filter bank, or null.</summary>
+    /// <remarks>
+    /// About the <c>filter_bank</c> step type itself (its order, for <see cref="WithOneBand"/>); what any
+    /// band-splitting step answers is <see cref="SplitBands"/>.
+    /// </remarks>
     public FilterBankSpec? FilterBank => Steps.OfType<FilterBankSpec>().FirstOrDefault();
 
-    /// <summary>Bands every window carries: the filter bank's, else 1.</summary>
-    public int BandCount => FilterBank?.Bands.Count ?? 1;
+    /// <summary>The bands the signal path splits every channel into (<see cref="ISignalStep.SplitBands"/> of the step that splits, the filter bank), in band order; empty for one band.</summary>
+    public IReadOnlyList<FrequencyBand> SplitBands => SignalPath.Select(s => s.SplitBands).FirstOrDefault(b => b.Count > 0) ?? [];
+
+    /// <summary>Bands every window carries: the <see cref="SplitBands"/>, else 1.</summary>
+    public int BandCount => Math.Max(1, SplitBands.Count);
 
     /// <summary>Each band's tag in names (e.g. <c>8_12</c>: windows' channels <c>fb8_12_C3</c>, features <c>fb8_12_logvar_C3</c>), or null for one band.</summary>
-    public IReadOnlyList<string>? BandTags => FilterBank?.Tags;
+    public IReadOnlyList<string>? BandTags => SplitBands is { Count: > 0 } bands ? bands.Select(b => b.Tag).ToArray() : null;
 
     /// <summary>Band <paramref name="band"/> for messages (<c>band 8-12 Hz</c>), or null for a pipeline of one band.</summary>
-    public string? DescribeBand(int band) => FilterBank is { } bank ? $"band {bank.Bands[band].LowHz:0.###}-{bank.Bands[band].HighHz:0.###} Hz" : null;
+    public string? DescribeBand(int band) => SplitBands is { Count: > 0 } bands ? $"band {bands[band].LowHz:0.###}-{bands[band].HighHz:0.###} Hz" : null;
+
+    /// <summary>Whether the pipeline aligns windows: whether it has a step of kind <see cref="StepKind.Alignment"/>.</summary>
+    public bool Aligns => Steps.Any(s => s.Kind == StepKind.Alignment);
 
     /// <summary>The alignment step, or null.</summary>
+    /// <remarks>
+    /// About the <c>euclidean_alignment</c> step type itself: its callers fit it (<see cref="EuclideanAlignmentSpec.FitSubjects"/>)
+    /// or read its options and reference; whether a pipeline aligns at all is <see cref="Aligns"/>.
+    /// </remarks>
     public EuclideanAlignmentSpec? Alignment => Steps.OfType<EuclideanAlignmentSpec>().FirstOrDefault();
 
     /// <summary>The feature steps, in order.</summary>
     public IEnumerable<IFeatureStep> FeatureSteps => Steps.OfType<IFeatureStep>();
 
     /// <summary>The standardisation step, or null when features are not standardised.</summary>
+    /// <remarks>About the <c>standardize</c> step type itself: its callers fit it (<see cref="StandardizeSpec.Fit"/>).</remarks>
     public StandardizeSpec? Standardization => Steps.OfType<StandardizeSpec>().FirstOrDefault();
 
     /// <summary>Epoch length in samples at the pipeline's rate.</summary>
@@ -78,22 +94,17 @@ public sealed record PipelineDefinition
     public IReadOnlyList<string> ClassNames => Paradigm.ClassNames;
 
     /// <summary>
-    /// The same pipeline without its alignment step (for the unaligned baselines), named
-    /// <c>NAME-no-ea</c>, its JSON edited to match (so a model file carries what actually ran).
+    /// The same pipeline without its alignment steps (every step of kind <see cref="StepKind.Alignment"/>; for the
+    /// unaligned baselines), named <c>NAME-no-ea</c>, its JSON edited to match (so a model file carries what actually ran).
     /// </summary>
     public PipelineDefinition WithoutAlignment()
     {
         var document = ParseJson();
-        var steps = (JsonArray)document["steps"]!;
-        foreach (var step in steps.Where(s => s?["type"]?.GetValue<string>() == EuclideanAlignmentSpec.Info.Name).ToArray())
-        {
-            steps.Remove(step);
-        }
-
+        RemoveSteps(document, Steps.Where(s => s.Kind == StepKind.Alignment).ToArray());
         document["name"] = Name + "-no-ea";
         return this with
         {
-            Steps = Steps.Where(s => s is not EuclideanAlignmentSpec).ToArray(),
+            Steps = Steps.Where(s => s.Kind != StepKind.Alignment).ToArray(),
             Name = Name + "-no-ea",
             Json = document.ToJsonString(IndentedJson),
         };
@@ -103,10 +114,14 @@ public sealed record PipelineDefinition
     /// The same pipeline with Euclidean alignment in front of its features (if it had none), named
     /// <c>NAME-ea</c>, its JSON edited to match.
     /// </summary>
+    /// <remarks>
+    /// About the <c>euclidean_alignment</c> step type itself (the <c>ea_</c> methods add
+    /// <c>CalibrationData.DefaultAlignment</c>); a pipeline that already aligns, with any alignment step, is kept as it is.
+    /// </remarks>
     public PipelineDefinition WithAlignment(EuclideanAlignmentSpec alignment)
     {
         ArgumentNullException.ThrowIfNull(alignment);
-        if (Alignment != null)
+        if (Aligns)
         {
             return this;
         }
@@ -126,15 +141,19 @@ public sealed record PipelineDefinition
     /// <summary>The high edge of the one-band signal path of the classic baselines, Hz.</summary>
     public const double OneBandHighHz = 30;
 
-    /// <summary>Whether the signal path is already one 8–30 Hz band (no filter bank, a single 8–30 Hz band-pass).</summary>
+    /// <summary>Whether the signal path is already one 8–30 Hz band (no split into bands, a single 8–30 Hz band-pass).</summary>
+    /// <remarks>
+    /// This and <see cref="WithOneBand"/> are about the <c>bandpass</c> step type itself (the classic baselines
+    /// run one, and it takes the filter bank's order); only the split into bands is asked of every step.
+    /// </remarks>
     public bool IsOneBand =>
-        FilterBank is null && SignalSteps.OfType<BandPassSpec>().ToArray() is [{ LowHz: OneBandLowHz, HighHz: OneBandHighHz }];
+        SplitBands.Count == 0 && SignalSteps.OfType<BandPassSpec>().ToArray() is [{ LowHz: OneBandLowHz, HighHz: OneBandHighHz }];
 
     /// <summary>
     /// The same pipeline on one 8–30 Hz band (the signal path of the classic one-band baselines,
     /// e.g. EA + CSP + LDA and EA + tangent space + logistic regression, as MOABB and pyRiemann run
-    /// them): a filter bank becomes one causal Butterworth band-pass 8–30 Hz of the bank's order,
-    /// a band-pass becomes 8–30 Hz of its order, and one of order 4 is added when there is neither.
+    /// them): a filter bank (any step that splits into bands) becomes one causal Butterworth band-pass
+    /// 8–30 Hz of the bank's order, a band-pass becomes 8–30 Hz of its order, and one of order 4 is added when there is neither.
     /// Named <c>NAME-8-30</c>, its JSON edited to match; itself when it is already one 8–30 Hz band.
     /// </summary>
     public PipelineDefinition WithOneBand()
@@ -146,17 +165,14 @@ public sealed record PipelineDefinition
 
         int order = FilterBank?.Order ?? SignalSteps.OfType<BandPassSpec>().Select(b => b.Order).FirstOrDefault(4);
         var band = new BandPassSpec(OneBandLowHz, OneBandHighHz, order);
-        var steps = Steps.Where(s => s is not BandPassSpec and not FilterBankSpec).ToList();
+        static bool Replaced(StepSpec s) => s is BandPassSpec or ISignalStep { SplitBands.Count: > 0 };
+        var removed = Steps.Where(Replaced).ToArray();
+        var steps = Steps.Where(s => !Replaced(s)).ToList();
         int signalCount = steps.Count(s => s.Kind == StepKind.Signal);
         steps.Insert(signalCount, band);
         var document = ParseJson();
-        var jsonSteps = (JsonArray)document["steps"]!;
-        foreach (var step in jsonSteps.Where(j => j?["type"]?.GetValue<string>() is { } type && (type == BandPassSpec.Info.Name || type == FilterBankSpec.Info.Name)).ToArray())
-        {
-            jsonSteps.Remove(step);
-        }
-
-        jsonSteps.Insert(signalCount, band.ToJson());
+        RemoveSteps(document, removed);
+        ((JsonArray)document["steps"]!).Insert(signalCount, band.ToJson());
         document["name"] = Name + "-8-30";
         return this with { Steps = steps, Name = Name + "-8-30", Json = document.ToJsonString(IndentedJson) };
     }
@@ -178,6 +194,17 @@ public sealed record PipelineDefinition
     }
 
     private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+
+    /// <summary>Removes from <paramref name="document"/>'s steps every step of the types of <paramref name="removed"/>.</summary>
+    private static void RemoveSteps(JsonObject document, IReadOnlyList<StepSpec> removed)
+    {
+        var types = removed.Select(s => s.Type).ToHashSet(StringComparer.Ordinal);
+        var steps = (JsonArray)document["steps"]!;
+        foreach (var step in steps.Where(s => s?["type"]?.GetValue<string>() is { } type && types.Contains(type)).ToArray())
+        {
+            steps.Remove(step);
+        }
+    }
 
     private JsonObject ParseJson() =>
         JsonNode.Parse(Json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })?.AsObject()

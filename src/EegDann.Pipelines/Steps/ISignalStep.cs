@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using EegDann.Dsp.Features;
 using EegDann.Dsp.Filters;
 using EegDann.Dsp.Streaming;
 
@@ -16,6 +17,13 @@ public interface ISignalStep
 {
     /// <summary>The step type, e.g. <c>bandpass</c>.</summary>
     string Type { get; }
+
+    /// <summary>
+    /// The bands the step splits every channel into, in band order; empty for a step that does not split
+    /// (every step but the filter bank). Every later step runs on each band, and names carry the band's
+    /// <see cref="FrequencyBand.Tag"/>; a signal path splits at most once (<see cref="SignalPathBuilder.Split"/>).
+    /// </summary>
+    IReadOnlyList<FrequencyBand> SplitBands { get; }
 
     /// <summary>Fits the step at <paramref name="sampleRateHz"/>: designs its filters.</summary>
     /// <exception cref="ArgumentException">When a filter cannot be designed at that rate (the loader reports this before anything runs).</exception>

@@ -77,6 +77,10 @@ public abstract record SignalStepSpec(string Type) : StepSpec(Type), ISignalStep
     public abstract ISampleStage Create(int channels, SosDesign? design);
 
     /// <inheritdoc />
+    /// <remarks>None: a filter or re-referencing step keeps one band.</remarks>
+    public IReadOnlyList<FrequencyBand> SplitBands => [];
+
+    /// <inheritdoc />
     public FittedSignalStep Fit(double sampleRateHz) => new FittedFilter(Design(sampleRateHz));
 
     /// <inheritdoc />
@@ -279,8 +283,8 @@ public sealed record FilterBankSpec(IReadOnlyList<FrequencyBand> Bands, int Orde
     /// <inheritdoc />
     public override JsonObject ParametersToJson() => new() { ["bands"] = BandsToJson(Bands), ["order"] = Order };
 
-    /// <summary>Each band's tag in names (e.g. <c>8_12</c>), in band order.</summary>
-    public IReadOnlyList<string> Tags => Bands.Select(b => b.Tag).ToArray();
+    /// <inheritdoc />
+    public IReadOnlyList<FrequencyBand> SplitBands => Bands;
 
     /// <summary>Each band's filter at <paramref name="sampleRateHz"/>, in band order.</summary>
     public IReadOnlyList<SosDesign> Designs(double sampleRateHz) => Bands.Select(b => Butterworth.BandPass(b.LowHz, b.HighHz, Order, sampleRateHz)).ToArray();
