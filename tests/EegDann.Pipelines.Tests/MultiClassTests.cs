@@ -163,6 +163,48 @@ public sealed class MultiClassTests
         Assert.Equal(methods[^1].GetProperty("accuracy").GetDouble(), accuracy, 9);
     }
 
+    [Fact]
+    public async Task EvaluatingAFourClassPipelineScoresEveryTargetWithFourByFourConfusions()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string data = Directory.CreateDirectory(dir.File("data")).FullName;
+        foreach (string file in new[] { "S001", "S002" }.SelectMany(FourClassFiles))
+        {
+            File.Copy(file, Path.Combine(data, Path.GetFileName(file)));
+            string events = RecordingParquet.EventsPathFor(file);
+            File.Copy(events, Path.Combine(data, Path.GetFileName(events)));
+        }
+
+        string pipeline = dir.File("mi-4class-small.json");
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.PipelinesDirectory, "mi-4class.json")))!;
+        json["training"]!["epochs"] = 4;
+        json["training"]!["ensemble"] = 2;
+        File.WriteAllText(pipeline, json.ToJsonString());
+        var request = new EvaluateRequest(pipeline, data, EvaluationProtocol.Loso, ["ea_csp_lda", "ea_dann_x2"], [0], ReportDirectory: dir.File("report"));
+
+        var result = await Evaluate.RunAsync(request, NullLogger.Instance);
+
+        Assert.Equal(["feet", "fists", "left", "right"], result.ClassNames);
+        Assert.Equal(["S001", "S002"], result.Targets);
+        Assert.Equal(2 * 2, result.Rows.Count);
+        foreach (var row in result.Rows)
+        {
+            Assert.Null(row.Failure);
+            // 45 left/right epochs of runs 04/08/12 and 15 fists/feet epochs of run 06.
+            Assert.Equal(45 + 15, row.ScoredEpochs);
+            var matrix = row.Confusion!;
+            Assert.Equal(4, matrix.Count);
+            Assert.All(matrix, r => Assert.Equal(4, r.Count));
+            Assert.Equal(row.ScoredEpochs, matrix.Sum(r => r.Sum()));
+            Assert.Equal(row.Accuracy, Enumerable.Range(0, 4).Sum(k => matrix[k][k]) / (double)row.ScoredEpochs, 12);
+        }
+
+        string markdown = File.ReadAllText(dir.File("report/evaluation.md"));
+        Assert.Contains("| true \\ predicted | feet | fists | left | right | recall |", markdown);
+        Assert.Contains("chance 1/4 = 0.250", markdown);
+        Assert.True(new FileInfo(dir.File("report/confusion.png")).Length > 1000);
+    }
+
     private static (List<double[]> Covariances, int[] Labels) SyntheticEpochs(int seed, int perClass)
     {
         var random = new Random(seed);
