@@ -103,6 +103,9 @@ public sealed class GeneratedTablesTests
     [InlineData("<!-- generated: ablation bench/results/evaluation-loso -->\n<!-- /generated -->\n", "line 1: table 'ablation' reads 2 report(s), not 1")]
     [InlineData("<!-- generated: paired bench/results/evaluation-loso --no-interval -->\n<!-- /generated -->\n", "line 1: table 'paired': unknown option '--no-interval'")]
     [InlineData("<!-- generated: table\n<!-- /generated -->\n", "line 1: a generated marker is one line ending in '-->'")]
+    [InlineData("<!-- generated: reference bench/results/mi-reference-loso.jsonl -->\n<!-- /generated -->\n", "line 1: table 'reference' reads 2 file(s), not 1")]
+    [InlineData("<!-- generated: reference bench/results/mi-reference-loso.jsonl bench/results/adversary-diagnostic.json -->\n<!-- /generated -->\n", "line 1: table 'reference': ")]
+    [InlineData("<!-- generated: adversary bench/results/evaluation-loso -->\n<!-- /generated -->\n", "line 1: table 'adversary': ")]
     public void AMalformedSectionIsRefusedNamingItsLine(string page, string message)
     {
         var error = Assert.Throws<FormatException>(() => GeneratedTables.Rewrite(page, ReadReport));

@@ -78,11 +78,11 @@ public static class EvaluationTables
         };
     }
 
-    private static string F(double v) => double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "–";
+    internal static string F(double v) => double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "–";
 
     private static string S(double v) => EvaluationReport.Signed(v);
 
-    private static double Sd(double[] v)
+    internal static double Sd(double[] v)
     {
         double mean = v.Average();
         return Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / v.Length);
@@ -185,9 +185,9 @@ public static class EvaluationTables
         }
     }
 
-    private sealed record Row(string Target, int Seed, string Method, double Accuracy, int TargetLabeled);
+    internal sealed record Row(string Target, int Seed, string Method, double Accuracy, int TargetLabeled);
 
-    private sealed class Report
+    internal sealed class Report
     {
         public required IReadOnlyList<string> Methods { get; init; }
 

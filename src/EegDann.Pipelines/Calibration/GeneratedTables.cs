@@ -93,6 +93,18 @@ public static class GeneratedTables
                 : throw new FormatException($"line {index + 1}: expected '{Open} {BenchKind} FILE -->'");
         }
 
+        if (ReferenceTables.Kinds.Contains(words[0]))
+        {
+            try
+            {
+                return ReferenceTables.Render(words[0], words.Skip(1).Select(readReport).ToArray());
+            }
+            catch (ArgumentException e)
+            {
+                throw new FormatException($"line {index + 1}: {e.Message}", e);
+            }
+        }
+
         var options = words.Skip(1).Where(w => w.StartsWith("--", StringComparison.Ordinal)).ToArray();
         var directories = words.Skip(1).Where(w => !w.StartsWith("--", StringComparison.Ordinal)).ToArray();
         try
