@@ -1,6 +1,7 @@
 using EegDann.Core;
 using EegDann.Dsp.Alignment;
 using EegDann.Dsp.Features;
+using EegDann.Dsp.Resampling;
 using EegDann.Dsp.Segmentation;
 using EegDann.Dsp.Streaming;
 using EegDann.Pipelines.Definitions;
@@ -172,7 +173,14 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
 
         signal.CheckSourceRate(source.SampleRateHz);
         _processor = signal.CreateProcessor(source, [segmenter]);
+        Rate = definition.Signal.RateFrom(source.SampleRateHz);
     }
+
+    /// <summary>
+    /// Source indices (<see cref="NextInputIndex"/>, chunks) to pipeline indices (<see cref="NextOutputIndex"/>,
+    /// windows) and back: the mapping this front end resamples with (<see cref="SignalRequirements.RateFrom"/>).
+    /// </summary>
+    public SampleRateMapping Rate { get; }
 
     /// <summary>The online alignment estimate, or null (fixed or no alignment).</summary>
     public OnlineEuclideanAlignment? Alignment => _online;

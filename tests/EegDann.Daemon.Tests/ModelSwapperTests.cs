@@ -29,6 +29,25 @@ public sealed class ModelSwapperTests
     }
 
     [Theory]
+    [InlineData(160.0)]
+    [InlineData(250.0)]
+    [InlineData(512.0)]
+    public void TheSwapperPlacesSourceIndicesWithItsFrontEndsRateMappingAndWithThePipelinesWhenItHasNone(double rate)
+    {
+        using var context = new SwapperContext();
+        var channels = TestModels.Read("S002", "R04").Info.Channels;
+        var model = context.Models.Current;
+        context.Swapper.Bind(new StreamDescription(new SignalInfo(rate, channels), "test", "S002"), "S002", model, context.Consumer);
+        Assert.NotNull(context.Swapper.FrontEnd);
+        Assert.Equal(context.Swapper.FrontEnd.Rate, context.Swapper.Rate);
+        Assert.Equal(rate, context.Swapper.Rate.SourceRateHz);
+
+        context.Swapper.Bind(new StreamDescription(new SignalInfo(rate, ["C3", "Cz", "C4"]), "test", "S002"), "S002", model, context.Consumer);
+        Assert.Null(context.Swapper.FrontEnd);
+        Assert.Equal(model.Definition.Signal.RateFrom(rate), context.Swapper.Rate);
+    }
+
+    [Theory]
     [InlineData(50.0)]
     [InlineData(60.0)]
     public void ASourceWhoseNyquistFrequencyIsAtOrBelowThePipelinesHighestBandEdgeIsAnUnsupportedRateNamingTheRateAndTheBand(double rate)

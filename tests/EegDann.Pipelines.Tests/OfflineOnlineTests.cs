@@ -27,6 +27,51 @@ public sealed class OfflineOnlineTests(ITestOutputHelper output)
         Assert.True(worst <= 1e-9, $"max relative difference {worst:E3}");
     }
 
+    [Theory]
+    [InlineData(160.0)]
+    [InlineData(250.0)]
+    [InlineData(512.0)]
+    [InlineData(100.0)]
+    public void TheFrontEndGivesTheRateMappingItResamplesWithSoPipelineIndicesFollowItsSourceIndices(double sourceRate)
+    {
+        var recording = RealRecordings.Read("S001", "R04");
+        var definition = RealRecordings.MiLogVar;
+        var signal = SignalPipeline.Create(definition);
+        var fitted = FeaturePipeline.Fit(signal, [signal.ExtractEpochs(recording).Epochs]);
+        var source = new SignalInfo(sourceRate, recording.Info.Channels);
+        var consumer = new Collector();
+        var frontEnd = new OnlineFrontEnd(definition, fitted, source, "S001", OnlineAlignment.Fixed, consumer);
+        var rate = frontEnd.Rate;
+        Assert.Equal(definition.Signal.RateFrom(sourceRate), rate);
+        Assert.Equal((sourceRate, 160.0, sourceRate == 160), (rate.SourceRateHz, rate.PipelineRateHz, rate.IsIdentity));
+
+        // The resampler is centred: its output trails the mapped input by half its filter, about
+        // 10 samples at the lower rate; restarted at source index k, its first output is the
+        // mapped index rounded up.
+        double lag = sourceRate == 160 ? 0 : 10 * Math.Max(1, 160 / sourceRate);
+        var noise = new Random(20261206);
+        var samples = new float[2 * 1000 * source.ChannelCount];
+        for (int i = 0; i < samples.Length; i++)
+        {
+            samples[i] = (float)(noise.NextDouble() - 0.5) * 40;
+        }
+
+        foreach (long first in new long[] { 0, 1001, 123457 })
+        {
+            frontEnd.Restart(first);
+            Assert.InRange(frontEnd.NextOutputIndex - rate.ToPipeline(first), 0, 1);
+            for (long at = first; at < first + 2000; at += 1000)
+            {
+                frontEnd.Push(samples.AsSpan(0, 1000 * source.ChannelCount), 1000, at);
+                long mapped = rate.ToPipeline(frontEnd.NextInputIndex);
+                Assert.InRange(mapped - frontEnd.NextOutputIndex, Math.Floor(lag) - 1, Math.Ceiling(lag) + 1);
+            }
+        }
+
+        Assert.NotEmpty(consumer.Starts);
+        Assert.All(consumer.Starts, s => Assert.Equal(0, s % signal.StrideSamples));
+    }
+
     [Fact]
     public void EpochsCutInRandomChunksEqualEpochsCutInOnePiece()
     {

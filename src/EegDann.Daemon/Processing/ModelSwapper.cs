@@ -53,7 +53,7 @@ internal sealed partial class ModelSwapper(ActiveModel models, FailSafeOptions f
     /// <summary>The model's window grid (pipeline rate).</summary>
     public WindowGrid Grid { get; private set; } = new(1, 1);
 
-    /// <summary>Source indices to the model's pipeline indices.</summary>
+    /// <summary>Source indices to the model's pipeline indices: the front end's <see cref="OnlineFrontEnd.Rate"/> (or, without one, the pipeline's <see cref="Pipelines.Definitions.SignalRequirements.RateFrom"/>).</summary>
     public SampleRateMapping Rate { get; private set; } = new(1, 1);
 
     /// <summary>The recent raw source samples (for the quality check and for priming), or null before the first stream.</summary>
@@ -140,16 +140,6 @@ internal sealed partial class ModelSwapper(ActiveModel models, FailSafeOptions f
         _generation = model.Generation;
         var info = _stream!.Info;
         Grid = new WindowGrid(model.WindowSamples, model.StrideSamples);
-        Rate = new SampleRateMapping(info.SampleRateHz, model.PipelineSignal.SampleRateHz);
-        int capacity = Rate.SourceSamples(Grid.Length) + (int)Math.Ceiling(failSafe.SwapSettleSeconds * info.SampleRateHz) + SliceSamples + 2;
-        // Windows start on the stride grid: with the stream at the pipeline's rate, per-stride
-        // minimum/maximum summaries make a window's flat/saturation check O(stride).
-        int block = Rate.IsIdentity ? Grid.Stride : 0;
-        if (Raw is null || Raw.Channels != info.ChannelCount || Raw.Capacity < capacity || Raw.BlockSamples != block)
-        {
-            Raw = new RawSignalHistory(info.ChannelCount, capacity, block);
-        }
-
         try
         {
             FrontEnd = model.CreateFrontEnd(info, _subject, decoder.Alignment, _consumer!);
@@ -160,6 +150,18 @@ internal sealed partial class ModelSwapper(ActiveModel models, FailSafeOptions f
             FrontEnd = null;
             Mismatch = (e is UnsupportedSampleRateException ? FailSafeReason.UnsupportedRate : FailSafeReason.ChannelMismatch, e.Message);
             LogCannotDecode(model.Id, _stream.SourceName, e.Message);
+        }
+
+        // The front end's own mapping (the one it resamples with); a stream the model cannot
+        // decode still passes window positions, placed by the pipeline's mapping it would use.
+        Rate = FrontEnd?.Rate ?? model.Definition.Signal.RateFrom(info.SampleRateHz);
+        int capacity = Rate.SourceSamples(Grid.Length) + (int)Math.Ceiling(failSafe.SwapSettleSeconds * info.SampleRateHz) + SliceSamples + 2;
+        // Windows start on the stride grid: with the stream at the pipeline's rate, per-stride
+        // minimum/maximum summaries make a window's flat/saturation check O(stride).
+        int block = Rate.IsIdentity ? Grid.Stride : 0;
+        if (Raw is null || Raw.Channels != info.ChannelCount || Raw.Capacity < capacity || Raw.BlockSamples != block)
+        {
+            Raw = new RawSignalHistory(info.ChannelCount, capacity, block);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EegDann.Dsp.Features;
+using EegDann.Dsp.Resampling;
 using EegDann.Pipelines.Steps;
 
 namespace EegDann.Pipelines.Definitions;
@@ -221,6 +222,15 @@ public sealed record SignalRequirements(double SampleRateHz, IReadOnlyList<strin
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(SampleRateHz, Channels.Count);
+
+    /// <summary>
+    /// Source indices to pipeline indices for a source at <paramref name="sourceRateHz"/>: the one
+    /// mapping the streaming path resamples with (<see cref="EegDann.Pipelines.Signal.SignalPipeline.CreateProcessor"/>
+    /// converts the rate exactly when it is not the identity, <see cref="OnlineFrontEnd.Rate"/> gives
+    /// it), so a caller relating the two kinds of index never keeps a copy of its own.
+    /// </summary>
+    /// <exception cref="ArgumentException">When <paramref name="sourceRateHz"/> is not a positive number.</exception>
+    public SampleRateMapping RateFrom(double sourceRateHz) => new(sourceRateHz, SampleRateHz);
 }
 
 /// <summary>How trials are defined.</summary>

@@ -128,9 +128,11 @@ public sealed class SignalPipeline
     {
         ArgumentNullException.ThrowIfNull(source);
         var selector = new ChannelSelector(source, Info.Channels);
-        var resampler = source.SampleRateHz.Equals(Info.SampleRateHz)
+        // The rate converted is the mapping's: callers relating source and pipeline indices read the same one.
+        var rate = Definition.Signal.RateFrom(source.SampleRateHz);
+        var resampler = rate.IsIdentity
             ? null
-            : new PolyphaseResampler(ResamplerDesign.For(source.SampleRateHz, Info.SampleRateHz), Info.ChannelCount, StreamingSignalProcessor.BlockSize);
+            : new PolyphaseResampler(ResamplerDesign.For(rate.SourceRateHz, rate.PipelineRateHz), Info.ChannelCount, StreamingSignalProcessor.BlockSize);
         var path = new SignalPathBuilder(Info.ChannelCount, StreamingSignalProcessor.MaxDeliveredBlock(resampler));
         for (int i = 0; i < _steps.Length; i++)
         {
