@@ -217,6 +217,37 @@ public sealed class WindowStageTests
     }
 
     [Fact]
+    public void AWindowWhoseFeaturesAreNotFiniteIsNoneAsNonFiniteEveryTimeAndOneEpisode()
+    {
+        // Finite raw samples below the saturation level give finite features with every fitted
+        // state calibration makes (variances are floored, a degenerate alignment reference is
+        // refused), so the rule is reached here through a model whose fitted state is finite but
+        // extreme: S002's fixed alignment scaled by 1e200 (the loader checks that the pipeline
+        // builds, not the size of its numbers) makes every aligned variance overflow to +∞.
+        var recording = TestModels.Read("S002", "R04");
+        var chunks = Chunks(recording).Where(c => c.FirstSampleIndex < 2000).ToList();
+        var loaded = DecoderModelLoader.Load(TestModels.AlignedS001ToS002);
+        var fit = loaded.Fitted.Alignment!.For("S002")!;
+        var extreme = fit with { Whitening = fit.Whitening.Select(w => w * 1e200).ToArray() };
+        var crafted = new DecoderModel(loaded.Package, loaded.Definition, loaded.Fitted.WithSubjectAlignment(extreme), "crafted");
+        using var context = new StageContext(crafted, new DecoderOptions { Alignment = AlignmentMode.Fixed });
+        var items = Run(context, recording, chunks);
+
+        // Every position once, none decoded: the windows the front end delivers say "features", the
+        // positions passed while the filters start again carry the episode's reason.
+        Assert.Equal(Enumerable.Range(0, ((2000 - Window) / Chunk) + 1).Select(k => (long)Window + (k * Chunk)), items.Select(i => i.EndSample));
+        Assert.All(items, i => Assert.Equal((WindowItemKind.FailSafe, FailSafeReason.NonFinite), (i.Kind, i.Reason)));
+        Assert.All(items, i => Assert.Null(i.Input));
+        Assert.Contains(items, i => i.Detail == "features");
+        Assert.Equal(1, context.Metrics.FailSafeEpisodes(FailSafeReason.NonFinite));
+        Assert.Equal(FailSafeReason.NonFinite, context.Stage.Hold);
+
+        // The same model with its fitted alignment as calibrated decodes every position.
+        using var calibrated = new StageContext(TestModels.AlignedS001ToS002, new DecoderOptions { Alignment = AlignmentMode.Fixed });
+        Assert.All(Run(calibrated, recording, chunks), i => Assert.Equal(WindowItemKind.Window, i.Kind));
+    }
+
+    [Fact]
     public void AModelThatDoesNotFitTheStreamIsNotSwappedInAndTheModelInUseStays()
     {
         var recording = TestModels.Read("S002", "R04");
@@ -343,11 +374,16 @@ public sealed class WindowStageTests
     private sealed class StageContext : IDisposable
     {
         public StageContext(string? model = null, DecoderOptions? decoder = null)
+            : this(DecoderModelLoader.Load(model ?? TestModels.S001ToS002), decoder)
+        {
+        }
+
+        public StageContext(DecoderModel model, DecoderOptions? decoder = null)
         {
             decoder ??= new DecoderOptions();
             Metrics = new DaemonMetrics();
             Models = new ActiveModel(Metrics, NullLogger<ActiveModel>.Instance);
-            Models.Initialize(DecoderModelLoader.Load(model ?? TestModels.S001ToS002), decoder.Alignment);
+            Models.Initialize(model, decoder.Alignment);
             Stage = new WindowStage(Models, new FailSafeOptions(), decoder, new AcquisitionOptions(), Metrics, NullLogger<WindowStage>.Instance);
         }
 
