@@ -40,7 +40,7 @@ public static class DoctorCommand
 
                 return ExitCodes.Success;
             }
-            catch (InvalidOperationException e)
+            catch (TorchRuntimeUnavailableException e)
             {
                 Log.Error("{Problem}", e.Message);
                 return ExitCodes.Failed;

@@ -36,8 +36,10 @@ public static class LslCommand
         {
             EegDannCli.LoadConfiguration(parse).GetSection(LslOptions.SectionName).Bind(options);
         }
-        catch (InvalidOperationException e)
+        catch (InvalidOperationException e) when (e.TargetSite?.DeclaringType == typeof(ConfigurationBinder))
         {
+            // A value the binder cannot convert (its message names the key); any other
+            // InvalidOperationException here is a bug and propagates (exit 70).
             Log.Error("{Section}: {Problem}", LslOptions.SectionName, e.Message);
             return null;
         }

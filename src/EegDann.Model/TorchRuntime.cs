@@ -119,7 +119,7 @@ public static class TorchRuntime
     }
 
     /// <summary>Loads libtorch, computes d/dx sum(x²) at [1, 2, 3] and reports the result.</summary>
-    /// <exception cref="InvalidOperationException">When the native runtime cannot be loaded; the message says why.</exception>
+    /// <exception cref="TorchRuntimeUnavailableException">When the native runtime cannot be loaded; the message says why.</exception>
     public static TorchRuntimeReport Check()
     {
         var clock = Stopwatch.StartNew();
@@ -139,13 +139,20 @@ public static class TorchRuntime
         }
         catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException)
         {
-            throw new InvalidOperationException(
+            throw new TorchRuntimeUnavailableException(
                 "TorchSharp's native runtime did not load: " + (e.InnerException?.Message ?? e.Message) +
                 " On Debian 12 and other systems whose libstdc++ lacks GLIBCXX_3.4.32, build EegDann with 'dotnet build' " +
                 "(which patches libLibTorchSharp.so in the output) rather than copying the NuGet files by hand.", e);
         }
     }
 }
+
+/// <summary>
+/// TorchSharp's native runtime cannot be loaded on this machine (the message says why and what to
+/// do): the environment, not a bug. An <see cref="InvalidOperationException"/> of its own type, so that
+/// <c>eegdann doctor</c> reports it and nothing else as the machine's problem.
+/// </summary>
+public sealed class TorchRuntimeUnavailableException(string message, Exception inner) : InvalidOperationException(message, inner);
 
 /// <summary>A device setting that is not a device, or names a device this process cannot use; the message names the setting.</summary>
 public sealed class TorchDeviceException(string message) : Exception(message);

@@ -54,7 +54,7 @@ public static class FeaturePipeline
         var definition = signal.Definition;
         if (labeledSource.Sum(s => s.Count) == 0)
         {
-            throw new ArgumentException("the labeled source has no epochs.", nameof(labeledSource));
+            throw new FitDataException("the labeled source has no epochs.");
         }
 
         foreach (var set in labeledSource)
@@ -114,10 +114,10 @@ public static class FeaturePipeline
                 {
                     fit = step.Fit(fitData);
                 }
-                catch (ArgumentException e)
+                catch (FitDataException e)
                 {
                     string band = definition.DescribeBand(b) is { } name ? ", " + name : "";
-                    throw new ArgumentException($"pipeline '{definition.Name}', step '{step.Type}'{band}: {e.Message}", e);
+                    throw new FitDataException($"pipeline '{definition.Name}', step '{step.Type}'{band}: {e.Message}", e);
                 }
 
                 features.Add(fit);

@@ -112,6 +112,15 @@ public sealed class LslCommandTests
     }
 
     [Fact]
+    public async Task AnLslSettingThatIsNotANumberIsRefusedNamingTheKey()
+    {
+        var run = await EegDannProcess.RunAsync(["lsl", "list"], new Dictionary<string, string> { ["EEGDANN_Lsl__ResolveTimeoutSeconds"] = "soon" });
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("Lsl:ResolveTimeoutSeconds", run.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RecordingAStreamThatNobodyServesFailsWithAClearMessageAndWritesNothing()
     {
         using var dir = TestData.NewTemporaryDirectory();

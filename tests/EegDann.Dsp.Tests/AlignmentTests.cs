@@ -1,3 +1,4 @@
+using EegDann.Core;
 using EegDann.Dsp.Alignment;
 using EegDann.Dsp.LinearAlgebra;
 
@@ -86,7 +87,7 @@ public sealed class AlignmentTests
     {
         // Common average reference: the channels sum to zero, the covariance is singular.
         var epochs = SubjectEpochs(2, 20).Select(Car).ToList();
-        var e = Assert.Throws<ArgumentException>(() => EuclideanAlignment.Fit("S002", epochs, Channels, new EuclideanAlignmentOptions()));
+        var e = Assert.Throws<FitDataException>(() => EuclideanAlignment.Fit("S002", epochs, Channels, new EuclideanAlignmentOptions()));
         Assert.Contains("S002", e.Message);
         Assert.Contains("shrinkage", e.Message);
         var fit = EuclideanAlignment.Fit("S002", epochs, Channels, new EuclideanAlignmentOptions { Shrinkage = 0.01 });

@@ -1,3 +1,4 @@
+using EegDann.Core;
 using EegDann.Dsp.Features;
 using EegDann.Dsp.LinearAlgebra;
 
@@ -143,7 +144,7 @@ public sealed class FeatureTests
     public void CspRefusesASingleClassNamingIt()
     {
         var cov = Matrices.Identity(3);
-        var e = Assert.Throws<ArgumentException>(() => Csp.Fit([cov, cov, cov], ["feet", "feet", "feet"], 3, 2));
+        var e = Assert.Throws<FitDataException>(() => Csp.Fit([cov, cov, cov], ["feet", "feet", "feet"], 3, 2));
         Assert.Contains("at least two classes", e.Message);
         Assert.Contains("feet", e.Message);
     }

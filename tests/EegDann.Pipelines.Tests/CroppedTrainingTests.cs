@@ -138,9 +138,9 @@ public sealed class CroppedTrainingTests
         Assert.False(CalibrationMethod.Parse("ea_dann_x5").Cropped);
         Assert.Contains("trained on crops", method.Description, StringComparison.Ordinal);
         Assert.Contains("[_crops]", CalibrationMethod.Grammar, StringComparison.Ordinal);
-        var classic = Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("ea_csp_lda_crops"));
+        var classic = Assert.Throws<MethodNameException>(() => CalibrationMethod.Parse("ea_csp_lda_crops"));
         Assert.Contains("cropped training (_crops) is for the networks", classic.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("ea_ts_lr_crops"));
-        Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("_crops"));
+        Assert.Throws<MethodNameException>(() => CalibrationMethod.Parse("ea_ts_lr_crops"));
+        Assert.Throws<MethodNameException>(() => CalibrationMethod.Parse("_crops"));
     }
 }

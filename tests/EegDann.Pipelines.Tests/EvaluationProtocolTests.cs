@@ -270,12 +270,12 @@ public sealed class EvaluationProtocolTests
         Assert.False(CalibrationMethod.Parse("ea_dann_x5").SelfTraining);
         Assert.Null(CalibrationMethod.Parse("ea_dann_x5").Refit);
         Assert.Contains("refitted", method.Description, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("ea_csp_lda_refit"));
-        Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("_refit"));
+        Assert.Throws<MethodNameException>(() => CalibrationMethod.Parse("ea_csp_lda_refit"));
+        Assert.Throws<MethodNameException>(() => CalibrationMethod.Parse("_refit"));
         // Semi-supervised DANN with no labeled epoch is plain DANN, every other suffix kept; its networks cannot be trained without the labeled epochs a refit needs them out of.
         Assert.Equal("ea_dann_crops_st_ba_x5", CalibrationMethod.Parse("ea_dann_semi_crops_st_ba_x5").WithTargetLabels(0).Name);
         Assert.Equal("ea_dann_semi_x5", CalibrationMethod.Parse("ea_dann_semi_x5").WithTargetLabels(2).Name);
-        var semiRefit = Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("ea_dann_semi_refit_x5"));
+        var semiRefit = Assert.Throws<MethodNameException>(() => CalibrationMethod.Parse("ea_dann_semi_refit_x5"));
         Assert.Contains("use ea_dann_refit_x5 or ea_dann_semi_x5", semiRefit.Message, StringComparison.Ordinal);
     }
 
@@ -294,7 +294,7 @@ public sealed class EvaluationProtocolTests
         var csp = CalibrationMethod.Parse("ea_csp_lda_8_30_ba");
         Assert.Equal(("ea_csp_lda_8_30_ba", MethodFamily.CspLda, true, true), (csp.Name, csp.Family, csp.OneBand, csp.BiasAdapted));
         Assert.False(CalibrationMethod.Parse("ea_dann_x5").BiasAdapted);
-        Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("_ba"));
-        Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("ts_lr_ba"));
+        Assert.Throws<MethodNameException>(() => CalibrationMethod.Parse("_ba"));
+        Assert.Throws<MethodNameException>(() => CalibrationMethod.Parse("ts_lr_ba"));
     }
 }

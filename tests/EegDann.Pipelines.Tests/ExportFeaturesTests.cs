@@ -1,3 +1,6 @@
+using EegDann.Core;
+using EegDann.Dsp.Resampling;
+using EegDann.Dsp.Streaming;
 using EegDann.Pipelines.Signal;
 using EegDann.Pipelines.UseCases;
 using EegDann.Recordings.Parquet;
@@ -53,6 +56,55 @@ public sealed class ExportFeaturesTests
             ExportFeatures.RunAsync(new ExportFeaturesRequest(Pipeline, [TestData.RawEdf("S001", "R04"), bad], output), NullLogger.Instance));
         Assert.Contains("broken.edf", e.Message);
         Assert.Equal(["broken.edf"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task ARecordingWithANonFiniteSampleFailsNamingTheFileChannelAndSampleAndWritesNothing()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        var shared = RealRecordings.Read("S002", "R08");
+        var recording = new Recording(shared.Info, shared.Samples.Select(s => (float[])s.Clone()).ToArray(), shared.Events, shared.Metadata);
+        recording.Samples[recording.Info.IndexOf("C3")][500] = float.NaN;
+        string parquet = dir.File("S002R08.parquet");
+        await ParquetRecordingWriter.WriteAsync(recording, parquet);
+        string output = dir.File("features.parquet");
+        var e = await Assert.ThrowsAsync<ExportInputException>(() =>
+            ExportFeatures.RunAsync(new ExportFeaturesRequest(Pipeline, [parquet], output), NullLogger.Instance));
+        Assert.Contains("S002R08.parquet: channel 'C3' has a non-finite value (NaN or infinity) at sample 500", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public async Task DataThePipelineCannotBeFittedOnFailsAsInputNamingThePipelineAndWhy()
+    {
+        // A common average reference makes the channels sum to zero: without shrinkage the
+        // alignment's reference covariance is singular.
+        using var dir = TestData.NewTemporaryDirectory();
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Pipeline))!;
+        var steps = document["steps"]!.AsArray();
+        steps.Insert(1, System.Text.Json.Nodes.JsonNode.Parse("""{ "type": "common_average_reference", "parameters": {} }"""));
+        steps.Insert(2, System.Text.Json.Nodes.JsonNode.Parse("""{ "type": "euclidean_alignment", "parameters": { "shrinkage": 0 } }"""));
+        string pipeline = dir.File("car-ea.json");
+        await File.WriteAllTextAsync(pipeline, document.ToJsonString());
+        string output = dir.File("features.parquet");
+        var e = await Assert.ThrowsAsync<ExportInputException>(() =>
+            ExportFeatures.RunAsync(new ExportFeaturesRequest(pipeline, [TestData.RawEdf("S001", "R04")], output), NullLogger.Instance));
+        Assert.Contains("car-ea.json: cannot fit pipeline", e.Message, StringComparison.Ordinal);
+        Assert.Contains("is not positive definite", e.Message, StringComparison.Ordinal);
+        Assert.IsType<FitDataException>(e.InnerException);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void OnlyAMissingChannelAnUnsupportedRateOrUnfittableDataAreProblemsWithTheRecordingsAnyOtherArgumentExceptionIsABug()
+    {
+        Assert.True(InputProblems.IsDataProblem(new ChannelMismatchException(["C3"], [], ["Cz"])));
+        Assert.True(InputProblems.IsDataProblem(new UnsupportedSampleRateException(100 * Math.PI, 160, "no")));
+        Assert.True(InputProblems.IsDataProblem(new FitDataException("singular")));
+        Assert.False(InputProblems.IsDataProblem(new ArgumentException("a bug")));
+        Assert.False(InputProblems.IsDataProblem(new ArgumentOutOfRangeException("index")));
+        Assert.False(InputProblems.IsDataProblem(new ArgumentNullException("signal")));
+        Assert.False(InputProblems.IsDataProblem(new InvalidOperationException("a bug")));
     }
 
     [Fact]

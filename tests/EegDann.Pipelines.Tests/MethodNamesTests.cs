@@ -22,13 +22,13 @@ public sealed class MethodNamesTests
     [Fact]
     public void AnUnknownMethodIsRefusedWithEveryBaseName()
     {
-        var error = Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse("telepathy"));
+        var error = Assert.Throws<MethodNameException>(() => CalibrationMethod.Parse("telepathy"));
 
         Assert.All(CalibrationMethod.BaseNames, name => Assert.Contains(name, error.Message, StringComparison.Ordinal));
         Assert.Contains("ea_ts_lr", error.Message, StringComparison.Ordinal);
         // The message reaches the user as it is (exit 2): no "(Parameter 'name')" tail.
-        Assert.All(new[] { "telepathy", "ea_csp_lda_x3", "ts_lr", "ea_dann_x99", "ea_dann_semi_refit" }, bad =>
-            Assert.DoesNotContain("(Parameter", Assert.Throws<ArgumentException>(() => CalibrationMethod.Parse(bad)).Message, StringComparison.Ordinal));
+        Assert.All(new[] { "telepathy", "ea_csp_lda_x3", "ts_lr", "ea_dann_x99", "ea_dann_semi_refit", "", " " }, bad =>
+            Assert.DoesNotContain("(Parameter", Assert.Throws<MethodNameException>(() => CalibrationMethod.Parse(bad)).Message, StringComparison.Ordinal));
     }
 
     [Fact]

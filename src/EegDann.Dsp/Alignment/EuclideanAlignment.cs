@@ -1,3 +1,4 @@
+using EegDann.Core;
 using EegDann.Dsp.LinearAlgebra;
 
 namespace EegDann.Dsp.Alignment;
@@ -92,7 +93,7 @@ public static class EuclideanAlignment
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bands);
         if (epochs.Count == 0)
         {
-            throw new ArgumentException($"Euclidean alignment of subject '{subject}' needs at least one epoch.", nameof(epochs));
+            throw new FitDataException($"Euclidean alignment of subject '{subject}' needs at least one epoch.");
         }
 
         int block = channels * channels;
@@ -193,7 +194,7 @@ public static class EuclideanAlignment
         double smallest = eigen.Values[0];
         if (!(largest > 0) || smallest <= largest * 1e-12)
         {
-            throw new ArgumentException(
+            throw new FitDataException(
                 $"the alignment reference of subject '{subject}' is not positive definite (eigenvalues {smallest:G3} … {largest:G3}); " +
                 "the channels are linearly dependent (e.g. after a common average reference) or flat: set a shrinkage > 0.");
         }

@@ -1,3 +1,4 @@
+using EegDann.Core;
 using EegDann.Dsp.LinearAlgebra;
 
 namespace EegDann.Dsp.Features;
@@ -47,7 +48,7 @@ public static class Csp
         var classes = labels.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         if (classes.Length < 2)
         {
-            throw new ArgumentException($"CSP needs at least two classes, the labeled epochs have {classes.Length} ({string.Join(", ", classes)}).", nameof(labels));
+            throw new FitDataException($"CSP needs at least two classes, the labeled epochs have {classes.Length} ({string.Join(", ", classes)}).");
         }
 
         if (components < 1 || components > channels)
@@ -106,7 +107,7 @@ public static class Csp
 
         if (counts.Any(c => c <= 0))
         {
-            throw new ArgumentException($"one-vs-rest CSP needs epochs of every class; {string.Join(", ", classes.Where((_, i) => counts[i] <= 0))} has none.");
+            throw new FitDataException($"one-vs-rest CSP needs epochs of every class; {string.Join(", ", classes.Where((_, i) => counts[i] <= 0))} has none.");
         }
 
         var filters = new double[classCount * components * n];
@@ -205,7 +206,7 @@ public static class Csp
         eigen.Decompose(composite);
         if (!(eigen.Values[0] > eigen.Values[n - 1] * 1e-12))
         {
-            throw new ArgumentException("the class covariances are singular (linearly dependent channels, e.g. after a common average reference); set a CSP regularization > 0.");
+            throw new FitDataException("the class covariances are singular (linearly dependent channels, e.g. after a common average reference); set a CSP regularization > 0.");
         }
 
         Matrices.FromEigen(eigen, static x => 1 / Math.Sqrt(x), p, scratch);

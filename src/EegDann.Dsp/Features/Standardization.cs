@@ -1,3 +1,5 @@
+using EegDann.Core;
+
 namespace EegDann.Dsp.Features;
 
 /// <summary>The fitted state of feature standardisation: per-feature mean and scale (population SD; 1 where the SD is 0).</summary>
@@ -12,7 +14,7 @@ public sealed record StandardizationFit(double[] Mean, double[] Scale)
         int count = rows.Length / featureCount;
         if (count == 0)
         {
-            throw new ArgumentException("standardisation needs at least one row of features.", nameof(rows));
+            throw new FitDataException("standardisation needs at least one row of features.");
         }
 
         var mean = new double[featureCount];

@@ -1,3 +1,4 @@
+using EegDann.Core;
 using EegDann.Dsp.Alignment;
 using EegDann.Dsp.LinearAlgebra;
 
@@ -45,7 +46,7 @@ public static class TangentSpace
         ArgumentNullException.ThrowIfNull(covariances);
         if (covariances.Count == 0)
         {
-            throw new ArgumentException("the tangent-space reference needs at least one covariance.", nameof(covariances));
+            throw new FitDataException("the tangent-space reference needs at least one covariance.");
         }
 
         int n = channels, nn = n * n;
@@ -138,7 +139,7 @@ public static class TangentSpace
         double floor = Math.Max(eigen.Values[n - 1], 0) * 1e-12;
         if (floor <= 0)
         {
-            throw new ArgumentException("a covariance matrix is zero or negative definite (flat channels?).");
+            throw new FitDataException("a covariance matrix is zero or negative definite (flat channels?).");
         }
 
         for (int i = 0; i < n; i++)

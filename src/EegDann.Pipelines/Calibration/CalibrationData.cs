@@ -1,7 +1,6 @@
 using EegDann.Core;
 using EegDann.Dsp.Alignment;
 using EegDann.Dsp.Segmentation;
-using EegDann.Dsp.Streaming;
 using EegDann.Pipelines.Definitions;
 using EegDann.Pipelines.Signal;
 using EegDann.Pipelines.Steps;
@@ -182,7 +181,7 @@ public sealed class CalibrationData
                     sets.Add(cut.Epochs);
                     skipped.AddRange(cut.Skipped);
                 }
-                catch (ArgumentException e)
+                catch (Exception e) when (InputProblems.IsDataProblem(e))
                 {
                     throw new CalibrationInputException($"{name}: {e.Message}", e);
                 }
@@ -211,7 +210,7 @@ public sealed class CalibrationData
                     ? alignmentSpec.FitOnWindows(signal, group.Key, group.Select(r => r.Recording).ToArray())
                     : alignmentSpec.Fit(signal, epochs);
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (InputProblems.IsDataProblem(e))
             {
                 throw new CalibrationInputException($"{string.Join(", ", group.Select(r => r.Name))}: cannot align subject {group.Key}: {e.Message}", e);
             }
@@ -252,7 +251,7 @@ public sealed class CalibrationData
                 sets.Add(cut.Epochs);
                 tooShort.AddRange(cut.Skipped);
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (InputProblems.IsDataProblem(e))
             {
                 throw new CalibrationInputException($"{name}: {e.Message}", e);
             }
@@ -271,16 +270,9 @@ public sealed class CalibrationData
 
     private static void CheckFinite(string name, Recording recording)
     {
-        for (int c = 0; c < recording.Samples.Length; c++)
+        if (InputProblems.FirstNonFinite(recording) is { } problem)
         {
-            var samples = recording.Samples[c];
-            for (int i = 0; i < samples.Length; i++)
-            {
-                if (!float.IsFinite(samples[i]))
-                {
-                    throw new CalibrationInputException($"{name}: channel '{recording.Info.Channels[c]}' has a non-finite value (NaN or infinity) at sample {i}; the causal filters would carry it into every later sample.");
-                }
-            }
+            throw new CalibrationInputException($"{name}: {problem}");
         }
     }
 }

@@ -76,10 +76,15 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         Family == MethodFamily.Network ? WithTraining(TrainingMethod.SourceOnly) : null;
 
     /// <summary>Parses a method name.</summary>
-    /// <exception cref="ArgumentException">When the name is not a method; the message lists the forms.</exception>
+    /// <exception cref="MethodNameException">When the name is not a method; the message lists the forms.</exception>
     public static CalibrationMethod Parse(string name)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(name);
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new MethodNameException($"an empty method name: use {Grammar}.");
+        }
+
         string rest = name.Trim().ToLowerInvariant();
         bool aligned = rest.StartsWith("ea_", StringComparison.Ordinal);
         if (aligned)
@@ -93,7 +98,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         {
             if (k < 1 || k > 64)
             {
-                throw new ArgumentException($"method '{name}': an ensemble has 1 to 64 networks, got {k}.");
+                throw new MethodNameException($"method '{name}': an ensemble has 1 to 64 networks, got {k}.");
             }
 
             ensemble = k;
@@ -111,7 +116,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         {
             return ensemble == 1
                 ? new CalibrationMethod(Canonical(aligned, rest + biasSuffix, 1), MethodFamily.CspLda, TrainingMethod.SourceOnly, aligned, 1, OneBand: rest == "csp_lda_8_30", BiasAdapted: bias)
-                : throw new ArgumentException($"method '{name}': CSP + LDA is not an ensemble.");
+                : throw new MethodNameException($"method '{name}': CSP + LDA is not an ensemble.");
         }
 
         if (rest == "ts_lr")
@@ -119,8 +124,8 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
             return (aligned, ensemble) switch
             {
                 (true, 1) => new CalibrationMethod("ea_ts_lr" + biasSuffix, MethodFamily.TangentSpaceLr, TrainingMethod.SourceOnly, true, 1, OneBand: true, BiasAdapted: bias),
-                (false, _) => throw new ArgumentException($"method '{name}': the tangent space is taken at the identity after each subject's re-centring; use ea_ts_lr."),
-                _ => throw new ArgumentException($"method '{name}': tangent space + logistic regression is not an ensemble."),
+                (false, _) => throw new MethodNameException($"method '{name}': the tangent space is taken at the identity after each subject's re-centring; use ea_ts_lr."),
+                _ => throw new MethodNameException($"method '{name}': tangent space + logistic regression is not an ensemble."),
             };
         }
 
@@ -148,7 +153,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
             rest = rest[..^CropsSuffix.Length];
             if (rest is "csp_lda" or "csp_lda_8_30" or "ts_lr")
             {
-                throw new ArgumentException($"method '{name}': cropped training ({CropsSuffix}) is for the networks; CSP + LDA and tangent space + logistic regression fit on the epochs.");
+                throw new MethodNameException($"method '{name}': cropped training ({CropsSuffix}) is for the networks; CSP + LDA and tangent space + logistic regression fit on the epochs.");
             }
         }
 
@@ -159,13 +164,13 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         }
         catch (ArgumentException)
         {
-            throw new ArgumentException(
+            throw new MethodNameException(
                 $"unknown method '{name}': use {Grammar} (e.g. ea_dann_x5, ea_dann_crops_x5, ea_dann_refit_x5, ea_dann_ba_x5, ea_ts_lr_ba).");
         }
 
         if (training == TrainingMethod.SemiSupervisedDann && refit is { } refitKind)
         {
-            throw new ArgumentException(
+            throw new MethodNameException(
                 $"method '{name}': {RefitSuffix(refitKind)} trains the networks without the labeled target epochs (they refit the label head), {training.Name()} puts them in the networks' label loss; use {Canonical(aligned, TrainingMethod.Dann, cropped, selfTraining, refit, bias, ensemble)} or {Canonical(aligned, training, cropped, selfTraining, null, bias, ensemble)}.");
         }
 
@@ -251,3 +256,11 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     private static string Canonical(bool aligned, string baseName, int ensemble) =>
         (aligned ? "ea_" : "") + baseName + (ensemble > 1 ? $"_x{ensemble}" : "");
 }
+
+/// <summary>
+/// A method name that names no method (unknown, or a combination that does not exist): the user's
+/// input (<c>--method</c>, <c>--methods</c>, a pipeline's <c>training.method</c>); the message says why
+/// and lists the forms. An <see cref="ArgumentException"/> of its own type, so that a use case reports
+/// it as a bad setting while any other <see cref="ArgumentException"/> stays a bug.
+/// </summary>
+public sealed class MethodNameException(string message) : ArgumentException(message);

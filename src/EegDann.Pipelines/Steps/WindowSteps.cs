@@ -119,7 +119,8 @@ public sealed record EuclideanAlignmentSpec(EuclideanAlignmentOptions Options, A
     /// reference: what the live stream sees), streaming them through <paramref name="signal"/>
     /// without keeping the windows.
     /// </summary>
-    /// <exception cref="ArgumentException">When the recordings are shorter than one window, or do not fit the signal path.</exception>
+    /// <exception cref="FitDataException">When the recordings are shorter than one window.</exception>
+    /// <exception cref="ArgumentException">When they do not fit the signal path (<see cref="ChannelMismatchException"/>, <see cref="Dsp.Resampling.UnsupportedSampleRateException"/>).</exception>
     public AlignmentFit FitOnWindows(SignalPipeline signal, string subject, IReadOnlyList<Recording> recordings)
     {
         ArgumentNullException.ThrowIfNull(signal);
@@ -139,7 +140,7 @@ public sealed record EuclideanAlignmentSpec(EuclideanAlignmentOptions Options, A
 
         if (sink.Count == 0)
         {
-            throw new ArgumentException($"the recordings of subject '{subject}' are shorter than one window.", nameof(recordings));
+            throw new FitDataException($"the recordings of subject '{subject}' are shorter than one window.");
         }
 
         var mean = sink.Sum.Select(v => v / sink.Count).ToArray();

@@ -305,7 +305,7 @@ public static class CalibrateNewSubject
         {
             method = name is null ? CalibrationMethod.Of(definition) : CalibrationMethod.Parse(name);
         }
-        catch (ArgumentException e)
+        catch (MethodNameException e)
         {
             throw new CalibrationInputException(e.Message, e);
         }

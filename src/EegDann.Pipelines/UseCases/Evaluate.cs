@@ -165,7 +165,7 @@ public static partial class Evaluate
             {
                 method = CalibrationMethod.Parse(name);
             }
-            catch (ArgumentException e)
+            catch (MethodNameException e)
             {
                 throw new CalibrationInputException(e.Message, e);
             }

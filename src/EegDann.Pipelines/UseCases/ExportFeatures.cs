@@ -1,6 +1,5 @@
 using EegDann.Core;
 using EegDann.Dsp.Alignment;
-using EegDann.Dsp.Streaming;
 using EegDann.Pipelines.Definitions;
 using EegDann.Pipelines.Signal;
 using EegDann.Pipelines.Steps;
@@ -84,17 +83,18 @@ public static class ExportFeatures
             string path = request.Recordings[i];
             progress?.Report(new WorkProgress("export-features", i, request.Recordings.Count, Path.GetFileName(path)));
             var recording = await ReadAsync(path, cancellationToken);
+            if (InputProblems.FirstNonFinite(recording) is { } nonFinite)
+            {
+                throw new ExportInputException($"{path}: {nonFinite}");
+            }
+
             string name = RecordingName(path);
             RecordingEpochs epochs;
             try
             {
                 epochs = signal.ExtractEpochs(recording, name);
             }
-            catch (ChannelMismatchException e)
-            {
-                throw new ExportInputException($"{path}: {e.Message}", e);
-            }
-            catch (ArgumentException e)
+            catch (Exception e) when (InputProblems.IsDataProblem(e))
             {
                 throw new ExportInputException($"{path}: {e.Message}", e);
             }
@@ -140,7 +140,7 @@ public static class ExportFeatures
 
             fitted = FeaturePipeline.Fit(signal, bySubject, alignments: alignments);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (InputProblems.IsDataProblem(e))
         {
             throw new ExportInputException($"{request.PipelinePath}: cannot fit pipeline '{definition.Name}' on these recordings: {e.Message}", e);
         }
