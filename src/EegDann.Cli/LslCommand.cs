@@ -38,8 +38,6 @@ public static class LslCommand
         }
         catch (InvalidOperationException e) when (e.TargetSite?.DeclaringType == typeof(ConfigurationBinder))
         {
-            // A value the binder cannot convert (its message names the key); any other
-            // InvalidOperationException here is a bug and propagates (exit 70).
             Log.Error("{Section}: {Problem}", LslOptions.SectionName, e.Message);
             return null;
         }

@@ -1,8 +1,3 @@
-// Why one file over 400 lines: the live console's worker is the single-threaded owner of the page's
-// state (stream, channel states, traces, decision history) and writes each frame from that state in
-// the same pass; about half the file is the frame's JSON writers, which read the private state a
-// split would have to expose. The parts that stand alone already live apart (ChannelQuality,
-// SignalView, HeadLayout, ConsoleHub, ConsoleTap).
 using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json;
@@ -16,6 +11,7 @@ using EegDann.Dsp.Filters;
 using EegDann.Pipelines.Steps;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using static EegDann.Daemon.LiveConsole.ConsoleJson;
 
 namespace EegDann.Daemon.LiveConsole;
 
@@ -28,26 +24,22 @@ namespace EegDann.Daemon.LiveConsole;
 /// </summary>
 /// <remarks>
 /// Every frame is complete (not a difference to the previous one), so a browser that misses
-/// frames — its queue is lossy — only misses time, never consistency.
+/// frames — its queue is lossy — only misses time, never consistency. The parts with state of
+/// their own write their part of the frame: <see cref="DecisionHistory"/> (decisions, current,
+/// commands), <see cref="MonitoringView"/> (latency, rates, drops, fail-safe counts) and
+/// <see cref="ModelSummary"/> (model); this class writes the stream, channels, traces and calibrator.
 /// </remarks>
 internal sealed class ConsoleFeed : BackgroundService
 {
-    /// <summary>Seconds of decisions kept for the probability chart.</summary>
-    public const double DecisionSeconds = 30.0;
-
-    private const int CommandEvents = 40;
-    private static readonly double[] LatencyBinsMs = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, double.PositiveInfinity];
     private readonly ConsoleOptions _options;
     private readonly ConsoleTap _tap;
     private readonly ConsoleHub _hub;
     private readonly ActiveModel _models;
-    private readonly DaemonMetrics _metrics;
     private readonly CalibratorService _calibrator;
     private readonly DecoderOptions _decoder;
     private readonly FailSafeOptions _failSafe;
-    private readonly Queue<(long Timestamp, long[] Latency, long Windows)> _history = new();
-    private readonly LinkedList<DecisionPoint> _decisions = new();
-    private readonly LinkedList<CommandEvent> _commands = new();
+    private readonly DecisionHistory _decisions = new();
+    private readonly MonitoringView _monitoring;
     private StreamDescription? _stream;
     private bool _connected;
     private long _lastChunkTimestamp;
@@ -56,7 +48,6 @@ internal sealed class ConsoleFeed : BackgroundService
     private long _signalModelGeneration = -1;
     private ModelSummary? _model;
     private long _modelGeneration = -1;
-    private DecisionPoint? _last;
     private long _sequence;
     private long _streamVersion;
     private byte[]? _latest;
@@ -67,10 +58,10 @@ internal sealed class ConsoleFeed : BackgroundService
         _tap = tap;
         _hub = hub;
         _models = models;
-        _metrics = metrics;
         _calibrator = calibrator;
         _decoder = decoder.Value;
         _failSafe = failSafe.Value;
+        _monitoring = new MonitoringView(metrics, tap, hub);
         Enabled = _options.Enabled && !string.IsNullOrWhiteSpace(metricsOptions.Value.Prometheus);
         _tap.Active = Enabled;
     }
@@ -130,7 +121,7 @@ internal sealed class ConsoleFeed : BackgroundService
 
         while (_tap.Decisions.Reader.TryRead(out var d))
         {
-            OnDecision(d);
+            _decisions.Add(d);
         }
 
         if (_connected && _stream != null && Stopwatch.GetElapsedTime(_lastChunkTimestamp).TotalSeconds > 2.0)
@@ -139,13 +130,7 @@ internal sealed class ConsoleFeed : BackgroundService
             _quality?.Disconnect();
         }
 
-        long now = Stopwatch.GetTimestamp();
-        _history.Enqueue((now, _metrics.Latency.Snapshot(), _metrics.Windows));
-        while (_history.Count > 2 && Stopwatch.GetElapsedTime(_history.Peek().Timestamp, now).TotalSeconds > 10.0)
-        {
-            _history.Dequeue();
-        }
-
+        _monitoring.Sample(Stopwatch.GetTimestamp());
         var frame = Build();
         Volatile.Write(ref _latest, frame);
         _hub.Publish(frame);
@@ -228,34 +213,6 @@ internal sealed class ConsoleFeed : BackgroundService
         _signalModelGeneration = _modelGeneration;
     }
 
-    private void OnDecision(ConsoleDecision d)
-    {
-        var decision = d.Decision;
-        var point = new DecisionPoint(decision.TimeMilliseconds / 1000.0, decision.Probabilities, decision.Command, decision.Reason, d.Detail, decision.ClassNames);
-        _decisions.AddLast(point);
-        while (_decisions.Count > 0 && point.Seconds - _decisions.First!.Value.Seconds > DecisionSeconds)
-        {
-            _decisions.RemoveFirst();
-        }
-
-        // A stream that restarts goes back in time: keep only the new stream's points.
-        while (_decisions.Count > 1 && _decisions.First!.Value.Seconds > point.Seconds)
-        {
-            _decisions.RemoveFirst();
-        }
-
-        if (_last is null || _last.Command != point.Command || _last.Reason != point.Reason)
-        {
-            _commands.AddLast(new CommandEvent(point.Seconds, point.Command, point.Reason, point.Detail));
-            if (_commands.Count > CommandEvents)
-            {
-                _commands.RemoveFirst();
-            }
-        }
-
-        _last = point;
-    }
-
     private byte[] Build()
     {
         long sequence = Interlocked.Increment(ref _sequence);
@@ -269,9 +226,17 @@ internal sealed class ConsoleFeed : BackgroundService
             WriteStream(w);
             WriteChannels(w);
             WriteSignal(w);
-            WriteDecisions(w);
-            WriteMonitoring(w);
-            WriteModel(w);
+            _decisions.Write(w, _decisions.LastClasses ?? _model?.ClassNames ?? [], _decoder);
+            _monitoring.Write(w);
+            if (_model is { } model)
+            {
+                model.WriteJson(w);
+            }
+            else
+            {
+                w.WriteNull("model");
+            }
+
             WriteCalibrator(w);
             w.WriteEndObject();
         }
@@ -358,193 +323,6 @@ internal sealed class ConsoleFeed : BackgroundService
         w.WriteEndObject();
     }
 
-    private void WriteDecisions(Utf8JsonWriter w)
-    {
-        var classes = _last?.Classes ?? _model?.ClassNames ?? [];
-        w.WriteStartObject("decisions");
-        w.WriteStartArray("classes");
-        foreach (string c in classes)
-        {
-            w.WriteStringValue(c);
-        }
-
-        w.WriteEndArray();
-        Number(w, "threshold", _decoder.ConfidenceThreshold);
-        Number(w, "dwellSeconds", _decoder.DwellSeconds);
-        w.WriteStartArray("t");
-        foreach (var d in _decisions)
-        {
-            NumberValue(w, d.Seconds, 4);
-        }
-
-        w.WriteEndArray();
-        w.WriteStartArray("p");
-        for (int k = 0; k < classes.Count; k++)
-        {
-            w.WriteStartArray();
-            foreach (var d in _decisions)
-            {
-                NumberValue(w, k < d.Probabilities.Length ? d.Probabilities[k] : double.NaN, 4);
-            }
-
-            w.WriteEndArray();
-        }
-
-        w.WriteEndArray();
-        w.WriteStartArray("command");
-        foreach (var d in _decisions)
-        {
-            w.WriteNumberValue(IndexOf(classes, d.Command));
-        }
-
-        w.WriteEndArray();
-        w.WriteEndObject();
-
-        w.WriteStartObject("current");
-        w.WriteString("command", _last?.Command);
-        w.WriteString("reason", _last is null || _last.Reason == FailSafeReason.None ? null : _last.Reason.Name());
-        w.WriteString("detail", _last?.Detail);
-        Number(w, "t", _last?.Seconds ?? double.NaN, 3);
-        w.WriteEndObject();
-
-        w.WriteStartArray("commands");
-        foreach (var e in _commands.Reverse())
-        {
-            w.WriteStartObject();
-            Number(w, "t", e.Seconds, 3);
-            w.WriteString("command", e.Command);
-            w.WriteString("reason", e.Reason == FailSafeReason.None ? null : e.Reason.Name());
-            w.WriteString("detail", e.Detail);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-    }
-
-    private void WriteMonitoring(Utf8JsonWriter w)
-    {
-        var (oldest, newest) = (_history.Peek(), _history.Last());
-        var recent = LatencyHistogram.Difference(newest.Latency, oldest.Latency);
-        double span = Stopwatch.GetElapsedTime(oldest.Timestamp, newest.Timestamp).TotalSeconds;
-        w.WriteStartObject("latency");
-        w.WriteNumber("count", recent.Sum());
-        Number(w, "p50", LatencyHistogram.Quantile(recent, 0.5), 3);
-        Number(w, "p99", LatencyHistogram.Quantile(recent, 0.99), 3);
-        Number(w, "seconds", span, 1);
-        w.WriteStartArray("bins");
-        var counts = new long[LatencyBinsMs.Length];
-        for (int i = 0; i < recent.Length; i++)
-        {
-            if (recent[i] == 0)
-            {
-                continue;
-            }
-
-            double upper = LatencyHistogram.UpperBoundMilliseconds(i);
-            int bin = Array.FindIndex(LatencyBinsMs, b => upper <= b * 1.0000001);
-            counts[bin < 0 ? counts.Length - 1 : bin] += recent[i];
-        }
-
-        for (int b = 0; b < LatencyBinsMs.Length; b++)
-        {
-            w.WriteStartObject();
-            w.WriteString("le", double.IsPositiveInfinity(LatencyBinsMs[b]) ? "+Inf" : LatencyBinsMs[b].ToString(System.Globalization.CultureInfo.InvariantCulture));
-            w.WriteNumber("count", counts[b]);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        w.WriteEndObject();
-
-        w.WriteStartObject("rates");
-        Number(w, "windowsPerSecond", span > 0 ? (newest.Windows - oldest.Windows) / span : double.NaN, 2);
-        w.WriteNumber("windows", _metrics.Windows);
-        w.WriteNumber("decisions", _metrics.Decisions);
-        w.WriteNumber("commands", _metrics.Commands);
-        w.WriteEndObject();
-
-        w.WriteStartObject("drops");
-        foreach (var buffer in Enum.GetValues<DaemonBuffer>())
-        {
-            w.WriteNumber(buffer.ToString().ToLowerInvariant(), _metrics.Dropped(buffer));
-        }
-
-        w.WriteNumber("console_events", _tap.DroppedEvents);
-        w.WriteNumber("console_decisions", _tap.DroppedDecisions);
-        w.WriteNumber("console_frames", _hub.DroppedFrames);
-        w.WriteEndObject();
-
-        w.WriteStartObject("failSafe");
-        foreach (var reason in FailSafeReasons.All)
-        {
-            w.WriteNumber(reason.Name(), _metrics.FailSafe(reason));
-        }
-
-        w.WriteEndObject();
-        w.WriteNumber("clients", _hub.Clients);
-    }
-
-    private void WriteModel(Utf8JsonWriter w)
-    {
-        var m = _model;
-        if (m is null)
-        {
-            w.WriteNull("model");
-            return;
-        }
-
-        w.WriteStartObject("model");
-        w.WriteString("id", m.Id);
-        w.WriteString("pipeline", m.Pipeline);
-        w.WriteString("file", m.Source);
-        if (m.Written is { } written)
-        {
-            w.WriteString("written", written);
-        }
-        else
-        {
-            w.WriteNull("written");
-        }
-
-        w.WriteString("method", m.Method);
-        w.WriteString("target", m.Target);
-        w.WriteStartArray("sources");
-        foreach (string s in m.Sources)
-        {
-            w.WriteStringValue(s);
-        }
-
-        w.WriteEndArray();
-        w.WriteStartArray("classes");
-        foreach (string c in m.ClassNames)
-        {
-            w.WriteStringValue(c);
-        }
-
-        w.WriteEndArray();
-        w.WriteStartArray("report");
-        foreach (var r in m.Methods)
-        {
-            w.WriteStartObject();
-            w.WriteString("method", r.Method);
-            Number(w, "accuracy", r.Accuracy ?? double.NaN, 3);
-            Number(w, "balancedAccuracy", r.BalancedAccuracy ?? double.NaN, 3);
-            w.WriteBoolean("chosen", r.Chosen);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        w.WriteStartArray("files");
-        foreach (string f in m.Files)
-        {
-            w.WriteStringValue("report/" + Uri.EscapeDataString(f));
-        }
-
-        w.WriteEndArray();
-        w.WriteString("reportProblem", m.ReportProblem);
-        w.WriteEndObject();
-    }
-
     private void WriteCalibrator(Utf8JsonWriter w)
     {
         w.WriteStartObject("calibrator");
@@ -558,19 +336,6 @@ internal sealed class ConsoleFeed : BackgroundService
         w.WriteEndObject();
     }
 
-    private static int IndexOf(IReadOnlyList<string> classes, string command)
-    {
-        for (int i = 0; i < classes.Count; i++)
-        {
-            if (string.Equals(classes[i], command, StringComparison.Ordinal))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
     private static string StateName(ChannelState state) => state switch
     {
         ChannelState.Ok => "ok",
@@ -581,26 +346,4 @@ internal sealed class ConsoleFeed : BackgroundService
         ChannelState.Noisy => "noisy",
         _ => state.ToString(),
     };
-
-    private static void Number(Utf8JsonWriter w, string name, double value, int digits = 6)
-    {
-        w.WritePropertyName(name);
-        NumberValue(w, value, digits);
-    }
-
-    private static void NumberValue(Utf8JsonWriter w, double value, int digits)
-    {
-        if (double.IsFinite(value))
-        {
-            w.WriteNumberValue(Math.Round(value, digits));
-        }
-        else
-        {
-            w.WriteNullValue();
-        }
-    }
-
-    private sealed record DecisionPoint(double Seconds, float[] Probabilities, string Command, FailSafeReason Reason, string? Detail, IReadOnlyList<string> Classes);
-
-    private sealed record CommandEvent(double Seconds, string Command, FailSafeReason Reason, string? Detail);
 }

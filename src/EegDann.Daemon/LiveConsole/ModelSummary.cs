@@ -112,4 +112,59 @@ internal sealed class ModelSummary
 
     private static double? Number(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+
+    /// <summary>Writes the console frame's <c>model</c> object: what it is, where from, and its report's table and figures.</summary>
+    public void WriteJson(Utf8JsonWriter w)
+    {
+        w.WriteStartObject("model");
+        w.WriteString("id", Id);
+        w.WriteString("pipeline", Pipeline);
+        w.WriteString("file", Source);
+        if (Written is { } written)
+        {
+            w.WriteString("written", written);
+        }
+        else
+        {
+            w.WriteNull("written");
+        }
+
+        w.WriteString("method", Method);
+        w.WriteString("target", Target);
+        w.WriteStartArray("sources");
+        foreach (string s in Sources)
+        {
+            w.WriteStringValue(s);
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("classes");
+        foreach (string c in ClassNames)
+        {
+            w.WriteStringValue(c);
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("report");
+        foreach (var r in Methods)
+        {
+            w.WriteStartObject();
+            w.WriteString("method", r.Method);
+            ConsoleJson.Number(w, "accuracy", r.Accuracy ?? double.NaN, 3);
+            ConsoleJson.Number(w, "balancedAccuracy", r.BalancedAccuracy ?? double.NaN, 3);
+            w.WriteBoolean("chosen", r.Chosen);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("files");
+        foreach (string f in Files)
+        {
+            w.WriteStringValue("report/" + Uri.EscapeDataString(f));
+        }
+
+        w.WriteEndArray();
+        w.WriteString("reportProblem", ReportProblem);
+        w.WriteEndObject();
+    }
 }

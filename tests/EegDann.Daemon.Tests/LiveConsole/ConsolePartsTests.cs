@@ -1,4 +1,6 @@
+using EegDann.Daemon.Decoding;
 using EegDann.Daemon.LiveConsole;
+using EegDann.Daemon.Monitoring;
 using Microsoft.Extensions.Options;
 
 namespace EegDann.Daemon.Tests.LiveConsole;
@@ -189,5 +191,50 @@ public sealed class ConsoleHubTests
         Assert.Null(hub.Join());
         first.Dispose();
         Assert.NotNull(hub.Join());
+    }
+}
+
+public sealed class DecisionHistoryTests
+{
+    [Fact]
+    public void ThePlotKeepsThirtySecondsOnlyTheNewStreamsPointsAfterARestartAndTheEventListOneEntryPerChange()
+    {
+        var history = new DecisionHistory();
+        string[] classes = ["left", "right"];
+        void Add(double seconds, string command, FailSafeReason reason = FailSafeReason.None) =>
+            history.Add(new ConsoleDecision(new Decision(command, classes, [0.7f, 0.3f], seconds * 1000, 0, "m", reason, true), reason == FailSafeReason.None ? null : "C3"));
+
+        for (int k = 0; k <= 40; k++)
+        {
+            Add(k, k < 20 ? "left" : "none", k < 20 ? FailSafeReason.None : FailSafeReason.FlatChannel);
+        }
+
+        var frame = Write(history, classes);
+        Assert.Equal(Enumerable.Range(10, 31).Select(k => (double)k), frame.GetProperty("decisions").GetProperty("t").EnumerateArray().Select(t => t.GetDouble()));
+        Assert.Equal([-1, 0], frame.GetProperty("decisions").GetProperty("command").EnumerateArray().Select(c => c.GetInt32()).Distinct().Order());
+        var events = frame.GetProperty("commands").EnumerateArray().ToArray();
+        Assert.Equal(["none", "left"], events.Select(e => e.GetProperty("command").GetString()));
+        Assert.Equal("flat_channel", events[0].GetProperty("reason").GetString());
+        Assert.Equal("C3", frame.GetProperty("current").GetProperty("detail").GetString());
+
+        // The stream restarts: its time goes back, the old stream's points leave the plot.
+        Add(1, "right");
+        frame = Write(history, classes);
+        Assert.Equal([1.0], frame.GetProperty("decisions").GetProperty("t").EnumerateArray().Select(t => t.GetDouble()));
+        Assert.Equal("right", frame.GetProperty("current").GetProperty("command").GetString());
+        Assert.Equal(classes, history.LastClasses);
+    }
+
+    private static System.Text.Json.JsonElement Write(DecisionHistory history, IReadOnlyList<string> classes)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            history.Write(w, classes, new EegDann.Daemon.Options.DecoderOptions());
+            w.WriteEndObject();
+        }
+
+        return System.Text.Json.JsonDocument.Parse(buffer.WrittenMemory).RootElement.Clone();
     }
 }
