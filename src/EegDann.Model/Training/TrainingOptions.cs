@@ -115,17 +115,9 @@ public static class TrainingMethods
         throw new ArgumentException($"Unknown training method '{name}'; known: {string.Join(", ", All.Select(x => x.Name()))}.", nameof(name));
     }
 
-    /// <summary>Whether the method trains the domain head adversarially.</summary>
-    public static bool IsAdversarial(this TrainingMethod method) =>
-        method is TrainingMethod.Dann or TrainingMethod.SemiSupervisedDann or TrainingMethod.MultiSourceDann or TrainingMethod.DannIm or TrainingMethod.Cdan;
-
     /// <summary>What the method's domain head reads: the features, or (<c>cdan</c>) their multilinear map with the class probabilities.</summary>
     public static DomainHeadInput DomainInput(this TrainingMethod method) =>
         method == TrainingMethod.Cdan ? DomainHeadInput.MultilinearMap : DomainHeadInput.Features;
-
-    /// <summary>Whether the method adds information maximisation on the unlabeled target's predictions.</summary>
-    public static bool MaximisesInformation(this TrainingMethod method) =>
-        method is TrainingMethod.DannIm or TrainingMethod.SourceOnlyIm;
 }
 
 /// <summary>
