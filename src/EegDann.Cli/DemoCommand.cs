@@ -132,8 +132,8 @@ public static class DemoCommand
                         ["runs"] = new JsonArray(results.Select(r => (JsonNode)ToJson(r)).ToArray()),
                         ["median_target_accuracy"] = new JsonObject
                         {
-                            ["source_only"] = Median(TrainingMethod.SourceOnly),
-                            ["dann"] = Median(TrainingMethod.Dann),
+                            [TrainingMethod.SourceOnly.Name()] = Median(TrainingMethod.SourceOnly),
+                            [TrainingMethod.Dann.Name()] = Median(TrainingMethod.Dann),
                         },
                     };
                 Console.Out.WriteLine(output.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));

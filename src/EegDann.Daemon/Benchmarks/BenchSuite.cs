@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using EegDann.Core;
 using EegDann.Daemon.Options;
 using EegDann.Daemon.Replay;
+using EegDann.Model;
 using EegDann.Pipelines.UseCases;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -59,7 +60,8 @@ public static class BenchSuite
         log("training step, EegDann and PyTorch ...");
         string script = Path.Combine(root, DannStepTiming.ReferenceScript);
         var step = await DannStepTiming.MeasureAsync(settings.Quick ? 1 : 3, settings.Quick ? 5 : 200, settings.Python, script, line => log("  " + line), cancellationToken);
-        var dann = step.Methods.Single(m => m.Method == "dann");
+        var dann = step.Methods.Single(m => m.Method == TrainingMethod.Dann.Name());
+        var sourceOnly = step.Methods.Single(m => m.Method == TrainingMethod.SourceOnly.Name());
 
         log("calibrate-new-subject S001 → S002 ...");
         var calibration = await CalibrateAsync(root, settings.Quick, cancellationToken);
@@ -68,7 +70,7 @@ public static class BenchSuite
         var machine = MachineSnapshot.Current();
         var trainStep = new JsonObject
         {
-            ["method"] = "dann",
+            ["method"] = dann.Method,
             ["eegdann"] = dann.SecondsPerStep * 1e3,
             ["pytorch"] = dann.PyTorchSecondsPerStep * 1e3,
             ["pytorch_over_eegdann"] = dann.Speedup,
@@ -78,10 +80,10 @@ public static class BenchSuite
             trainStep["reason"] = reason;
         }
 
-        trainStep["source_only"] = new JsonObject
+        trainStep[sourceOnly.Method] = new JsonObject
         {
-            ["eegdann"] = step.Methods.Single(m => m.Method == "source_only").SecondsPerStep * 1e3,
-            ["pytorch"] = step.Methods.Single(m => m.Method == "source_only").PyTorchSecondsPerStep * 1e3,
+            ["eegdann"] = sourceOnly.SecondsPerStep * 1e3,
+            ["pytorch"] = sourceOnly.PyTorchSecondsPerStep * 1e3,
         };
         trainStep["network"] = "2 → 32 → 32, label head 32 → 2, domain head 32 → 32 → 2; batches of 64 source + 64 target; one thread";
         trainStep["rounds"] = step.Rounds;

@@ -59,7 +59,11 @@ public static class DannStepTiming
         Train(problem, settings with { Epochs = Math.Min(5, epochs), Method = TrainingMethod.Dann }, null);
         Train(problem, settings with { Epochs = Math.Min(5, epochs), Method = TrainingMethod.SourceOnly }, null);
 
-        string[] names = ["source_only", "dann"];
+        TrainingMethod[] timed = [TrainingMethod.SourceOnly, TrainingMethod.Dann];
+        // The reference script reports each method under the same name (dann_reference.py's JSON keys).
+        string[] names = timed.Select(m => m.Name()).ToArray();
+        string Latest(Dictionary<string, List<double>> seconds) =>
+            string.Join(", ", names.Select(n => string.Create(CultureInfo.InvariantCulture, $"{n} {seconds[n][^1] * 1e6:F0} µs")));
         var ours = names.ToDictionary(n => n, _ => new List<double>());
         var theirs = names.ToDictionary(n => n, _ => new List<double>());
         var accuracy = names.ToDictionary(n => n, _ => (Ours: double.NaN, Theirs: (double?)null));
@@ -75,16 +79,16 @@ public static class DannStepTiming
                 }
             }
 
-            foreach (var (method, name) in new[] { (TrainingMethod.SourceOnly, "source_only"), (TrainingMethod.Dann, "dann") })
+            foreach (var method in timed)
             {
+                string name = method.Name();
                 cancellationToken.ThrowIfCancellationRequested();
                 var (perStep, acc) = Train(problem, settings with { Method = method }, data);
                 ours[name].Add(perStep);
                 accuracy[name] = (acc, accuracy[name].Theirs);
             }
 
-            log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"round {round}: EegDann source_only {ours["source_only"][^1] * 1e6:F0} µs, dann {ours["dann"][^1] * 1e6:F0} µs") +
-                (missing is null ? string.Create(CultureInfo.InvariantCulture, $"; PyTorch source_only {theirs["source_only"][^1] * 1e6:F0} µs, dann {theirs["dann"][^1] * 1e6:F0} µs") : string.Empty));
+            log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"round {round}: EegDann {Latest(ours)}") + (missing is null ? $"; PyTorch {Latest(theirs)}" : string.Empty));
         }
 
         var methods = names.Select(n => new DannStepMethod(n, Median(ours[n]), accuracy[n].Ours, missing is null ? Median(theirs[n]) : null, accuracy[n].Theirs)).ToList();

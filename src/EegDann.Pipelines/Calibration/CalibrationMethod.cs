@@ -54,10 +54,31 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     /// csp_lda, ea_csp_lda (the pipeline's bands), ea_csp_lda_8_30 (one 8–30 Hz band) and ea_ts_lr
     /// (EA + tangent space + logistic regression on 8–30 Hz).
     /// </summary>
-    public static IReadOnlyList<string> BaselineNames { get; } = ["source_only", "reweighting", "ea_source_only", "csp_lda", "ea_csp_lda", "ea_csp_lda_8_30", "ea_ts_lr"];
+    public static IReadOnlyList<string> BaselineNames { get; } =
+    [
+        NameOf(TrainingMethod.SourceOnly),
+        NameOf(TrainingMethod.Reweighting),
+        NameOf(TrainingMethod.SourceOnly, aligned: true),
+        Canonical(false, CspLdaBase, 1),
+        Canonical(true, CspLdaBase, 1),
+        Canonical(true, CspLdaOneBandBase, 1),
+        Canonical(true, TangentSpaceLrBase, 1),
+    ];
+
+    /// <summary>The base name of CSP + shrinkage LDA on the pipeline's bands, <c>csp_lda</c>.</summary>
+    public const string CspLdaBase = "csp_lda";
+
+    /// <summary>The base name of CSP + shrinkage LDA on one 8–30 Hz band, <c>csp_lda_8_30</c>.</summary>
+    public const string CspLdaOneBandBase = "csp_lda_8_30";
+
+    /// <summary>The base name of tangent space + logistic regression, <c>ts_lr</c> (always aligned: <c>ea_ts_lr</c>).</summary>
+    public const string TangentSpaceLrBase = "ts_lr";
+
+    /// <summary>The prefix of a method with Euclidean alignment, <c>ea_</c>.</summary>
+    public const string AlignedPrefix = "ea_";
 
     /// <summary>The classic base names: CSP + LDA on the pipeline's bands, and on one 8–30 Hz band.</summary>
-    public static IReadOnlyList<string> ClassicBaseNames { get; } = ["csp_lda", "csp_lda_8_30"];
+    public static IReadOnlyList<string> ClassicBaseNames { get; } = [CspLdaBase, CspLdaOneBandBase];
 
     /// <summary>
     /// The one list of method base names: EegDann.Model's training methods (networks, in its order),
@@ -66,7 +87,11 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     public static IReadOnlyList<string> BaseNames { get; } = [.. TrainingMethods.All.Select(m => m.Name()), .. ClassicBaseNames];
 
     /// <summary>How a method is named, with every base name: <c>[ea_]BASE[_crops][_st][_refit][_ba][_xK] with BASE one of …, or ea_ts_lr[_ba]</c>.</summary>
-    public static string Grammar => $"[ea_]BASE[{CropsSuffix}][{SelfTrainingSuffix}][{RefitSuffix(LabelHeadRefitKind.WeightedLogistic)}][{BiasSuffix}][_xK] with BASE one of {string.Join(", ", BaseNames)}, or ea_ts_lr[{BiasSuffix}]";
+    public static string Grammar => $"[{AlignedPrefix}]BASE[{CropsSuffix}][{SelfTrainingSuffix}][{RefitSuffix(LabelHeadRefitKind.WeightedLogistic)}][{BiasSuffix}][{EnsembleSuffix}K] with BASE one of {string.Join(", ", BaseNames)}, or {Canonical(true, TangentSpaceLrBase, 1)}[{BiasSuffix}]";
+
+    /// <summary>The name of one network trained with <paramref name="training"/>, aligned or not (e.g. <c>ea_source_only</c>).</summary>
+    public static string NameOf(TrainingMethod training, bool aligned = false) =>
+        Canonical(aligned, training, cropped: false, selfTraining: false, refit: null, bias: false, ensemble: 1);
 
     /// <summary>Whether this is a classic (non-network) method: CSP + LDA or tangent space + logistic regression.</summary>
     public bool IsClassic => Family != MethodFamily.Network;
@@ -86,15 +111,15 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         }
 
         string rest = name.Trim().ToLowerInvariant();
-        bool aligned = rest.StartsWith("ea_", StringComparison.Ordinal);
+        bool aligned = rest.StartsWith(AlignedPrefix, StringComparison.Ordinal);
         if (aligned)
         {
-            rest = rest[3..];
+            rest = rest[AlignedPrefix.Length..];
         }
 
         int ensemble = 1;
-        int x = rest.LastIndexOf("_x", StringComparison.Ordinal);
-        if (x > 0 && int.TryParse(rest[(x + 2)..], NumberStyles.None, CultureInfo.InvariantCulture, out int k))
+        int x = rest.LastIndexOf(EnsembleSuffix, StringComparison.Ordinal);
+        if (x > 0 && int.TryParse(rest[(x + EnsembleSuffix.Length)..], NumberStyles.None, CultureInfo.InvariantCulture, out int k))
         {
             if (k < 1 || k > 64)
             {
@@ -112,19 +137,19 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         }
 
         string biasSuffix = bias ? BiasSuffix : "";
-        if (rest is "csp_lda" or "csp_lda_8_30")
+        if (rest is CspLdaBase or CspLdaOneBandBase)
         {
             return ensemble == 1
-                ? new CalibrationMethod(Canonical(aligned, rest + biasSuffix, 1), MethodFamily.CspLda, TrainingMethod.SourceOnly, aligned, 1, OneBand: rest == "csp_lda_8_30", BiasAdapted: bias)
+                ? new CalibrationMethod(Canonical(aligned, rest + biasSuffix, 1), MethodFamily.CspLda, TrainingMethod.SourceOnly, aligned, 1, OneBand: rest == CspLdaOneBandBase, BiasAdapted: bias)
                 : throw new MethodNameException($"method '{name}': CSP + LDA is not an ensemble.");
         }
 
-        if (rest == "ts_lr")
+        if (rest == TangentSpaceLrBase)
         {
             return (aligned, ensemble) switch
             {
-                (true, 1) => new CalibrationMethod("ea_ts_lr" + biasSuffix, MethodFamily.TangentSpaceLr, TrainingMethod.SourceOnly, true, 1, OneBand: true, BiasAdapted: bias),
-                (false, _) => throw new MethodNameException($"method '{name}': the tangent space is taken at the identity after each subject's re-centring; use ea_ts_lr."),
+                (true, 1) => new CalibrationMethod(Canonical(true, TangentSpaceLrBase + biasSuffix, 1), MethodFamily.TangentSpaceLr, TrainingMethod.SourceOnly, true, 1, OneBand: true, BiasAdapted: bias),
+                (false, _) => throw new MethodNameException($"method '{name}': the tangent space is taken at the identity after each subject's re-centring; use {Canonical(true, TangentSpaceLrBase, 1)}."),
                 _ => throw new MethodNameException($"method '{name}': tangent space + logistic regression is not an ensemble."),
             };
         }
@@ -151,7 +176,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         if (cropped)
         {
             rest = rest[..^CropsSuffix.Length];
-            if (rest is "csp_lda" or "csp_lda_8_30" or "ts_lr")
+            if (rest is CspLdaBase or CspLdaOneBandBase or TangentSpaceLrBase)
             {
                 throw new MethodNameException($"method '{name}': cropped training ({CropsSuffix}) is for the networks; CSP + LDA and tangent space + logistic regression fit on the epochs.");
             }
@@ -164,8 +189,15 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         }
         catch (ArgumentException)
         {
-            throw new MethodNameException(
-                $"unknown method '{name}': use {Grammar} (e.g. ea_dann_x5, ea_dann_crops_x5, ea_dann_refit_x5, ea_dann_ba_x5, ea_ts_lr_ba).");
+            string[] examples =
+            [
+                Canonical(true, TrainingMethod.Dann, cropped: false, selfTraining: false, refit: null, bias: false, ensemble: 5),
+                Canonical(true, TrainingMethod.Dann, cropped: true, selfTraining: false, refit: null, bias: false, ensemble: 5),
+                Canonical(true, TrainingMethod.Dann, cropped: false, selfTraining: false, refit: LabelHeadRefitKind.WeightedLogistic, bias: false, ensemble: 5),
+                Canonical(true, TrainingMethod.Dann, cropped: false, selfTraining: false, refit: null, bias: true, ensemble: 5),
+                Canonical(true, TangentSpaceLrBase + BiasSuffix, 1),
+            ];
+            throw new MethodNameException($"unknown method '{name}': use {Grammar} (e.g. {string.Join(", ", examples)}).");
         }
 
         if (training == TrainingMethod.SemiSupervisedDann && refit is { } refitKind)
@@ -244,6 +276,8 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
 
     private const string BiasSuffix = "_ba";
 
+    private const string EnsembleSuffix = "_x";
+
     private static string RefitSuffix(LabelHeadRefitKind? kind) => kind switch
     {
         LabelHeadRefitKind.WeightedLogistic => "_refit",
@@ -254,7 +288,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         Canonical(aligned, training.Name() + (cropped ? CropsSuffix : "") + (selfTraining ? SelfTrainingSuffix : "") + RefitSuffix(refit) + (bias ? BiasSuffix : ""), ensemble);
 
     private static string Canonical(bool aligned, string baseName, int ensemble) =>
-        (aligned ? "ea_" : "") + baseName + (ensemble > 1 ? $"_x{ensemble}" : "");
+        (aligned ? AlignedPrefix : "") + baseName + (ensemble > 1 ? EnsembleSuffix + ensemble.ToString(CultureInfo.InvariantCulture) : "");
 }
 
 /// <summary>

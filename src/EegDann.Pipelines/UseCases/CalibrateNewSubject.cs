@@ -199,7 +199,7 @@ public static class CalibrateNewSubject
 
         var methods = (request.Baselines ? CalibrationMethod.BaselineNames.Select(CalibrationMethod.Parse) : [])
             .Where(m => m.Name != method.Name).Append(method).ToArray();
-        var reference = method.Aligned ? "ea_source_only" : "source_only";
+        var reference = CalibrationMethod.NameOf(TrainingMethod.SourceOnly, method.Aligned);
         var runner = new CrossSubjectRunner(data);
         clock.Restart();
         using var outcome = runner.Run(

@@ -2,6 +2,7 @@
 // in Evaluate.Plan.cs, its summary in Evaluate.Summary.cs, its public records in EvaluateRecords.cs.
 using System.Diagnostics;
 using EegDann.Core;
+using EegDann.Model;
 using EegDann.Pipelines.Calibration;
 using EegDann.Pipelines.Definitions;
 using Microsoft.Extensions.Logging;
@@ -24,7 +25,7 @@ public static partial class Evaluate
     {
         ArgumentNullException.ThrowIfNull(definition);
         var own = CalibrationMethod.Of(definition);
-        return CalibrationMethod.BaselineNames.Concat(["dann", "ea_dann"]).Append(own.NoAdaptationTwin?.Name ?? own.Name).Append(own.Name).Distinct().ToArray();
+        return CalibrationMethod.BaselineNames.Concat([CalibrationMethod.NameOf(TrainingMethod.Dann), CalibrationMethod.NameOf(TrainingMethod.Dann, aligned: true)]).Append(own.NoAdaptationTwin?.Name ?? own.Name).Append(own.Name).Distinct().ToArray();
     }
 
     /// <summary>Runs the evaluation.</summary>
