@@ -34,6 +34,8 @@ public static class FeaturePipeline
         return AlignmentOf(signal).FitOnWindows(signal, subject, recordings);
     }
 
+    // The alignment step by its own type: one subject's alignment is fitted on that subject's unlabeled
+    // epochs or recordings, an input no other step takes (standardisation fits on the source's feature rows).
     private static EuclideanAlignmentSpec AlignmentOf(SignalPipeline signal) =>
         signal.Definition.Alignment ?? throw new InvalidOperationException($"pipeline '{signal.Definition.Name}' has no euclidean_alignment step.");
 
@@ -127,6 +129,7 @@ public static class FeaturePipeline
         fitted = fitted with { States = [.. fitted.States, .. features] };
         var unstandardized = CreateFeaturizer(definition, fitted, standardize: false);
         fitted = fitted with { FeatureNames = unstandardized.FeatureNames };
+        // Standardisation by its own type, last: it fits on the source's feature rows, which exist only now.
         if (definition.Standardization is { } standardize)
         {
             fitted = fitted with { States = [.. fitted.States, standardize.Fit(Transform(labeledSource, fitted, unstandardized))] };

@@ -152,6 +152,10 @@ public sealed class CalibrationData
         }
 
         var signal = SignalPipeline.Create(definition);
+        // The alignment step by its own type, not through a common window-step interface: it is fitted
+        // per subject (on its unlabeled epochs, or on every window of its recordings) before any feature
+        // exists, and with the default options when the pipeline has none (for the ea_ methods). The other
+        // fitted window step, standardisation, takes the source's feature rows of a fold instead.
         var alignmentSpec = definition.Alignment ?? DefaultAlignment;
         var subjects = new Dictionary<string, SubjectData>(StringComparer.Ordinal);
         // A person's target runs form the group named by the person; runs that are only source runs

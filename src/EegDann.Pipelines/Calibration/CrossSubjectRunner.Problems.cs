@@ -126,6 +126,9 @@ public sealed partial class CrossSubjectRunner
             targetTable = _cache.Rows(aligned, target, useWindows);
             fitted = FeaturePipeline.FitPerSubject(signal, alignments);
             StandardizationFit? standardization = null;
+            // The standardisation step by its own type: alignment and features are per subject and cached,
+            // so this is the only fit that depends on the fold, on its sources' feature rows (an input no
+            // other step takes); its statistics then also standardise the target's and the crops' rows.
             if (definition.Standardization is { } standardize)
             {
                 var fittedStandardization = standardize.Fit(FeatureTable.Concat(sourceTables));
