@@ -78,7 +78,7 @@ public sealed class SoakBench : IBench
             var samples = new List<Sample>();
             var clock = Stopwatch.StartNew();
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-            long[] latency = metrics.Latency.Snapshot(), decode = metrics.DecodeTime.Snapshot();
+            LatencySnapshot latency = metrics.Latency.Snapshot(), decode = metrics.DecodeTime.Snapshot();
             long next = interval;
             while (!running.IsCompleted)
             {
@@ -90,8 +90,8 @@ public sealed class SoakBench : IBench
                 }
 
                 string scraped = await http.GetStringAsync(new Uri($"http://{endpoint}/metrics"));
-                long[] l = metrics.Latency.Snapshot(), d = metrics.DecodeTime.Snapshot();
-                var s = Sample.Take(samplesIn / info.SampleRateHz / 3600, clock.Elapsed.TotalSeconds, metrics, Diff(l, latency), Diff(d, decode), scraped.Length);
+                LatencySnapshot l = metrics.Latency.Snapshot(), d = metrics.DecodeTime.Snapshot();
+                var s = Sample.Take(samplesIn / info.SampleRateHz / 3600, clock.Elapsed.TotalSeconds, metrics, l.Since(latency), d.Since(decode), scraped.Length);
                 (latency, decode) = (l, d);
                 samples.Add(s);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -180,8 +180,6 @@ public sealed class SoakBench : IBench
         }
     }
 
-    private static long[] Diff(long[] now, long[] before) => now.Select((x, i) => x - before[i]).ToArray();
-
     private static async Task<long> DrainAsync(UdpClient client, CancellationToken stop)
     {
         long count = 0;
@@ -204,7 +202,7 @@ public sealed class SoakBench : IBench
     /// <summary>One sample of the process.</summary>
     internal sealed record Sample(double SignalHours, double WallSeconds, double RssMb, int Threads, int OpenFiles, double GcHeapMb, int Gen0, int Gen1, int Gen2, double GcPauseMs, double LatencyP50Ms, double LatencyP99Ms, double ForwardP99Ms, long Windows, long Dropped, long RecorderLost, int MetricsBytes)
     {
-        public static Sample Take(double signalHours, double wallSeconds, DaemonMetrics metrics, long[] latency, long[] forward, int metricsBytes)
+        public static Sample Take(double signalHours, double wallSeconds, DaemonMetrics metrics, LatencySnapshot latency, LatencySnapshot forward, int metricsBytes)
         {
             var status = File.ReadAllLines("/proc/self/status");
             double rssKb = double.Parse(Field(status, "VmRSS:").Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture);
@@ -221,9 +219,9 @@ public sealed class SoakBench : IBench
                 GC.CollectionCount(1),
                 GC.CollectionCount(2),
                 GC.GetTotalPauseDuration().TotalMilliseconds,
-                LatencyHistogram.Quantile(latency, 0.5),
-                LatencyHistogram.Quantile(latency, 0.99),
-                LatencyHistogram.Quantile(forward, 0.99),
+                latency.Quantile(0.5),
+                latency.Quantile(0.99),
+                forward.Quantile(0.99),
                 metrics.Windows,
                 metrics.DroppedTotal,
                 metrics.RecorderLostSamples,

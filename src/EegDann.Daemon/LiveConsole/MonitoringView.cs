@@ -16,7 +16,7 @@ namespace EegDann.Daemon.LiveConsole;
 internal sealed class MonitoringView(DaemonMetrics metrics, ConsoleTap tap, ConsoleHub hub)
 {
     private static readonly double[] LatencyBinsMs = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, double.PositiveInfinity];
-    private readonly Queue<(long Timestamp, long[] Latency, long Windows)> _history = new();
+    private readonly Queue<(long Timestamp, LatencySnapshot Latency, long Windows)> _history = new();
 
     /// <summary>Samples the counters at <paramref name="now"/> (a <see cref="Stopwatch"/> timestamp), keeping about ten seconds.</summary>
     public void Sample(long now)
@@ -32,25 +32,20 @@ internal sealed class MonitoringView(DaemonMetrics metrics, ConsoleTap tap, Cons
     public void Write(Utf8JsonWriter w)
     {
         var (oldest, newest) = (_history.Peek(), _history.Last());
-        var recent = LatencyHistogram.Difference(newest.Latency, oldest.Latency);
+        var recent = newest.Latency.Since(oldest.Latency);
         double span = Stopwatch.GetElapsedTime(oldest.Timestamp, newest.Timestamp).TotalSeconds;
         w.WriteStartObject("latency");
-        w.WriteNumber("count", recent.Sum());
-        Number(w, "p50", LatencyHistogram.Quantile(recent, 0.5), 3);
-        Number(w, "p99", LatencyHistogram.Quantile(recent, 0.99), 3);
+        w.WriteNumber("count", recent.Count);
+        Number(w, "p50", recent.Quantile(0.5), 3);
+        Number(w, "p99", recent.Quantile(0.99), 3);
         Number(w, "seconds", span, 1);
         w.WriteStartArray("bins");
         var counts = new long[LatencyBinsMs.Length];
-        for (int i = 0; i < recent.Length; i++)
+        foreach (var (upper, count) in recent.Buckets())
         {
-            if (recent[i] == 0)
-            {
-                continue;
-            }
-
-            double upper = LatencyHistogram.UpperBoundMilliseconds(i);
+            // A bucket goes to the first bin that holds all of it (its highest value).
             int bin = Array.FindIndex(LatencyBinsMs, b => upper <= b * 1.0000001);
-            counts[bin < 0 ? counts.Length - 1 : bin] += recent[i];
+            counts[bin < 0 ? counts.Length - 1 : bin] += count;
         }
 
         for (int b = 0; b < LatencyBinsMs.Length; b++)

@@ -14,7 +14,7 @@ namespace EegDann.Daemon.Monitoring;
 /// integer per event and the meter reads it when a listener collects. The decision latency is also
 /// a pushed <see cref="Histogram{T}"/> (seconds, no tags), recorded where the decision is sent. The
 /// quantiles of the four latency read-outs are gauges with a <c>quantile</c> tag, from
-/// <see cref="LatencyHistogram"/> (within 2 %), beside their <c>_sum</c> and <c>_count</c> counters.
+/// <see cref="LatencyHistogram"/> (HdrHistogram, within 1 % or 1 µs), beside their <c>_sum</c> and <c>_count</c> counters.
 /// </remarks>
 internal static class DaemonInstruments
 {
@@ -77,10 +77,10 @@ internal static class DaemonInstruments
             () =>
             {
                 var snapshot = histogram.Snapshot();
-                return QuantileLevels.Select(q => Tagged(LatencyHistogram.Quantile(snapshot, q) / 1000.0, "quantile", q.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                return QuantileLevels.Select(q => Tagged(snapshot.Quantile(q) / 1000.0, "quantile", q.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             },
             unit: "s",
-            description: description + " Quantiles within 2 % (NaN before the first).");
+            description: description + " Quantiles within 1 % or 1 µs (NaN before the first).");
         meter.CreateObservableCounter(name + "_sum", () => histogram.SumSeconds, unit: "s", description: description + " Sum.");
         meter.CreateObservableCounter(name + "_count", () => histogram.Count, description: description + " Count.");
     }

@@ -1,91 +1,86 @@
+using HdrHistogram;
+
 namespace EegDann.Daemon.Monitoring;
 
 /// <summary>
-/// A log-bucketed histogram of latencies (1 µs to 100 s, buckets 2% wide): recording is one
-/// atomic increment with no allocation, quantiles are read within 2%. One writer or many; readers
-/// take snapshots.
+/// One latency read-out: an HdrHistogram of whole microseconds (1 µs to 100 s, two significant
+/// digits, so quantiles within 1 % or 1 µs) with an exact count and sum beside it. Recording is lock-free
+/// and allocates nothing; readers take cumulative <see cref="LatencySnapshot"/>s, and the quantiles
+/// of an interval come from the difference of two (<see cref="LatencySnapshot.Since"/>). One writer
+/// or many; any number of readers.
 /// </summary>
+/// <remarks>
+/// Writers record into HdrHistogram's <see cref="HdrHistogram.Recorder"/> over <see cref="LongConcurrentHistogram"/>s
+/// (thread-safe writes: a few <see cref="Interlocked"/> operations, no lock). The library documents
+/// that copying a concurrent histogram is not synchronised with its writers and that the recorder is
+/// the way to read one safely: each <see cref="Snapshot"/> takes the recorder's interval histogram (the
+/// phase flip waits for any value being recorded) and adds it into a cumulative histogram, so every
+/// snapshot is a consistent cut. Two things stay here: the sum (one <see cref="Interlocked.Add(ref long, long)"/>
+/// of nanoseconds), because HdrHistogram's mean is computed from bucket midpoints while Prometheus'
+/// <c>_sum</c> is the exact total; and the subtraction in <see cref="LatencySnapshot.Since"/>, because
+/// HdrHistogram.NET 2.5.0 has no <c>Subtract</c> (the reason is in <see cref="LatencySnapshot"/>'s header).
+/// </remarks>
 public sealed class LatencyHistogram
 {
-    private const double Growth = 1.02;
-    private const double MinMicroseconds = 1.0;
-    private static readonly double LogGrowth = Math.Log(Growth);
-    private static readonly int BucketCount = (int)Math.Ceiling(Math.Log(1e8 / MinMicroseconds) / LogGrowth) + 2;
-    private readonly long[] _buckets = new long[BucketCount];
+    /// <summary>The highest value tracked, µs (100 s); larger values count as this.</summary>
+    internal const long HighestMicroseconds = 100_000_000;
+
+    /// <summary>Significant decimal digits kept: values are told apart within 1 % (10^-2).</summary>
+    internal const int SignificantDigits = 2;
+
+    private readonly HdrHistogram.Recorder _recorder = Configured().WithThreadSafeWrites().WithThreadSafeReads().Create();
+    private readonly Lock _gate = new();
+    private readonly HistogramBase _cumulative = Configured().Create();
+    private HistogramBase? _interval;
     private long _count;
     private long _sumNanoseconds;
 
     /// <summary>Values recorded.</summary>
     public long Count => Volatile.Read(ref _count);
 
-    /// <summary>Sum of the values recorded, seconds.</summary>
+    /// <summary>Sum of the values recorded, seconds (exact, not from the buckets).</summary>
     public double SumSeconds => Volatile.Read(ref _sumNanoseconds) / 1e9;
 
-    /// <summary>Records one latency.</summary>
-    /// <param name="milliseconds">The latency, ms (negative values count as 0).</param>
+    /// <summary>Records one latency: lock-free, no allocation.</summary>
+    /// <param name="milliseconds">The latency, ms (negative values and NaN count as 0; the histogram rounds to whole microseconds and caps at 100 s, the sum does not).</param>
     public void Record(double milliseconds)
     {
-        double us = Math.Max(milliseconds * 1000.0, 0.0);
-        int bucket = us < MinMicroseconds ? 0 : Math.Min(BucketCount - 1, 1 + (int)(Math.Log(us / MinMicroseconds) / LogGrowth));
-        Interlocked.Increment(ref _buckets[bucket]);
+        double nanoseconds = milliseconds > 0 ? milliseconds * 1e6 : 0.0;
+        _recorder.RecordValue(Math.Min((long)Math.Round(nanoseconds / 1000.0), HighestMicroseconds));
         Interlocked.Increment(ref _count);
-        Interlocked.Add(ref _sumNanoseconds, (long)(us * 1000.0));
+        Interlocked.Add(ref _sumNanoseconds, (long)nanoseconds);
     }
 
-    /// <summary>A copy of the bucket counts (to compute quantiles of an interval as the difference of two snapshots).</summary>
-    public long[] Snapshot()
+    /// <summary>The values recorded so far (to compute the quantiles of an interval as the difference of two snapshots).</summary>
+    public LatencySnapshot Snapshot()
     {
-        var copy = new long[BucketCount];
-        for (int i = 0; i < copy.Length; i++)
+        lock (_gate)
         {
-            copy[i] = Volatile.Read(ref _buckets[i]);
+            return new LatencySnapshot(Fold().Copy());
         }
-
-        return copy;
     }
 
-    /// <summary>The <paramref name="q"/>-quantile of the values recorded so far, ms (NaN when empty).</summary>
-    public double Quantile(double q) => Quantile(Snapshot(), q);
-
-    /// <summary>The <paramref name="q"/>-quantile of bucket counts (a snapshot or a difference of two), ms (NaN when empty).</summary>
-    public static double Quantile(long[] buckets, double q)
+    /// <summary>The <paramref name="q"/>-quantile of the values recorded so far, ms, within 1 % or 1 µs (NaN when empty).</summary>
+    /// <param name="q">The quantile, 0 to 1.</param>
+    public double Quantile(double q)
     {
-        ArgumentNullException.ThrowIfNull(buckets);
-        long total = buckets.Sum();
-        if (total == 0)
+        lock (_gate)
         {
-            return double.NaN;
+            return LatencySnapshot.Quantile(Fold(), q);
         }
-
-        // The smallest bucket whose cumulative count reaches q·total (nearest-rank).
-        long rank = Math.Max(1, (long)Math.Ceiling(q * total));
-        long seen = 0;
-        for (int i = 0; i < buckets.Length; i++)
-        {
-            seen += buckets[i];
-            if (seen >= rank)
-            {
-                return UpperBoundMilliseconds(i);
-            }
-        }
-
-        return UpperBoundMilliseconds(buckets.Length - 1);
     }
 
-    /// <summary>Counts of <paramref name="now"/> minus <paramref name="before"/>.</summary>
-    public static long[] Difference(long[] now, long[] before)
+    /// <summary>A histogram of this configuration (values in µs).</summary>
+    internal static HistogramFactory Configured() =>
+        HistogramFactory.With64BitBucketSize().WithValuesFrom(1).WithValuesUpTo(HighestMicroseconds).WithPrecisionOf(SignificantDigits);
+
+    /// <summary>Adds what was recorded since the last fold into the cumulative histogram and returns it (under <see cref="_gate"/>).</summary>
+    private HistogramBase Fold()
     {
-        ArgumentNullException.ThrowIfNull(now);
-        ArgumentNullException.ThrowIfNull(before);
-        var result = new long[now.Length];
-        for (int i = 0; i < result.Length; i++)
-        {
-            result[i] = now[i] - before[i];
-        }
-
-        return result;
+        // The recorder hands back the histogram it recorded into since the last call and records into
+        // the one passed (the previous interval's, which it clears): no allocation after the first call.
+        _interval = _recorder.GetIntervalHistogram(_interval);
+        _cumulative.Add(_interval);
+        return _cumulative;
     }
-
-    internal static double UpperBoundMilliseconds(int bucket) =>
-        bucket == 0 ? MinMicroseconds / 1000.0 : MinMicroseconds * Math.Pow(Growth, bucket) / 1000.0;
 }

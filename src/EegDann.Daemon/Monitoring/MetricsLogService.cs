@@ -67,16 +67,16 @@ internal sealed partial class MetricsLogService(IOptions<MetricsOptions> options
                 long now = Stopwatch.GetTimestamp();
                 double seconds = (double)(now - before) / Stopwatch.Frequency;
                 var latencyNow = metrics.Latency.Snapshot();
-                var interval = LatencyHistogram.Difference(latencyNow, latencyBefore);
+                var interval = latencyNow.Since(latencyBefore);
                 long windows = metrics.Windows, decisions = metrics.Decisions, samples = metrics.Samples;
                 string model = TryModelId();
                 LogInterval(
                     (windows - windowsBefore) / seconds,
                     (decisions - decisionsBefore) / seconds,
                     (samples - samplesBefore) / seconds,
-                    LatencyHistogram.Quantile(interval, 0.5),
-                    LatencyHistogram.Quantile(interval, 0.99),
-                    LatencyHistogram.Quantile(latencyNow, 0.99),
+                    interval.Quantile(0.5),
+                    interval.Quantile(0.99),
+                    latencyNow.Quantile(0.99),
                     metrics.DecodeTime.Quantile(0.99),
                     metrics.DroppedTotal,
                     metrics.FailSafeTotal,
