@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using EegDann.Core;
 using EegDann.Recordings.Parquet;
@@ -108,23 +109,8 @@ public sealed class RecordingPartWriterTests
     {
         using var dir = TestData.NewTemporaryDirectory();
         string path = dir.File("torn.parquet");
-        var writer = await RecordingPartWriter.CreateAsync(path, Source.Value.Info, Metadata);
-        await FeedAsync(writer, 0, 1600, seed: 4);
-        long durableLength = new FileInfo(writer.PartPath).Length;
-        byte[] durableState = File.ReadAllBytes(writer.StatePath);
-        await FeedAsync(writer, 1600, 2400, seed: 5);
-        long fullLength = new FileInfo(writer.PartPath).Length;
-        await writer.DisposeAsync();
 
-        // As if the process died while the third row group was being written: its bytes are torn,
-        // the old footer is overwritten, and the state file still describes two row groups.
-        File.WriteAllBytes(writer.StatePath, durableState);
-        await using (var stream = new FileStream(writer.PartPath, FileMode.Open, FileAccess.ReadWrite))
-        {
-            stream.SetLength(durableLength + (long)((fullLength - durableLength) * fractionOfGroupWritten));
-        }
-
-        var summary = await RecordingPartWriter.RecoverAsync(writer.PartPath);
+        var summary = await RecoverTornThirdRowGroupAsync(path, seed: 4, fractionOfGroupWritten, durableState => durableState);
 
         Assert.Equal(1600, summary.SampleCount);
         AssertSamplesEqual(await ParquetRecordingReader.ReadAsync(path), 1600);
@@ -137,28 +123,45 @@ public sealed class RecordingPartWriterTests
         // encoder escapes ('+' as \u002B); a part file such a build left must still recover.
         using var dir = TestData.NewTemporaryDirectory();
         string path = dir.File("older.parquet");
+        string? older = null;
+
+        var summary = await RecoverTornThirdRowGroupAsync(path, seed: 8, 0.5, durableState =>
+        {
+            var state = JsonNode.Parse(durableState)!.AsObject();
+            state["footer"] = Convert.ToBase64String(Convert.FromBase64String(state["footer"]!.GetValue<string>()));
+            older = state.ToJsonString();
+            return Encoding.UTF8.GetBytes(older);
+        });
+
+        Assert.Contains("\\u002B", older, StringComparison.Ordinal);
+        Assert.Equal(1600, summary.SampleCount);
+        AssertSamplesEqual(await ParquetRecordingReader.ReadAsync(path), 1600);
+    }
+
+    /// <summary>
+    /// Writes two row groups durably, then a third, and leaves the files as a crash while the third
+    /// was being appended would: the part file torn <paramref name="fractionOfGroupWritten"/> of the
+    /// way into it, the state file the durable one as <paramref name="stateAsLeft"/> gives it. Recovers.
+    /// </summary>
+    private static async Task<RecordingSummary> RecoverTornThirdRowGroupAsync(string path, int seed, double fractionOfGroupWritten, Func<byte[], byte[]> stateAsLeft)
+    {
         var writer = await RecordingPartWriter.CreateAsync(path, Source.Value.Info, Metadata);
-        await FeedAsync(writer, 0, 1600, seed: 8);
+        await FeedAsync(writer, 0, 1600, seed);
         long durableLength = new FileInfo(writer.PartPath).Length;
-        var state = JsonNode.Parse(File.ReadAllBytes(writer.StatePath))!.AsObject();
-        byte[] footer = Convert.FromBase64String(state["footer"]!.GetValue<string>());
-        await FeedAsync(writer, 1600, 2400, seed: 9);
+        byte[] durableState = File.ReadAllBytes(writer.StatePath);
+        await FeedAsync(writer, 1600, 2400, seed + 1);
         long fullLength = new FileInfo(writer.PartPath).Length;
         await writer.DisposeAsync();
 
-        state["footer"] = Convert.ToBase64String(footer);
-        string older = state.ToJsonString();
-        Assert.Contains("\\u002B", older, StringComparison.Ordinal);
-        File.WriteAllText(writer.StatePath, older);
+        // The third row group's bytes are torn, the old footer is overwritten, and the state file
+        // still describes two row groups.
+        File.WriteAllBytes(writer.StatePath, stateAsLeft(durableState));
         await using (var stream = new FileStream(writer.PartPath, FileMode.Open, FileAccess.ReadWrite))
         {
-            stream.SetLength(durableLength + ((fullLength - durableLength) / 2));
+            stream.SetLength(durableLength + (long)((fullLength - durableLength) * fractionOfGroupWritten));
         }
 
-        var summary = await RecordingPartWriter.RecoverAsync(writer.PartPath);
-
-        Assert.Equal(1600, summary.SampleCount);
-        AssertSamplesEqual(await ParquetRecordingReader.ReadAsync(path), 1600);
+        return await RecordingPartWriter.RecoverAsync(writer.PartPath);
     }
 
     [Fact]
