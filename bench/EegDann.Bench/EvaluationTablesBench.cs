@@ -5,7 +5,8 @@ namespace EegDann.Bench;
 /// <summary>
 /// The documentation's evaluation tables from report files (<c>evaluation.json</c> written by
 /// <c>eegdann evaluate --report DIR</c>), so that no number in docs/evaluation.md is typed by hand.
-/// <c>evaluation-tables docs</c> rewrites every generated section of docs/evaluation.md and README.md (between
+/// <c>evaluation-tables docs</c> rewrites every generated section of docs/evaluation.md, docs/benchmarks.md
+/// (the bench's result files, <see cref="BenchmarkTables"/>) and README.md (between
 /// <c>&lt;!-- generated: KIND DIR … --&gt;</c> and <c>&lt;!-- /generated --&gt;</c>) from the
 /// committed reports; <c>--check</c> only says whether the page is up to date (exit code 1 if not).
 /// <c>table|paired|curve DIR</c> and <c>ablation DIR_WITHOUT DIR_WITH</c> print one table
@@ -19,7 +20,7 @@ public sealed class EvaluationTablesBench : IBench
     public string Name => "evaluation-tables";
 
     /// <inheritdoc />
-    public string Description => "docs/evaluation.md's tables and README.md's headline from bench/results: docs [PAGE] [--check], or print one: table|paired|curve DIR, ablation DIR_WITHOUT DIR_WITH";
+    public string Description => "docs/evaluation.md's and docs/benchmarks.md's tables and README.md's headline from bench/results: docs [PAGE] [--check], or print one: table|paired|curve DIR, ablation DIR_WITHOUT DIR_WITH";
 
     /// <inheritdoc />
     public async Task<int> RunAsync(BenchContext context, string[] args)
@@ -70,8 +71,8 @@ public sealed class EvaluationTablesBench : IBench
         return exit;
     }
 
-    /// <summary>The pages with generated sections: the evaluation tables, and the README's headline.</summary>
-    public static IReadOnlyList<string> DefaultPages { get; } = [Path.Combine("docs", "evaluation.md"), "README.md"];
+    /// <summary>The pages with generated sections: the evaluation tables, the benchmarks' tables, and the README's headline.</summary>
+    public static IReadOnlyList<string> DefaultPages { get; } = [Path.Combine("docs", "evaluation.md"), Path.Combine("docs", "benchmarks.md"), "README.md"];
 
     private static async Task<int> PageAsync(BenchContext context, string page, bool check)
     {

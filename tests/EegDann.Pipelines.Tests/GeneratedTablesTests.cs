@@ -3,7 +3,7 @@ using EegDann.TestSupport;
 
 namespace EegDann.Pipelines.Tests;
 
-/// <summary>docs/evaluation.md's tables are generated from the committed reports in bench/results and cannot drift from them.</summary>
+/// <summary>docs/evaluation.md's and docs/benchmarks.md's tables are generated from the committed reports and result files in bench/results and cannot drift from them.</summary>
 public sealed class GeneratedTablesTests
 {
     private static string ReadReport(string directoryOrFile)
@@ -25,6 +25,31 @@ public sealed class GeneratedTablesTests
         Assert.True(page == regenerated,
             "docs/evaluation.md's generated tables differ from what bench/results gives; run "
             + "`dotnet run -c Release --project bench/EegDann.Bench -- evaluation-tables docs` and commit the page");
+    }
+
+    [Fact]
+    public void TheGeneratedBenchmarkTablesEqualWhatTheCommittedResultFilesGive()
+    {
+        string page = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "docs", "benchmarks.md"));
+
+        string regenerated = GeneratedTables.Rewrite(page, ReadReport);
+
+        Assert.True(page.Split('\n').Count(l => l.StartsWith(GeneratedTables.Open, StringComparison.Ordinal)) >= 2, "docs/benchmarks.md should hold the generated benchmark tables");
+        Assert.True(page == regenerated,
+            "docs/benchmarks.md's generated tables differ from what bench/results gives; run "
+            + "`dotnet run -c Release --project bench/EegDann.Bench -- evaluation-tables docs` and commit the page");
+    }
+
+    [Fact]
+    public void TheSoakTableQuotesEachResultFileUnderItsQuotedLabel()
+    {
+        string page = "<!-- generated: soak \"after, 1\" bench/results/soak-after-state-file-1.json --rss-decimals=1 --threads -->\n<!-- /generated -->\n";
+
+        var lines = GeneratedTables.Rewrite(page, ReadReport).Split('\n');
+
+        Assert.Equal("| run | file | 24 h in | RSS at 2 h → 24 h | RSS max after 2 h | managed heap 2 h → 24 h | threads (max) | forward pass p99 (max) |", lines[1]);
+        Assert.Equal("| after, 1 | `bench/results/soak-after-state-file-1.json` | 308 s (281×) | 326.6 → 325.3 MB, **−0.4 %** | 331.6 MB, **+1.5 %** | 78 → 72 MB | 20 → 20 (24) | 0.20 ms (0.32) |", lines[3]);
+        Assert.Throws<ArgumentException>(() => BenchmarkTables.Render(BenchmarkTables.SoakKind, ["run", "bench/results/dann-step.json"], ReadReport));
     }
 
     [Fact]
@@ -106,6 +131,9 @@ public sealed class GeneratedTablesTests
     [InlineData("<!-- generated: reference bench/results/mi-reference-loso.jsonl -->\n<!-- /generated -->\n", "line 1: table 'reference' reads 2 file(s), not 1")]
     [InlineData("<!-- generated: reference bench/results/mi-reference-loso.jsonl bench/results/adversary-diagnostic.json -->\n<!-- /generated -->\n", "line 1: table 'reference': ")]
     [InlineData("<!-- generated: adversary bench/results/evaluation-loso -->\n<!-- /generated -->\n", "line 1: table 'adversary': ")]
+    [InlineData("<!-- generated: soak bench/results/soak.json -->\n<!-- /generated -->\n", "line 1: table 'soak' reads LABEL FILE pairs, not 1 word(s)")]
+    [InlineData("<!-- generated: soak run bench/results/soak.json --heap -->\n<!-- /generated -->\n", "line 1: table 'soak': unknown option '--heap'")]
+    [InlineData("<!-- generated: soak \"after, 1 bench/results/soak.json -->\n<!-- /generated -->\n", "line 1: a quoted word of the marker is not closed")]
     public void AMalformedSectionIsRefusedNamingItsLine(string page, string message)
     {
         var error = Assert.Throws<FormatException>(() => GeneratedTables.Rewrite(page, ReadReport));

@@ -11,7 +11,8 @@ namespace EegDann.Pipelines.Calibration;
 /// repository root) is followed by the table that the report files give, up to the line
 /// <c>&lt;!-- /generated --&gt;</c>. Everything outside the markers is kept byte for byte.
 /// The kind <c>bench FILE</c> renders the headline of an <c>eegdann bench --json</c> result file
-/// (<see cref="BenchHeadline"/>).
+/// (<see cref="BenchHeadline"/>); the kinds of <see cref="BenchmarkTables"/> render docs/benchmarks.md's
+/// tables from the bench's result files. A word with spaces (a row's label) is written in double quotes.
 /// </summary>
 public static class GeneratedTables
 {
@@ -80,7 +81,7 @@ public static class GeneratedTables
             throw new FormatException($"line {index + 1}: a generated marker is one line ending in '-->'");
         }
 
-        var words = body[Open.Length..^3].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var words = Words(body[Open.Length..^3], index);
         if (words.Length < 2)
         {
             throw new FormatException($"line {index + 1}: expected '{Open} KIND DIR [DIR2] [OPTIONS] -->'");
@@ -91,6 +92,18 @@ public static class GeneratedTables
             return words.Length == 2
                 ? BenchHeadline(readReport(words[1]))
                 : throw new FormatException($"line {index + 1}: expected '{Open} {BenchKind} FILE -->'");
+        }
+
+        if (BenchmarkTables.Kinds.Contains(words[0]))
+        {
+            try
+            {
+                return BenchmarkTables.Render(words[0], words[1..], readReport);
+            }
+            catch (ArgumentException e)
+            {
+                throw new FormatException($"line {index + 1}: {e.Message}", e);
+            }
         }
 
         if (ReferenceTables.Kinds.Contains(words[0]))
@@ -115,6 +128,41 @@ public static class GeneratedTables
         {
             throw new FormatException($"line {index + 1}: {e.Message}", e);
         }
+    }
+
+    /// <summary>A marker's words: separated by spaces, a word in double quotes kept whole (without its quotes).</summary>
+    private static string[] Words(string text, int index)
+    {
+        var words = new List<string>();
+        int i = 0;
+        while (i < text.Length)
+        {
+            if (text[i] == ' ')
+            {
+                i++;
+                continue;
+            }
+
+            if (text[i] == '"')
+            {
+                int end = text.IndexOf('"', i + 1);
+                if (end < 0)
+                {
+                    throw new FormatException($"line {index + 1}: a quoted word of the marker is not closed");
+                }
+
+                words.Add(text[(i + 1)..end]);
+                i = end + 1;
+                continue;
+            }
+
+            int space = text.IndexOf(' ', i);
+            int stop = space < 0 ? text.Length : space;
+            words.Add(text[i..stop]);
+            i = stop;
+        }
+
+        return [.. words];
     }
 
     /// <summary>The marker kind of <see cref="BenchHeadline"/>.</summary>

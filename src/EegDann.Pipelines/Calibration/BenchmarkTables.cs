@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace EegDann.Pipelines.Calibration;
+
+/// <summary>
+/// The tables of docs/benchmarks.md that come from the bench's result files in
+/// <c>bench/results</c>, so that the page quotes the committed runs instead of retyping them.
+/// Each kind renders one layout of one bench's JSON; the numbers are rounded as the page has
+/// always shown them. <see cref="GeneratedTables"/> calls <see cref="Render"/> for the markers
+/// whose kind is one of <see cref="Kinds"/>.
+/// </summary>
+public static class BenchmarkTables
+{
+    /// <summary>The kinds of table.</summary>
+    public static IReadOnlyList<string> Kinds { get; } = [SoakKind];
+
+    /// <summary>
+    /// <c>soak LABEL FILE [LABEL FILE ...] [--rss-decimals=N] [--heap-max] [--threads]</c>: one row per
+    /// <c>bench -- soak</c> result (24 h in, resident set and managed heap at the end of the warm-up
+    /// and at the end, the resident peak after the warm-up, the forward pass p99 of the last interval
+    /// and its maximum); <c>--rss-decimals</c> the resident set's decimals (0 unless given),
+    /// <c>--heap-max</c> the managed heap's maximum after the warm-up, <c>--threads</c> a column of
+    /// threads. A label with spaces is written in double quotes in the marker.
+    /// </summary>
+    public const string SoakKind = "soak";
+
+    private const string RssDecimalsOption = "--rss-decimals=";
+    private const string HeapMaxOption = "--heap-max";
+    private const string ThreadsOption = "--threads";
+
+    /// <summary>Renders one table as Markdown (lines ending in a newline).</summary>
+    /// <param name="kind">One of <see cref="Kinds"/>.</param>
+    /// <param name="arguments">The marker's words after the kind: file paths as <paramref name="readFile"/> takes them, labels and options as the kind reads them.</param>
+    /// <param name="readFile">Gives a result file's text.</param>
+    /// <exception cref="ArgumentException">An unknown kind, arguments the kind does not read, or a file that is not the kind's result.</exception>
+    public static string Render(string kind, IReadOnlyList<string> arguments, Func<string, string> readFile)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(readFile);
+        var options = arguments.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        var positional = arguments.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        try
+        {
+            return kind switch
+            {
+                SoakKind => Soak(positional, options, readFile),
+                _ => throw new ArgumentException($"unknown table '{kind}' (known: {string.Join(", ", Kinds)})", nameof(kind)),
+            };
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new ArgumentException($"table '{kind}': {e.Message}", nameof(arguments), e);
+        }
+    }
+
+    private static string Soak(string[] positional, string[] options, Func<string, string> readFile)
+    {
+        int rssDecimals = 0;
+        bool heapMax = false, threads = false;
+        foreach (string option in options)
+        {
+            if (option.StartsWith(RssDecimalsOption, StringComparison.Ordinal)
+                && int.TryParse(option[RssDecimalsOption.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int decimals) && decimals <= 3)
+            {
+                rssDecimals = decimals;
+            }
+            else if (option == HeapMaxOption)
+            {
+                heapMax = true;
+            }
+            else if (option == ThreadsOption)
+            {
+                threads = true;
+            }
+            else
+            {
+                throw new ArgumentException($"table '{SoakKind}': unknown option '{option}' (known: {RssDecimalsOption}N, {HeapMaxOption}, {ThreadsOption})");
+            }
+        }
+
+        if (positional.Length == 0 || positional.Length % 2 != 0)
+        {
+            throw new ArgumentException($"table '{SoakKind}' reads LABEL FILE pairs, not {positional.Length} word(s)");
+        }
+
+        var table = new StringBuilder();
+        table.Append("| run | file | 24 h in | RSS at 2 h → 24 h | RSS max after 2 h | managed heap 2 h → 24 h")
+            .Append(heapMax ? " (max)" : string.Empty).Append(" |")
+            .Append(threads ? " threads (max) |" : string.Empty)
+            .Append(" forward pass p99 (max) |\n");
+        table.Append("|---|---|---:|---:|---:|---:|").Append(threads ? "---:|" : string.Empty).Append("---:|\n");
+        for (int i = 0; i < positional.Length; i += 2)
+        {
+            string label = positional[i], file = positional[i + 1];
+            using var document = JsonDocument.Parse(readFile(file));
+            var summary = document.RootElement.GetProperty("summary");
+            var rss = summary.GetProperty("rss_mb");
+            var heap = summary.GetProperty("gc_heap_mb");
+            var forward = summary.GetProperty("forward_pass_p99_ms");
+            table.Append(CultureInfo.InvariantCulture, $"| {label} | `{file}` | {F(summary, "wall_seconds", 0)} s ({F(summary, "realtime_factor", 0)}×) ");
+            table.Append(CultureInfo.InvariantCulture, $"| {F(rss, "at_warmup", rssDecimals)} → {F(rss, "end", rssDecimals)} MB, **{Signed(rss, "growth_percent")} %** ");
+            table.Append(CultureInfo.InvariantCulture, $"| {F(rss, "max_after_warmup", rssDecimals)} MB, **{Signed(rss, "max_growth_percent")} %** ");
+            table.Append(CultureInfo.InvariantCulture, $"| {F(heap, "at_warmup", 0)} → {F(heap, "end", 0)} MB");
+            table.Append(heapMax ? $" ({F(heap, "max_after_warmup", 0)})" : string.Empty).Append(' ');
+            if (threads)
+            {
+                var t = summary.GetProperty("threads");
+                table.Append(CultureInfo.InvariantCulture, $"| {F(t, "at_warmup", 0)} → {F(t, "end", 0)} ({F(t, "max_after_warmup", 0)}) ");
+            }
+
+            table.Append(CultureInfo.InvariantCulture, $"| {F(forward, "last_interval", 2)} ms ({F(forward, "max", 2)}) |\n");
+        }
+
+        return table.ToString();
+    }
+
+    /// <summary>A number of the file with a fixed number of decimals.</summary>
+    private static string F(JsonElement parent, string name, int decimals) =>
+        parent.GetProperty(name).GetDouble().ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    /// <summary>A percentage with one decimal and its sign, the minus as U+2212.</summary>
+    private static string Signed(JsonElement parent, string name)
+    {
+        string text = F(parent, name, 1);
+        return text.StartsWith('-') ? "−" + text[1..] : "+" + text;
+    }
+}
