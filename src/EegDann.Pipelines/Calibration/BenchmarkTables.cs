@@ -14,7 +14,7 @@ namespace EegDann.Pipelines.Calibration;
 public static class BenchmarkTables
 {
     /// <summary>The kinds of table.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = [SoakKind];
+    public static IReadOnlyList<string> Kinds { get; } = [SoakKind, DaemonLoadKind];
 
     /// <summary>
     /// <c>soak LABEL FILE [LABEL FILE ...] [--rss-decimals=N] [--heap-max] [--threads]</c>: one row per
@@ -25,6 +25,13 @@ public static class BenchmarkTables
     /// threads. A label with spaces is written in double quotes in the marker.
     /// </summary>
     public const string SoakKind = "soak";
+
+    /// <summary>
+    /// <c>daemon-load FILE</c>: one row per run and condition of <c>bench -- daemon-load</c> (datagrams,
+    /// sequence gaps, latency p50/p99/max, hand-off and forward-pass p99, the process's collections and
+    /// their pauses, calibrations finished).
+    /// </summary>
+    public const string DaemonLoadKind = "daemon-load";
 
     private const string RssDecimalsOption = "--rss-decimals=";
     private const string HeapMaxOption = "--heap-max";
@@ -47,6 +54,7 @@ public static class BenchmarkTables
             return kind switch
             {
                 SoakKind => Soak(positional, options, readFile),
+                DaemonLoadKind => DaemonLoad(OneFile(kind, positional, options, readFile)),
                 _ => throw new ArgumentException($"unknown table '{kind}' (known: {string.Join(", ", Kinds)})", nameof(kind)),
             };
         }
@@ -112,6 +120,52 @@ public static class BenchmarkTables
             }
 
             table.Append(CultureInfo.InvariantCulture, $"| {F(forward, "last_interval", 2)} ms ({F(forward, "max", 2)}) |\n");
+        }
+
+        return table.ToString();
+    }
+
+    /// <summary>The text of the one file a kind reads, without options.</summary>
+    private static string OneFile(string kind, string[] positional, string[] options, Func<string, string> readFile)
+    {
+        if (options.Length > 0)
+        {
+            throw new ArgumentException($"table '{kind}': unknown option '{options[0]}'");
+        }
+
+        return positional.Length == 1
+            ? readFile(positional[0])
+            : throw new ArgumentException($"table '{kind}' reads 1 file, not {positional.Length}");
+    }
+
+    private static string DaemonLoad(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var table = new StringBuilder();
+        table.Append("| run | condition | datagrams | seq gaps | p50 | p99 | max | hand-off p99 | forward p99 | GC gen0/1/2, pause | calibrations |\n");
+        table.Append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
+        foreach (var run in document.RootElement.GetProperty("runs").EnumerateArray())
+        {
+            int hogs = run.GetProperty("cpu_hogs").GetInt32();
+            bool calibrator = run.GetProperty("calibrator_training").GetBoolean();
+            var load = new List<string>();
+            if (calibrator)
+            {
+                load.Add("calibrator");
+            }
+
+            if (hogs > 0)
+            {
+                load.Add(hogs == 1 ? "1 hog" : $"{hogs} hogs");
+            }
+
+            string condition = load.Count == 0 ? "quiet" : string.Join(" + ", load);
+            var latency = run.GetProperty("latency_ms");
+            var gc = run.GetProperty("gc");
+            table.Append(CultureInfo.InvariantCulture, $"| {run.GetProperty("run").GetInt32()} | {condition} | {run.GetProperty("datagrams").GetInt64()} | {run.GetProperty("seq_gaps").GetInt64()} ");
+            table.Append(CultureInfo.InvariantCulture, $"| {F(latency, "p50", 2)} ms | {F(latency, "p99", 2)} ms | {F(latency, "max", 1)} ms ");
+            table.Append(CultureInfo.InvariantCulture, $"| {F(run, "hand_off_p99_ms", 2)} ms | {F(run, "forward_pass_p99_ms", 2)} ms ");
+            table.Append(CultureInfo.InvariantCulture, $"| {gc.GetProperty("gen0").GetInt64()}/{gc.GetProperty("gen1").GetInt64()}/{gc.GetProperty("gen2").GetInt64()}, {F(gc, "pause_ms", 0)} ms | {run.GetProperty("calibrations_finished").GetInt64()} |\n");
         }
 
         return table.ToString();
