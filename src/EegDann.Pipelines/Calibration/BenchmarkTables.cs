@@ -14,7 +14,7 @@ namespace EegDann.Pipelines.Calibration;
 public static class BenchmarkTables
 {
     /// <summary>The kinds of table.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = [SoakKind, DaemonLoadKind];
+    public static IReadOnlyList<string> Kinds { get; } = [SoakKind, DaemonLoadKind, ConsoleLoadKind];
 
     /// <summary>
     /// <c>soak LABEL FILE [LABEL FILE ...] [--rss-decimals=N] [--heap-max] [--threads]</c>: one row per
@@ -32,6 +32,12 @@ public static class BenchmarkTables
     /// their pauses, calibrations finished).
     /// </summary>
     public const string DaemonLoadKind = "daemon-load";
+
+    /// <summary>
+    /// <c>console-load FILE</c>: one row per run and number of consoles of <c>bench -- console-load</c>
+    /// (datagrams, sequence gaps, latency p50/p99, forward-pass p99, frames each console received).
+    /// </summary>
+    public const string ConsoleLoadKind = "console-load";
 
     private const string RssDecimalsOption = "--rss-decimals=";
     private const string HeapMaxOption = "--heap-max";
@@ -55,6 +61,7 @@ public static class BenchmarkTables
             {
                 SoakKind => Soak(positional, options, readFile),
                 DaemonLoadKind => DaemonLoad(OneFile(kind, positional, options, readFile)),
+                ConsoleLoadKind => ConsoleLoad(OneFile(kind, positional, options, readFile)),
                 _ => throw new ArgumentException($"unknown table '{kind}' (known: {string.Join(", ", Kinds)})", nameof(kind)),
             };
         }
@@ -166,6 +173,26 @@ public static class BenchmarkTables
             table.Append(CultureInfo.InvariantCulture, $"| {F(latency, "p50", 2)} ms | {F(latency, "p99", 2)} ms | {F(latency, "max", 1)} ms ");
             table.Append(CultureInfo.InvariantCulture, $"| {F(run, "hand_off_p99_ms", 2)} ms | {F(run, "forward_pass_p99_ms", 2)} ms ");
             table.Append(CultureInfo.InvariantCulture, $"| {gc.GetProperty("gen0").GetInt64()}/{gc.GetProperty("gen1").GetInt64()}/{gc.GetProperty("gen2").GetInt64()}, {F(gc, "pause_ms", 0)} ms | {run.GetProperty("calibrations_finished").GetInt64()} |\n");
+        }
+
+        return table.ToString();
+    }
+
+    private static string ConsoleLoad(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var table = new StringBuilder();
+        table.Append("| run | consoles | datagrams | seq gaps | latency p50 | latency p99 | forward pass p99 | frames per console |\n");
+        table.Append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        foreach (var run in document.RootElement.EnumerateArray())
+        {
+            var latency = run.GetProperty("latency_ms");
+            var frames = run.GetProperty("console_frames").EnumerateArray().Select(f => f.GetInt64()).ToArray();
+            string received = frames.Length == 0 ? "–"
+                : frames.Min() == frames.Max() ? frames[0].ToString(CultureInfo.InvariantCulture)
+                : $"{frames.Min().ToString(CultureInfo.InvariantCulture)}–{frames.Max().ToString(CultureInfo.InvariantCulture)}";
+            table.Append(CultureInfo.InvariantCulture, $"| {run.GetProperty("run").GetInt32()} | {run.GetProperty("consoles").GetInt32()} | {run.GetProperty("datagrams").GetInt64()} | {run.GetProperty("seq_gaps").GetInt64()} ");
+            table.Append(CultureInfo.InvariantCulture, $"| {F(latency, "p50", 2)} ms | {F(latency, "p99", 2)} ms | {F(run, "forward_pass_p99_ms", 2)} ms | {received} |\n");
         }
 
         return table.ToString();
