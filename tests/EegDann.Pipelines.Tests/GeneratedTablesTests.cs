@@ -34,7 +34,7 @@ public sealed class GeneratedTablesTests
 
         string regenerated = GeneratedTables.Rewrite(page, ReadReport);
 
-        Assert.True(page.Split('\n').Count(l => l.StartsWith(GeneratedTables.Open, StringComparison.Ordinal)) >= 4, "docs/benchmarks.md should hold the generated benchmark tables");
+        Assert.True(page.Split('\n').Count(l => l.StartsWith(GeneratedTables.Open, StringComparison.Ordinal)) >= 5, "docs/benchmarks.md should hold the generated benchmark tables");
         Assert.True(page == regenerated,
             "docs/benchmarks.md's generated tables differ from what bench/results gives; run "
             + "`dotnet run -c Release --project bench/EegDann.Bench -- evaluation-tables docs` and commit the page");

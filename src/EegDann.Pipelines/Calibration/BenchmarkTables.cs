@@ -14,7 +14,7 @@ namespace EegDann.Pipelines.Calibration;
 public static class BenchmarkTables
 {
     /// <summary>The kinds of table.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = [SoakKind, DaemonLoadKind, ConsoleLoadKind];
+    public static IReadOnlyList<string> Kinds { get; } = [SoakKind, DaemonLoadKind, ConsoleLoadKind, DaemonLatencyKind];
 
     /// <summary>
     /// <c>soak LABEL FILE [LABEL FILE ...] [--rss-decimals=N] [--heap-max] [--threads]</c>: one row per
@@ -39,6 +39,13 @@ public static class BenchmarkTables
     /// </summary>
     public const string ConsoleLoadKind = "console-load";
 
+    /// <summary>
+    /// <c>daemon-latency FILE</c>: one row per control-thread scheduling of <c>bench -- daemon-latency</c>
+    /// (datagrams and windows expected, sequence gaps, latency p50/p99/max, windows per second, stop
+    /// time, samples recorded of the recording's).
+    /// </summary>
+    public const string DaemonLatencyKind = "daemon-latency";
+
     private const string RssDecimalsOption = "--rss-decimals=";
     private const string HeapMaxOption = "--heap-max";
     private const string ThreadsOption = "--threads";
@@ -62,6 +69,7 @@ public static class BenchmarkTables
                 SoakKind => Soak(positional, options, readFile),
                 DaemonLoadKind => DaemonLoad(OneFile(kind, positional, options, readFile)),
                 ConsoleLoadKind => ConsoleLoad(OneFile(kind, positional, options, readFile)),
+                DaemonLatencyKind => DaemonLatency(OneFile(kind, positional, options, readFile)),
                 _ => throw new ArgumentException($"unknown table '{kind}' (known: {string.Join(", ", Kinds)})", nameof(kind)),
             };
         }
@@ -193,6 +201,23 @@ public static class BenchmarkTables
                 : $"{frames.Min().ToString(CultureInfo.InvariantCulture)}–{frames.Max().ToString(CultureInfo.InvariantCulture)}";
             table.Append(CultureInfo.InvariantCulture, $"| {run.GetProperty("run").GetInt32()} | {run.GetProperty("consoles").GetInt32()} | {run.GetProperty("datagrams").GetInt64()} | {run.GetProperty("seq_gaps").GetInt64()} ");
             table.Append(CultureInfo.InvariantCulture, $"| {F(latency, "p50", 2)} ms | {F(latency, "p99", 2)} ms | {F(run, "forward_pass_p99_ms", 2)} ms | {received} |\n");
+        }
+
+        return table.ToString();
+    }
+
+    private static string DaemonLatency(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var table = new StringBuilder();
+        table.Append("| control thread | datagrams (windows expected) | seq gaps | latency p50 | p99 | max | windows/s | stop | samples recorded |\n");
+        table.Append("|---|---|---|---|---|---|---|---|---|\n");
+        foreach (var run in document.RootElement.EnumerateArray())
+        {
+            var latency = run.GetProperty("latency_ms");
+            table.Append(CultureInfo.InvariantCulture, $"| `{run.GetProperty("scheduling").GetString()}` | {run.GetProperty("datagrams").GetInt64()} ({run.GetProperty("windows_expected").GetInt64()}) | {run.GetProperty("seq_gaps").GetInt64()} ");
+            table.Append(CultureInfo.InvariantCulture, $"| {F(latency, "p50", 2)} ms | {F(latency, "p99", 2)} ms | {F(latency, "max", 1)} ms | {F(run, "windows_per_second", 0)} | {F(run, "stop_seconds", 2)} s ");
+            table.Append(CultureInfo.InvariantCulture, $"| {run.GetProperty("recorded_samples").GetInt64()} of {run.GetProperty("recording_samples").GetInt64()} |\n");
         }
 
         return table.ToString();
