@@ -14,29 +14,18 @@ public sealed class GeneratedTablesTests
 
     private static string Loso => ReadReport("bench/results/evaluation-loso");
 
-    [Fact]
-    public void TheGeneratedEvaluationTablesEqualWhatTheCommittedReportsGive()
+    [Theory]
+    [InlineData("evaluation.md", 10)]
+    [InlineData("benchmarks.md", 5)]
+    public void TheGeneratedTablesOfAPageEqualWhatTheCommittedResultFilesGive(string name, int leastTables)
     {
-        string page = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "docs", "evaluation.md"));
+        string page = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "docs", name));
 
         string regenerated = GeneratedTables.Rewrite(page, ReadReport);
 
-        Assert.True(page.Split('\n').Count(l => l.StartsWith(GeneratedTables.Open, StringComparison.Ordinal)) >= 10, "docs/evaluation.md should hold the generated evaluation tables");
+        Assert.True(page.Split('\n').Count(l => l.StartsWith(GeneratedTables.Open, StringComparison.Ordinal)) >= leastTables, $"docs/{name} should hold its generated tables");
         Assert.True(page == regenerated,
-            "docs/evaluation.md's generated tables differ from what bench/results gives; run "
-            + "`dotnet run -c Release --project bench/EegDann.Bench -- evaluation-tables docs` and commit the page");
-    }
-
-    [Fact]
-    public void TheGeneratedBenchmarkTablesEqualWhatTheCommittedResultFilesGive()
-    {
-        string page = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "docs", "benchmarks.md"));
-
-        string regenerated = GeneratedTables.Rewrite(page, ReadReport);
-
-        Assert.True(page.Split('\n').Count(l => l.StartsWith(GeneratedTables.Open, StringComparison.Ordinal)) >= 5, "docs/benchmarks.md should hold the generated benchmark tables");
-        Assert.True(page == regenerated,
-            "docs/benchmarks.md's generated tables differ from what bench/results gives; run "
+            $"docs/{name}'s generated tables differ from what bench/results gives; run "
             + "`dotnet run -c Release --project bench/EegDann.Bench -- evaluation-tables docs` and commit the page");
     }
 

@@ -78,7 +78,7 @@ public static class EvaluationTables
         };
     }
 
-    internal static string F(double v) => double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "–";
+    internal static string F(double v) => EvaluationReport.Format(v);
 
     private static string S(double v) => EvaluationReport.Signed(v);
 

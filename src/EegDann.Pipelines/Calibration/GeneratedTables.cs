@@ -94,35 +94,23 @@ public static class GeneratedTables
                 : throw new FormatException($"line {index + 1}: expected '{Open} {BenchKind} FILE -->'");
         }
 
-        if (BenchmarkTables.Kinds.Contains(words[0]))
-        {
-            try
-            {
-                return BenchmarkTables.Render(words[0], words[1..], readReport);
-            }
-            catch (ArgumentException e)
-            {
-                throw new FormatException($"line {index + 1}: {e.Message}", e);
-            }
-        }
-
-        if (ReferenceTables.Kinds.Contains(words[0]))
-        {
-            try
-            {
-                return ReferenceTables.Render(words[0], words.Skip(1).Select(readReport).ToArray());
-            }
-            catch (ArgumentException e)
-            {
-                throw new FormatException($"line {index + 1}: {e.Message}", e);
-            }
-        }
-
-        var options = words.Skip(1).Where(w => w.StartsWith("--", StringComparison.Ordinal)).ToArray();
-        var directories = words.Skip(1).Where(w => !w.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        string kind = words[0];
+        var arguments = words[1..];
         try
         {
-            return EvaluationTables.Render(words[0], directories.Select(readReport).ToArray(), options);
+            if (BenchmarkTables.Kinds.Contains(kind))
+            {
+                return BenchmarkTables.Render(kind, arguments, readReport);
+            }
+
+            if (ReferenceTables.Kinds.Contains(kind))
+            {
+                return ReferenceTables.Render(kind, arguments.Select(readReport).ToArray());
+            }
+
+            var options = arguments.Where(w => w.StartsWith("--", StringComparison.Ordinal)).ToArray();
+            var directories = arguments.Where(w => !w.StartsWith("--", StringComparison.Ordinal)).ToArray();
+            return EvaluationTables.Render(kind, directories.Select(readReport).ToArray(), options);
         }
         catch (ArgumentException e)
         {
