@@ -40,6 +40,8 @@ public sealed record TrainingRecord(
 /// </summary>
 public sealed class TrainedModel : IDisposable
 {
+    private bool disposed;
+
     internal TrainedModel(DannNetwork network, IReadOnlyList<string> classNames, TrainingRecord training)
     {
         Network = network;
@@ -61,7 +63,12 @@ public sealed class TrainedModel : IDisposable
     public TrainingRecord Training { get; }
 
     /// <summary>A predictor for this model (one per thread; see <see cref="ModelPredictor"/>).</summary>
-    public ModelPredictor CreatePredictor() => new(this);
+    /// <exception cref="ObjectDisposedException">When the model was disposed.</exception>
+    public ModelPredictor CreatePredictor()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return new(this);
+    }
 
     /// <summary>Class probabilities of every sample, row-major <c>[sample · classes + class]</c>.</summary>
     public float[] PredictProbabilities(SampleMatrix samples)
@@ -127,7 +134,11 @@ public sealed class TrainedModel : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => Network.Dispose();
+    public void Dispose()
+    {
+        disposed = true;
+        Network.Dispose();
+    }
 
     internal void CheckShape(SampleMatrix samples)
     {
@@ -156,23 +167,26 @@ public sealed class TrainedModel : IDisposable
 }
 
 /// <summary>
-/// Class probabilities from a <see cref="TrainedModel"/>: for a batch, or for one sample cheaply
-/// (one forward pass in its own dispose scope, no gradient, a preallocated input buffer; equal to
-/// the batch result up to float rounding, since one row takes a matrix-vector path). Not
-/// thread-safe: use one predictor per thread. It holds no native memory of its own; the model must
-/// outlive it.
+/// Class probabilities from a <see cref="TrainedModel"/>: for a batch (libtorch's forward pass), or
+/// for one sample cheaply and without allocating — an MLP network's forward pass in managed code over
+/// a copy of its weights taken when the predictor is made (<see cref="MlpForward"/>), else one libtorch
+/// forward pass in its own dispose scope. One sample's probabilities equal the batch result up to
+/// float rounding. Not thread-safe: use one predictor per thread. It holds no native memory of its
+/// own; the model must outlive it.
 /// </summary>
 public sealed class ModelPredictor
 {
     private readonly TrainedModel model;
     private readonly float[] single;
     private readonly long[] singleShape;
+    private readonly MlpForward? managed;
 
     internal ModelPredictor(TrainedModel model)
     {
         this.model = model;
         single = new float[model.Spec.SampleSize];
         singleShape = [1, .. model.Spec.SampleShape.Select(s => (long)s)];
+        managed = MlpForward.TryCreate(model.Network);
     }
 
     /// <summary>Number of classes (length of a probability vector).</summary>
@@ -196,6 +210,12 @@ public sealed class ModelPredictor
         if (probabilities.Length != ClassCount)
         {
             throw new ArgumentException($"The model has {ClassCount} classes, the output span has {probabilities.Length} values.", nameof(probabilities));
+        }
+
+        if (managed != null)
+        {
+            managed.Probabilities(sample, probabilities);
+            return;
         }
 
         sample.CopyTo(single);

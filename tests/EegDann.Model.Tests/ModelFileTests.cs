@@ -213,9 +213,9 @@ public sealed class ModelFileTests
         for (int i = 0; i < 20; i++)
         {
             predictor.PredictProbabilities(target.Sample(i), one);
-            // One row goes through a matrix-vector product, a batch through matrix-matrix: the last bit may differ.
-            Assert.Equal(batch[i * 2], one[0], 6);
-            Assert.Equal(batch[i * 2 + 1], one[1], 6);
+            // One row goes through the managed forward pass, a batch through libtorch's matrix products: the last bits may differ.
+            Assert.True(Math.Abs(batch[i * 2] - one[0]) <= 1e-6, $"sample {i}: {batch[i * 2]:R} vs {one[0]:R}");
+            Assert.True(Math.Abs(batch[i * 2 + 1] - one[1]) <= 1e-6, $"sample {i}: {batch[i * 2 + 1]:R} vs {one[1]:R}");
         }
 
         Assert.Throws<ArgumentException>(() => predictor.PredictProbabilities(new float[4], one));

@@ -182,16 +182,10 @@ internal sealed partial class DecodeStage
         }
 
         int command = _policy!.Update(_probabilities);
-        var smoothed = new float[_probabilities.Length];
-        for (int k = 0; k < smoothed.Length; k++)
-        {
-            smoothed[k] = (float)_policy.Smoothed[k];
-        }
-
         var decision = new Decision(
             command == DecisionPolicy.None ? Decision.NoCommand : model.ClassNames[command],
             model.ClassNames,
-            smoothed,
+            ClassProbabilities.From(_policy.Smoothed),
             item.TimeMilliseconds,
             item.ArrivalTimestamp,
             model.Id,
@@ -211,7 +205,7 @@ internal sealed partial class DecodeStage
         var decision = new Decision(
             Decision.NoCommand,
             _model?.ClassNames ?? [],
-            [],
+            ClassProbabilities.Empty,
             item.TimeMilliseconds,
             item.ArrivalTimestamp,
             _model?.Id ?? string.Empty,

@@ -19,8 +19,8 @@ internal sealed record ConsoleDecision(Decision Decision, string? Detail);
 /// <remarks>
 /// Source events are immutable records whose sample arrays are never written after they are
 /// emitted (the recorder and calibrator read the same objects), so no copy is needed: the
-/// console only holds references for a moment. The decoder's <see cref="Decision"/> is immutable
-/// too; its probabilities array is allocated per decision.
+/// console only holds references for a moment. The decoder's <see cref="Decision"/> is an
+/// immutable value (its probabilities inline), copied into the channel.
 /// </remarks>
 internal sealed class ConsoleTap : IDecodeObserver
 {

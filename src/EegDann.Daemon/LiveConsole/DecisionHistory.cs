@@ -31,7 +31,7 @@ internal sealed class DecisionHistory
     public void Add(ConsoleDecision d)
     {
         var decision = d.Decision;
-        var point = new DecisionPoint(decision.TimeMilliseconds / 1000.0, decision.Probabilities, decision.Command, decision.Reason, d.Detail, decision.ClassNames);
+        var point = new DecisionPoint(decision.TimeMilliseconds / 1000.0, decision.Probabilities.ToArray(), decision.Command, decision.Reason, d.Detail, decision.ClassNames);
         _decisions.AddLast(point);
         while (_decisions.Count > 0 && point.Seconds - _decisions.First!.Value.Seconds > DecisionSeconds)
         {

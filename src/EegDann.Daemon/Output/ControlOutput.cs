@@ -87,7 +87,7 @@ internal sealed partial class ControlOutput : IDisposable
 
             _stopped = true;
             var last = _last;
-            Write(new Decision(Decision.NoCommand, last?.ClassNames ?? [], [], last?.TimeMilliseconds ?? 0, Stopwatch.GetTimestamp(), last?.ModelId ?? string.Empty, FailSafeReason.Stopped, MeasuresLatency: false));
+            Write(new Decision(Decision.NoCommand, last?.ClassNames ?? [], ClassProbabilities.Empty, last?.TimeMilliseconds ?? 0, Stopwatch.GetTimestamp(), last?.ModelId ?? string.Empty, FailSafeReason.Stopped, MeasuresLatency: false));
         }
     }
 

@@ -34,7 +34,6 @@ public static class DecisionMessage
     public static void Write(Utf8JsonWriter writer, long seq, Decision decision, double? latencyMilliseconds)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        ArgumentNullException.ThrowIfNull(decision);
         writer.WriteStartObject();
         writer.WriteNumber(Seq, seq);
         writer.WriteNumber(Time, Math.Round(decision.TimeMilliseconds, 3));

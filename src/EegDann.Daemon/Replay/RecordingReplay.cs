@@ -153,7 +153,7 @@ public static class RecordingReplay
                 t.Decision.TimeMilliseconds,
                 t.Decision.Command,
                 t.Decision.Reason.Name(),
-                t.Decision.Probabilities,
+                t.Decision.Probabilities.ToArray(),
                 batch is null ? null : batch.GetValueOrDefault(t.EndSample, Decision.NoCommand),
                 cues.CueOf(t.EndSample - model.WindowSamples, t.EndSample),
                 t.LatencyMs))
