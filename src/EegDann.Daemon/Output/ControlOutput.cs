@@ -14,7 +14,9 @@ namespace EegDann.Daemon.Output;
 /// Sends each decision: one UDP datagram to the configured loopback address and, if asked, one
 /// JSON line on standard output. Numbers the messages, measures the latency just before the
 /// send, counts fail-safes and send errors. A send error (nobody listening, buffer full) is
-/// counted and logged once in a while; it never stops the daemon. Not thread-safe: one caller.
+/// counted and logged once in a while; it never stops the daemon. <see cref="Send"/> has one caller
+/// (the control path) and takes no lock; <see cref="SendStop"/> may come from any thread and waits
+/// for a datagram being sent, so the stop is always the last.
 /// </summary>
 internal sealed partial class ControlOutput : IDisposable
 {
@@ -25,9 +27,11 @@ internal sealed partial class ControlOutput : IDisposable
     private readonly ILogger _logger;
     private readonly ArrayBufferWriter<byte> _buffer = new(512);
     private readonly Utf8JsonWriter _writer;
-    private readonly Lock _gate = new();
+    private const int Idle = 0;
+    private const int Sending = 1;
+    private const int Stopped = 2;
     private Decision? _last;
-    private bool _stopped;
+    private int _state;
     private long _seq;
     private long _lastErrorLog;
 
@@ -56,19 +60,24 @@ internal sealed partial class ControlOutput : IDisposable
     /// <summary>Messages sent so far (the last <c>seq</c>).</summary>
     public long Sent => _seq;
 
-    /// <summary>Sends one decision (nothing once <see cref="SendStop"/> has been sent).</summary>
+    /// <summary>Sends one decision (nothing once <see cref="SendStop"/> has been sent). One caller: the control path.</summary>
     public void Send(Decision decision)
     {
-        // Uncontended except at the very end (a stop racing an abandoned decoder): a thin lock, no allocation.
-        lock (_gate)
+        // No lock on the control path: it claims the writer, or finds the output stopped and sends nothing.
+        // Only a stop (another thread, at the very end) ever waits, for the one datagram being sent.
+        if (Interlocked.CompareExchange(ref _state, Sending, Idle) != Idle)
         {
-            if (_stopped)
-            {
-                return;
-            }
+            return;
+        }
 
+        try
+        {
             _last = decision;
             Write(decision);
+        }
+        finally
+        {
+            Volatile.Write(ref _state, Idle);
         }
     }
 
@@ -78,17 +87,26 @@ internal sealed partial class ControlOutput : IDisposable
     /// </summary>
     public void SendStop()
     {
-        lock (_gate)
+        var spin = default(SpinWait);
+        while (true)
         {
-            if (_stopped)
+            int state = Interlocked.CompareExchange(ref _state, Stopped, Idle);
+            if (state == Stopped)
             {
                 return;
             }
 
-            _stopped = true;
-            var last = _last;
-            Write(new Decision(Decision.NoCommand, last?.ClassNames ?? [], ClassProbabilities.Empty, last?.TimeMilliseconds ?? 0, Stopwatch.GetTimestamp(), last?.ModelId ?? string.Empty, FailSafeReason.Stopped, MeasuresLatency: false));
+            if (state == Idle)
+            {
+                break;
+            }
+
+            // A decision is being sent: the stop goes after it.
+            spin.SpinOnce();
         }
+
+        var last = _last;
+        Write(new Decision(Decision.NoCommand, last?.ClassNames ?? [], ClassProbabilities.Empty, last?.TimeMilliseconds ?? 0, Stopwatch.GetTimestamp(), last?.ModelId ?? string.Empty, FailSafeReason.Stopped, MeasuresLatency: false));
     }
 
     private void Write(Decision decision)
