@@ -58,21 +58,13 @@ public sealed class ControlOutputTests
         using var receiver = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         using var output = new ControlOutput(new ControlOutputOptions { Udp = receiver.Client.LocalEndPoint!.ToString() }, new DaemonMetrics(), NullLogger<ControlOutput>.Instance);
         var decisions = Enumerable.Range(0, 300).Select(Right).ToArray();
-        var allocatedPerPass = new List<long>();
-        for (int pass = 0; pass < 4 && (allocatedPerPass.Count == 0 || allocatedPerPass[^1] != 0); pass++)
+        var allocatedPerPass = Allocations.PerPass(_ =>
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
             foreach (var decision in decisions)
             {
                 output.Send(decision);
             }
-
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            if (pass > 0)
-            {
-                allocatedPerPass.Add(allocated);
-            }
-        }
+        });
 
         Assert.Equal(300L * (allocatedPerPass.Count + 1), output.Sent);
         Assert.True(allocatedPerPass[^1] == 0, $"bytes allocated per pass of 300 decisions: {string.Join(", ", allocatedPerPass)}");

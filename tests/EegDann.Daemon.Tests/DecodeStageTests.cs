@@ -39,8 +39,7 @@ public sealed class DecodeStageTests
     {
         // Real windows of S002R04 from the window stage, decoded 300 at a time after 300 to warm up. A decoder
         // that allocates per window (libtorch's forward pass: about 2.4 kB; a decision with an array of its
-        // own) does so in every pass; the runtime itself may allocate on this thread in a pass now and then,
-        // so the decoder passes when one of three passes allocates nothing.
+        // own) does so in every pass.
         var recording = TestModels.Read("S002", "R04");
         var metrics = new DaemonMetrics();
         using var models = new ActiveModel(metrics, NullLogger<ActiveModel>.Instance);
@@ -55,22 +54,14 @@ public sealed class DecodeStageTests
 
         Assert.All(items, i => Assert.Equal(WindowItemKind.Window, i.Kind));
         var stage = new DecodeStage(new DecoderOptions { ConfidenceThreshold = 0.5, DwellSeconds = 0 }, models, metrics, [], NullLogger<DecodeStage>.Instance);
-        var allocatedPerPass = new List<long>();
         var decisions = new Decision[items.Count];
-        for (int pass = 0; pass < 4 && (allocatedPerPass.Count == 0 || allocatedPerPass[^1] != 0); pass++)
+        var allocatedPerPass = Allocations.PerPass(pass =>
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = pass * 300; i < (pass + 1) * 300; i++)
             {
                 decisions[i] = stage.Decode(items[i]);
             }
-
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            if (pass > 0)
-            {
-                allocatedPerPass.Add(allocated);
-            }
-        }
+        });
 
         var decided = decisions.Where(d => d.Command != null).ToList();
         Assert.All(decided, d => Assert.Equal(FailSafeReason.None, d.Reason));

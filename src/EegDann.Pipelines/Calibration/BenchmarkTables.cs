@@ -134,7 +134,7 @@ public static class BenchmarkTables
                 table.Append(CultureInfo.InvariantCulture, $"| {F(t, "at_warmup", 0)} → {F(t, "end", 0)} ({F(t, "max_after_warmup", 0)}) ");
             }
 
-            table.Append(CultureInfo.InvariantCulture, $"| {F(forward, "last_interval", 2)} ms ({F(forward, "max", 2)}) |\n");
+            table.Append(CultureInfo.InvariantCulture, $"| {F(forward, "last_interval", 3)} ms ({F(forward, "max", 3)}) |\n");
         }
 
         return table.ToString();
@@ -179,7 +179,7 @@ public static class BenchmarkTables
             var gc = run.GetProperty("gc");
             table.Append(CultureInfo.InvariantCulture, $"| {run.GetProperty("run").GetInt32()} | {condition} | {run.GetProperty("datagrams").GetInt64()} | {run.GetProperty("seq_gaps").GetInt64()} ");
             table.Append(CultureInfo.InvariantCulture, $"| {F(latency, "p50", 2)} ms | {F(latency, "p99", 2)} ms | {F(latency, "max", 1)} ms ");
-            table.Append(CultureInfo.InvariantCulture, $"| {F(run, "hand_off_p99_ms", 2)} ms | {F(run, "forward_pass_p99_ms", 2)} ms ");
+            table.Append(CultureInfo.InvariantCulture, $"| {F(run, "hand_off_p99_ms", 2)} ms | {F(run, "forward_pass_p99_ms", 3)} ms ");
             table.Append(CultureInfo.InvariantCulture, $"| {gc.GetProperty("gen0").GetInt64()}/{gc.GetProperty("gen1").GetInt64()}/{gc.GetProperty("gen2").GetInt64()}, {F(gc, "pause_ms", 0)} ms | {run.GetProperty("calibrations_finished").GetInt64()} |\n");
         }
 
