@@ -109,8 +109,14 @@ internal sealed class ConsoleFeed : BackgroundService
         long version = _tap.StreamVersion;
         if (version != _streamVersion && _tap.StreamEvent is { } streamEvent)
         {
-            // Stream starts and stops bypass the lossy queue: a burst of chunks cannot push them out.
+            // Stream starts and stops bypass the lossy queue: a burst of chunks cannot push them out. A stream
+            // that started and stopped since the last update is shown, stopped: its start first, then its stop.
             _streamVersion = version;
+            if (streamEvent is StreamStopped && _tap.LastStart is { } start && !ReferenceEquals(start.Stream, _stream))
+            {
+                OnEvent(start);
+            }
+
             OnEvent(streamEvent);
         }
 

@@ -29,6 +29,7 @@ internal sealed class ConsoleTap : IDecodeObserver
     private long _droppedEvents;
     private long _droppedDecisions;
     private SourceEvent? _streamEvent;
+    private StreamStarted? _lastStart;
     private long _streamVersion;
 
     /// <summary>Source events for the console (lossy).</summary>
@@ -51,6 +52,12 @@ internal sealed class ConsoleTap : IDecodeObserver
     /// <summary>The latest stream start or stop, kept apart from the lossy queue so it is never lost.</summary>
     public SourceEvent? StreamEvent => Volatile.Read(ref _streamEvent);
 
+    /// <summary>
+    /// The latest stream start, kept apart from <see cref="StreamEvent"/>: a stream that starts and stops
+    /// between two updates of the console is still shown (stopped), not replaced by its stop.
+    /// </summary>
+    public StreamStarted? LastStart => Volatile.Read(ref _lastStart);
+
     /// <summary>Counts stream starts and stops offered (the console applies the latest when it changed).</summary>
     public long StreamVersion => Interlocked.Read(ref _streamVersion);
 
@@ -59,6 +66,11 @@ internal sealed class ConsoleTap : IDecodeObserver
     {
         if (Active && e is StreamStarted or StreamStopped)
         {
+            if (e is StreamStarted started)
+            {
+                Volatile.Write(ref _lastStart, started);
+            }
+
             Volatile.Write(ref _streamEvent, e);
             Interlocked.Increment(ref _streamVersion);
             return;

@@ -66,6 +66,41 @@ public sealed class ConsoleEndpointTests
     }
 
     [Fact]
+    public async Task AStreamThatStartsAndStopsBetweenTwoUpdatesIsShownStoppedWithItsChannels()
+    {
+        // Two seconds between updates: the whole replay at full speed (about 0.3 s) starts and stops between two.
+        // The stop must not hide the stream it ends: the page shows its channels, disconnected.
+        var settings = LiveReplay(TestModels.S001ToS002);
+        settings["Daemon:Console:UpdatesPerSecond"] = "0.5";
+        byte[]? latest = null;
+        using var run = await DaemonRunner.RunAsync(settings, whileRunning: async host =>
+        {
+            var feed = host.Services.GetRequiredService<ConsoleFeed>();
+            await Eventually.WaitAsync(() => host.Services.GetRequiredService<DaemonMetrics>().Windows == 1937, "the whole replay");
+            var before = feed.Latest;
+            await Eventually.WaitAsync(
+                () => feed.Latest is { } frame && !ReferenceEquals(frame, before) && !Connected(frame),
+                "a console update after the replay's end");
+            latest = feed.Latest;
+            host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        });
+
+        run.AssertExit(DaemonExitCode.Success);
+        using var frame = JsonDocument.Parse(latest!);
+        var root = frame.RootElement;
+        Assert.Equal("S002", root.GetProperty("stream").GetProperty("subject").GetString());
+        Assert.False(root.GetProperty("stream").GetProperty("connected").GetBoolean());
+        Assert.Equal("head", root.GetProperty("channels").GetProperty("layout").GetString());
+        Assert.Equal(64, root.GetProperty("channels").GetProperty("items").GetArrayLength());
+    }
+
+    private static bool Connected(byte[] frame)
+    {
+        using var document = JsonDocument.Parse(frame);
+        return document.RootElement.GetProperty("stream").GetProperty("connected").GetBoolean();
+    }
+
+    [Fact]
     public async Task WithControlAllowedPostCalibrateReachesTheCalibrator()
     {
         var settings = LiveReplay(TestModels.S001ToS002);
