@@ -25,7 +25,7 @@ public static class ReplayCommand
     {
         var recordings = new Argument<FileInfo[]>("RECORDING") { Description = "Parquet recordings (NAME.parquet, with NAME.events.parquet for the cues), replayed one after the other.", Arity = ArgumentArity.OneOrMore };
         var model = new Option<FileInfo>("--model") { Description = "The model file (from calibrate-new-subject).", Required = true };
-        var speed = new Option<string>("--speed") { Description = "Pace as a multiple of real time, or max (as fast as the path runs; windows decoded in batches).", DefaultValueFactory = _ => "max" };
+        var speed = new Option<string>("--speed") { Description = "Pace as a multiple of real time, or max (as fast as the path runs; each window decided as it is cut, as live).", DefaultValueFactory = _ => "max" };
         var output = new Option<FileInfo?>("--out-file") { Description = "Write every decision (with the batch path's command, the cue and the latency) to this Parquet file." }.WithDeprecatedAliases("replay");
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on stdout." };
         var command = new Command("replay", "Replay recordings through the daemon's acquisition → window → decode path (no network): windows, decisions per command, accuracy on cued windows, agreement with the batch path, latency, times real time.");

@@ -17,11 +17,10 @@ namespace EegDann.Daemon.Replay;
 /// <summary>What to replay and how.</summary>
 /// <param name="ModelPath">The model file.</param>
 /// <param name="Recordings">Parquet recordings, replayed one after the other (each its own stream).</param>
-/// <param name="Speed">Multiple of real time; 0 = as fast as the path runs (windows decoded in batches).</param>
+/// <param name="Speed">Multiple of real time; 0 = as fast as the path runs.</param>
 /// <param name="Decoder">Decision settings (smoothing, threshold, dwell, alignment), as the daemon's.</param>
 /// <param name="FailSafe">Fail-safe settings, as the daemon's.</param>
 /// <param name="ChunkSamples">Samples per chunk, as an amplifier would deliver them.</param>
-/// <param name="BatchWindows">At full speed, windows decoded per forward pass.</param>
 /// <param name="WarmupSeconds">Seconds of the first recording run through throwaway stages before any is timed (0: none).</param>
 /// <param name="Compare">Whether to decide every recording the batch way too (batch agreement); false for timing runs only.</param>
 public sealed record ReplaySettings(
@@ -31,7 +30,6 @@ public sealed record ReplaySettings(
     DecoderOptions? Decoder = null,
     FailSafeOptions? FailSafe = null,
     int ChunkSamples = 8,
-    int BatchWindows = 256,
     double WarmupSeconds = 10,
     bool Compare = true);
 
@@ -192,16 +190,13 @@ public static class RecordingReplay
     }
 
     /// <summary>
-    /// Source events through the window stage and the decoder: at full speed in batches of
-    /// <see cref="ReplaySettings.BatchWindows"/> windows (one forward pass each), paced one window
-    /// at a time as live; every item with its decision to <paramref name="keep"/>, in order.
+    /// Source events through the window stage and the decoder, each window decided as it is cut, as
+    /// live (the daemon's own decoder, at full speed or paced); every item with its decision to
+    /// <paramref name="keep"/>, in order.
     /// </summary>
     private static async Task StreamAsync(ReplaySource source, WindowStage stage, DecodeStage decode, ReplaySettings settings, long stopAtSample, KeepDecision keep, CancellationToken cancellationToken)
     {
         var items = new List<WindowItem>(16);
-        var pending = new List<WindowItem>(settings.BatchWindows + 16);
-        var decisions = new List<Decision>(16);
-        bool batched = settings.Speed <= 0;
         await foreach (var e in source.ReadAsync(cancellationToken))
         {
             if (e is ChunkArrived arrived && arrived.Chunk.FirstSampleIndex >= stopAtSample)
@@ -211,40 +206,10 @@ public static class RecordingReplay
 
             items.Clear();
             stage.Handle(e, items);
-            if (!batched)
+            foreach (var item in items)
             {
-                foreach (var item in items)
-                {
-                    keep(item, decode.Decode(item));
-                }
-
-                continue;
+                keep(item, decode.Decode(item));
             }
-
-            pending.AddRange(items);
-            if (pending.Count >= settings.BatchWindows || e is StreamStopped)
-            {
-                Flush();
-            }
-        }
-
-        Flush();
-
-        void Flush()
-        {
-            if (pending.Count == 0)
-            {
-                return;
-            }
-
-            decisions.Clear();
-            decode.DecodeBatch(pending, decisions);
-            for (int i = 0; i < pending.Count; i++)
-            {
-                keep(pending[i], decisions[i]);
-            }
-
-            pending.Clear();
         }
     }
 
