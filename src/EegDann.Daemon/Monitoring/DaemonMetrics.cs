@@ -42,6 +42,7 @@ public sealed class DaemonMetrics
     private long _chunks;
     private long _samples;
     private long _windows;
+    private long _controlThreadAllocatedBytes;
     private long _decisions;
     private long _commands;
     private long _sendErrors;
@@ -106,6 +107,14 @@ public sealed class DaemonMetrics
 
     /// <summary>Windows decoded by the model.</summary>
     public long Windows => Volatile.Read(ref _windows);
+
+    /// <summary>
+    /// Managed bytes allocated so far on the control thread (<see cref="GC.GetAllocatedBytesForCurrentThread"/>,
+    /// read by that thread after each event it handled): everything a chunk costs from the hand-off to its
+    /// datagrams — window stage, decoder, control output, the channels between them and the waits. 0 before
+    /// the control thread starts.
+    /// </summary>
+    public long ControlThreadAllocatedBytes => Volatile.Read(ref _controlThreadAllocatedBytes);
 
     /// <summary>Decisions sent (decoded and fail-safe).</summary>
     public long Decisions => Volatile.Read(ref _decisions);
@@ -190,6 +199,9 @@ public sealed class DaemonMetrics
     internal void FailSafeEntered(FailSafeReason reason) => Interlocked.Increment(ref _failSafeEpisodes[(int)reason]);
 
     internal void Drop(DaemonBuffer buffer) => Interlocked.Increment(ref _drops[(int)buffer]);
+
+    /// <summary>Sets <see cref="ControlThreadAllocatedBytes"/> (the control thread, after each event).</summary>
+    internal void ControlThreadAllocated(long bytes) => Volatile.Write(ref _controlThreadAllocatedBytes, bytes);
 
     internal void ModelSwapped() => Interlocked.Increment(ref _modelSwaps);
 

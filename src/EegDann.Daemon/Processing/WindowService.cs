@@ -16,9 +16,14 @@ namespace EegDann.Daemon.Processing;
 /// to its datagram. Drains until acquisition completes the channel. A live source's window that
 /// finds the decoder's buffer full is dropped and counted.
 /// </summary>
-internal sealed partial class WindowService(WindowStage stage, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonFault fault, IOptions<RealtimeOptions> realtime, ILogger<WindowService> logger) : IHostedService
+internal sealed partial class WindowService(WindowStage stage, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonFault fault, IOptions<RealtimeOptions> realtime, ILogger<WindowService> logger) : IHostedService, IDisposable
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ManualResetEventSlim _arrived = new(false);
+    private Action? _signalArrived;
+
+    /// <summary>The continuation of a pending wait: one delegate, made once.</summary>
+    private Action SignalArrived => _signalArrived ??= _arrived.Set;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -55,6 +60,8 @@ internal sealed partial class WindowService(WindowStage stage, DaemonPipes pipes
                     {
                         Write(writer, item);
                     }
+
+                    metrics.ControlThreadAllocated(GC.GetAllocatedBytesForCurrentThread());
                 }
             }
             while (WaitForMore(reader));
@@ -70,12 +77,28 @@ internal sealed partial class WindowService(WindowStage stage, DaemonPipes pipes
         }
     }
 
-    /// <summary>Blocks until the acquisition channel has an event (true) or is completed (false).</summary>
-    private static bool WaitForMore(System.Threading.Channels.ChannelReader<SourceEvent> reader)
+    /// <summary>
+    /// Blocks until the acquisition channel has an event (true) or is completed (false), without allocating:
+    /// the channel's pending wait signals a reused event (its continuation is a cached delegate that runs on
+    /// the writer's thread), instead of being turned into a task per wait.
+    /// </summary>
+    private bool WaitForMore(System.Threading.Channels.ChannelReader<SourceEvent> reader) => Wait(reader.WaitToReadAsync());
+
+    private bool Wait(ValueTask<bool> wait)
     {
-        var wait = reader.WaitToReadAsync();
-        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+        var awaiter = wait.GetAwaiter();
+        if (!awaiter.IsCompleted)
+        {
+            _arrived.Reset();
+            awaiter.UnsafeOnCompleted(SignalArrived);
+            _arrived.Wait();
+        }
+
+        return awaiter.GetResult();
     }
+
+    /// <inheritdoc />
+    public void Dispose() => _arrived.Dispose();
 
     private void Schedule()
     {
