@@ -10,8 +10,9 @@ using Microsoft.Extensions.Logging;
 namespace EegDann.Daemon.Decoding;
 
 /// <summary>
-/// The decoder: a window's input through the model's forward pass (one sample, its own dispose
-/// scope, no gradient; <see cref="ModelPredictor"/>), then the <see cref="DecisionPolicy"/>.
+/// The decoder: a window's input through the model's forward pass (one sample through
+/// <see cref="ModelPredictor"/>: managed code for an MLP, nothing allocated), then the
+/// <see cref="DecisionPolicy"/>; the <see cref="Decision"/> is a value.
 /// Fail-safe and heartbeat items reset the policy and give <c>none</c>. Each window is decoded
 /// by the model whose pipeline computed it, so a swap takes effect exactly between two windows.
 /// Not thread-safe: one caller.
