@@ -73,7 +73,9 @@ public sealed class TrainedModel : IDisposable
     /// <summary>Class probabilities of every sample, row-major <c>[sample · classes + class]</c>.</summary>
     public float[] PredictProbabilities(SampleMatrix samples)
     {
-        return CreatePredictor().PredictProbabilities(samples);
+        // A batch goes through libtorch; no predictor (and no copy of the weights for one-sample decoding) is needed.
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return ModelPredictor.Batch(this, samples);
     }
 
     /// <summary>The most probable class of every sample.</summary>
@@ -227,10 +229,13 @@ public sealed class ModelPredictor
 
     /// <summary>Class probabilities of every sample, row-major <c>[sample · classes + class]</c>.</summary>
     /// <exception cref="ArgumentException">When the samples' shape differs from the model's.</exception>
-    public float[] PredictProbabilities(SampleMatrix samples)
+    public float[] PredictProbabilities(SampleMatrix samples) => Batch(model, samples);
+
+    /// <summary>Class probabilities of every sample through libtorch's forward pass, in chunks.</summary>
+    internal static float[] Batch(TrainedModel model, SampleMatrix samples)
     {
         model.CheckShape(samples);
-        int k = ClassCount;
+        int k = model.ClassNames.Count;
         var result = new float[(long)samples.Count * k];
         using var noGrad = no_grad();
         foreach (var (start, count) in TrainedModel.Chunks(samples.Count))
