@@ -129,8 +129,14 @@ public static class FeaturePipeline
         fitted = fitted with { States = [.. fitted.States, .. features] };
         var unstandardized = CreateFeaturizer(definition, fitted, standardize: false);
         fitted = fitted with { FeatureNames = unstandardized.FeatureNames };
-        // Standardisation by its own type, last: it fits on the source's feature rows, which exist only now.
-        if (definition.Standardization is { } standardize)
+        // Standardisation by its own type, last: it fits on feature rows, which exist only now — the
+        // source's pooled, or each subject's own unlabeled rows (sources and target alike, labels unused).
+        if (definition.Standardization is { Per: StandardizationScope.Subject } perSubject)
+        {
+            var sets = labeledSource.Concat(unlabeled ?? []).ToArray();
+            fitted = fitted with { States = [.. fitted.States, perSubject.FitSubjects(sets.Select(set => (set.Subject, Transform([set], fitted, unstandardized))))] };
+        }
+        else if (definition.Standardization is { } standardize)
         {
             fitted = fitted with { States = [.. fitted.States, standardize.Fit(Transform(labeledSource, fitted, unstandardized))] };
         }
@@ -190,11 +196,16 @@ public static class FeaturePipeline
             throw new ArgumentException($"epochs of {epochs.Subject} are {epochs.Info.ChannelCount} × {epochs.SampleCount}, the fitted pipeline expects {fitted.Channels.Count * fitted.BandCount} × {fitted.EpochSamples}.", nameof(epochs));
         }
 
-        return Transform([epochs], fitted, CreateFeaturizer(definition, fitted, standardize: true));
+        return Transform([epochs], fitted, CreateFeaturizer(definition, fitted, standardize: true, epochs.Subject));
     }
 
     /// <summary>The per-window featurizer of a fitted pipeline (shared with the live decoder).</summary>
-    public static WindowFeaturizer CreateFeaturizer(PipelineDefinition definition, FittedPipeline fitted, bool standardize = true)
+    /// <param name="definition">The pipeline.</param>
+    /// <param name="fitted">Its fitted state.</param>
+    /// <param name="standardize">Whether the features are standardised (with the source's statistics, or with <paramref name="subject"/>'s when the pipeline standardises per subject).</param>
+    /// <param name="subject">Whose windows these are: needed when the pipeline standardises per subject.</param>
+    /// <exception cref="InvalidOperationException">When the pipeline standardises per subject and <paramref name="subject"/> is null or has no statistics.</exception>
+    public static WindowFeaturizer CreateFeaturizer(PipelineDefinition definition, FittedPipeline fitted, bool standardize = true, string? subject = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(fitted);
@@ -214,7 +225,22 @@ public static class FeaturePipeline
         var extractors = Enumerable.Range(0, bands)
             .Select(b => (IReadOnlyList<IFeatureExtractor>)steps.Select((s, i) => s.Create(shape, fitted.Features[(b * steps.Length) + i])).ToArray())
             .ToArray();
-        return new WindowFeaturizer(fitted.Channels.Count, fitted.EpochSamples, fitted.SampleRateHz, extractors, definition.BandTags, standardize ? fitted.Standardization?.Statistics : null);
+        return new WindowFeaturizer(fitted.Channels.Count, fitted.EpochSamples, fitted.SampleRateHz, extractors, definition.BandTags, standardize ? StandardizationOf(fitted, subject) : null);
+    }
+
+    /// <summary>The statistics that standardise <paramref name="subject"/>'s rows: the source's, the subject's own, or null when the pipeline does not standardise.</summary>
+    /// <exception cref="InvalidOperationException">When the pipeline standardises per subject and <paramref name="subject"/> is null or has no statistics.</exception>
+    public static StandardizationFit? StandardizationOf(FittedPipeline fitted, string? subject)
+    {
+        ArgumentNullException.ThrowIfNull(fitted);
+        if (fitted.SubjectStandardization is not { } perSubject)
+        {
+            return fitted.Standardization?.Statistics;
+        }
+
+        return subject is null
+            ? throw new InvalidOperationException($"pipeline '{fitted.PipelineName}' standardises each subject with its own statistics: say whose windows these are.")
+            : perSubject.For(subject) ?? throw new InvalidOperationException($"pipeline '{fitted.PipelineName}' has no feature standardisation for subject '{subject}': fit it on the subject's unlabeled epochs (calibrate-new-subject), or let the live path estimate it from the stream.");
     }
 
     /// <summary>R^-1/2 of a subject, or null when the pipeline does not align.</summary>

@@ -52,6 +52,7 @@ public sealed record FittedPipeline
             Alignment = One<FittedAlignment>(_states);
             Features = _states.OfType<FeatureStepFit>().ToArray();
             Standardization = One<FittedStandardization>(_states);
+            SubjectStandardization = One<FittedSubjectStandardization>(_states);
         }
     }
 
@@ -76,6 +77,9 @@ public sealed record FittedPipeline
     /// <summary>The standardisation's state, or null when features are not standardised.</summary>
     public FittedStandardization? Standardization { get; private init; }
 
+    /// <summary>The standardisation per subject (<c>standardize</c> with <c>per</c> <c>subject</c>): each subject's statistics, or null.</summary>
+    public FittedSubjectStandardization? SubjectStandardization { get; private init; }
+
     /// <summary>Names of the features, in order (empty for a pipeline without feature steps).</summary>
     public required IReadOnlyList<string> FeatureNames { get; init; }
 
@@ -98,6 +102,10 @@ public sealed record FittedPipeline
             ? throw new InvalidOperationException($"pipeline '{PipelineName}' has no alignment; subject '{alignment.Subject}' cannot be added.")
             : Replace<FittedAlignment>(a => a.With(alignment));
     }
+
+    /// <summary>The same fit keeping, of the per-subject states (alignment, standardisation per subject), only <paramref name="subject"/>'s: what a model file for that subject carries.</summary>
+    public FittedPipeline OnlyFor(string subject) =>
+        Replace<FittedAlignment>(a => a.Only(subject)).Replace<FittedSubjectStandardization>(s => s.Only(subject));
 
     /// <summary>Serialises to JSON as model files store it (<see cref="FittedPipelineFormat1.Write"/>).</summary>
     /// <exception cref="InvalidOperationException">When the states cannot be stored in that format (<see cref="FittedPipelineFormat1.Write"/> says why).</exception>

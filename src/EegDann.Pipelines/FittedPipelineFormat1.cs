@@ -17,7 +17,8 @@ namespace EegDann.Pipelines;
 /// <c>filter_bank_designs</c>, the <see cref="FittedFilterBank"/> (left out without one); the
 /// <see cref="FittedAlignment"/>'s two members at the top level, <c>alignment</c> (left out without
 /// alignment) and <c>subject_alignments</c> (<c>{}</c> without alignment); <c>features</c>, the
-/// <see cref="FeatureStepFit"/> of each feature step; <c>standardization</c>, the
+/// <see cref="FeatureStepFit"/> of each feature step; <c>subject_standardization</c>, the
+/// <see cref="FittedSubjectStandardization"/> (left out without one); <c>standardization</c>, the
 /// <see cref="FittedStandardization"/> (left out without one); <c>feature_names</c>.</para>
 /// <para>So format 1 can store only states of these types, in that order (the pipeline order of
 /// their steps), with at most one filter bank, alignment and standardisation. A step type whose
@@ -60,6 +61,7 @@ public static class FittedPipelineFormat1
             Alignment = alignment?.OptionsJson(JsonOptions),
             SubjectAlignments = alignment?.SubjectsJson(JsonOptions) ?? NoSubjects,
             Features = fitted.States.OfType<FeatureStepFit>().ToArray(),
+            SubjectStandardization = fitted.States.OfType<FittedSubjectStandardization>().FirstOrDefault(),
             Standardization = fitted.States.OfType<FittedStandardization>().FirstOrDefault(),
             FeatureNames = fitted.FeatureNames,
         };
@@ -70,7 +72,7 @@ public static class FittedPipelineFormat1
         {
             throw new InvalidOperationException(
                 $"fitted pipeline '{fitted.PipelineName}': format 1 cannot store states {string.Join(", ", fitted.States.Select(s => s.GetType().Name))}; "
-                + $"it keeps {nameof(FittedFilter)}s, at most one {nameof(FittedFilterBank)}, at most one {nameof(FittedAlignment)}, {nameof(FeatureStepFit)}s and at most one {nameof(FittedStandardization)}, in that order.");
+                + $"it keeps {nameof(FittedFilter)}s, at most one {nameof(FittedFilterBank)}, at most one {nameof(FittedAlignment)}, {nameof(FeatureStepFit)}s, at most one {nameof(FittedSubjectStandardization)} and at most one {nameof(FittedStandardization)}, in that order.");
         }
 
         return JsonSerializer.Serialize(document, JsonOptions);
@@ -151,6 +153,10 @@ public static class FittedPipelineFormat1
 
         public required IReadOnlyList<FeatureStepFit> Features { get; init; }
 
+        /// <summary>The standardisation per subject (left out without one, so files without it are unchanged).</summary>
+        [JsonPropertyName("subject_standardization")]
+        public FittedSubjectStandardization? SubjectStandardization { get; init; }
+
         public FittedStandardization? Standardization { get; init; }
 
         public required IReadOnlyList<string> FeatureNames { get; init; }
@@ -163,6 +169,7 @@ public static class FittedPipelineFormat1
             .. Optional(FilterBankDesigns),
             .. Optional(alignment),
             .. Features ?? throw new JsonException("'features' is null."),
+            .. Optional(SubjectStandardization),
             .. Optional(Standardization),
         ];
 

@@ -57,7 +57,7 @@ public readonly ref struct OnlineWindow
     /// </summary>
     public ReadOnlySpan<double> AlignedSamples => _context.AlignedSamples;
 
-    /// <summary>False while a stream-estimated alignment is still warming up: do not act on this window.</summary>
+    /// <summary>False while an estimate from the stream (the alignment, or the per-subject standardisation) is still warming up: do not act on this window.</summary>
     public bool AlignmentReady { get; }
 }
 
@@ -97,6 +97,7 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
     private readonly double[] _moments;
     private readonly double[]? _fixedWhitening;
     private readonly OnlineEuclideanAlignment? _online;
+    private readonly OnlineStandardization? _standardization;
     private readonly IOnlineWindowConsumer _consumer;
     private readonly int _length;
     private readonly SlidingVariances? _variances;
@@ -130,7 +131,17 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
         _moments = new double[bands * c * c];
         if (definition.FeatureSteps.Any())
         {
-            _featurizer = FeaturePipeline.CreateFeaturizer(definition, fitted);
+            // Standardised per subject, a subject without statistics in the model gets them from its stream.
+            if (fitted.SubjectStandardization is { } perSubject && perSubject.For(subject) is null)
+            {
+                _featurizer = FeaturePipeline.CreateFeaturizer(definition, fitted, standardize: false);
+                _standardization = new OnlineStandardization(_featurizer.FeatureCount, perSubject.WarmupWindows, perSubject.UpdateEveryWindows);
+            }
+            else
+            {
+                _featurizer = FeaturePipeline.CreateFeaturizer(definition, fitted, standardize: true, subject);
+            }
+
             _context = _featurizer.Context;
             _features = new double[_featurizer.FeatureCount];
         }
@@ -184,6 +195,12 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
 
     /// <summary>The online alignment estimate, or null (fixed or no alignment).</summary>
     public OnlineEuclideanAlignment? Alignment => _online;
+
+    /// <summary>
+    /// The feature standardisation estimated from the stream (a pipeline that standardises per subject,
+    /// and a subject the model has no statistics for), or null. Windows are not ready until it is warm.
+    /// </summary>
+    public OnlineStandardization? Standardization => _standardization;
 
     /// <summary>Whether windows are computed incrementally from running sums (see the remarks) rather than cut whole.</summary>
     public bool ComputesIncrementally => _variances != null;
@@ -259,7 +276,21 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
     {
         _featurizer!.LoadVariances(variances);
         _featurizer.Extract(_features);
-        _consumer.OnWindow(new OnlineWindow(startSample, _length, _features, _context, alignmentReady: _online?.IsWarm ?? true));
+        bool ready = StandardizeFromStream();
+        _consumer.OnWindow(new OnlineWindow(startSample, _length, _features, _context, alignmentReady: (_online?.IsWarm ?? true) && ready));
+    }
+
+    /// <summary>With a standardisation estimated from the stream, the window joins it and is standardised; whether the estimate is warm (true without one).</summary>
+    private bool StandardizeFromStream()
+    {
+        if (_standardization is null)
+        {
+            return true;
+        }
+
+        _standardization.Observe(_features);
+        _standardization.Apply(_features);
+        return _standardization.IsWarm;
     }
 
     /// <inheritdoc />
@@ -283,6 +314,7 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
             }
 
             _featurizer.Extract(_features);
+            ready = StandardizeFromStream() && ready;
         }
         else
         {

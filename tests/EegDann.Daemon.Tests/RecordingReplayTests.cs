@@ -70,6 +70,29 @@ public sealed class RecordingReplayTests(ITestOutputHelper output)
         output.WriteLine($"{subject}{run} ({line.Alignment}): {line.Windows} windows, agreement {line.BatchAgreement}, accuracy on {line.CuedWindows} cued windows {line.Accuracy:F3}, {line.RealtimeFactor:F0}× real time (load {Load()})");
     }
 
+    [Theory]
+    [InlineData("S002", "Fixed", 0)]
+    [InlineData("S003", "FromStream", 7)]
+    public async Task AModelStandardisedPerSubjectReplaysWithTheBatchPathsDecisionOnEveryWindow(string subject, string alignment, int warmup)
+    {
+        // S002's alignment and statistics are in the model; S003's are both estimated from its stream.
+        // A threshold of one half: every window after the warm-up is a command, so every window's class is compared.
+        var decoder = new Options.DecoderOptions { ConfidenceThreshold = 0.5 };
+        var report = await RecordingReplay.RunAsync(new ReplaySettings(TestModels.StandardizedS001ToS002, [TestModels.RecordingPath(subject, "R04")], Speed: 0, decoder));
+        var result = Assert.Single(report.Recordings);
+        Assert.Equal(alignment, result.Alignment);
+        var summary = ReplaySummary.Of(report, "max");
+        Assert.Null(summary.Total.BatchNote);
+        var disagree = result.Decisions.Where(d => d.Command != d.BatchCommand).Take(5).Select(d => $"{d.EndSample}: {d.Command} vs {d.BatchCommand}").ToArray();
+        Assert.True(summary.Total.BatchAgreement == 1.0, $"agreement {summary.Total.BatchAgreement}; first differences {string.Join("; ", disagree)}");
+        // No command while an estimate from the stream warms up (the alignment's and the standardisation's: 8 windows each, the 8th decided).
+        output.WriteLine(string.Join(", ", result.Decisions.Take(10).Select(d => $"{d.Command}/{d.Reason}")));
+        Assert.All(result.Decisions.Take(warmup), d => Assert.Equal(("none", "alignment_warmup"), (d.Command, d.Reason)));
+        Assert.DoesNotContain(result.Decisions.Skip(warmup), d => d.Reason == "alignment_warmup");
+        Assert.True(result.Decisions.Count(d => d.Command != "none") > 1000, $"{result.Decisions.Count(d => d.Command != "none")} commands");
+        output.WriteLine($"{subject}R04 ({result.Alignment}): {summary.Total.Windows} windows, agreement {summary.Total.BatchAgreement}, {string.Join(", ", summary.Total.Decisions.Select(p => $"{p.Key} {p.Value}"))}");
+    }
+
     [Fact]
     public async Task APacedReplayDecidesWindowByWindowWithTheSameDecisionsAsAtFullSpeed()
     {

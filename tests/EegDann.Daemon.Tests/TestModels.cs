@@ -21,6 +21,7 @@ internal static class TestModels
     private static readonly Lazy<string> S001ToS002Lazy = new(() => Train("S001_to_S002", ["S001"], "S002", TrainingMethod.Dann, seed: 0));
     private static readonly Lazy<string> S003ToS002Lazy = new(() => Train("S003_to_S002", ["S003"], "S002", TrainingMethod.SourceOnly, seed: 1));
     private static readonly Lazy<string> AlignedS001ToS002Lazy = new(() => Train("aligned_S001_to_S002", ["S001"], "S002", TrainingMethod.SourceOnly, seed: 2, MiLogVarAligned(warmupWindows: 8), epochs: 5));
+    private static readonly Lazy<string> StandardizedS001ToS002Lazy = new(() => Train("standardized_S001_to_S002", ["S001"], "S002", TrainingMethod.SourceOnly, seed: 3, MiLogVarAligned(warmupWindows: 8, perSubject: true)));
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
     /// <summary>DANN, S001 (runs 04/08/12, labeled) → S002 (unlabeled).</summary>
@@ -35,6 +36,13 @@ internal static class TestModels
     /// the control path, not for its scores.
     /// </summary>
     public static string AlignedS001ToS002 => Locked(AlignedS001ToS002Lazy);
+
+    /// <summary>
+    /// As <see cref="AlignedS001ToS002"/>, with each subject's features standardised with its own
+    /// statistics (<c>standardize</c> per subject, warm-up 8, update every 4): the model keeps S001's
+    /// and S002's; another subject's are estimated from its stream.
+    /// </summary>
+    public static string StandardizedS001ToS002 => Locked(StandardizedS001ToS002Lazy);
 
     /// <summary>Runs training work while no other test trains (libtorch's random generator is process-wide).</summary>
     public static async Task<T> TrainingAloneAsync<T>(Func<Task<T>> work)
@@ -105,14 +113,19 @@ internal static class TestModels
         return path;
     }
 
-    /// <summary>mi-logvar with a Euclidean alignment step before its log-variance.</summary>
-    private static PipelineDefinition MiLogVarAligned(int warmupWindows)
+    /// <summary>mi-logvar with a Euclidean alignment step before its log-variance (and, <paramref name="perSubject"/>, a standardisation per subject after it).</summary>
+    private static PipelineDefinition MiLogVarAligned(int warmupWindows, bool perSubject = false)
     {
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.PipelinesDirectory, "mi-logvar.json")))!;
-        json["name"] = "mi-logvar-ea";
+        json["name"] = perSubject ? "mi-logvar-ea-subject-z" : "mi-logvar-ea";
         var steps = json["steps"]!.AsArray();
         steps.Insert(steps.Count - 1, new JsonObject { ["type"] = "euclidean_alignment", ["parameters"] = new JsonObject { ["warmup_windows"] = warmupWindows } });
-        string path = Path.Combine(Folder, "mi-logvar-ea.json");
+        if (perSubject)
+        {
+            steps.Add(new JsonObject { ["type"] = "standardize", ["parameters"] = new JsonObject { ["per"] = "subject", ["warmup_windows"] = 8, ["update_every_windows"] = 4 } });
+        }
+
+        string path = Path.Combine(Folder, json["name"]!.GetValue<string>() + ".json");
         File.WriteAllText(path, json.ToJsonString());
         return PipelineDefinitionLoader.Load(path);
     }

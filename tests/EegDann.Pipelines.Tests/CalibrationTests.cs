@@ -18,9 +18,14 @@ public sealed class CalibrationTests
     private static readonly string[] Runs = ["R04", "R08", "R12"];
 
     /// <summary>The shipped filter-bank pipeline with a small training budget (tests check behaviour, not accuracy).</summary>
-    internal static PipelineDefinition Small(double learningRate = 0.01, int epochs = 6, int ensemble = 2)
+    internal static PipelineDefinition Small(double learningRate = 0.01, int epochs = 6, int ensemble = 2, bool perSubject = false)
     {
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json")))!;
+        if (perSubject)
+        {
+            json["steps"]!.AsArray().Add(new JsonObject { ["type"] = "standardize", ["parameters"] = new JsonObject { ["per"] = "subject" } });
+        }
+
         json["training"]!["epochs"] = epochs;
         json["training"]!["ensemble"] = ensemble;
         json["training"]!["learning_rate"] = learningRate;
@@ -97,8 +102,10 @@ public sealed class CalibrationTests
         Assert.Equal(methods[^1].GetProperty("accuracy").GetDouble(), accuracy, 9);
     }
 
-    [Fact]
-    public async Task PermutingTheTargetsLabelsChangesNoTrainedWeightAndNoPrediction()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PermutingTheTargetsLabelsChangesNoTrainedWeightAndNoPrediction(bool perSubject)
     {
         var sources = await Subject("S001");
         var target = await Subject("S002");
@@ -116,10 +123,11 @@ public sealed class CalibrationTests
         var runs = new List<(CalibrationOutcome Outcome, FoldOutcomeSnapshot Runs)>();
         foreach (var t in new[] { target, permuted })
         {
-            var data = CalibrationData.Create(Small(), sources.Concat(t).Select(i => (i.Name, i.Recording!)).ToArray());
+            var data = CalibrationData.Create(Small(perSubject: perSubject), sources.Concat(t).Select(i => (i.Name, i.Recording!)).ToArray());
             var runner = new CrossSubjectRunner(data);
             using var fold = runner.Run(new CrossSubjectFold("S002", ["S001"]), Evaluate.DefaultMethods(data.Definition).Select(CalibrationMethod.Parse).ToArray(), [0], 0);
-            var outcome = await CalibrateNewSubject.RunAsync(new CalibrateRequest { Pipeline = Small(), Sources = sources, Targets = t }, NullLogger.Instance);
+            var outcome = await CalibrateNewSubject.RunAsync(new CalibrateRequest { Pipeline = Small(perSubject: perSubject), Sources = sources, Targets = t }, NullLogger.Instance);
+            Assert.Equal(perSubject, outcome.Kept.Fitted.SubjectStandardization is not null);
             runs.Add((outcome, new FoldOutcomeSnapshot(fold.Runs.Select(r => (r.Method.Name, r.Predicted!)).ToArray())));
         }
 

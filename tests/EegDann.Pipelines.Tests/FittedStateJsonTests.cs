@@ -119,6 +119,50 @@ public sealed class FittedStateJsonTests
     }
 
     [Fact]
+    public void TheStandardizationPerSubjectWritesEachSubjectsStatisticsAsFormatOnesSubjectStandardization()
+    {
+        var perSubject = new FittedSubjectStandardization(8, 4, new Dictionary<string, StandardizationFit>
+        {
+            ["S001"] = new([0.5, -1.25], [2, 0.1]),
+            ["S002"] = new([1, 2], [3, 4]),
+        });
+        string own = JsonSerializer.Serialize(perSubject, Options);
+        Assert.Equal("{\"warmup_windows\":8,\"update_every_windows\":4,\"subjects\":{\"S001\":{\"mean\":[0.5,-1.25],\"scale\":[2,0.1]},\"S002\":{\"mean\":[1,2],\"scale\":[3,4]}}}", own);
+        var back = JsonSerializer.Deserialize<FittedSubjectStandardization>(own, Options)!;
+        Assert.Equal([3, 4], back.For("S002")!.Scale);
+        Assert.Null(back.For("S003"));
+        Assert.Equal(["S002"], back.Only("S002").Subjects.Keys);
+
+        var fitted = new FittedPipeline
+        {
+            PipelineName = "p", Channels = ["C3"], SampleRateHz = 160, EpochSamples = 320, ClassNames = ["left", "right"],
+            States = [new Unfitted<LogVarianceSpec>(), perSubject], FeatureNames = ["a", "b"],
+        };
+        string json = fitted.ToJson();
+        Assert.Contains("}],\"subject_standardization\":" + own + ",\"feature_names\":", json, StringComparison.Ordinal);
+        var read = FittedPipeline.FromJson(json, "test");
+        Assert.Equal(json, read.ToJson());
+        Assert.Equal([2, 0.1], read.SubjectStandardization!.For("S001")!.Scale);
+        Assert.Null(read.Standardization);
+        Assert.Equal(["S001"], fitted.OnlyFor("S001").SubjectStandardization!.Subjects.Keys);
+
+        // What a bad model file holds is refused, naming the state; nothing is divided by a zero scale later.
+        foreach (string bad in new[]
+        {
+            own.Replace("[3,4]", "[3,0]", StringComparison.Ordinal),
+            own.Replace("[1,2]", "[1,\"NaN\"]", StringComparison.Ordinal),
+            own.Replace("[1,2]", "[1]", StringComparison.Ordinal),
+            own.Replace("\"warmup_windows\":8", "\"warmup_windows\":0", StringComparison.Ordinal),
+            own.Replace("\"subjects\"", "\"subjectz\"", StringComparison.Ordinal),
+        })
+        {
+            var e = Assert.Throws<InvalidDataException>(() => FittedPipeline.FromJson(json.Replace(own, bad, StringComparison.Ordinal), "model.eegdann"));
+            Assert.Contains("model.eegdann", e.Message, StringComparison.Ordinal);
+            Assert.Contains("per subject", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void TheFittedPipelineIsOneListOfStatesInPipelineOrderWhichFormatOneGroupsAndReadsBackInThatOrder()
     {
         var filter = new BandPassSpec(8, 30, 4).Fit(160);

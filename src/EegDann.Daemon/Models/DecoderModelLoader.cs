@@ -130,7 +130,13 @@ public static class DecoderModelLoader
         try
         {
             // Builds every stage (filter designs, feature fits) exactly as the live path will.
-            _ = FeaturePipeline.CreateFeaturizer(definition, fitted);
+            // Standardised per subject, with each subject's statistics the model carries.
+            _ = FeaturePipeline.CreateFeaturizer(definition, fitted, standardize: fitted.SubjectStandardization is null);
+            foreach (var subject in fitted.SubjectStandardization?.Subjects.Keys ?? [])
+            {
+                _ = FeaturePipeline.CreateFeaturizer(definition, fitted, standardize: true, subject);
+            }
+
             _ = Pipelines.Signal.SignalPipeline.Create(definition, fitted);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)

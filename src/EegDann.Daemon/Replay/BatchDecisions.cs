@@ -3,6 +3,7 @@ using EegDann.Daemon.Decoding;
 using EegDann.Daemon.Models;
 using EegDann.Daemon.Options;
 using EegDann.Dsp.Alignment;
+using EegDann.Dsp.Features;
 using EegDann.Model;
 using EegDann.Pipelines;
 using EegDann.Pipelines.Signal;
@@ -19,7 +20,9 @@ namespace EegDann.Daemon.Replay;
 /// the stream, the estimate is updated window by window in the order the live path sees them
 /// (warm-up windows give <c>none</c>) from each whole window's covariance, where the live path sums
 /// per-stride blocks of outer products; the rule (when R^-1/2 is recomputed, which windows it aligns)
-/// is the same.
+/// is the same. A pipeline standardised per subject, for a subject the model has no statistics for,
+/// estimates them the same way: each window's features join the running estimate in window order,
+/// then are standardised with it (<see cref="OnlineStandardization"/>; warm-up windows give <c>none</c>).
 /// </summary>
 public static class BatchDecisions
 {
@@ -47,15 +50,31 @@ public static class BatchDecisions
         var mode = model.AlignmentFor(subject, options.Alignment);
         double[][] rows;
         bool[] ready;
+        // Standardised per subject, a subject without statistics in the model gets them from the stream,
+        // as the live path does: the rows are made without, then standardised window by window below.
+        var perSubject = model.Fitted.SubjectStandardization;
+        bool standardizeFromStream = perSubject is not null && perSubject.For(subject) is null;
+        var fitted = standardizeFromStream ? model.Fitted with { States = model.Fitted.States.Where(s => s is not Pipelines.Steps.FittedSubjectStandardization).ToArray() } : model.Fitted;
         if (!model.Aligns || mode == OnlineAlignment.Fixed)
         {
-            var features = FeaturePipeline.Transform(model.Definition, model.Fitted, windows);
+            var features = FeaturePipeline.Transform(model.Definition, fitted, windows);
             rows = Enumerable.Range(0, features.RowCount).Select(i => features.Row(i).ToArray()).ToArray();
             ready = rows.Select(_ => true).ToArray();
         }
         else
         {
-            (rows, ready) = StreamAligned(model, windows, subject, mode);
+            (rows, ready) = StreamAligned(model, fitted, windows, subject, mode);
+        }
+
+        if (standardizeFromStream && rows.Length > 0)
+        {
+            var estimate = new OnlineStandardization(rows[0].Length, perSubject!.WarmupWindows, perSubject.UpdateEveryWindows);
+            for (int i = 0; i < rows.Length; i++)
+            {
+                estimate.Observe(rows[i]);
+                estimate.Apply(rows[i]);
+                ready[i] &= estimate.IsWarm;
+            }
         }
 
         int k = model.ClassNames.Count;
@@ -96,13 +115,12 @@ public static class BatchDecisions
     /// join the running estimate, then the window is aligned with the current R^-1/2 and
     /// featurized; windows before the warm-up ends are not ready.
     /// </summary>
-    private static (double[][] Rows, bool[] Ready) StreamAligned(DecoderModel model, EpochSet windows, string subject, OnlineAlignment mode)
+    private static (double[][] Rows, bool[] Ready) StreamAligned(DecoderModel model, FittedPipeline fitted, EpochSet windows, string subject, OnlineAlignment mode)
     {
-        var fitted = model.Fitted;
         int n = fitted.Channels.Count, bands = fitted.BandCount;
         var alignment = fitted.Alignment ?? throw new InvalidOperationException($"model of pipeline '{fitted.PipelineName}' has no alignment to estimate from the stream.");
         var online = new OnlineEuclideanAlignment(subject, n, alignment.Options, mode == OnlineAlignment.Adaptive ? alignment.For(subject) : null, bands: bands);
-        var featurizer = FeaturePipeline.CreateFeaturizer(model.Definition, fitted);
+        var featurizer = FeaturePipeline.CreateFeaturizer(model.Definition, fitted, standardize: true, subject);
         var moments = new double[bands * n * n];
         var rows = new double[windows.Count][];
         var ready = new bool[windows.Count];

@@ -126,10 +126,21 @@ public sealed partial class CrossSubjectRunner
             targetTable = _cache.Rows(aligned, target, useWindows);
             fitted = FeaturePipeline.FitPerSubject(signal, alignments);
             StandardizationFit? standardization = null;
+            Func<string, StandardizationFit>? subjectStandardization = null;
             // The standardisation step by its own type: alignment and features are per subject and cached,
             // so this is the only fit that depends on the fold, on its sources' feature rows (an input no
             // other step takes); its statistics then also standardise the target's and the crops' rows.
-            if (definition.Standardization is { } standardize)
+            // Per subject, each subject's own unlabeled rows give its statistics instead (the target's
+            // training rows: its epochs, or its windows without cues; never a label).
+            if (definition.Standardization is { Per: StandardizationScope.Subject } perSubject)
+            {
+                var fittedPerSubject = perSubject.FitSubjects(sources.Select((s, i) => (s.Subject, sourceTables[i])).Append((target.Subject, targetTable)));
+                fitted = fitted with { States = [.. fitted.States, fittedPerSubject] };
+                subjectStandardization = subject => fittedPerSubject.For(subject)!;
+                sourceTables = sourceTables.Select((t, i) => Standardize(t, fittedPerSubject.For(sources[i].Subject)!)).ToArray();
+                targetTable = Standardize(targetTable, fittedPerSubject.For(target.Subject)!);
+            }
+            else if (definition.Standardization is { } standardize)
             {
                 var fittedStandardization = standardize.Fit(FeatureTable.Concat(sourceTables));
                 standardization = fittedStandardization.Statistics;
@@ -150,12 +161,16 @@ public sealed partial class CrossSubjectRunner
                 // Training rows only: the statistics above stay the epochs', so the scored rows do not change.
                 var sourceCrops = sources.Select(s => _cache.CropRows(aligned, s)).ToArray();
                 cropFactor = sourceCrops.Sum(t => t.RowCount) / (double)Math.Max(1, sourceTables.Sum(t => t.RowCount));
-                sourceTables = standardization is null ? sourceCrops : sourceCrops.Select(t => Standardize(t, standardization)).ToArray();
+                sourceTables = sourceCrops.Select((t, i) => StandardizeFor(t, sources[i].Subject)).ToArray();
                 if (!useWindows)
                 {
-                    var targetCrops = _cache.CropRows(aligned, target);
-                    targetTable = standardization is null ? targetCrops : Standardize(targetCrops, standardization);
+                    targetTable = StandardizeFor(_cache.CropRows(aligned, target), target.Subject);
                 }
+
+                FeatureTable StandardizeFor(FeatureTable table, string subject) =>
+                    subjectStandardization != null ? Standardize(table, subjectStandardization(subject))
+                    : standardization != null ? Standardize(table, standardization)
+                    : table;
             }
         }
         else

@@ -248,16 +248,42 @@ public sealed record FittedAlignment(EuclideanAlignmentOptions Options, IReadOnl
         this with { Subjects = Subjects.Where(p => p.Key == subject).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal) };
 }
 
-/// <summary><c>standardize</c>: z-score of every feature, fitted on the source's features.</summary>
-public sealed record StandardizeSpec() : StepSpec(StandardizeSpec.Info.Name), IStepType<StandardizeSpec>
+/// <summary>Whose statistics <c>standardize</c> z-scores a row with.</summary>
+public enum StandardizationScope
+{
+    /// <summary>The labeled source's, pooled: one mean and scale per feature (the default).</summary>
+    Source,
+
+    /// <summary>
+    /// The row's own subject's: each subject's features are z-scored with the mean and scale of that
+    /// subject's own unlabeled rows (sources and target alike; labels are never read), as each subject
+    /// is re-centred by its own Euclidean alignment. The target's statistics come from its unlabeled
+    /// calibration epochs, or are estimated from the stream when the model has none for it.
+    /// </summary>
+    Subject,
+}
+
+/// <summary>
+/// <c>standardize</c>: z-score of every feature, with the source's pooled statistics (<c>per</c>
+/// <c>source</c>, the default) or with each subject's own (<c>per</c> <c>subject</c>: per-domain
+/// normalisation, as AdaBN; fitted on the subject's unlabeled rows like its alignment).
+/// </summary>
+/// <param name="Per">Whose statistics standardise a row.</param>
+/// <param name="WarmupWindows">With <c>per</c> <c>subject</c>, live, for a subject the model has no statistics for: windows of the stream before its estimate is used (no command until then).</param>
+/// <param name="UpdateEveryWindows">With <c>per</c> <c>subject</c>, live, for such a subject: windows between two updates of the estimate in use.</param>
+public sealed record StandardizeSpec(StandardizationScope Per = StandardizationScope.Source, int WarmupWindows = 32, int UpdateEveryWindows = 16) : StepSpec(StandardizeSpec.Info.Name), IStepType<StandardizeSpec>
 {
     /// <inheritdoc />
-    public static StepTypeInfo Info { get; } = new("standardize", "z-score of every feature (fitted on the source)", []);
+    public static StepTypeInfo Info { get; } = new("standardize", "z-score of every feature, with the source's statistics (per 'source') or each subject's own, fitted on its unlabeled rows (per 'subject')", ["per", "warmup_windows", "update_every_windows"]);
 
     /// <inheritdoc />
     public static StandardizeSpec Parse(JsonSection parameters)
     {
-        return new();
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new(
+            parameters.Text("per", "source", ["source", "subject"]) == "subject" ? StandardizationScope.Subject : StandardizationScope.Source,
+            parameters.Integer("warmup_windows", 32, min: 1, max: 1_000_000),
+            parameters.Integer("update_every_windows", 16, min: 1, max: 1_000_000));
     }
 
     /// <inheritdoc />
@@ -267,18 +293,120 @@ public sealed record StandardizeSpec() : StepSpec(StandardizeSpec.Info.Name), IS
     public override bool AtMostOne => true;
 
     /// <inheritdoc />
-    public override JsonObject ParametersToJson() => [];
+    public override JsonObject ParametersToJson() => new()
+    {
+        ["per"] = Per == StandardizationScope.Subject ? "subject" : "source",
+        ["warmup_windows"] = WarmupWindows,
+        ["update_every_windows"] = UpdateEveryWindows,
+    };
 
-    /// <summary>Fits the per-feature mean and standard deviation on the source's (unstandardised) feature rows.</summary>
+    /// <summary>Fits the per-feature mean and standard deviation on the source's (unstandardised) feature rows (<c>per</c> <c>source</c>).</summary>
     /// <returns>The step's fitted state.</returns>
     /// <param name="source">The labeled source's features, one row per epoch.</param>
     /// <exception cref="ArgumentException">When there are no rows.</exception>
-    [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "A step's fit is an instance member of the step, like every other step's; this one has no parameters yet.")]
+    /// <exception cref="InvalidOperationException">When the step standardises per subject (<see cref="FitSubjects"/>).</exception>
     public FittedStandardization Fit(FeatureTable source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return new(StandardizationFit.Fit(source.Values, source.FeatureCount));
+        return Per == StandardizationScope.Source
+            ? new(StandardizationFit.Fit(source.Values, source.FeatureCount))
+            : throw new InvalidOperationException("a standardisation per subject is fitted on each subject's own rows (FitSubjects).");
     }
+
+    /// <summary>Fits each subject's mean and standard deviation on that subject's own (unstandardised) rows, labels unused (<c>per</c> <c>subject</c>).</summary>
+    /// <param name="tables">Each subject's rows; several tables of one subject are joined.</param>
+    /// <exception cref="InvalidOperationException">When the step standardises with the source's statistics (<see cref="Fit"/>).</exception>
+    /// <exception cref="FitDataException">When a subject has no rows.</exception>
+    public FittedSubjectStandardization FitSubjects(IEnumerable<(string Subject, FeatureTable Rows)> tables)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        if (Per != StandardizationScope.Subject)
+        {
+            throw new InvalidOperationException("a standardisation with the source's statistics is fitted on the source's rows (Fit).");
+        }
+
+        var subjects = new Dictionary<string, StandardizationFit>(StringComparer.Ordinal);
+        foreach (var group in tables.GroupBy(t => t.Subject, StringComparer.Ordinal))
+        {
+            var rows = group.Count() == 1 ? group.First().Rows : FeatureTable.Concat(group.Select(t => t.Rows).ToArray());
+            if (rows.RowCount == 0)
+            {
+                throw new FitDataException($"subject '{group.Key}' has no rows to fit its standardisation on.");
+            }
+
+            subjects[group.Key] = StandardizationFit.Fit(rows.Values, rows.FeatureCount);
+        }
+
+        return new FittedSubjectStandardization(WarmupWindows, UpdateEveryWindows, subjects);
+    }
+}
+
+/// <summary>
+/// The fitted state of <c>standardize</c> per subject: each subject's mean and scale, fitted on its own
+/// unlabeled rows (sources and target), and how the live path estimates them for a subject it has none for.
+/// </summary>
+/// <param name="WarmupWindows">Windows of the stream before a stream estimate is used.</param>
+/// <param name="UpdateEveryWindows">Windows between two updates of a stream estimate.</param>
+/// <param name="Subjects">Each subject's statistics, by subject.</param>
+/// <remarks>Written as <c>{"warmup_windows":…,"update_every_windows":…,"subjects":{subject:{"mean":[…],"scale":[…]},…}}</c>, format 1's <c>subject_standardization</c>.</remarks>
+[JsonConverter(typeof(FittedStateConverter<FittedSubjectStandardization>))]
+public sealed record FittedSubjectStandardization(int WarmupWindows, int UpdateEveryWindows, IReadOnlyDictionary<string, StandardizationFit> Subjects) : IFittedState<FittedSubjectStandardization>
+{
+    /// <inheritdoc />
+    public static FittedSubjectStandardization ReadJson(JsonElement json, JsonSerializerOptions options)
+    {
+        string what = $"the fitted state of '{StandardizeSpec.Info.Name}' per subject";
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            throw new JsonException($"{what} must be an object.");
+        }
+
+        int warmup = json.TryGetProperty("warmup_windows", out var w) && w.TryGetInt32(out int wv) && wv >= 1 ? wv : throw new JsonException($"{what} needs 'warmup_windows' ≥ 1.");
+        int update = json.TryGetProperty("update_every_windows", out var u) && u.TryGetInt32(out int uv) && uv >= 1 ? uv : throw new JsonException($"{what} needs 'update_every_windows' ≥ 1.");
+        if (!json.TryGetProperty("subjects", out var s) || s.ValueKind != JsonValueKind.Object)
+        {
+            throw new JsonException($"{what} needs 'subjects'.");
+        }
+
+        Dictionary<string, StandardizationFit> subjects;
+        try
+        {
+            subjects = s.Deserialize<Dictionary<string, StandardizationFit>>(options) ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new JsonException($"{what}: {e.Message}", e);
+        }
+
+        foreach (var (subject, fit) in subjects)
+        {
+            if (fit?.Mean is null || fit.Scale is null || fit.Mean.Length != fit.Scale.Length || fit.Scale.Any(v => !(v > 0) || !double.IsFinite(v)) || fit.Mean.Any(v => !double.IsFinite(v)))
+            {
+                throw new JsonException($"{what}: subject '{subject}' needs finite 'mean' and positive 'scale' of one length.");
+            }
+        }
+
+        return new(warmup, update, subjects);
+    }
+
+    /// <inheritdoc />
+    public void WriteJson(Utf8JsonWriter writer, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartObject();
+        writer.WriteNumber("warmup_windows", WarmupWindows);
+        writer.WriteNumber("update_every_windows", UpdateEveryWindows);
+        writer.WritePropertyName("subjects");
+        JsonSerializer.Serialize(writer, Subjects, options);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The statistics of <paramref name="subject"/>, or null when it has none.</summary>
+    public StandardizationFit? For(string subject) => Subjects.TryGetValue(subject, out var fit) ? fit : null;
+
+    /// <summary>The same state with only <paramref name="subject"/>'s statistics (what a model file for that subject keeps).</summary>
+    public FittedSubjectStandardization Only(string subject) =>
+        this with { Subjects = Subjects.Where(p => p.Key == subject).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal) };
 }
 
 /// <summary>The fitted state of <c>standardize</c>: each feature's mean and scale on the source.</summary>

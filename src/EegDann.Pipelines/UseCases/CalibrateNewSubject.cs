@@ -224,7 +224,7 @@ public static class CalibrateNewSubject
 
         var kept = outcome.Kept.Single(k => k.Method.Name == chosenRun.Method.Name);
         clock.Restart();
-        var fitted = kept.Fitted.Replace<FittedAlignment>(alignment => alignment.Only(targetSubject));
+        var fitted = kept.Fitted.OnlyFor(targetSubject);
         var extra = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["method"] = chosenRun.Method.Name,
