@@ -95,17 +95,20 @@ public sealed record PipelineDefinition
     public IReadOnlyList<string> ClassNames => Paradigm.ClassNames;
 
     /// <summary>
-    /// The same pipeline without its alignment steps (every step of kind <see cref="StepKind.Alignment"/>; for the
-    /// unaligned baselines), named <c>NAME-no-ea</c>, its JSON edited to match (so a model file carries what actually ran).
+    /// The same pipeline without any per-subject alignment, for the unaligned baselines: without its alignment
+    /// steps (every step of kind <see cref="StepKind.Alignment"/>) and without a standardisation per subject
+    /// (<c>standardize</c> with <c>per</c> <c>subject</c>, which aligns each subject's feature statistics), named
+    /// <c>NAME-no-ea</c>, its JSON edited to match (so a model file carries what actually ran).
     /// </summary>
     public PipelineDefinition WithoutAlignment()
     {
         var document = ParseJson();
-        RemoveSteps(document, Steps.Where(s => s.Kind == StepKind.Alignment).ToArray());
+        var removed = Steps.Where(s => s.Kind == StepKind.Alignment || s is StandardizeSpec { Per: StandardizationScope.Subject }).ToArray();
+        RemoveSteps(document, removed);
         document["name"] = Name + "-no-ea";
         return this with
         {
-            Steps = Steps.Where(s => s.Kind != StepKind.Alignment).ToArray(),
+            Steps = Steps.Except(removed).ToArray(),
             Name = Name + "-no-ea",
             Json = document.ToJsonString(IndentedJson),
         };
