@@ -146,8 +146,15 @@ public sealed class AdaptationGuardTests
 
     private const string PinnedDefault = "ea_dann_x5";
 
-    /// <summary>Correct target epochs of 45, seed 0, measured when the default was set.</summary>
-    private static readonly Dictionary<string, int> PinnedLoso = new() { ["S001"] = 33, ["S002"] = 32, ["S003"] = 24, ["S004"] = 26 };
+    /// <summary>
+    /// Correct target epochs of 45, seed 0, measured when the default was set: on 2026-12-07, when it
+    /// became the standardisation per subject (chosen by the nested selection on S001–S010,
+    /// bench/results/calibration-selection-subject-z.json). Before, with the sources' pooled statistics
+    /// only: S001 33, S002 32, S003 24, S004 26 (115 of 180; now 113) and S001 → S002 30 (now 27; over
+    /// seeds 0–4 147 against 144 of 225) — within this small check's noise, which the ten subjects' runs
+    /// decide (docs/evaluation.md).
+    /// </summary>
+    private static readonly Dictionary<string, int> PinnedLoso = new() { ["S001"] = 30, ["S002"] = 31, ["S003"] = 24, ["S004"] = 28 };
 
-    private const int PinnedCalibration = 30;
+    private const int PinnedCalibration = 27;
 }
