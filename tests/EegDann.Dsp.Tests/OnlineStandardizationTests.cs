@@ -68,6 +68,30 @@ public sealed class OnlineStandardizationTests
     }
 
     [Fact]
+    public void ANonFiniteRowIsLeftOutOfTheEstimateSoTheStreamRecovers()
+    {
+        var rows = Rows(20, 3, seed: 3);
+        var estimate = new OnlineStandardization(3, warmupWindows: 4, updateEveryWindows: 1);
+        var clean = new OnlineStandardization(3, warmupWindows: 4, updateEveryWindows: 1);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if (i is 2 or 9)
+            {
+                // A flat channel: the log of a zero variance.
+                Assert.False(estimate.Observe([rows[i][0], double.NegativeInfinity, rows[i][2]]));
+                Assert.False(estimate.Observe([double.NaN, 0, 0]));
+            }
+
+            Assert.True(estimate.Observe(rows[i]));
+            clean.Observe(rows[i]);
+        }
+
+        Assert.Equal(clean.Count, estimate.Count);
+        Assert.Equal(clean.Current.Mean, estimate.Current.Mean);
+        Assert.Equal(clean.Current.Scale, estimate.Current.Scale);
+    }
+
+    [Fact]
     public void AConstantFeatureKeepsAScaleOfOneAndAWrongRowLengthIsRefused()
     {
         var estimate = new OnlineStandardization(2, warmupWindows: 3, updateEveryWindows: 1);

@@ -54,13 +54,28 @@ public sealed class OnlineStandardization
     /// <summary>The standardisation in use now (a copy): the identity during the warm-up.</summary>
     public StandardizationFit Current => new((double[])_currentMean.Clone(), (double[])_currentScale.Clone());
 
-    /// <summary>Adds one window's (unstandardised) features to the estimate; at the end of the warm-up and every update period after it, the standardisation in use is updated.</summary>
+    /// <summary>
+    /// Adds one window's (unstandardised) features to the estimate; at the end of the warm-up and every
+    /// update period after it, the standardisation in use is updated. A row with a non-finite value
+    /// (e.g. the log-variance of a flat, disconnected channel) is left out, so one bad window cannot
+    /// spoil the estimate for the rest of the stream; the window itself stays non-finite, which the
+    /// decoder's fail-safe refuses.
+    /// </summary>
+    /// <returns>Whether the row joined the estimate.</returns>
     /// <exception cref="ArgumentException">When the row does not have <see cref="FeatureCount"/> values.</exception>
-    public void Observe(ReadOnlySpan<double> features)
+    public bool Observe(ReadOnlySpan<double> features)
     {
         if (features.Length != _mean.Length)
         {
             throw new ArgumentException($"a row of {features.Length} features; the estimate has {_mean.Length}.", nameof(features));
+        }
+
+        foreach (double v in features)
+        {
+            if (!double.IsFinite(v))
+            {
+                return false;
+            }
         }
 
         // Welford's update: the running mean and sum of squared deviations.
@@ -81,6 +96,8 @@ public sealed class OnlineStandardization
                 _currentScale[f] = sd > 0 && double.IsFinite(sd) ? sd : 1;
             }
         }
+
+        return true;
     }
 
     /// <summary>Standardises one row in place with the standardisation in use, as <see cref="StandardizationFit.Apply"/>: (x − mean) / scale; the identity during the warm-up.</summary>
