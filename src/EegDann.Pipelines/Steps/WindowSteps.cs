@@ -282,8 +282,8 @@ public sealed record StandardizeSpec(StandardizationScope Per = StandardizationS
         ArgumentNullException.ThrowIfNull(parameters);
         return new(
             parameters.Text("per", "source", ["source", "subject"]) == "subject" ? StandardizationScope.Subject : StandardizationScope.Source,
-            parameters.Integer("warmup_windows", 32, min: 1, max: 1_000_000),
-            parameters.Integer("update_every_windows", 16, min: 1, max: 1_000_000));
+            parameters.Integer("warmup_windows", 32, min: 1, max: FittedSubjectStandardization.MaxWindows),
+            parameters.Integer("update_every_windows", 16, min: 1, max: FittedSubjectStandardization.MaxWindows));
     }
 
     /// <inheritdoc />
@@ -352,6 +352,9 @@ public sealed record StandardizeSpec(StandardizationScope Per = StandardizationS
 [JsonConverter(typeof(FittedStateConverter<FittedSubjectStandardization>))]
 public sealed record FittedSubjectStandardization(int WarmupWindows, int UpdateEveryWindows, IReadOnlyDictionary<string, StandardizationFit> Subjects) : IFittedState<FittedSubjectStandardization>
 {
+    /// <summary>The largest warm-up or update period, in windows (about 17 hours at the default stride), as the step's parameters allow.</summary>
+    public const int MaxWindows = 1_000_000;
+
     /// <inheritdoc />
     public static FittedSubjectStandardization ReadJson(JsonElement json, JsonSerializerOptions options)
     {
@@ -361,8 +364,8 @@ public sealed record FittedSubjectStandardization(int WarmupWindows, int UpdateE
             throw new JsonException($"{what} must be an object.");
         }
 
-        int warmup = json.TryGetProperty("warmup_windows", out var w) && w.TryGetInt32(out int wv) && wv >= 1 ? wv : throw new JsonException($"{what} needs 'warmup_windows' ≥ 1.");
-        int update = json.TryGetProperty("update_every_windows", out var u) && u.TryGetInt32(out int uv) && uv >= 1 ? uv : throw new JsonException($"{what} needs 'update_every_windows' ≥ 1.");
+        int warmup = json.TryGetProperty("warmup_windows", out var w) && w.TryGetInt32(out int wv) && wv is >= 1 and <= MaxWindows ? wv : throw new JsonException($"{what} needs 'warmup_windows' from 1 to {MaxWindows}.");
+        int update = json.TryGetProperty("update_every_windows", out var u) && u.TryGetInt32(out int uv) && uv is >= 1 and <= MaxWindows ? uv : throw new JsonException($"{what} needs 'update_every_windows' from 1 to {MaxWindows}.");
         if (!json.TryGetProperty("subjects", out var s) || s.ValueKind != JsonValueKind.Object)
         {
             throw new JsonException($"{what} needs 'subjects'.");
