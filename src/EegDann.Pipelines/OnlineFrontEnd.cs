@@ -28,13 +28,14 @@ public readonly ref struct OnlineWindow
     private readonly WindowContext _context;
 
     /// <summary>Creates the view.</summary>
-    public OnlineWindow(long startSample, int length, ReadOnlySpan<double> features, WindowContext context, bool alignmentReady)
+    public OnlineWindow(long startSample, int length, ReadOnlySpan<double> features, WindowContext context, bool alignmentReady, bool standardizationReady = true)
     {
         StartSample = startSample;
         Length = length;
         Features = features;
         _context = context;
         AlignmentReady = alignmentReady;
+        StandardizationReady = standardizationReady;
     }
 
     /// <summary>Stream index (pipeline rate) of the window's first sample.</summary>
@@ -57,8 +58,14 @@ public readonly ref struct OnlineWindow
     /// </summary>
     public ReadOnlySpan<double> AlignedSamples => _context.AlignedSamples;
 
-    /// <summary>False while an estimate from the stream (the alignment, or the per-subject standardisation) is still warming up: do not act on this window.</summary>
+    /// <summary>False while an alignment estimated from the stream is still warming up: do not act on this window.</summary>
     public bool AlignmentReady { get; }
+
+    /// <summary>False while a per-subject standardisation estimated from the stream is still warming up: do not act on this window.</summary>
+    public bool StandardizationReady { get; }
+
+    /// <summary>Whether every estimate from the stream is warm: the window may be acted on.</summary>
+    public bool Ready => AlignmentReady && StandardizationReady;
 }
 
 /// <summary>Receives the live path's windows.</summary>
@@ -276,8 +283,8 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
     {
         _featurizer!.LoadVariances(variances);
         _featurizer.Extract(_features);
-        bool ready = StandardizeFromStream();
-        _consumer.OnWindow(new OnlineWindow(startSample, _length, _features, _context, alignmentReady: (_online?.IsWarm ?? true) && ready));
+        bool standardized = StandardizeFromStream();
+        _consumer.OnWindow(new OnlineWindow(startSample, _length, _features, _context, alignmentReady: _online?.IsWarm ?? true, standardized));
     }
 
     /// <summary>With a standardisation estimated from the stream, the window joins it and is standardised; whether the estimate is warm (true without one).</summary>
@@ -296,7 +303,7 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
     /// <inheritdoc />
     void IWindowSink.OnWindow(long startSample, ReadOnlySpan<double> window)
     {
-        bool ready = true;
+        bool ready = true, standardized = true;
         if (_featurizer != null)
         {
             // Every band of a filter bank is loaded, observed and aligned on its own.
@@ -314,7 +321,7 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
             }
 
             _featurizer.Extract(_features);
-            ready = StandardizeFromStream() && ready;
+            standardized = StandardizeFromStream();
         }
         else
         {
@@ -331,6 +338,6 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
             }
         }
 
-        _consumer.OnWindow(new OnlineWindow(startSample, _length, _features, _context, ready));
+        _consumer.OnWindow(new OnlineWindow(startSample, _length, _features, _context, ready, standardized));
     }
 }

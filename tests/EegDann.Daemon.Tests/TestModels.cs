@@ -39,7 +39,7 @@ internal static class TestModels
 
     /// <summary>
     /// As <see cref="AlignedS001ToS002"/>, with each subject's features standardised with its own
-    /// statistics (<c>standardize</c> per subject, warm-up 8, update every 4): the model keeps S001's
+    /// statistics (<c>standardize</c> per subject, warm-up 12, longer than the alignment's 8, update every 4): the model keeps S001's
     /// and S002's; another subject's are estimated from its stream.
     /// </summary>
     public static string StandardizedS001ToS002 => Locked(StandardizedS001ToS002Lazy);
@@ -122,7 +122,7 @@ internal static class TestModels
         steps.Insert(steps.Count - 1, new JsonObject { ["type"] = "euclidean_alignment", ["parameters"] = new JsonObject { ["warmup_windows"] = warmupWindows } });
         if (perSubject)
         {
-            steps.Add(new JsonObject { ["type"] = "standardize", ["parameters"] = new JsonObject { ["per"] = "subject", ["warmup_windows"] = 8, ["update_every_windows"] = 4 } });
+            steps.Add(new JsonObject { ["type"] = "standardize", ["parameters"] = new JsonObject { ["per"] = "subject", ["warmup_windows"] = 12, ["update_every_windows"] = 4 } });
         }
 
         string path = Path.Combine(Folder, json["name"]!.GetValue<string>() + ".json");

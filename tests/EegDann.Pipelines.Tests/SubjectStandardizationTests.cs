@@ -103,6 +103,7 @@ public sealed class SubjectStandardizationTests
 
         Assert.NotNull(frontEnd.Standardization);
         Assert.Equal(Enumerable.Range(0, consumer.Rows.Count).Select(i => i >= 7), consumer.Ready);
+        Assert.All(consumer.AlignmentReady, Assert.True);
 
         // The windows' features made without standardisation, then the estimate in window order.
         var raw = FeaturePipeline.Transform(definition, Unstandardized(model), signal.ExtractWindows(recording));
@@ -132,10 +133,13 @@ public sealed class SubjectStandardizationTests
 
         public List<bool> Ready { get; } = [];
 
+        public List<bool> AlignmentReady { get; } = [];
+
         public void OnWindow(in OnlineWindow window)
         {
             Rows.Add(window.Features.ToArray());
-            Ready.Add(window.AlignmentReady);
+            Ready.Add(window.StandardizationReady);
+            AlignmentReady.Add(window.AlignmentReady);
         }
     }
 }

@@ -52,7 +52,7 @@ internal static class TargetPredictions
         public void OnWindow(in OnlineWindow window)
         {
             var input = window.Features;
-            if (!window.AlignmentReady || input.Length != _input.Length)
+            if (!window.Ready || input.Length != _input.Length)
             {
                 return;
             }

@@ -38,6 +38,9 @@ public enum FailSafeReason
 
     /// <summary>The stream's sample rate cannot be converted to the model's (not a fraction L/M with L, M ≤ 10 000).</summary>
     UnsupportedRate,
+
+    /// <summary>The per-subject feature standardisation estimated from the stream is still warming up (a subject the model has no statistics for).</summary>
+    StandardizationWarmup,
 }
 
 /// <summary>Names of fail-safe reasons in decisions, logs and metrics.</summary>
@@ -61,6 +64,7 @@ public static class FailSafeReasons
         FailSafeReason.ProcessingError => "processing_error",
         FailSafeReason.Stopped => "stopped",
         FailSafeReason.UnsupportedRate => "unsupported_rate",
+        FailSafeReason.StandardizationWarmup => "standardization_warmup",
         _ => reason.ToString(),
     };
 }

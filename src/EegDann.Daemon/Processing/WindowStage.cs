@@ -128,6 +128,12 @@ internal sealed partial class WindowStage : IOnlineWindowConsumer
             return;
         }
 
+        if (!window.StandardizationReady)
+        {
+            FailSafe(FailSafeReason.StandardizationWarmup, end, null);
+            return;
+        }
+
         _episode.Clear(end);
         var buffer = ArrayPool<double>.Shared.Rent(input.Length);
         input.CopyTo(buffer);
