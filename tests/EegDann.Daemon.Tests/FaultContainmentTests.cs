@@ -35,6 +35,9 @@ public sealed class FaultContainmentTests
         "a zip bomb in weights.bin",
         "a zip bomb in manifest.json",
         "an entry declaring a small size that inflates to a huge one",
+        "a subject's standardisation with a zero scale",
+        "a subject's standardisation of one feature",
+        "a standardisation warm-up of 2^31 windows",
     };
 
     [Fact]
@@ -79,6 +82,21 @@ public sealed class FaultContainmentTests
         Assert.StartsWith("bad.eegdann: ", e.Message, StringComparison.Ordinal);
         Assert.True(e.Message.Length < 2000, $"a {e.Message.Length}-character message");
         Assert.True(allocated < 64L << 20, $"refusing it allocated {allocated / 1e6:F0} MB");
+    }
+
+    [Theory]
+    [InlineData("a subject's standardisation with a zero scale", "per subject: subject 'S002' needs finite 'mean' and positive 'scale'")]
+    [InlineData("a standardisation warm-up of 2^31 windows", "per subject needs 'warmup_windows' from 1 to 1000000")]
+    [InlineData("a subject's standardisation of one feature", "the standardisation was fitted on 1 features")]
+    public void ABadPerSubjectStandardisationInAModelFileIsRefusedSayingWhat(string badFile, string expected)
+    {
+        using (var good = DecoderModelLoader.Load(File.ReadAllBytes(TestModels.StandardizedS001ToS002), "good.eegdann"))
+        {
+            Assert.NotNull(good.Fitted.SubjectStandardization!.For("S002"));
+        }
+
+        var e = Assert.Throws<InvalidDataException>(() => DecoderModelLoader.Load(BadModel(badFile), "bad.eegdann"));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -346,9 +364,24 @@ public sealed class FaultContainmentTests
             "a zip bomb in weights.bin" => Rezip(good, "weights.bin", new byte[600 << 20]),
             "a zip bomb in manifest.json" => Rezip(good, "manifest.json", System.Text.Encoding.ASCII.GetBytes(new string(' ', 300 << 20))),
             "an entry declaring a small size that inflates to a huge one" => LyingSize(Rezip(good, "weights.bin", new byte[600 << 20])),
+            "a subject's standardisation with a zero scale" => EditManifest(Standardized(), m => SubjectStandardization(m)["subjects"]!["S002"]!["scale"]![0] = 0),
+            "a subject's standardisation of one feature" => EditManifest(Standardized(), m =>
+            {
+                var s002 = SubjectStandardization(m)["subjects"]!["S002"]!;
+                s002["mean"] = new JsonArray(0.5);
+                s002["scale"] = new JsonArray(2.0);
+            }),
+            "a standardisation warm-up of 2^31 windows" => EditManifest(Standardized(), m => SubjectStandardization(m)["warmup_windows"] = int.MaxValue),
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such bad file"),
         };
     }
+
+    /// <summary>A model standardised per subject (with S001's and S002's statistics).</summary>
+    private static byte[] Standardized() => File.ReadAllBytes(TestModels.StandardizedS001ToS002);
+
+    /// <summary>The fitted pipeline's per-subject standardisation in a model's manifest.</summary>
+    private static JsonNode SubjectStandardization(JsonObject manifest) =>
+        manifest["context"]!["fitted_stages"]![0]!["state"]!["subject_standardization"]!;
 
     private static byte[] EditManifest(byte[] model, Action<JsonObject> edit)
     {
