@@ -127,6 +127,18 @@ public sealed class SubjectStandardizationTests
         Assert.Equal(all.Mean[0], frontEnd.Standardization!.Current.Mean[0], 2e-2 * all.Scale[0]);
     }
 
+    [Fact]
+    public void AnAlignedNetworkOfTheDefaultSaysItStandardisesPerSubjectAndTheMethodsThatDoNotUseTheStepDoNot()
+    {
+        var definition = PipelineDefinitionLoader.Load(Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json"));
+        string Describe(string method) => Calibration.CalibrationMethod.Parse(method).DescriptionWith(definition);
+        Assert.StartsWith("Euclidean alignment and feature standardisation per subject, then DANN", Describe("ea_dann_x5"), StringComparison.Ordinal);
+        Assert.StartsWith("Euclidean alignment per subject, then CSP", Describe("ea_csp_lda"), StringComparison.Ordinal);
+        Assert.StartsWith("DANN", Describe("dann"), StringComparison.Ordinal);
+        Assert.Equal(Calibration.CalibrationMethod.Parse("ea_dann_x5").Description, Calibration.CalibrationMethod.Parse("ea_dann_x5").DescriptionWith(definition.WithoutAlignment()));
+        Assert.Null(definition.WithoutAlignment().Standardization);
+    }
+
     private sealed class Collector : IOnlineWindowConsumer
     {
         public List<double[]> Rows { get; } = [];

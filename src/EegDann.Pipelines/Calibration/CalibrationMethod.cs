@@ -266,9 +266,24 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
             string crops = Cropped ? string.Create(CultureInfo.InvariantCulture, $", trained on crops (windows inside each cue, every {CalibrationData.CropStrideSeconds} s; source labeled, target unlabeled; epochs of training divided by the crop factor)") : "";
             string selfTraining = SelfTraining ? "; then trained again with the target's confident predictions as labels (the more confident half of each predicted class)" : "";
             string bias = BiasAdapted ? "; the bias re-estimated from the target's unlabeled epochs (their mean decision made neutral, Vidaurre et al. 2011)" : "";
-            return (Aligned ? "Euclidean alignment per subject, then " : "") + core + crops + ensemble + selfTraining + refit + bias;
+            return (Aligned ? AlignedDescriptionPrefix : "") + core + crops + ensemble + selfTraining + refit + bias;
         }
     }
+
+    /// <summary>
+    /// <see cref="Description"/> for a method run with <paramref name="definition"/>: an aligned network of a
+    /// pipeline that standardises each subject's features with its own statistics says so (the unaligned
+    /// methods and the classic ones do not use that step).
+    /// </summary>
+    public string DescriptionWith(PipelineDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return Aligned && Family == MethodFamily.Network && definition.Standardization is { Per: Steps.StandardizationScope.Subject }
+            ? "Euclidean alignment and feature standardisation per subject, then " + Description[AlignedDescriptionPrefix.Length..]
+            : Description;
+    }
+
+    private const string AlignedDescriptionPrefix = "Euclidean alignment per subject, then ";
 
     private const string SelfTrainingSuffix = "_st";
 

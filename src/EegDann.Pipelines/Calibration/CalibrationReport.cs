@@ -117,7 +117,7 @@ public sealed class CalibrationReport
             methods.Add(new JsonObject
             {
                 ["method"] = run.Method.Name,
-                ["description"] = run.Method.Description,
+                ["description"] = run.Method.DescriptionWith(input.Definition),
                 ["chosen"] = run.Method.Name == input.Chosen.Method.Name,
                 ["accuracy"] = run.Score is null ? null : EvaluationReport.Number(run.Score.Accuracy),
                 ["balanced_accuracy"] = run.Score is null ? null : EvaluationReport.Number(run.Score.BalancedAccuracy),
@@ -231,7 +231,7 @@ public sealed class CalibrationReport
         md.AppendLine("Methods:");
         foreach (var run in input.Outcome.Runs)
         {
-            md.AppendLine(inv, $"- `{run.Method.Name}`: {run.Method.Description}.");
+            md.AppendLine(inv, $"- `{run.Method.Name}`: {run.Method.DescriptionWith(input.Definition)}.");
         }
 
         md.AppendLine();

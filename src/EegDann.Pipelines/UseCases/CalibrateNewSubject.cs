@@ -228,7 +228,7 @@ public static class CalibrateNewSubject
         var extra = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["method"] = chosenRun.Method.Name,
-            ["method_description"] = chosenRun.Method.Description,
+            ["method_description"] = chosenRun.Method.DescriptionWith(definition),
             ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
             ["ensemble_member_seeds"] = string.Join(",", chosenRun.MemberSeeds),
             ["target_subject"] = targetSubject,
