@@ -131,6 +131,11 @@ public static class FeaturePipeline
         fitted = fitted with { FeatureNames = unstandardized.FeatureNames };
         // Standardisation by its own type, last: it fits on feature rows, which exist only now — the
         // source's pooled, or each subject's own unlabeled rows (sources and target alike, labels unused).
+        if (definition.Standardization is { Per: StandardizationScope.Subject, Reference: AlignmentReference.Windows })
+        {
+            throw new ArgumentException($"pipeline '{definition.Name}' standardises each subject on its windows: those statistics come from its recordings (StandardizeSpec.FitOnWindows), which a fit on epochs does not have.", nameof(labeledSource));
+        }
+
         if (definition.Standardization is { Per: StandardizationScope.Subject } perSubject)
         {
             var sets = labeledSource.Concat(unlabeled ?? []).ToArray();

@@ -148,13 +148,13 @@ public sealed class AdaptationGuardTests
 
     /// <summary>
     /// Correct target epochs of 45, seed 0, measured when the default was set: on 2026-12-07, when it
-    /// became the standardisation per subject (chosen by the nested selection on S001–S010,
-    /// bench/results/calibration-selection-subject-z.json). Before, with the sources' pooled statistics
-    /// only: S001 33, S002 32, S003 24, S004 26 (115 of 180; now 113) and S001 → S002 30 (now 27; over
-    /// seeds 0–4 147 against 144 of 225) — within this small check's noise, which the ten subjects' runs
-    /// decide (docs/evaluation.md).
+    /// became the standardisation per subject on every window of the subject's recordings (chosen by the
+    /// nested selections on S001–S010, bench/results/calibration-selection-subject-z*.json). Before, with the
+    /// sources' pooled statistics only: S001 33, S002 32, S003 24, S004 26 (115 of 180; now 113) and
+    /// S001 → S002 30 (30 now; over seeds 0–4 147 before, 151 now, of 225) — within this small check's
+    /// noise, which the ten subjects' runs decide (docs/evaluation.md).
     /// </summary>
-    private static readonly Dictionary<string, int> PinnedLoso = new() { ["S001"] = 30, ["S002"] = 31, ["S003"] = 24, ["S004"] = 28 };
+    private static readonly Dictionary<string, int> PinnedLoso = new() { ["S001"] = 29, ["S002"] = 30, ["S003"] = 25, ["S004"] = 29 };
 
-    private const int PinnedCalibration = 27;
+    private const int PinnedCalibration = 30;
 }

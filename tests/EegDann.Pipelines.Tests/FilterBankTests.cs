@@ -9,7 +9,15 @@ namespace EegDann.Pipelines.Tests;
 
 public sealed class FilterBankTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private static PipelineDefinition FilterBank => PipelineDefinitionLoader.Load(Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json"));
+    /// <summary>mi-fb-dann's filter bank, alignment and log-variance; its standardisation per subject (taken on windows of the recordings, which a fit on epochs does not have) is left out: <see cref="SubjectStandardizationTests"/> covers it.</summary>
+    private static PipelineDefinition FilterBank
+    {
+        get
+        {
+            var definition = PipelineDefinitionLoader.Load(Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json"));
+            return definition with { Steps = definition.Steps.Where(s => s is not Steps.StandardizeSpec).ToArray() };
+        }
+    }
 
     [Fact]
     public void EveryBandOfTheBankIsTheSameBandPassRunAlone()
@@ -118,12 +126,14 @@ public sealed class FilterBankTests(Xunit.Abstractions.ITestOutputHelper output)
     public void TheFilterBankIsAStepKindOfItsOwnThatAlignmentIsInsertedAfter()
     {
         Assert.Contains("filter_bank", StageRegistry.Types);
-        var bank = Assert.IsType<FilterBankSpec>(FilterBank.Steps[0]);
+        var shipped = PipelineDefinitionLoader.Load(Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json"));
+        var bank = Assert.IsType<FilterBankSpec>(shipped.Steps[0]);
         Assert.Equal(StepKind.FilterBank, bank.Kind);
         Assert.True(bank.AtMostOne);
 
-        // Re-inserting the alignment puts it after the bank, in the steps and in the JSON a model file carries.
-        var again = FilterBank.WithoutAlignment().WithAlignment(new EuclideanAlignmentSpec(new Dsp.Alignment.EuclideanAlignmentOptions(), AlignmentReference.Epochs));
+        // Re-inserting the alignment puts it after the bank, in the steps and in the JSON a model file carries
+        // (without the alignment, the standardisation per subject goes too).
+        var again = shipped.WithoutAlignment().WithAlignment(new EuclideanAlignmentSpec(new Dsp.Alignment.EuclideanAlignmentOptions(), AlignmentReference.Epochs));
         Assert.Equal(["filter_bank", "euclidean_alignment", "log_variance"], again.Steps.Select(s => s.Type));
         Assert.Equal(again.Steps.Select(s => s.Type), PipelineDefinitionLoader.Parse(again.Json, "again").Steps.Select(s => s.Type));
     }

@@ -16,7 +16,7 @@ public sealed class MatrixVectorTests(ITestOutputHelper output)
         var definition = PipelineDefinitionLoader.Load(Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json"));
         var signal = SignalPipeline.Create(definition);
         var epochs = signal.ExtractEpochs(recording).Epochs;
-        var alignment = FeaturePipeline.Fit(signal, [epochs]).Alignment!.Subjects["S001"];
+        var alignment = FeaturePipeline.FitAlignment(signal, epochs);
         int n = alignment.ChannelCount, bands = alignment.Bands;
         Assert.Equal((64, 5), (n, bands));
 

@@ -27,7 +27,7 @@ public sealed class StepJsonTests
             new BandPowerSpec([new FrequencyBand(8, 13), new FrequencyBand(13, 30)], false),
             new CspSpec(4, 0.1),
             new TangentSpaceSpec(TangentSpaceMetric.LogEuclid, 0.01),
-            new StandardizeSpec(StandardizationScope.Subject, 8, 4),
+            new StandardizeSpec(StandardizationScope.Subject, 8, 4, AlignmentReference.Windows),
         }.Select(s => s.ToJson().ToJsonString()),
     ];
 

@@ -68,6 +68,35 @@ public sealed class SubjectStandardizationTests
     }
 
     [Fact]
+    public void OnTheWindowsReferenceASubjectsStatisticsAreThoseOfTheWindowsTheLivePathCuts()
+    {
+        var definition = PerSubject();
+        var signal = SignalPipeline.Create(definition);
+        var fitted = Unstandardized(FeaturePipeline.Fit(signal, [Epochs(signal, "S001")], [Epochs(signal, "S002")]));
+        var onWindows = definition with { Steps = definition.Steps.Select(s => s is StandardizeSpec z ? z with { Reference = AlignmentReference.Windows } : s).ToArray() };
+        Recording[] recordings = [RealRecordings.Read("S002", "R04"), RealRecordings.Read("S002", "R08")];
+
+        var statistics = StandardizeSpec.FitOnWindows(onWindows, fitted, "S002", recordings);
+
+        var windows = FeatureTable.Concat(recordings.Select(r => OnlineFrontEnd.Replay(onWindows, fitted, r)).ToArray());
+        Assert.True(windows.RowCount > 3000, $"{windows.RowCount} windows");
+        var expected = StandardizationFit.Fit(windows.Values, windows.FeatureCount);
+        for (int f = 0; f < expected.Mean.Length; f++)
+        {
+            Assert.Equal(expected.Mean[f], statistics.Mean[f], Math.Abs(expected.Mean[f]) * 1e-9);
+            Assert.Equal(expected.Scale[f], statistics.Scale[f], expected.Scale[f] * 1e-9);
+        }
+
+        // They differ from the cue epochs' (rest is in the windows, not in the epochs).
+        var epochs = FeaturePipeline.Transform(definition, fitted, Epochs(signal, "S002"));
+        Assert.NotEqual(StandardizationFit.Fit(epochs.Values, epochs.FeatureCount).Mean[0], statistics.Mean[0], 3);
+
+        // A fit on epochs has no recordings to take them from: it refuses, saying why.
+        var e = Assert.Throws<ArgumentException>(() => FeaturePipeline.Fit(SignalPipeline.Create(onWindows), [Epochs(signal, "S001")]));
+        Assert.Contains("on its windows", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheLiveFrontEndUsesTheSubjectsStatisticsAsTheBatchPathDoes()
     {
         var definition = PerSubject();

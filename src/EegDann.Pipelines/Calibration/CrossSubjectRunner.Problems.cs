@@ -1,4 +1,5 @@
 using EegDann.Core;
+using EegDann.Dsp.Alignment;
 using EegDann.Dsp.Features;
 using EegDann.Model;
 using EegDann.Pipelines.Definitions;
@@ -134,7 +135,9 @@ public sealed partial class CrossSubjectRunner
             // training rows: its epochs, or its windows without cues; never a label).
             if (definition.Standardization is { Per: StandardizationScope.Subject } perSubject)
             {
-                var fittedPerSubject = perSubject.FitSubjects(sources.Select((s, i) => (s.Subject, sourceTables[i])).Append((target.Subject, targetTable)));
+                var fittedPerSubject = perSubject.Reference == AlignmentReference.Windows
+                    ? new FittedSubjectStandardization(perSubject.WarmupWindows, perSubject.UpdateEveryWindows, sources.Append(target).ToDictionary(s => s.Subject, s => WindowStatistics(aligned, s, fitted), StringComparer.Ordinal))
+                    : perSubject.FitSubjects(sources.Select((s, i) => (s.Subject, sourceTables[i])).Append((target.Subject, targetTable)));
                 fitted = fitted with { States = [.. fitted.States, fittedPerSubject] };
                 subjectStandardization = subject => fittedPerSubject.For(subject)!;
                 sourceTables = sourceTables.Select((t, i) => Standardize(t, fittedPerSubject.For(sources[i].Subject)!)).ToArray();
@@ -201,6 +204,24 @@ public sealed partial class CrossSubjectRunner
         fitted = fitted.Replace<FittedAlignment>(alignment => alignment with { Subjects = alignments });
         return new FoldProblem(problem, scoredRows, fitted, sourceRows, targetRows, cropFactor);
     }
+
+    /// <summary>
+    /// A subject's feature statistics on every sliding window of its recordings (a per-subject
+    /// standardisation on the <c>windows</c> reference): computed once per subject and variant, as they
+    /// depend on the subject's own recordings and alignment only.
+    /// </summary>
+    private StandardizationFit WindowStatistics(bool aligned, SubjectData subject, FittedPipeline unstandardized) =>
+        _windowStatistics.GetOrAdd((aligned, subject.Subject), _ => new Lazy<StandardizationFit>(() =>
+        {
+            try
+            {
+                return StandardizeSpec.FitOnWindows(_data.DefinitionFor(aligned), unstandardized, subject.Subject, subject.Sources);
+            }
+            catch (Exception e) when (InputProblems.IsDataProblem(e))
+            {
+                throw new CalibrationInputException($"{string.Join(", ", subject.Recordings)}: cannot standardise subject {subject.Subject} on its windows: {e.Message}", e);
+            }
+        })).Value;
 
     private SubjectData Subject(string subject) =>
         _data.Subjects.TryGetValue(subject, out var data) ? data : throw new CalibrationInputException($"subject '{subject}' has no recordings.");

@@ -24,6 +24,7 @@ public sealed partial class CrossSubjectRunner
 {
     private readonly CalibrationData _data;
     private readonly FeatureCache _cache;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(bool Aligned, string Subject), Lazy<Dsp.Features.StandardizationFit>> _windowStatistics = new();
     private readonly Lazy<(CalibrationData Data, FeatureCache Cache)> _oneBand;
 
     /// <summary>Creates the runner.</summary>

@@ -269,12 +269,18 @@ public enum StandardizationScope
 /// normalisation, as AdaBN; fitted on the subject's unlabeled rows like its alignment).
 /// </summary>
 /// <param name="Per">Whose statistics standardise a row.</param>
+/// <param name="Reference">
+/// With <c>per</c> <c>subject</c>, which rows give a subject's statistics in batch work: its cue-locked
+/// epochs (labels unused; the default), or every sliding window of its recordings as the live path cuts
+/// them (<c>windows</c>: the statistics a stream estimate converges to, so a live stream's features are
+/// standardised as the network's training rows were).
+/// </param>
 /// <param name="WarmupWindows">With <c>per</c> <c>subject</c>, live, for a subject the model has no statistics for: windows of the stream before its estimate is used (no command until then).</param>
 /// <param name="UpdateEveryWindows">With <c>per</c> <c>subject</c>, live, for such a subject: windows between two updates of the estimate in use.</param>
-public sealed record StandardizeSpec(StandardizationScope Per = StandardizationScope.Source, int WarmupWindows = 32, int UpdateEveryWindows = 16) : StepSpec(StandardizeSpec.Info.Name), IStepType<StandardizeSpec>
+public sealed record StandardizeSpec(StandardizationScope Per = StandardizationScope.Source, int WarmupWindows = 32, int UpdateEveryWindows = 16, AlignmentReference Reference = AlignmentReference.Epochs) : StepSpec(StandardizeSpec.Info.Name), IStepType<StandardizeSpec>
 {
     /// <inheritdoc />
-    public static StepTypeInfo Info { get; } = new("standardize", "z-score of every feature, with the source's statistics (per 'source') or each subject's own, fitted on its unlabeled rows (per 'subject')", ["per", "warmup_windows", "update_every_windows"]);
+    public static StepTypeInfo Info { get; } = new("standardize", "z-score of every feature, with the source's statistics (per 'source') or each subject's own, fitted on its unlabeled epochs or windows (per 'subject')", ["per", "warmup_windows", "update_every_windows", "reference"]);
 
     /// <inheritdoc />
     public static StandardizeSpec Parse(JsonSection parameters)
@@ -283,7 +289,8 @@ public sealed record StandardizeSpec(StandardizationScope Per = StandardizationS
         return new(
             parameters.Text("per", "source", ["source", "subject"]) == "subject" ? StandardizationScope.Subject : StandardizationScope.Source,
             parameters.Integer("warmup_windows", 32, min: 1, max: FittedSubjectStandardization.MaxWindows),
-            parameters.Integer("update_every_windows", 16, min: 1, max: FittedSubjectStandardization.MaxWindows));
+            parameters.Integer("update_every_windows", 16, min: 1, max: FittedSubjectStandardization.MaxWindows),
+            parameters.Text("reference", "epochs", ["epochs", "windows"]) == "windows" ? AlignmentReference.Windows : AlignmentReference.Epochs);
     }
 
     /// <inheritdoc />
@@ -298,6 +305,7 @@ public sealed record StandardizeSpec(StandardizationScope Per = StandardizationS
         ["per"] = Per == StandardizationScope.Subject ? "subject" : "source",
         ["warmup_windows"] = WarmupWindows,
         ["update_every_windows"] = UpdateEveryWindows,
+        ["reference"] = Reference == AlignmentReference.Windows ? "windows" : "epochs",
     };
 
     /// <summary>Fits the per-feature mean and standard deviation on the source's (unstandardised) feature rows (<c>per</c> <c>source</c>).</summary>
@@ -338,6 +346,57 @@ public sealed record StandardizeSpec(StandardizationScope Per = StandardizationS
         }
 
         return new FittedSubjectStandardization(WarmupWindows, UpdateEveryWindows, subjects);
+    }
+
+    /// <summary>
+    /// One subject's statistics on every sliding window of its recordings (the <c>windows</c> reference),
+    /// each window featurized by the live path (<see cref="OnlineFrontEnd"/>) with the subject's alignment
+    /// in <paramref name="unstandardized"/>, without keeping the windows: the mean and standard deviation a
+    /// stream estimate of the same recordings converges to.
+    /// </summary>
+    /// <param name="definition">The pipeline.</param>
+    /// <param name="unstandardized">Its fit without standardisation, holding the subject's alignment (when it aligns).</param>
+    /// <param name="subject">Whose recordings these are (selects the alignment).</param>
+    /// <param name="recordings">The subject's recordings.</param>
+    /// <exception cref="FitDataException">When the recordings are shorter than one window.</exception>
+    public static StandardizationFit FitOnWindows(PipelineDefinition definition, FittedPipeline unstandardized, string subject, IReadOnlyList<Recording> recordings)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(unstandardized);
+        ArgumentNullException.ThrowIfNull(recordings);
+        if (unstandardized.SubjectStandardization is not null || unstandardized.Standardization is not null)
+        {
+            throw new ArgumentException("the statistics of a subject's windows are taken on features without standardisation.", nameof(unstandardized));
+        }
+
+        var sink = new StatisticsSink();
+        foreach (var recording in recordings)
+        {
+            var frontEnd = new OnlineFrontEnd(definition, unstandardized, recording.Info, subject, OnlineAlignment.Fixed, sink);
+            for (long start = 0; start < recording.SampleCount; start += WindowChunkSamples)
+            {
+                frontEnd.Push(SampleChunk.FromChannelMajor(recording.Samples, start, (int)Math.Min(WindowChunkSamples, recording.SampleCount - start)));
+            }
+        }
+
+        return sink.Estimate is { Count: > 0 } estimate
+            ? estimate.Current
+            : throw new FitDataException($"the recordings of subject '{subject}' are shorter than one window.");
+    }
+
+    /// <summary>Samples pushed at a time by <see cref="FitOnWindows"/> (the result does not depend on it).</summary>
+    private const int WindowChunkSamples = 4096;
+
+    /// <summary>Every window's features join one running estimate whose statistics are refreshed at each window.</summary>
+    private sealed class StatisticsSink : IOnlineWindowConsumer
+    {
+        public OnlineStandardization? Estimate { get; private set; }
+
+        public void OnWindow(in OnlineWindow window)
+        {
+            Estimate ??= new OnlineStandardization(window.Features.Length, warmupWindows: 1, updateEveryWindows: 1);
+            Estimate.Observe(window.Features);
+        }
     }
 }
 
