@@ -48,8 +48,9 @@ public static class FeaturePipeline
     /// <param name="labeledSource">The source subjects' labeled epochs, one set per subject.</param>
     /// <param name="unlabeled">Other subjects (the target) whose alignment should be fitted from these epochs; their labels are never read.</param>
     /// <param name="alignments">Precomputed alignments by subject (e.g. fitted on sliding windows); others are fitted from the epochs given.</param>
+    /// <param name="recordings">Each subject's recordings, by subject: what a standardisation per subject on the <c>windows</c> reference takes its statistics on (<see cref="StandardizeSpec.FitOnWindows"/>).</param>
     /// <exception cref="ArgumentException">When the source is empty or unlabeled, or a fit fails (the message says which).</exception>
-    public static FittedPipeline Fit(SignalPipeline signal, IReadOnlyList<EpochSet> labeledSource, IReadOnlyList<EpochSet>? unlabeled = null, IReadOnlyDictionary<string, AlignmentFit>? alignments = null)
+    public static FittedPipeline Fit(SignalPipeline signal, IReadOnlyList<EpochSet> labeledSource, IReadOnlyList<EpochSet>? unlabeled = null, IReadOnlyDictionary<string, AlignmentFit>? alignments = null, IReadOnlyDictionary<string, IReadOnlyList<Recording>>? recordings = null)
     {
         ArgumentNullException.ThrowIfNull(signal);
         ArgumentNullException.ThrowIfNull(labeledSource);
@@ -131,12 +132,20 @@ public static class FeaturePipeline
         fitted = fitted with { FeatureNames = unstandardized.FeatureNames };
         // Standardisation by its own type, last: it fits on feature rows, which exist only now — the
         // source's pooled, or each subject's own unlabeled rows (sources and target alike, labels unused).
-        if (definition.Standardization is { Per: StandardizationScope.Subject, Reference: AlignmentReference.Windows })
+        if (definition.Standardization is { Per: StandardizationScope.Subject, Reference: AlignmentReference.Windows } onWindows)
         {
-            throw new ArgumentException($"pipeline '{definition.Name}' standardises each subject on its windows: those statistics come from its recordings (StandardizeSpec.FitOnWindows), which a fit on epochs does not have.", nameof(labeledSource));
-        }
+            var unstandardizedFit = fitted;
+            var statistics = new Dictionary<string, StandardizationFit>(StringComparer.Ordinal);
+            foreach (string subject in labeledSource.Concat(unlabeled ?? []).Select(set => set.Subject).Distinct(StringComparer.Ordinal))
+            {
+                statistics[subject] = recordings != null && recordings.TryGetValue(subject, out var own)
+                    ? StandardizeSpec.FitOnWindows(definition, unstandardizedFit, subject, own)
+                    : throw new ArgumentException($"pipeline '{definition.Name}' standardises each subject on its windows: pass the recordings of subject '{subject}', which a fit on epochs does not have.", nameof(recordings));
+            }
 
-        if (definition.Standardization is { Per: StandardizationScope.Subject } perSubject)
+            fitted = fitted with { States = [.. fitted.States, new FittedSubjectStandardization(onWindows.WarmupWindows, onWindows.UpdateEveryWindows, statistics)] };
+        }
+        else if (definition.Standardization is { Per: StandardizationScope.Subject } perSubject)
         {
             var sets = labeledSource.Concat(unlabeled ?? []).ToArray();
             fitted = fitted with { States = [.. fitted.States, perSubject.FitSubjects(sets.Select(set => (set.Subject, Transform([set], fitted, unstandardized))))] };

@@ -91,9 +91,13 @@ public sealed class SubjectStandardizationTests
         var epochs = FeaturePipeline.Transform(definition, fitted, Epochs(signal, "S002"));
         Assert.NotEqual(StandardizationFit.Fit(epochs.Values, epochs.FeatureCount).Mean[0], statistics.Mean[0], 3);
 
-        // A fit on epochs has no recordings to take them from: it refuses, saying why.
+        // A fit on epochs alone has no recordings to take them from: it refuses, saying why; given them, it takes them there.
         var e = Assert.Throws<ArgumentException>(() => FeaturePipeline.Fit(SignalPipeline.Create(onWindows), [Epochs(signal, "S001")]));
         Assert.Contains("on its windows", e.Message, StringComparison.Ordinal);
+        var given = new Dictionary<string, IReadOnlyList<Recording>> { ["S001"] = [RealRecordings.Read("S001", "R04")], ["S002"] = recordings };
+        var withRecordings = FeaturePipeline.Fit(SignalPipeline.Create(onWindows), [Epochs(signal, "S001")], [Epochs(signal, "S002")], recordings: given);
+        Assert.Equal(statistics.Mean, withRecordings.SubjectStandardization!.For("S002")!.Mean);
+        Assert.Equal(statistics.Scale, withRecordings.SubjectStandardization.For("S002")!.Scale);
     }
 
     [Fact]

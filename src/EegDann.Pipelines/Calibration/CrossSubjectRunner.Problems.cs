@@ -180,7 +180,8 @@ public sealed partial class CrossSubjectRunner
         {
             var sourceSets = sources.Select(s => s.Epochs).ToArray();
             var targetSet = Unlabeled(useWindows ? target.Windows! : target.Epochs);
-            fitted = FeaturePipeline.Fit(signal, sourceSets, [targetSet], alignments);
+            var recordings = sources.Append(target).ToDictionary(s => s.Subject, s => s.Sources, StringComparer.Ordinal);
+            fitted = FeaturePipeline.Fit(signal, sourceSets, [targetSet], alignments, recordings);
             var fit = fitted;
             sourceTables = sourceSets.Select(s => FeaturePipeline.Transform(definition, fit, s)).ToArray();
             targetTable = FeaturePipeline.Transform(definition, fitted, targetSet);

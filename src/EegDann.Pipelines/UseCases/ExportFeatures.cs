@@ -112,7 +112,7 @@ public static class ExportFeatures
                 recordingsBySubject[recording.Metadata.Subject] = list = [];
             }
 
-            if (definition.Alignment?.Reference == AlignmentReference.Windows)
+            if (definition.Alignment?.Reference == AlignmentReference.Windows || StandardizesOnWindows(definition))
             {
                 list.Add(recording);
             }
@@ -138,7 +138,7 @@ public static class ExportFeatures
                 alignments = recordingsBySubject.ToDictionary(p => p.Key, p => FeaturePipeline.FitAlignmentOnWindows(signal, p.Key, p.Value), StringComparer.Ordinal);
             }
 
-            fitted = FeaturePipeline.Fit(signal, bySubject, alignments: alignments);
+            fitted = FeaturePipeline.Fit(signal, bySubject, alignments: alignments, recordings: StandardizesOnWindows(definition) ? recordingsBySubject.ToDictionary(p => p.Key, p => (IReadOnlyList<Recording>)p.Value, StringComparer.Ordinal) : null);
         }
         catch (Exception e) when (InputProblems.IsDataProblem(e))
         {
@@ -181,4 +181,8 @@ public static class ExportFeatures
             throw new ExportInputException(e.Message, e);
         }
     }
+
+    /// <summary>Whether the pipeline standardises each subject on the windows of its recordings (then every subject's recordings are kept for the fit).</summary>
+    private static bool StandardizesOnWindows(PipelineDefinition definition) =>
+        definition.Standardization is { Per: StandardizationScope.Subject, Reference: AlignmentReference.Windows };
 }
