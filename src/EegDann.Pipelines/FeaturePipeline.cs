@@ -134,12 +134,11 @@ public static class FeaturePipeline
         // source's pooled, or each subject's own unlabeled rows (sources and target alike, labels unused).
         if (definition.Standardization is { Per: StandardizationScope.Subject, Reference: AlignmentReference.Windows } onWindows)
         {
-            var unstandardizedFit = fitted;
             var statistics = new Dictionary<string, StandardizationFit>(StringComparer.Ordinal);
             foreach (string subject in labeledSource.Concat(unlabeled ?? []).Select(set => set.Subject).Distinct(StringComparer.Ordinal))
             {
                 statistics[subject] = recordings != null && recordings.TryGetValue(subject, out var own)
-                    ? StandardizeSpec.FitOnWindows(definition, unstandardizedFit, subject, own)
+                    ? StandardizeSpec.FitOnWindows(definition, fitted, subject, own)
                     : throw new ArgumentException($"pipeline '{definition.Name}' standardises each subject on its windows: pass the recordings of subject '{subject}', which a fit on epochs does not have.", nameof(recordings));
             }
 

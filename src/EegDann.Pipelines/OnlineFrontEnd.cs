@@ -253,14 +253,22 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
         ArgumentNullException.ThrowIfNull(recording);
         var collector = new FeatureCollector(recording.Metadata.Subject, recordingName ?? SignalPipeline.RecordingName(recording));
         var frontEnd = new OnlineFrontEnd(definition, fitted, recording.Info, recording.Metadata.Subject, alignment, collector);
-        for (long start = 0; start < recording.SampleCount; start += 4096)
-        {
-            int count = (int)Math.Min(4096, recording.SampleCount - start);
-            frontEnd.Push(SampleChunk.FromChannelMajor(recording.Samples, start, count));
-        }
-
+        frontEnd.PushWhole(recording);
         return new FeatureTable(frontEnd.FeatureNames, collector.Rows, collector.Values.ToArray());
     }
+
+    /// <summary>Pushes a whole recording from its first sample, in chunks of 4096 samples (the windows and features do not depend on the chunking).</summary>
+    public void PushWhole(Recording recording)
+    {
+        ArgumentNullException.ThrowIfNull(recording);
+        for (long start = 0; start < recording.SampleCount; start += WholeRecordingChunk)
+        {
+            Push(SampleChunk.FromChannelMajor(recording.Samples, start, (int)Math.Min(WholeRecordingChunk, recording.SampleCount - start)));
+        }
+    }
+
+    /// <summary>Samples per chunk of <see cref="PushWhole"/>.</summary>
+    private const int WholeRecordingChunk = 4096;
 
     private sealed class FeatureCollector(string subject, string recording) : IOnlineWindowConsumer
     {

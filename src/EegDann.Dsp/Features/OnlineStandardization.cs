@@ -21,6 +21,9 @@ public sealed class OnlineStandardization
     private readonly double[] _m2;
     private readonly double[] _currentMean;
     private readonly double[] _currentScale;
+
+    // The standardisation in use, over _currentMean and _currentScale (updated in place).
+    private readonly StandardizationFit _current;
     private readonly int _warmup;
     private readonly int _updateEvery;
 
@@ -38,6 +41,7 @@ public sealed class OnlineStandardization
         _currentMean = new double[featureCount];
         _currentScale = new double[featureCount];
         Array.Fill(_currentScale, 1.0);
+        _current = new StandardizationFit(_currentMean, _currentScale);
         _warmup = warmupWindows;
         _updateEvery = updateEveryWindows;
     }
@@ -53,6 +57,22 @@ public sealed class OnlineStandardization
 
     /// <summary>The standardisation in use now (a copy): the identity during the warm-up.</summary>
     public StandardizationFit Current => new((double[])_currentMean.Clone(), (double[])_currentScale.Clone());
+
+    /// <summary>The statistics of every row observed so far (allocates), whatever the standardisation in use: <see cref="Current"/> right after an update.</summary>
+    public StandardizationFit Statistics
+    {
+        get
+        {
+            var mean = (double[])_mean.Clone();
+            var scale = new double[_m2.Length];
+            for (int f = 0; f < scale.Length; f++)
+            {
+                scale[f] = ScaleOf(f);
+            }
+
+            return new StandardizationFit(mean, scale);
+        }
+    }
 
     /// <summary>
     /// Adds one window's (unstandardised) features to the estimate; at the end of the warm-up and every
@@ -91,9 +111,8 @@ public sealed class OnlineStandardization
         {
             for (int f = 0; f < _mean.Length; f++)
             {
-                double sd = Math.Sqrt(_m2[f] / Count);
                 _currentMean[f] = _mean[f];
-                _currentScale[f] = sd > 0 && double.IsFinite(sd) ? sd : 1;
+                _currentScale[f] = ScaleOf(f);
             }
         }
 
@@ -103,14 +122,16 @@ public sealed class OnlineStandardization
     /// <summary>Standardises one row in place with the standardisation in use, as <see cref="StandardizationFit.Apply"/>: (x − mean) / scale; the identity during the warm-up.</summary>
     public void Apply(Span<double> row)
     {
-        if (!IsWarm)
+        if (IsWarm)
         {
-            return;
+            _current.Apply(row);
         }
+    }
 
-        for (int f = 0; f < row.Length; f++)
-        {
-            row[f] = (row[f] - _currentMean[f]) / _currentScale[f];
-        }
+    /// <summary>The population standard deviation of feature <paramref name="f"/> so far, 1 where it is 0 (as <see cref="StandardizationFit.Fit"/>).</summary>
+    private double ScaleOf(int f)
+    {
+        double sd = Math.Sqrt(_m2[f] / Count);
+        return sd > 0 && double.IsFinite(sd) ? sd : 1;
     }
 }

@@ -372,29 +372,22 @@ public sealed record StandardizeSpec(StandardizationScope Per = StandardizationS
         var sink = new StatisticsSink();
         foreach (var recording in recordings)
         {
-            var frontEnd = new OnlineFrontEnd(definition, unstandardized, recording.Info, subject, OnlineAlignment.Fixed, sink);
-            for (long start = 0; start < recording.SampleCount; start += WindowChunkSamples)
-            {
-                frontEnd.Push(SampleChunk.FromChannelMajor(recording.Samples, start, (int)Math.Min(WindowChunkSamples, recording.SampleCount - start)));
-            }
+            new OnlineFrontEnd(definition, unstandardized, recording.Info, subject, OnlineAlignment.Fixed, sink).PushWhole(recording);
         }
 
         return sink.Estimate is { Count: > 0 } estimate
-            ? estimate.Current
+            ? estimate.Statistics
             : throw new FitDataException($"the recordings of subject '{subject}' are shorter than one window.");
     }
 
-    /// <summary>Samples pushed at a time by <see cref="FitOnWindows"/> (the result does not depend on it).</summary>
-    private const int WindowChunkSamples = 4096;
-
-    /// <summary>Every window's features join one running estimate whose statistics are refreshed at each window.</summary>
+    /// <summary>Every window's features join one running estimate (its standardisation in use is never needed here).</summary>
     private sealed class StatisticsSink : IOnlineWindowConsumer
     {
         public OnlineStandardization? Estimate { get; private set; }
 
         public void OnWindow(in OnlineWindow window)
         {
-            Estimate ??= new OnlineStandardization(window.Features.Length, warmupWindows: 1, updateEveryWindows: 1);
+            Estimate ??= new OnlineStandardization(window.Features.Length, warmupWindows: FittedSubjectStandardization.MaxWindows, updateEveryWindows: FittedSubjectStandardization.MaxWindows);
             Estimate.Observe(window.Features);
         }
     }
