@@ -67,7 +67,10 @@ public sealed class CalibratorTests(ITestOutputHelper output)
         AssertEveryPositionOnce(seen);
         var ids = seen.Select(o => o.Decision.ModelId).ToArray();
         int switchAt = Array.IndexOf(ids, newId);
-        Assert.True(switchAt > 0, "the calibrated model never decoded a window");
+        Assert.True(switchAt >= 0, "the calibrated model never decoded a window");
+        // The calibration answered once every window up to the pause was decided (see RunAsync):
+        // the old model decoded those, the new one the first window after the pause.
+        Assert.Equal(PauseAt + Stride, seen[switchAt].EndSample);
         Assert.All(ids[..switchAt], id => Assert.Equal(oldId, id));
         Assert.All(ids[switchAt..], id => Assert.Equal(newId, id));
         Assert.All(seen, o => Assert.Equal(FailSafeReason.None, o.Decision.Reason));
@@ -183,6 +186,14 @@ public sealed class CalibratorTests(ITestOutputHelper output)
         var recording = TestModels.Read("S002", "R04");
         using var temp = TestData.NewTemporaryDirectory();
         var observer = new CollectingObserver();
+        if (calibration is ScriptedCalibration scripted)
+        {
+            // Answers only once the windows before the pause are decided, so that where the swap
+            // lands does not depend on how far the window stage has come when the calibration
+            // (instant here) ends: under load it could end before the first window was cut.
+            scripted.BeforeAnswering = () => Eventually.WaitAsync(() => observer.Seen.Any(o => o.EndSample == PauseAt), "the windows before the pause decided");
+        }
+
         using var gate = new SemaphoreSlim(0);
         var settings = DaemonRunner.Replay("unused", TestModels.S001ToS002);
         settings["Daemon:Calibrator:Enabled"] = "true";
@@ -249,6 +260,9 @@ public sealed class CalibratorTests(ITestOutputHelper output)
     {
         private readonly List<OnlineCalibrationRequest> _requests = [];
 
+        /// <summary>Awaited before the calibration answers, when set.</summary>
+        public Func<Task>? BeforeAnswering { get; set; }
+
         public IReadOnlyList<OnlineCalibrationRequest> Requests
         {
             get
@@ -268,6 +282,11 @@ public sealed class CalibratorTests(ITestOutputHelper output)
             }
 
             await Task.Yield();
+            if (BeforeAnswering != null)
+            {
+                await BeforeAnswering();
+            }
+
             if (behaviour == Calibration.Throws)
             {
                 throw new InvalidOperationException("training ran out of memory");
