@@ -60,6 +60,53 @@ public sealed class AlignmentTests
         Assert.True(distances[^2] < distances[0] / 4, $"the estimate converges: {distances[0]:E3} at warm-up, {distances[^2]:E3} near the end");
     }
 
+    [Theory]
+    [InlineData(3, 6)] // offsets 2, 4, 6: one band per window at most
+    [InlineData(5, 16)] // the default filter bank and period: offsets 4, 7, 10, 13, 16
+    [InlineData(1, 5)] // one band: every 5 windows, as before the bands took turns
+    [InlineData(4, 2)] // more bands than windows in a period: two bands per window
+    public void TheBandsAreRecomputedInTurnEachEveryPeriodAndEachEqualsTheBatchFitWhenItIs(int bands, int period)
+    {
+        const int warmup = 4;
+        var options = new EuclideanAlignmentOptions { WarmupWindows = warmup, UpdateEveryWindows = period };
+        var perBand = Enumerable.Range(0, bands).Select(b => SubjectEpochs(subject: 20 + b, count: 60)).ToArray();
+        var online = new OnlineEuclideanAlignment("S", Channels, options, bands: bands);
+        int block = Channels * Channels;
+        var moments = new double[bands * block];
+        var seen = new long[bands];
+        for (int k = 1; k <= 60; k++)
+        {
+            for (int b = 0; b < bands; b++)
+            {
+                SpatialCovariance.SecondMoment(perBand[b][k - 1], Channels, Samples).CopyTo(moments, b * block);
+            }
+
+            online.Observe(moments);
+            for (int b = 0; b < bands; b++)
+            {
+                int offset = (((b + 1) * period) + bands - 1) / bands;
+                bool due = k == warmup || (k > warmup && (k - warmup - offset) >= 0 && (k - warmup - offset) % period == 0);
+                Assert.True(due == (online.UpdatesOf(b) != seen[b]), $"band {b} after {k} windows: due {due}, recomputed {online.UpdatesOf(b) != seen[b]}");
+                if (due)
+                {
+                    // The band recomputed now is the batch fit over its windows so far.
+                    var batch = EuclideanAlignment.Fit("S", perBand[b].Take(k).ToList(), Channels, options);
+                    Assert.True(Distance(online.Whitening.Slice(b * block, block), batch.Whitening) < 1e-12, $"band {b} after {k} windows");
+                }
+
+                seen[b] = online.UpdatesOf(b);
+            }
+        }
+
+        // Each band: once at the end of the warm-up, then at its offset and every period after it
+        // over the 56 windows that follow (so no band is left behind, whatever the number of bands).
+        for (int b = 0; b < bands; b++)
+        {
+            int offset = (((b + 1) * period) + bands - 1) / bands;
+            Assert.Equal(2 + ((56 - offset) / period), seen[b]);
+        }
+    }
+
     [Fact]
     public void WhiteningStaysTheIdentityDuringWarmupWithoutAPrior()
     {

@@ -15,8 +15,12 @@ namespace EegDann.Dsp.Alignment;
 /// weight w (in windows), R_t = (w·R_prior + Σ_{i≤t} C_i) / (w + t) and the alignment is warm at
 /// once. After t windows (no prior), R_t equals <see cref="EuclideanAlignment.Fit"/> over the same
 /// windows, so the streaming estimate converges to the batch one. After a filter bank every band
-/// keeps its own estimate (one n × n block per band, as <see cref="AlignmentFit"/>). No allocation
-/// per window.
+/// keeps its own estimate (one n × n block per band, as <see cref="AlignmentFit"/>), and the bands
+/// are recomputed in turn: band b (of B) every P = <see cref="EuclideanAlignmentOptions.UpdateEveryWindows"/>
+/// windows at offset ⌈(b + 1)·P / B⌉ from the last full update (the end of the warm-up, an explicit
+/// <see cref="Update"/>, or the start with a prior), so a window recomputes at most ⌈B / P⌉ bands'
+/// eigendecompositions instead of all B at once (one band: every P windows, as before). No
+/// allocation per window.
 /// </remarks>
 public sealed class OnlineEuclideanAlignment
 {
@@ -27,6 +31,7 @@ public sealed class OnlineEuclideanAlignment
     private readonly double[] _scratch;
     private readonly SymmetricEigen _eigen;
     private readonly double _priorWeight;
+    private readonly long[] _bandUpdates;
     private long _sinceUpdate;
 
     /// <summary>Starts the estimate.</summary>
@@ -63,6 +68,7 @@ public sealed class OnlineEuclideanAlignment
             Matrices.Identity(channels).CopyTo(_whitening, b * channels * channels);
         }
 
+        _bandUpdates = new long[bands];
         _scratch = new double[channels * channels];
         _eigen = new SymmetricEigen(channels, vectorized: true);
         if (prior != null)
@@ -97,13 +103,13 @@ public sealed class OnlineEuclideanAlignment
     /// <summary>Whether the alignment can be trusted: a prior was given or the warm-up is over (R^-1/2 is computed when it ends).</summary>
     public bool IsWarm => HasPrior || WindowCount >= _options.WarmupWindows;
 
-    /// <summary>Times R^-1/2 was recomputed.</summary>
+    /// <summary>Times R^-1/2 was recomputed, of one band or more (see <see cref="UpdatesOf"/> per band).</summary>
     public long Updates { get; private set; }
 
     /// <summary>The current R^-1/2 (one n × n block per band, row-major). Do not modify.</summary>
     public ReadOnlySpan<double> Whitening => _whitening;
 
-    /// <summary>Adds one window's uncentred second moment X·Xᵀ/n (n × n per band) to the running mean, and updates R^-1/2 when due.</summary>
+    /// <summary>Adds one window's uncentred second moment X·Xᵀ/n (n × n per band) to the running mean, and recomputes R^-1/2 of the bands that are due (see the remarks).</summary>
     public void Observe(ReadOnlySpan<double> secondMoment)
     {
         for (int i = 0; i < _sum.Length; i++)
@@ -112,38 +118,76 @@ public sealed class OnlineEuclideanAlignment
         }
 
         WindowCount++;
-        _sinceUpdate++;
-        bool warmupEnds = !HasPrior && WindowCount == _options.WarmupWindows;
-        bool periodic = (HasPrior || WindowCount > _options.WarmupWindows) && _sinceUpdate >= _options.UpdateEveryWindows;
-        if (warmupEnds || periodic)
+        if (!HasPrior && WindowCount == _options.WarmupWindows)
         {
             Update();
+            return;
         }
-    }
 
-    /// <summary>Recomputes R^-1/2 from the windows so far now (e.g. at the end of a calibration period).</summary>
-    public void Update()
-    {
-        double weight = _priorWeight + WindowCount;
-        if (weight <= 0)
+        if (!HasPrior && WindowCount < _options.WarmupWindows)
         {
             return;
         }
 
-        for (int i = 0; i < _sum.Length; i++)
+        _sinceUpdate++;
+        bool any = false;
+        for (int b = 0; b < Bands; b++)
         {
-            _mean[i] = _sum[i] / weight;
+            long offset = UpdateOffset(b);
+            if (_sinceUpdate >= offset && (_sinceUpdate - offset) % _options.UpdateEveryWindows == 0)
+            {
+                any |= UpdateBand(b);
+            }
+        }
+
+        if (any)
+        {
+            Updates++;
+        }
+    }
+
+    /// <summary>Times R^-1/2 of band <paramref name="band"/> was recomputed.</summary>
+    public long UpdatesOf(int band) => _bandUpdates[band];
+
+    /// <summary>Recomputes R^-1/2 of every band from the windows so far now (e.g. at the end of a calibration period); the bands' turns start again from here.</summary>
+    public void Update()
+    {
+        bool any = false;
+        for (int b = 0; b < Bands; b++)
+        {
+            any |= UpdateBand(b);
+        }
+
+        if (any)
+        {
+            _sinceUpdate = 0;
+            Updates++;
+        }
+    }
+
+    /// <summary>Windows after the last full update at which band <paramref name="band"/> is first recomputed: ⌈(band + 1)·P / B⌉ ∈ [1, P].</summary>
+    private long UpdateOffset(int band) => (((long)(band + 1) * _options.UpdateEveryWindows) + Bands - 1) / Bands;
+
+    private bool UpdateBand(int band)
+    {
+        double weight = _priorWeight + WindowCount;
+        if (weight <= 0)
+        {
+            return false;
         }
 
         int block = ChannelCount * ChannelCount;
-        for (int b = 0; b < Bands; b++)
+        var mean = _mean.AsSpan(band * block, block);
+        var sum = _sum.AsSpan(band * block, block);
+        for (int i = 0; i < block; i++)
         {
-            EuclideanAlignment.ShrinkInPlace(_mean.AsSpan(b * block, block), ChannelCount, _options.Shrinkage);
-            EuclideanAlignment.InverseSquareRoot(_mean.AsSpan(b * block, block), ChannelCount, _whitening.AsSpan(b * block, block), _eigen, _scratch, Subject);
+            mean[i] = sum[i] / weight;
         }
 
-        _sinceUpdate = 0;
-        Updates++;
+        EuclideanAlignment.ShrinkInPlace(mean, ChannelCount, _options.Shrinkage);
+        EuclideanAlignment.InverseSquareRoot(mean, ChannelCount, _whitening.AsSpan(band * block, block), _eigen, _scratch, Subject);
+        _bandUpdates[band]++;
+        return true;
     }
 
     /// <summary>The current estimate as a fit (allocates): what the online calibrator can store in a model file.</summary>

@@ -12,8 +12,8 @@ public sealed partial class SlidingVariances
 {
     /// <summary>
     /// The window [_nextStart, _nextStart + Length) is complete: its second moment joins the
-    /// estimate; when that recomputes R^-1/2, the window (and the samples aligned ahead of it) is
-    /// aligned again and its sums recomputed.
+    /// estimate; when that recomputes R^-1/2 of a band, that band of the window (and of the samples
+    /// aligned ahead of it) is aligned again and its sums recomputed.
     /// </summary>
     private void Observe()
     {
@@ -26,13 +26,19 @@ public sealed partial class SlidingVariances
         }
 
         _online!.Observe(second);
-        if (_online.Updates != _updatesSeen)
+        int block = _channels * _channels;
+        for (int b = 0; b < _bands; b++)
         {
-            _updatesSeen = _online.Updates;
-            _online.Whitening.CopyTo(_whitening!);
-            AlignBlock(_history!, _nextStart, _alignedEnd);
-            Recompute(_nextStart, _nextStart + Length);
-            _sinceExact = 0;
+            long updates = _online.UpdatesOf(b);
+            if (updates != _bandUpdatesSeen![b])
+            {
+                // Only this band's values change: the other bands' sums go on as they were (their
+                // exact recomputation stays on its own schedule).
+                _bandUpdatesSeen[b] = updates;
+                _online.Whitening.Slice(b * block, block).CopyTo(_whitening.AsSpan(b * block, block));
+                AlignBlock(_history!, _nextStart, _alignedEnd, b, b + 1);
+                Recompute(_nextStart, _nextStart + Length, b * _channels, (b + 1) * _channels);
+            }
         }
     }
 

@@ -29,9 +29,9 @@ namespace EegDann.Dsp.Features;
 /// Σ x·xᵀ (per band), the window's uncentred second moment X·Xᵀ/L is the sum of its blocks (kept as a
 /// running sum: the new block added, the leaving one subtracted, recomputed from the blocks once per
 /// window length), and it joins the estimate exactly when the whole-window path would add it, before
-/// the window is aligned. Only when that changes R^-1/2 (at the end of the warm-up, then every
-/// <see cref="EuclideanAlignmentOptions.UpdateEveryWindows"/> windows) are the samples of the current window
-/// aligned again with the new R^-1/2 and their sums recomputed exactly; in between a window costs in
+/// the window is aligned. Only when that changes R^-1/2 of a band (every band at the end of the
+/// warm-up, then each band every <see cref="EuclideanAlignmentOptions.UpdateEveryWindows"/> windows, the bands in turn)
+/// is that band of the current window aligned again with its new R^-1/2 and the sums recomputed exactly; in between a window costs in
 /// proportion to the stride, as with a fixed alignment. The second moments and the variances equal
 /// the whole-window path's to rounding (about 1e-13 relative).</para>
 /// <para>Every sample goes through the same arithmetic in the same order whatever the chunking,
@@ -62,7 +62,7 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
     private bool _needsReference = true;
     private int _sinceExact;
     private long _alignedEnd;
-    private long _updatesSeen;
+    private readonly long[]? _bandUpdatesSeen;
     private SignalHistory? _history;
 
     /// <summary>Creates the stage.</summary>
@@ -122,7 +122,12 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
         }
 
         _online = alignment;
-        _updatesSeen = alignment.Updates;
+        _bandUpdatesSeen = new long[bands];
+        for (int b = 0; b < bands; b++)
+        {
+            _bandUpdatesSeen[b] = alignment.UpdatesOf(b);
+        }
+
         _blockCount = (length / stride) + 1;
         int matrices = bands * channels * channels;
         _blocks = new double[_blockCount * matrices];
@@ -273,33 +278,67 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
     /// <summary>Recomputes the sums of the samples [<paramref name="start"/>, <paramref name="end"/>) exactly, around their mean.</summary>
     private void Recompute(long start, long end)
     {
-        Array.Clear(_sum);
-        Array.Clear(_sumSquares);
         if (end <= start)
         {
+            Array.Clear(_sum);
+            Array.Clear(_sumSquares);
             _needsReference = true;
             return;
         }
 
-        for (long index = start; index < end; index++)
+        Recompute(start, end, 0, _width);
+    }
+
+    /// <summary>Recomputes the sums of values [<paramref name="first"/>, <paramref name="end"/>) of the samples [<paramref name="start"/>, <paramref name="stop"/>) exactly, around their mean; the other values' sums are left as they are.</summary>
+    private void Recompute(long start, long stop, int first, int end)
+    {
+        var sum = _sum.AsSpan(first, end - first);
+        var squares = _sumSquares.AsSpan(first, end - first);
+        var reference = _reference.AsSpan(first, end - first);
+        sum.Clear();
+        squares.Clear();
+        for (long index = start; index < stop; index++)
         {
-            var y = Slot(index);
-            for (int i = 0; i < _width; i++)
+            var y = Slot(index).Slice(first, end - first);
+            for (int i = 0; i < y.Length; i++)
             {
-                _sum[i] += y[i];
+                sum[i] += y[i];
             }
         }
 
-        double inverse = 1.0 / (end - start);
-        for (int i = 0; i < _width; i++)
+        double inverse = 1.0 / (stop - start);
+        for (int i = 0; i < sum.Length; i++)
         {
-            _reference[i] = _sum[i] * inverse;
+            reference[i] = sum[i] * inverse;
         }
 
-        Array.Clear(_sum);
-        for (long index = start; index < end; index++)
+        sum.Clear();
+        for (long index = start; index < stop; index++)
         {
-            Add(Slot(index), 1.0);
+            AddCentred(Slot(index).Slice(first, end - first), reference, sum, squares);
+        }
+    }
+
+    /// <summary>sum += y − r, squares += (y − r)² (the arithmetic of <see cref="Add"/> with sign +1, so the same bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddCentred(ReadOnlySpan<double> y, ReadOnlySpan<double> reference, Span<double> sum, Span<double> squares)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i + Vector<double>.Count <= y.Length; i += Vector<double>.Count)
+            {
+                var d = new Vector<double>(y[i..]) - new Vector<double>(reference[i..]);
+                (new Vector<double>(sum[i..]) + d).CopyTo(sum[i..]);
+                (new Vector<double>(squares[i..]) + (d * d)).CopyTo(squares[i..]);
+            }
+        }
+
+        for (; i < y.Length; i++)
+        {
+            double d = y[i] - reference[i];
+            sum[i] += d;
+            squares[i] += d * d;
         }
     }
 
@@ -338,7 +377,10 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
     /// ring slots: y = W·x band by band (a copy without alignment), band-outer so one band's W is
     /// read for the whole block, two samples at a time (<see cref="MatrixVector.MultiplyPair"/>).
     /// </summary>
-    private void AlignBlock(SignalHistory history, long from, long to)
+    private void AlignBlock(SignalHistory history, long from, long to) => AlignBlock(history, from, to, 0, _bands);
+
+    /// <summary>Aligns bands [<paramref name="firstBand"/>, <paramref name="endBand"/>) of samples [<paramref name="from"/>, <paramref name="to"/>) (see the other overload).</summary>
+    private void AlignBlock(SignalHistory history, long from, long to, int firstBand, int endBand)
     {
         if (to <= from)
         {
@@ -356,7 +398,7 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
         }
 
         int n = _channels, block = n * n;
-        for (int b = 0; b < _bands; b++)
+        for (int b = firstBand; b < endBand; b++)
         {
             var w = _whitening.AsSpan(b * block, block);
             long index = from;
