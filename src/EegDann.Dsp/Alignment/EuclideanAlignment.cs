@@ -190,6 +190,12 @@ public static class EuclideanAlignment
     internal static void InverseSquareRoot(ReadOnlySpan<double> r, int n, Span<double> result, SymmetricEigen eigen, Span<double> scratch, string subject)
     {
         eigen.Decompose(r);
+        InverseSquareRootOfDecomposed(eigen, n, result, scratch, subject);
+    }
+
+    /// <summary>R^-1/2 = V·diag(λ^-1/2)·Vᵀ from <paramref name="eigen"/>'s decomposition of R, refused when R is not positive definite.</summary>
+    internal static void InverseSquareRootOfDecomposed(SymmetricEigen eigen, int n, Span<double> result, Span<double> scratch, string subject)
+    {
         double largest = eigen.Values[n - 1];
         double smallest = eigen.Values[0];
         if (!(largest > 0) || smallest <= largest * 1e-12)

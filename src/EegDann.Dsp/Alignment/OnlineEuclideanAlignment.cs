@@ -15,12 +15,18 @@ namespace EegDann.Dsp.Alignment;
 /// weight w (in windows), R_t = (w·R_prior + Σ_{i≤t} C_i) / (w + t) and the alignment is warm at
 /// once. After t windows (no prior), R_t equals <see cref="EuclideanAlignment.Fit"/> over the same
 /// windows, so the streaming estimate converges to the batch one. After a filter bank every band
-/// keeps its own estimate (one n × n block per band, as <see cref="AlignmentFit"/>), and the bands
-/// are recomputed in turn: band b (of B) every P = <see cref="EuclideanAlignmentOptions.UpdateEveryWindows"/>
-/// windows at offset ⌈(b + 1)·P / B⌉ from the last full update (the end of the warm-up, an explicit
-/// <see cref="Update"/>, or the start with a prior), so a window recomputes at most ⌈B / P⌉ bands'
-/// eigendecompositions instead of all B at once (one band: every P windows, as before). No
-/// allocation per window.
+/// keeps its own estimate (one n × n block per band, as <see cref="AlignmentFit"/>).
+/// <para>The periodic recomputations are spread over windows so that no window pays for many: band
+/// b (of B) is due every P = <see cref="EuclideanAlignmentOptions.UpdateEveryWindows"/> windows, at
+/// offset ⌈(b + 1)·P / B⌉ from the last full update (the end of the warm-up, an explicit
+/// <see cref="Update"/>, or the start with a prior); when due, its R (the running mean as of that
+/// window) is taken, and its R^-1/2 is computed in three parts on three consecutive windows (the
+/// Householder reduction, the QL sweeps, then V·diag(λ^-1/2)·Vᵀ), in use from the third: the
+/// whitening follows the estimate min(2, P) windows late. With the defaults (5 bands, P = 16) a
+/// window does at most one part of one band's eigendecomposition. The end of the warm-up and
+/// <see cref="Update"/> recompute every band at once. Every path that observes the same windows in
+/// the same order (the live one and the replay's batch path) gets the same R^-1/2 at the same window.
+/// No allocation per window.</para>
 /// </remarks>
 public sealed class OnlineEuclideanAlignment
 {
@@ -30,6 +36,8 @@ public sealed class OnlineEuclideanAlignment
     private readonly double[] _whitening;
     private readonly double[] _scratch;
     private readonly SymmetricEigen _eigen;
+    private readonly SymmetricEigen[] _bandEigen;
+    private readonly int[] _bandPart;
     private readonly double _priorWeight;
     private readonly long[] _bandUpdates;
     private long _sinceUpdate;
@@ -69,6 +77,13 @@ public sealed class OnlineEuclideanAlignment
         }
 
         _bandUpdates = new long[bands];
+        _bandEigen = new SymmetricEigen[bands];
+        _bandPart = new int[bands];
+        for (int b = 0; b < bands; b++)
+        {
+            _bandEigen[b] = new SymmetricEigen(channels, vectorized: true);
+        }
+
         _scratch = new double[channels * channels];
         _eigen = new SymmetricEigen(channels, vectorized: true);
         if (prior != null)
@@ -129,14 +144,29 @@ public sealed class OnlineEuclideanAlignment
             return;
         }
 
-        _sinceUpdate++;
+        // Recomputations begun in an earlier window go on by one part; a band due again before its
+        // last one is in use (P = 1) finishes it first.
         bool any = false;
+        for (int b = 0; b < Bands; b++)
+        {
+            if (_bandPart[b] != 0)
+            {
+                any |= Advance(b);
+            }
+        }
+
+        _sinceUpdate++;
         for (int b = 0; b < Bands; b++)
         {
             long offset = UpdateOffset(b);
             if (_sinceUpdate >= offset && (_sinceUpdate - offset) % _options.UpdateEveryWindows == 0)
             {
-                any |= UpdateBand(b);
+                while (_bandPart[b] != 0)
+                {
+                    any |= Advance(b);
+                }
+
+                Begin(b);
             }
         }
 
@@ -146,36 +176,37 @@ public sealed class OnlineEuclideanAlignment
         }
     }
 
-    /// <summary>Times R^-1/2 of band <paramref name="band"/> was recomputed.</summary>
+    /// <summary>Times R^-1/2 of band <paramref name="band"/> was recomputed (and put in use).</summary>
     public long UpdatesOf(int band) => _bandUpdates[band];
 
-    /// <summary>Recomputes R^-1/2 of every band from the windows so far now (e.g. at the end of a calibration period); the bands' turns start again from here.</summary>
+    /// <summary>Recomputes R^-1/2 of every band from the windows so far now (e.g. at the end of a calibration period); recomputations under way are dropped, and the bands' turns start again from here.</summary>
     public void Update()
-    {
-        bool any = false;
-        for (int b = 0; b < Bands; b++)
-        {
-            any |= UpdateBand(b);
-        }
-
-        if (any)
-        {
-            _sinceUpdate = 0;
-            Updates++;
-        }
-    }
-
-    /// <summary>Windows after the last full update at which band <paramref name="band"/> is first recomputed: ⌈(band + 1)·P / B⌉ ∈ [1, P].</summary>
-    private long UpdateOffset(int band) => (((long)(band + 1) * _options.UpdateEveryWindows) + Bands - 1) / Bands;
-
-    private bool UpdateBand(int band)
     {
         double weight = _priorWeight + WindowCount;
         if (weight <= 0)
         {
-            return false;
+            return;
         }
 
+        int block = ChannelCount * ChannelCount;
+        for (int b = 0; b < Bands; b++)
+        {
+            _bandPart[b] = 0;
+            var mean = Mean(b, weight);
+            EuclideanAlignment.InverseSquareRoot(mean, ChannelCount, _whitening.AsSpan(b * block, block), _eigen, _scratch, Subject);
+            _bandUpdates[b]++;
+        }
+
+        _sinceUpdate = 0;
+        Updates++;
+    }
+
+    /// <summary>Windows after the last full update at which band <paramref name="band"/> is first due: ⌈(band + 1)·P / B⌉ ∈ [1, P].</summary>
+    private long UpdateOffset(int band) => (((long)(band + 1) * _options.UpdateEveryWindows) + Bands - 1) / Bands;
+
+    /// <summary>Band <paramref name="band"/>'s R now (shrunk), in its block of <c>_mean</c>.</summary>
+    private Span<double> Mean(int band, double weight)
+    {
         int block = ChannelCount * ChannelCount;
         var mean = _mean.AsSpan(band * block, block);
         var sum = _sum.AsSpan(band * block, block);
@@ -185,7 +216,37 @@ public sealed class OnlineEuclideanAlignment
         }
 
         EuclideanAlignment.ShrinkInPlace(mean, ChannelCount, _options.Shrinkage);
-        EuclideanAlignment.InverseSquareRoot(mean, ChannelCount, _whitening.AsSpan(band * block, block), _eigen, _scratch, Subject);
+        return mean;
+    }
+
+    /// <summary>The first part of band <paramref name="band"/>'s recomputation: its R as of this window, reduced to tridiagonal form.</summary>
+    private void Begin(int band)
+    {
+        double weight = _priorWeight + WindowCount;
+        if (weight <= 0)
+        {
+            return;
+        }
+
+        _bandEigen[band].Reduce(Mean(band, weight));
+        _bandPart[band] = 1;
+    }
+
+    /// <summary>The next part of band <paramref name="band"/>'s recomputation; true when it ends with the new R^-1/2 in use.</summary>
+    private bool Advance(int band)
+    {
+        var eigen = _bandEigen[band];
+        if (_bandPart[band] == 1)
+        {
+            eigen.Sweep();
+            _bandPart[band] = 2;
+            return false;
+        }
+
+        int block = ChannelCount * ChannelCount;
+        eigen.Complete();
+        _bandPart[band] = 0;
+        EuclideanAlignment.InverseSquareRootOfDecomposed(eigen, ChannelCount, _whitening.AsSpan(band * block, block), _scratch, Subject);
         _bandUpdates[band]++;
         return true;
     }

@@ -45,6 +45,19 @@ public sealed partial class SymmetricEigen
     /// <exception cref="ArgumentException">When the matrix holds NaN or infinity.</exception>
     public void Decompose(ReadOnlySpan<double> matrix)
     {
+        Reduce(matrix);
+        Sweep();
+        Complete();
+    }
+
+    /// <summary>
+    /// The first of the three parts of <see cref="Decompose"/>, which a caller may spread over time
+    /// (the same operations in the same order, so the same result bit for bit): the Householder
+    /// reduction to tridiagonal form (about a third of the work).
+    /// </summary>
+    /// <exception cref="ArgumentException">When the matrix holds NaN or infinity.</exception>
+    internal void Reduce(ReadOnlySpan<double> matrix)
+    {
         int n = Size;
         if (matrix.Length < n * n)
         {
@@ -81,10 +94,13 @@ public sealed partial class SymmetricEigen
             // touches two contiguous rows (SIMD), then transpose back. Same arithmetic per element.
             Transpose(Vectors, n);
         }
-
-        Tql2();
-        Transpose(Vectors, n);
     }
+
+    /// <summary>The second part of <see cref="Decompose"/>, after <see cref="Reduce"/>: the implicit QL sweeps (about half of the work).</summary>
+    internal void Sweep() => Tql2();
+
+    /// <summary>The last part of <see cref="Decompose"/>, after <see cref="Sweep"/>: the eigenvectors back into columns.</summary>
+    internal void Complete() => Transpose(Vectors, Size);
 
     private static void Transpose(double[] m, int n)
     {
