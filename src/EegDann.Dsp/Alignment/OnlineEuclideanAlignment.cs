@@ -35,7 +35,6 @@ public sealed class OnlineEuclideanAlignment
     private readonly double[] _mean;
     private readonly double[] _whitening;
     private readonly double[] _scratch;
-    private readonly SymmetricEigen _eigen;
     private readonly SymmetricEigen[] _bandEigen;
     private readonly int[] _bandPart;
     private readonly double _priorWeight;
@@ -85,7 +84,6 @@ public sealed class OnlineEuclideanAlignment
         }
 
         _scratch = new double[channels * channels];
-        _eigen = new SymmetricEigen(channels, vectorized: true);
         if (prior != null)
         {
             _priorWeight = priorWeightWindows ?? options.WarmupWindows;
@@ -193,7 +191,7 @@ public sealed class OnlineEuclideanAlignment
         {
             _bandPart[b] = 0;
             var mean = Mean(b, weight);
-            EuclideanAlignment.InverseSquareRoot(mean, ChannelCount, _whitening.AsSpan(b * block, block), _eigen, _scratch, Subject);
+            EuclideanAlignment.InverseSquareRoot(mean, ChannelCount, _whitening.AsSpan(b * block, block), _bandEigen[b], _scratch, Subject);
             _bandUpdates[b]++;
         }
 
