@@ -123,11 +123,33 @@ public sealed class OnlineEuclideanAlignment
     public ReadOnlySpan<double> Whitening => _whitening;
 
     /// <summary>Adds one window's uncentred second moment X·Xᵀ/n (n × n per band) to the running mean, and recomputes R^-1/2 of the bands that are due (see the remarks).</summary>
-    public void Observe(ReadOnlySpan<double> secondMoment)
+    public void Observe(ReadOnlySpan<double> secondMoment) => Observe(secondMoment, 1.0);
+
+    /// <summary>
+    /// As <see cref="Observe(ReadOnlySpan{double})"/> with the second moment given as
+    /// <paramref name="scale"/> × <paramref name="sum"/> (e.g. a window's Σ x·xᵀ and 1 / length),
+    /// each entry the same product <see cref="Observe(ReadOnlySpan{double})"/> would be given, without forming it.
+    /// </summary>
+    public void Observe(ReadOnlySpan<double> sum, double scale)
     {
-        for (int i = 0; i < _sum.Length; i++)
+        if (sum.Length < _sum.Length)
         {
-            _sum[i] += secondMoment[i];
+            throw new ArgumentException($"a second moment of {Bands} band(s) of {ChannelCount} channels has {_sum.Length} values, not {sum.Length}.", nameof(sum));
+        }
+
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var s = new System.Numerics.Vector<double>(scale);
+            for (; i + System.Numerics.Vector<double>.Count <= _sum.Length; i += System.Numerics.Vector<double>.Count)
+            {
+                (new System.Numerics.Vector<double>(_sum.AsSpan(i)) + (new System.Numerics.Vector<double>(sum[i..]) * s)).CopyTo(_sum.AsSpan(i));
+            }
+        }
+
+        for (; i < _sum.Length; i++)
+        {
+            _sum[i] += sum[i] * scale;
         }
 
         WindowCount++;

@@ -17,15 +17,8 @@ public sealed partial class SlidingVariances
     /// </summary>
     private void Observe()
     {
-        double inverse = 1.0 / Length;
-        var moments = _moments!;
-        var second = _secondMoment!;
-        for (int i = 0; i < moments.Length; i++)
-        {
-            second[i] = moments[i] * inverse;
-        }
-
-        _online!.Observe(second);
+        // The window's second moment X·Xᵀ/L, each entry the product the whole-window path forms.
+        _online!.Observe(_moments, 1.0 / Length);
         int block = _channels * _channels;
         for (int b = 0; b < _bands; b++)
         {
@@ -66,7 +59,41 @@ public sealed partial class SlidingVariances
             SumOfOuterProducts(x, Stride, n, block.Slice(b * size, size));
         }
 
-        Matrices.AddScaled(_moments!, block, 1.0);
+        if (_leaving >= 0)
+        {
+            // The block that left at the last slide goes now, in the same pass: (m − old) + new,
+            // the same two roundings as subtracting then adding.
+            SubtractAdd(_moments!, Block(_leaving), block);
+            _leaving = -1;
+        }
+        else
+        {
+            Matrices.AddScaled(_moments!, block, 1.0);
+        }
+    }
+
+    /// <summary>m ← (m − leaving) + arriving, entry by entry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SubtractAdd(Span<double> m, ReadOnlySpan<double> leaving, ReadOnlySpan<double> arriving)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vm = MemoryMarshal.Cast<double, Vector<double>>(m);
+            var vl = MemoryMarshal.Cast<double, Vector<double>>(leaving[..m.Length]);
+            var va = MemoryMarshal.Cast<double, Vector<double>>(arriving[..m.Length]);
+            for (int k = 0; k < vm.Length; k++)
+            {
+                vm[k] = (vm[k] - vl[k]) + va[k];
+            }
+
+            i = vm.Length * Vector<double>.Count;
+        }
+
+        for (; i < m.Length; i++)
+        {
+            m[i] = (m[i] - leaving[i]) + arriving[i];
+        }
     }
 
     /// <summary>

@@ -47,7 +47,6 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
     private readonly OnlineEuclideanAlignment? _online;
     private readonly double[]? _blocks;
     private readonly double[]? _moments;
-    private readonly double[]? _secondMoment;
     private readonly double[]? _blockSamples;
     private readonly int _blockCount;
     private readonly double[] _ring;
@@ -58,6 +57,9 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
     private readonly double[] _variances;
     private readonly IWindowVarianceSink _sink;
     private long _nextStart;
+
+    /// <summary>The start of the stride block whose outer products leave the window's running second moment at the next <c>AddBlock</c>, or −1.</summary>
+    private long _leaving = -1;
     private long _seen;
     private bool _needsReference = true;
     private int _sinceExact;
@@ -132,7 +134,6 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
         int matrices = bands * channels * channels;
         _blocks = new double[_blockCount * matrices];
         _moments = new double[matrices];
-        _secondMoment = new double[matrices];
         _blockSamples = new double[stride * channels];
     }
 
@@ -228,6 +229,8 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
         {
             Array.Clear(_moments);
         }
+
+        _leaving = -1;
     }
 
     private Span<double> Slot(long index) => _ring.AsSpan((int)(index % _capacity) * _width, _width);
@@ -257,6 +260,7 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
             _nextStart = leaveEnd;
             Recompute(leaveEnd, end);
             RecomputeMoments(leaveEnd, end);
+            _leaving = -1;
             _sinceExact = 0;
         }
         else
@@ -268,7 +272,8 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
 
             if (_moments != null)
             {
-                Matrices.AddScaled(_moments, Block(_nextStart), -1.0);
+                // Subtracted with the next block's addition (AddBlock), in one pass over the sum.
+                _leaving = _nextStart;
             }
 
             _nextStart = leaveEnd;
