@@ -154,6 +154,28 @@ public sealed class AlignmentTests
     }
 
     [Fact]
+    public void ASecondMomentGivenAsASumAndAScaleIsObservedBitForBitAsTheScaledOne()
+    {
+        var options = new EuclideanAlignmentOptions { WarmupWindows = 3, UpdateEveryWindows = 2 };
+        var scaled = new OnlineEuclideanAlignment("S", Channels, options);
+        var summed = new OnlineEuclideanAlignment("S", Channels, options);
+        const double length = 320;
+        foreach (var window in SubjectEpochs(subject: 9, count: 12))
+        {
+            // A window's Σ x·xᵀ (what the streaming stage keeps) and the second moment it stands for.
+            var moment = SpatialCovariance.SecondMoment(window, Channels, Samples);
+            var sum = moment.Select(v => v * length).ToArray();
+            scaled.Observe(sum.Select(v => v * (1.0 / length)).ToArray());
+            summed.Observe(sum, 1.0 / length);
+            Assert.Equal(scaled.Whitening.ToArray(), summed.Whitening.ToArray());
+        }
+
+        Assert.Equal(scaled.Snapshot().Reference, summed.Snapshot().Reference);
+        var e = Assert.Throws<ArgumentException>(() => summed.Observe(new double[(Channels * Channels) - 1], 1.0));
+        Assert.Contains("64 values", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WhiteningStaysTheIdentityDuringWarmupWithoutAPrior()
     {
         var online = new OnlineEuclideanAlignment("S001", Channels, new EuclideanAlignmentOptions { WarmupWindows = 5, UpdateEveryWindows = 2 });
