@@ -320,44 +320,24 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
         sum.Clear();
         for (long index = start; index < stop; index++)
         {
-            AddCentred(Slot(index).Slice(first, end - first), reference, sum, squares);
-        }
-    }
-
-    /// <summary>sum += y − r, squares += (y − r)² (the arithmetic of <see cref="Add"/> with sign +1, so the same bits).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AddCentred(ReadOnlySpan<double> y, ReadOnlySpan<double> reference, Span<double> sum, Span<double> squares)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            for (; i + Vector<double>.Count <= y.Length; i += Vector<double>.Count)
-            {
-                var d = new Vector<double>(y[i..]) - new Vector<double>(reference[i..]);
-                (new Vector<double>(sum[i..]) + d).CopyTo(sum[i..]);
-                (new Vector<double>(squares[i..]) + (d * d)).CopyTo(squares[i..]);
-            }
-        }
-
-        for (; i < y.Length; i++)
-        {
-            double d = y[i] - reference[i];
-            sum[i] += d;
-            squares[i] += d * d;
+            Add(Slot(index).Slice(first, end - first), reference, sum, squares, 1.0);
         }
     }
 
     /// <summary>Adds (sign +1) or removes (sign −1) one aligned sample: sums of y − r and (y − r)².</summary>
+    private void Add(ReadOnlySpan<double> y, double sign) => Add(y, _reference, _sum, _sumSquares, sign);
+
+    /// <summary><paramref name="sum"/> += sign·(y − r), <paramref name="squares"/> += sign·(y − r)², entry by entry (all of a sample, or one band's values of it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Add(ReadOnlySpan<double> y, double sign)
+    private static void Add(ReadOnlySpan<double> y, ReadOnlySpan<double> reference, Span<double> sum, Span<double> squares, double sign)
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated && _width >= Vector<double>.Count)
+        if (Vector.IsHardwareAccelerated && y.Length >= Vector<double>.Count)
         {
             var vy = MemoryMarshal.Cast<double, Vector<double>>(y);
-            var vr = MemoryMarshal.Cast<double, Vector<double>>(_reference.AsSpan());
-            var vs = MemoryMarshal.Cast<double, Vector<double>>(_sum.AsSpan());
-            var vq = MemoryMarshal.Cast<double, Vector<double>>(_sumSquares.AsSpan());
+            var vr = MemoryMarshal.Cast<double, Vector<double>>(reference);
+            var vs = MemoryMarshal.Cast<double, Vector<double>>(sum);
+            var vq = MemoryMarshal.Cast<double, Vector<double>>(squares);
             var s = new Vector<double>(sign);
             for (int k = 0; k < vy.Length; k++)
             {
@@ -369,11 +349,11 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
             i = vy.Length * Vector<double>.Count;
         }
 
-        for (; i < _width; i++)
+        for (; i < y.Length; i++)
         {
-            double d = y[i] - _reference[i];
-            _sum[i] += sign * d;
-            _sumSquares[i] += sign * (d * d);
+            double d = y[i] - reference[i];
+            sum[i] += sign * d;
+            squares[i] += sign * (d * d);
         }
     }
 
