@@ -8,6 +8,7 @@ using EegDann.Daemon.Options;
 using EegDann.Daemon.Output;
 using EegDann.Daemon.Processing;
 using EegDann.Daemon.Recorder;
+using EegDann.Dsp.Alignment;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -55,13 +56,16 @@ public static class DaemonServiceCollectionExtensions
         services.AddSingleton<SourceRuntime>();
         services.AddSingleton<DaemonFault>();
         services.TryAddSingleton<ISampleSourceFactory, ConfiguredSampleSourceFactory>();
+        // Disposed with the host: it finishes the recomputation under way, then its thread ends.
+        services.AddSingleton(_ => new AlignmentWorker("eegdann-alignment"));
         services.AddSingleton(sp => new WindowStage(
             sp.GetRequiredService<ActiveModel>(),
             sp.GetRequiredService<IOptions<FailSafeOptions>>().Value,
             sp.GetRequiredService<IOptions<DecoderOptions>>().Value,
             sp.GetRequiredService<IOptions<AcquisitionOptions>>().Value,
             sp.GetRequiredService<DaemonMetrics>(),
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<WindowStage>>()));
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<WindowStage>>(),
+            sp.GetRequiredService<AlignmentWorker>()));
         services.AddSingleton(sp => new DecodeStage(
             sp.GetRequiredService<IOptions<DecoderOptions>>().Value,
             sp.GetRequiredService<ActiveModel>(),

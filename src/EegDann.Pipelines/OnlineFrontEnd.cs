@@ -122,10 +122,11 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
     /// running mean (default: the warm-up count). Larger values adapt more slowly.
     /// </param>
     /// <param name="readsAlignedSamples">Whether the consumer reads <see cref="OnlineWindow.AlignedSamples"/> (then every window is cut whole).</param>
+    /// <param name="alignmentWorker">With an alignment estimated from the stream: the thread its R^-1/2 recomputations run on (the same windows, bit for bit), or null to compute them on the caller's thread.</param>
     /// <exception cref="ChannelMismatchException">When the stream lacks a pipeline channel.</exception>
     /// <exception cref="EegDann.Dsp.Resampling.UnsupportedSampleRateException">When the stream's rate does not convert exactly to the pipeline's, or its Nyquist frequency is at or below the pipeline's highest band edge (<see cref="SignalPipeline.CheckSourceRate"/>).</exception>
     /// <exception cref="InvalidOperationException">When <see cref="OnlineAlignment.Fixed"/> is asked and the subject has no fitted alignment.</exception>
-    public OnlineFrontEnd(PipelineDefinition definition, FittedPipeline fitted, SignalInfo source, string subject, OnlineAlignment alignment, IOnlineWindowConsumer consumer, double? priorWeightWindows = null, bool readsAlignedSamples = false)
+    public OnlineFrontEnd(PipelineDefinition definition, FittedPipeline fitted, SignalInfo source, string subject, OnlineAlignment alignment, IOnlineWindowConsumer consumer, double? priorWeightWindows = null, bool readsAlignedSamples = false, AlignmentWorker? alignmentWorker = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(fitted);
@@ -167,10 +168,10 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
                     _fixedWhitening = FeaturePipeline.Whitening(fitted, subject);
                     break;
                 case OnlineAlignment.Adaptive:
-                    _online = new OnlineEuclideanAlignment(subject, c, fittedAlignment.Options, prior, priorWeightWindows, bands);
+                    _online = new OnlineEuclideanAlignment(subject, c, fittedAlignment.Options, prior, priorWeightWindows, bands, alignmentWorker);
                     break;
                 default:
-                    _online = new OnlineEuclideanAlignment(subject, c, fittedAlignment.Options, bands: bands);
+                    _online = new OnlineEuclideanAlignment(subject, c, fittedAlignment.Options, bands: bands, worker: alignmentWorker);
                     break;
             }
         }

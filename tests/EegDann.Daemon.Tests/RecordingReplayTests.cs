@@ -95,15 +95,25 @@ public sealed class RecordingReplayTests(ITestOutputHelper output)
         output.WriteLine($"{subject}R04 ({result.Alignment}): {summary.Total.Windows} windows, agreement {summary.Total.BatchAgreement}, {string.Join(", ", summary.Total.Decisions.Select(p => $"{p.Key} {p.Value}"))}");
     }
 
-    [Fact]
-    public async Task APacedReplayDecidesWindowByWindowWithTheSameDecisionsAsAtFullSpeed()
+    [Theory]
+    [InlineData("S002", "Fixed")]
+    [InlineData("S003", "FromStream")]
+    public async Task APacedReplayDecidesWindowByWindowWithTheSameDecisionsAsAtFullSpeed(string subject, string alignment)
     {
-        // At 400× real time the 123 s of S002R04 take 0.31 s, each window decoded as it completes (no batches).
-        var fast = await RecordingReplay.RunAsync(new ReplaySettings(PinnedModel, [TestModels.RecordingPath("S002", "R04")], Speed: 0));
-        var paced = await RecordingReplay.RunAsync(new ReplaySettings(PinnedModel, [TestModels.RecordingPath("S002", "R04")], Speed: 400));
+        // At 400× real time the 123 s of a recording take 0.31 s, each window decoded as it completes. Paced, an
+        // alignment estimated from the stream (S003's, for a model calibrated for S002) recomputes R^-1/2 on a
+        // worker thread, as the daemon does;
+        // at full speed the path computes it itself: the same probabilities bit for bit, window for window.
+        string recording = TestModels.RecordingPath(subject, "R04");
+        string model = alignment == "Fixed" ? PinnedModel : TestModels.StandardizedS001ToS002;
+        var fast = await RecordingReplay.RunAsync(new ReplaySettings(model, [recording], Speed: 0));
+        var paced = await RecordingReplay.RunAsync(new ReplaySettings(model, [recording], Speed: 400));
+        Assert.Equal(alignment, paced.Recordings[0].Alignment);
         var a = fast.Recordings[0].Decisions;
         var b = paced.Recordings[0].Decisions;
-        Assert.Equal(a.Select(d => (d.EndSample, d.Command)), b.Select(d => (d.EndSample, d.Command)));
+        Assert.Equal(a.Select(d => (d.EndSample, d.Command, d.Reason)), b.Select(d => (d.EndSample, d.Command, d.Reason)));
+        Assert.Equal(a.SelectMany(d => d.Probabilities), b.SelectMany(d => d.Probabilities));
+        Assert.All(b, d => Assert.Equal(d.BatchCommand, d.Command));
         double signal = paced.Recordings[0].SignalSeconds, wall = paced.Recordings[0].WallSeconds;
         Assert.True(wall >= signal / 400 * 0.95, $"a replay at 400× took {wall:F2} s for {signal:F1} s of signal");
     }

@@ -1,5 +1,6 @@
 using EegDann.Core;
 using EegDann.Daemon.Options;
+using EegDann.Dsp.Alignment;
 using EegDann.Dsp.Segmentation;
 using EegDann.Model;
 using EegDann.Pipelines;
@@ -79,8 +80,13 @@ public sealed class DecoderModel : IDisposable
     /// <exception cref="EegDann.Dsp.Streaming.ChannelMismatchException">When the stream lacks a pipeline channel.</exception>
     /// <exception cref="InvalidOperationException">When a fixed alignment is asked and the model has none for the subject.</exception>
     /// <exception cref="ArgumentException">When the stream's rate cannot be converted to the pipeline's.</exception>
-    public OnlineFrontEnd CreateFrontEnd(SignalInfo stream, string subject, AlignmentMode mode, IOnlineWindowConsumer consumer) =>
-        new(Definition, Fitted, stream, subject, AlignmentFor(subject, mode), consumer);
+    /// <param name="stream">The stream's channels and rate.</param>
+    /// <param name="subject">Who is being decoded.</param>
+    /// <param name="mode">How to align.</param>
+    /// <param name="consumer">Receives each window.</param>
+    /// <param name="alignmentWorker">The thread an alignment estimated from the stream recomputes R^-1/2 on, or null for the caller's (the same windows either way).</param>
+    public OnlineFrontEnd CreateFrontEnd(SignalInfo stream, string subject, AlignmentMode mode, IOnlineWindowConsumer consumer, AlignmentWorker? alignmentWorker = null) =>
+        new(Definition, Fitted, stream, subject, AlignmentFor(subject, mode), consumer, alignmentWorker: alignmentWorker);
 
     /// <summary>A predictor (one per decoding thread).</summary>
     public ModelPredictor CreatePredictor() => Package.Model.CreatePredictor();

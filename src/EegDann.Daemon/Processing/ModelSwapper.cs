@@ -2,6 +2,7 @@ using EegDann.Daemon.Acquisition;
 using EegDann.Daemon.Models;
 using EegDann.Daemon.Monitoring;
 using EegDann.Daemon.Options;
+using EegDann.Dsp.Alignment;
 using EegDann.Dsp.Resampling;
 using EegDann.Dsp.Segmentation;
 using EegDann.Pipelines;
@@ -31,7 +32,7 @@ internal enum SwapOutcome
 /// lost or decoded twice.
 /// </summary>
 /// <remarks>Not thread-safe: one stream, one caller.</remarks>
-internal sealed partial class ModelSwapper(ActiveModel models, FailSafeOptions failSafe, DecoderOptions decoder, ILogger logger)
+internal sealed partial class ModelSwapper(ActiveModel models, FailSafeOptions failSafe, DecoderOptions decoder, ILogger logger, AlignmentWorker? alignmentWorker = null)
 {
     /// <summary>Samples pushed through the front end at a time.</summary>
     public const int SliceSamples = 256;
@@ -142,7 +143,7 @@ internal sealed partial class ModelSwapper(ActiveModel models, FailSafeOptions f
         Grid = new WindowGrid(model.WindowSamples, model.StrideSamples);
         try
         {
-            FrontEnd = model.CreateFrontEnd(info, _subject, decoder.Alignment, _consumer!);
+            FrontEnd = model.CreateFrontEnd(info, _subject, decoder.Alignment, _consumer!, alignmentWorker);
             Mismatch = default;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)

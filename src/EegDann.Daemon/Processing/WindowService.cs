@@ -2,6 +2,7 @@ using System.Buffers;
 using EegDann.Daemon.Acquisition;
 using EegDann.Daemon.Monitoring;
 using EegDann.Daemon.Options;
+using EegDann.Dsp.Alignment;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ namespace EegDann.Daemon.Processing;
 /// to its datagram. Drains until acquisition completes the channel. A live source's window that
 /// finds the decoder's buffer full is dropped and counted.
 /// </summary>
-internal sealed partial class WindowService(WindowStage stage, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonFault fault, IOptions<RealtimeOptions> realtime, ILogger<WindowService> logger) : IHostedService, IDisposable
+internal sealed partial class WindowService(WindowStage stage, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonFault fault, IOptions<RealtimeOptions> realtime, ILogger<WindowService> logger, AlignmentWorker? alignmentWorker = null) : IHostedService, IDisposable
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ManualResetEventSlim _arrived = new(false);
@@ -112,6 +113,13 @@ internal sealed partial class WindowService(WindowStage stage, DaemonPipes pipes
         {
             LogSchedulingRefused(description);
         }
+
+        // The alignment worker computes what the control thread waits for (two windows later at most): the same policy.
+        alignmentWorker?.Post(() =>
+        {
+            var (workerApplied, workerDescription) = ControlPathScheduling.Apply(realtime.Value, runtime.Pacing);
+            LogWorkerScheduling(workerApplied, workerDescription);
+        });
     }
 
     private void Write(System.Threading.Channels.ChannelWriter<WindowItem> writer, WindowItem item)
@@ -134,6 +142,9 @@ internal sealed partial class WindowService(WindowStage stage, DaemonPipes pipes
 
         writer.WriteAsync(item).AsTask().GetAwaiter().GetResult();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alignment worker thread: {Applied}, {Scheduling}")]
+    private partial void LogWorkerScheduling(bool applied, string scheduling);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Control thread running with {Scheduling}")]
     private partial void LogScheduling(string scheduling);

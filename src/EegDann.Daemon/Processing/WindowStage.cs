@@ -5,6 +5,7 @@ using EegDann.Daemon.Acquisition;
 using EegDann.Daemon.Models;
 using EegDann.Daemon.Monitoring;
 using EegDann.Daemon.Options;
+using EegDann.Dsp.Alignment;
 using EegDann.Pipelines;
 using Microsoft.Extensions.Logging;
 
@@ -50,7 +51,19 @@ internal sealed partial class WindowStage : IOnlineWindowConsumer
     private bool _needsRestart = true;
     private long _arrival;
 
-    public WindowStage(ActiveModel models, FailSafeOptions failSafe, DecoderOptions decoder, AcquisitionOptions acquisition, DaemonMetrics metrics, ILogger<WindowStage> logger)
+    /// <summary>Creates the stage.</summary>
+    /// <param name="models">The active model.</param>
+    /// <param name="failSafe">Fail-safe settings.</param>
+    /// <param name="decoder">Decoder settings (the alignment mode among them).</param>
+    /// <param name="acquisition">Acquisition settings (the default subject).</param>
+    /// <param name="metrics">The daemon's metrics.</param>
+    /// <param name="logger">The log.</param>
+    /// <param name="alignmentWorker">
+    /// Where an alignment estimated from the stream recomputes R^-1/2: a worker thread beside the
+    /// control thread (the live daemon), or null for the control thread itself, in parts (a replay at
+    /// full speed, which would only wait for the worker). The windows are the same bit for bit.
+    /// </param>
+    public WindowStage(ActiveModel models, FailSafeOptions failSafe, DecoderOptions decoder, AcquisitionOptions acquisition, DaemonMetrics metrics, ILogger<WindowStage> logger, AlignmentWorker? alignmentWorker = null)
     {
         _models = models;
         _defaultSubject = acquisition.Subject;
@@ -58,7 +71,7 @@ internal sealed partial class WindowStage : IOnlineWindowConsumer
         _logger = logger;
         _quality = new ChannelQualityCheck(failSafe);
         _episode = new FailSafeEpisode(metrics, logger);
-        _swapper = new ModelSwapper(models, failSafe, decoder, logger);
+        _swapper = new ModelSwapper(models, failSafe, decoder, logger, alignmentWorker);
     }
 
     /// <summary>The current fail-safe reason, or <see cref="FailSafeReason.None"/>.</summary>

@@ -6,6 +6,7 @@ using EegDann.Daemon.Models;
 using EegDann.Daemon.Monitoring;
 using EegDann.Daemon.Options;
 using EegDann.Daemon.Processing;
+using EegDann.Dsp.Alignment;
 using EegDann.Model;
 using EegDann.Pipelines;
 using EegDann.Recordings.Parquet;
@@ -111,7 +112,11 @@ public static class RecordingReplay
 
     private static async Task<RecordingReplayResult> ReplayOneAsync(ActiveModel models, DecoderModel model, string path, ReplaySettings settings, DecoderOptions decoder, FailSafeOptions failSafe, DaemonMetrics metrics, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var stage = new WindowStage(models, failSafe, decoder, new AcquisitionOptions(), metrics, loggers.CreateLogger<WindowStage>());
+        // Paced, as the daemon: an alignment estimated from the stream recomputes R^-1/2 beside the path. At full
+        // speed the path would only wait for it (a recomputation is in use two windows after it is due), so the
+        // path computes it itself, in parts; the windows are the same bit for bit either way.
+        using var alignmentWorker = settings.Speed > 0 ? new AlignmentWorker("eegdann-replay-alignment") : null;
+        var stage = new WindowStage(models, failSafe, decoder, new AcquisitionOptions(), metrics, loggers.CreateLogger<WindowStage>(), alignmentWorker);
         var decode = new DecodeStage(decoder, models, metrics, [], loggers.CreateLogger<DecodeStage>());
         await using var source = await ReplaySource.OpenAsync(new ReplayOptions { Path = path, Speed = settings.Speed, ChunkSamples = settings.ChunkSamples }, cancellationToken);
         string subject = source.Description.Subject ?? string.Empty;

@@ -27,6 +27,12 @@ namespace EegDann.Dsp.Alignment;
 /// <see cref="Update"/> recompute every band at once. Every path that observes the same windows in
 /// the same order (the live one and the replay's batch path) gets the same R^-1/2 at the same window.
 /// No allocation per window.</para>
+/// <para>With an <see cref="AlignmentWorker"/>, a due band's R is taken as of the same window, and the
+/// three parts run on the worker's thread instead; the new R^-1/2 comes into use at the same window
+/// (the caller waits for the worker there if it is not done), so every window's whitening is the
+/// same bit for bit, and the caller's thread only takes R and puts the result in use. An R that is not
+/// finite is refused at the window it is taken, and one that is not positive definite at the window its
+/// R^-1/2 would come into use, with or without a worker.</para>
 /// </remarks>
 public sealed class OnlineEuclideanAlignment
 {
@@ -39,6 +45,8 @@ public sealed class OnlineEuclideanAlignment
     private readonly int[] _bandPart;
     private readonly double _priorWeight;
     private readonly long[] _bandUpdates;
+    private readonly BandRecomputation[]? _bandJobs;
+    private readonly AlignmentWorker? _worker;
     private long _sinceUpdate;
 
     /// <summary>Starts the estimate.</summary>
@@ -48,7 +56,8 @@ public sealed class OnlineEuclideanAlignment
     /// <param name="prior">A fitted reference to start from (calibration), or null.</param>
     /// <param name="priorWeightWindows">How many windows the prior counts for (≥ 0). Default: the warm-up count.</param>
     /// <param name="bands">Bands of a filter bank, each aligned on its own (1 without a filter bank).</param>
-    public OnlineEuclideanAlignment(string subject, int channels, EuclideanAlignmentOptions options, AlignmentFit? prior = null, double? priorWeightWindows = null, int bands = 1)
+    /// <param name="worker">A thread to compute the recomputations on (see the remarks), or null: this caller's thread computes them, in parts.</param>
+    public OnlineEuclideanAlignment(string subject, int channels, EuclideanAlignmentOptions options, AlignmentFit? prior = null, double? priorWeightWindows = null, int bands = 1, AlignmentWorker? worker = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bands);
         ArgumentNullException.ThrowIfNull(options);
@@ -84,6 +93,16 @@ public sealed class OnlineEuclideanAlignment
         }
 
         _scratch = new double[channels * channels];
+        if (worker != null)
+        {
+            _worker = worker;
+            _bandJobs = new BandRecomputation[bands];
+            for (int b = 0; b < bands; b++)
+            {
+                _bandJobs[b] = new BandRecomputation(_bandEigen[b], _mean, b * channels * channels, channels, subject);
+            }
+        }
+
         if (prior != null)
         {
             _priorWeight = priorWeightWindows ?? options.WarmupWindows;
@@ -211,6 +230,12 @@ public sealed class OnlineEuclideanAlignment
         int block = ChannelCount * ChannelCount;
         for (int b = 0; b < Bands; b++)
         {
+            if (_bandPart[b] != 0 && _bandJobs?[b] is { } job)
+            {
+                // Dropped, but the worker may still be reading the band's R: let it finish first.
+                job.Wait();
+            }
+
             _bandPart[b] = 0;
             var mean = Mean(b, weight);
             EuclideanAlignment.InverseSquareRoot(mean, ChannelCount, _whitening.AsSpan(b * block, block), _bandEigen[b], _scratch, Subject);
@@ -248,7 +273,21 @@ public sealed class OnlineEuclideanAlignment
             return;
         }
 
-        _bandEigen[band].Reduce(Mean(band, weight));
+        var mean = Mean(band, weight);
+        if (_bandJobs?[band] is { } job)
+        {
+            SymmetricEigen.ThrowIfNotFinite(mean);
+            job.Start();
+            if (!_worker!.TryPost(job))
+            {
+                job.Run();
+            }
+        }
+        else
+        {
+            _bandEigen[band].Reduce(mean);
+        }
+
         _bandPart[band] = 1;
     }
 
@@ -256,19 +295,103 @@ public sealed class OnlineEuclideanAlignment
     private bool Advance(int band)
     {
         var eigen = _bandEigen[band];
+        var job = _bandJobs?[band];
         if (_bandPart[band] == 1)
         {
-            eigen.Sweep();
+            if (job is null)
+            {
+                eigen.Sweep();
+            }
+
             _bandPart[band] = 2;
             return false;
         }
 
         int block = ChannelCount * ChannelCount;
-        eigen.Complete();
+        var whitening = _whitening.AsSpan(band * block, block);
         _bandPart[band] = 0;
-        EuclideanAlignment.InverseSquareRootOfDecomposed(eigen, ChannelCount, _whitening.AsSpan(band * block, block), _scratch, Subject);
+        if (job is null)
+        {
+            eigen.Complete();
+            EuclideanAlignment.InverseSquareRootOfDecomposed(eigen, ChannelCount, whitening, _scratch, Subject);
+        }
+        else
+        {
+            job.Wait();
+            job.ThrowIfFailed();
+            job.Result.CopyTo(whitening);
+        }
+
         _bandUpdates[band]++;
         return true;
+    }
+
+    /// <summary>
+    /// One band's recomputation on an <see cref="AlignmentWorker"/>: the three parts of the
+    /// eigendecomposition of its R (read from the band's block of the running mean, which the
+    /// alignment leaves alone until the job has ended) and V·diag(λ^-1/2)·Vᵀ into its own result.
+    /// </summary>
+    private sealed class BandRecomputation(SymmetricEigen eigen, double[] means, int offset, int n, string subject) : IAlignmentJob
+    {
+        private readonly object _gate = new();
+        private readonly double[] _result = new double[n * n];
+        private readonly double[] _scratch = new double[n * n];
+        private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _error;
+        private bool _done = true;
+
+        /// <summary>R^-1/2, once the job has ended without error.</summary>
+        public ReadOnlySpan<double> Result => _result;
+
+        /// <summary>Marks the job under way (before it is posted).</summary>
+        public void Start()
+        {
+            _error = null;
+            Volatile.Write(ref _done, false);
+        }
+
+        /// <inheritdoc />
+        public void Run()
+        {
+            try
+            {
+                eigen.Reduce(means.AsSpan(offset, n * n));
+                eigen.Sweep();
+                eigen.Complete();
+                EuclideanAlignment.InverseSquareRootOfDecomposed(eigen, n, _result, _scratch, subject);
+            }
+            catch (Exception e)
+            {
+                _error = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _done = true;
+                    Monitor.PulseAll(_gate);
+                }
+            }
+        }
+
+        /// <summary>Returns once the job has ended (at once when it has: the usual case).</summary>
+        public void Wait()
+        {
+            if (Volatile.Read(ref _done))
+            {
+                return;
+            }
+
+            lock (_gate)
+            {
+                while (!_done)
+                {
+                    Monitor.Wait(_gate);
+                }
+            }
+        }
+
+        /// <summary>Throws what the job threw, on the caller's thread.</summary>
+        public void ThrowIfFailed() => _error?.Throw();
     }
 
     /// <summary>The current estimate as a fit (allocates): what the online calibrator can store in a model file.</summary>

@@ -64,14 +64,7 @@ public sealed partial class SymmetricEigen
             throw new ArgumentException($"a {n} × {n} matrix needs {n * n} values.", nameof(matrix));
         }
 
-        for (int i = 0; i < n * n; i++)
-        {
-            if (!double.IsFinite(matrix[i]))
-            {
-                throw new ArgumentException("the matrix holds NaN or infinity.", nameof(matrix));
-            }
-        }
-
+        ThrowIfNotFinite(matrix[..(n * n)]);
         if (Vectorized)
         {
             // The vectorised reduction reads the lower triangle through the transpose and leaves
@@ -93,6 +86,19 @@ public sealed partial class SymmetricEigen
             // The QL sweeps rotate pairs of eigenvector columns: work on the transpose so each rotation
             // touches two contiguous rows (SIMD), then transpose back. Same arithmetic per element.
             Transpose(Vectors, n);
+        }
+    }
+
+    /// <summary>The check <see cref="Reduce"/> begins with: refuses a matrix that holds NaN or infinity.</summary>
+    /// <exception cref="ArgumentException">When it does.</exception>
+    internal static void ThrowIfNotFinite(ReadOnlySpan<double> matrix)
+    {
+        foreach (double value in matrix)
+        {
+            if (!double.IsFinite(value))
+            {
+                throw new ArgumentException("the matrix holds NaN or infinity.", nameof(matrix));
+            }
         }
     }
 

@@ -1,0 +1,130 @@
+namespace EegDann.Dsp.Alignment;
+
+/// <summary>
+/// A thread that computes the R^-1/2 recomputations of alignments estimated from a stream
+/// (<see cref="OnlineEuclideanAlignment"/>) beside the thread that cuts the windows, so that
+/// thread does not pay for the eigendecompositions. A recomputation still comes into use at the
+/// window it would without a worker (two windows after it is due: the thread that cuts windows
+/// waits for it there if it is not done), from the same R with the same arithmetic, so the
+/// whitening and every window are the same bit for bit with a worker or without.
+/// </summary>
+/// <remarks>
+/// One worker can serve several alignments (each keeps its own buffers). Posting allocates nothing.
+/// <see cref="Dispose"/> finishes the recomputations already posted, then ends the thread; an
+/// alignment whose worker is disposed computes its later recomputations itself.
+/// </remarks>
+public sealed class AlignmentWorker : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly Queue<IAlignmentJob> _queue = new(16);
+    private readonly Thread _thread;
+    private bool _disposed;
+    private long _completed;
+
+    /// <summary>Starts the worker's thread (a background thread).</summary>
+    /// <param name="name">The thread's name.</param>
+    public AlignmentWorker(string name = "eegdann-alignment")
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    /// <summary>Recomputations computed on the worker's thread so far.</summary>
+    public long Completed => Interlocked.Read(ref _completed);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the worker's thread after what is already queued (e.g. to
+    /// give the thread a scheduling policy once it is known); dropped when the worker is disposed.
+    /// Allocates (a wrapper): not for a per-window path.
+    /// </summary>
+    public void Post(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        TryPost(new ActionJob(action));
+    }
+
+    /// <summary>Queues <paramref name="job"/>; false when the worker is disposed (the caller then runs it itself).</summary>
+    internal bool TryPost(IAlignmentJob job)
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            _queue.Enqueue(job);
+            Monitor.Pulse(_gate);
+            return true;
+        }
+    }
+
+    /// <summary>Finishes the recomputations already posted and ends the thread.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            Monitor.PulseAll(_gate);
+        }
+
+        if (Thread.CurrentThread != _thread)
+        {
+            _thread.Join();
+        }
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            IAlignmentJob job;
+            lock (_gate)
+            {
+                while (_queue.Count == 0 && !_disposed)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                if (_queue.Count == 0)
+                {
+                    return;
+                }
+
+                job = _queue.Dequeue();
+            }
+
+            job.Run();
+            Interlocked.Increment(ref _completed);
+        }
+    }
+}
+
+/// <summary>An action as a job: what it throws is dropped (best effort, e.g. a scheduling policy), the worker goes on.</summary>
+internal sealed class ActionJob(Action action) : IAlignmentJob
+{
+    /// <inheritdoc />
+    public void Run()
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception)
+        {
+            // Best effort by contract (see AlignmentWorker.Post).
+        }
+    }
+}
+
+/// <summary>A recomputation a <see cref="AlignmentWorker"/> runs; it catches its own exceptions and signals its own end.</summary>
+internal interface IAlignmentJob
+{
+    /// <summary>Runs the job (never throws).</summary>
+    void Run();
+}
