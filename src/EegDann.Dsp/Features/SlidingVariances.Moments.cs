@@ -70,6 +70,12 @@ public sealed partial class SlidingVariances
         {
             Matrices.AddScaled(_moments!, block, 1.0);
         }
+
+        if (_nextMomentsFrom >= 0 && start >= _nextMomentsFrom)
+        {
+            // The next exact recomputation's sum, block by block as they arrive (see RecomputeMoments).
+            Matrices.AddScaled(_nextMoments!, block, 1.0);
+        }
     }
 
     /// <summary>m ← (m − leaving) + arriving, entry by entry.</summary>
@@ -171,7 +177,14 @@ public sealed partial class SlidingVariances
         }
     }
 
-    /// <summary>The window's second-moment sum again from its blocks [<paramref name="start"/>, <paramref name="end"/>) (whole strides), so rounding cannot build up.</summary>
+    /// <summary>
+    /// The window's second-moment sum again from its blocks [<paramref name="start"/>, <paramref name="end"/>)
+    /// (whole strides), so rounding cannot build up. The sum from zero of those blocks in order is
+    /// built as they arrive (<see cref="AddBlock"/>, from the first block the next recomputation will
+    /// sum: a window length after this one's), so the recomputation is a copy rather than a window's
+    /// worth of additions on one window: the same additions in the same order, bit for bit. After a
+    /// restart the first one sums the blocks kept.
+    /// </summary>
     private void RecomputeMoments(long start, long end)
     {
         if (_moments is null)
@@ -179,10 +192,21 @@ public sealed partial class SlidingVariances
             return;
         }
 
-        Array.Clear(_moments);
-        for (long block = start; block + Stride <= end; block += Stride)
+        if (start == _nextMomentsFrom)
         {
-            Matrices.AddScaled(_moments, Block(block), 1.0);
+            _nextMoments.AsSpan().CopyTo(_moments);
         }
+        else
+        {
+            Array.Clear(_moments);
+            for (long block = start; block + Stride <= end; block += Stride)
+            {
+                Matrices.AddScaled(_moments, Block(block), 1.0);
+            }
+        }
+
+        // The next recomputation comes RecomputeEveryWindows windows later and sums that window's blocks after its first.
+        Array.Clear(_nextMoments!);
+        _nextMomentsFrom = start + ((long)RecomputeEveryWindows * Stride);
     }
 }

@@ -47,6 +47,7 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
     private readonly OnlineEuclideanAlignment? _online;
     private readonly double[]? _blocks;
     private readonly double[]? _moments;
+    private readonly double[]? _nextMoments;
     private readonly double[]? _blockSamples;
     private readonly int _blockCount;
     private readonly double[] _ring;
@@ -60,6 +61,7 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
 
     /// <summary>The start of the stride block whose outer products leave the window's running second moment at the next <c>AddBlock</c>, or −1.</summary>
     private long _leaving = -1;
+    private long _nextMomentsFrom = -1;
     private long _seen;
     private bool _needsReference = true;
     private int _sinceExact;
@@ -134,6 +136,7 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
         int matrices = bands * channels * channels;
         _blocks = new double[_blockCount * matrices];
         _moments = new double[matrices];
+        _nextMoments = new double[matrices];
         _blockSamples = new double[stride * channels];
     }
 
@@ -231,6 +234,7 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
         }
 
         _leaving = -1;
+        _nextMomentsFrom = -1;
     }
 
     private Span<double> Slot(long index) => _ring.AsSpan((int)(index % _capacity) * _width, _width);
