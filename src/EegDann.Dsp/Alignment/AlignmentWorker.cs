@@ -122,9 +122,75 @@ internal sealed class ActionJob(Action action) : IAlignmentJob
     }
 }
 
-/// <summary>A recomputation a <see cref="AlignmentWorker"/> runs; it catches its own exceptions and signals its own end.</summary>
+/// <summary>A job a <see cref="AlignmentWorker"/> runs; it catches its own exceptions and signals its own end.</summary>
 internal interface IAlignmentJob
 {
     /// <summary>Runs the job (never throws).</summary>
     void Run();
+}
+
+/// <summary>
+/// A reusable job whose owner waits for it: <see cref="Start"/> before posting it, <see cref="Wait"/>
+/// for its end (at once in the usual case), <see cref="ThrowIfFailed"/> to see what it threw on the
+/// owner's thread. No allocation per run.
+/// </summary>
+internal abstract class AwaitedAlignmentJob : IAlignmentJob
+{
+    private readonly object _gate = new();
+    private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _error;
+    private bool _done = true;
+
+    /// <summary>Whether the last run threw.</summary>
+    public bool Failed => _error != null;
+
+    /// <summary>Marks the job under way (before it is posted, or run on the caller's thread).</summary>
+    public void Start()
+    {
+        _error = null;
+        Volatile.Write(ref _done, false);
+    }
+
+    /// <inheritdoc />
+    public void Run()
+    {
+        try
+        {
+            Execute();
+        }
+        catch (Exception e)
+        {
+            _error = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _done = true;
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
+    /// <summary>Returns once the job has ended.</summary>
+    public void Wait()
+    {
+        if (Volatile.Read(ref _done))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            while (!_done)
+            {
+                Monitor.Wait(_gate);
+            }
+        }
+    }
+
+    /// <summary>Throws what the last run threw, on the caller's thread.</summary>
+    public void ThrowIfFailed() => _error?.Throw();
+
+    /// <summary>The work (may throw: <see cref="Run"/> keeps it for <see cref="ThrowIfFailed"/>).</summary>
+    protected abstract void Execute();
 }

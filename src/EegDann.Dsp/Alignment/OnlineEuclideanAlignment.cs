@@ -47,6 +47,9 @@ public sealed class OnlineEuclideanAlignment
     private readonly long[] _bandUpdates;
     private readonly BandRecomputation[]? _bandJobs;
     private readonly AlignmentWorker? _worker;
+    private readonly long[] _bandPendingJob;
+    private readonly long[] _bandInUseJob;
+    private long _jobSequence;
     private long _sinceUpdate;
 
     /// <summary>Starts the estimate.</summary>
@@ -85,6 +88,9 @@ public sealed class OnlineEuclideanAlignment
         }
 
         _bandUpdates = new long[bands];
+        _bandPendingJob = new long[bands];
+        _bandInUseJob = new long[bands];
+        Array.Fill(_bandInUseJob, -1L);
         _bandEigen = new SymmetricEigen[bands];
         _bandPart = new int[bands];
         for (int b = 0; b < bands; b++)
@@ -215,6 +221,21 @@ public sealed class OnlineEuclideanAlignment
         }
     }
 
+    /// <summary>The worker the recomputations run on, or null.</summary>
+    internal AlignmentWorker? Worker => _worker;
+
+    /// <summary>Windows from when a band is due to when its new R^-1/2 is in use: min(2, P).</summary>
+    internal int InUseLag => (int)Math.Min(2, _options.UpdateEveryWindows);
+
+    /// <summary>The id of band <paramref name="band"/>'s recomputation under way on the worker (ids grow from 1), or −1.</summary>
+    internal long PendingJobOf(int band) => _bandJobs != null && _bandPart[band] != 0 ? _bandPendingJob[band] : -1;
+
+    /// <summary>The id of the worker's recomputation whose R^-1/2 band <paramref name="band"/> uses now, or −1 (the warm-up's, an explicit update's, the prior's or the identity).</summary>
+    internal long InUseJobOf(int band) => _bandInUseJob[band];
+
+    /// <summary>Band <paramref name="band"/>'s R^-1/2 as the worker computes it (read it on the worker after the recomputation, which it runs first).</summary>
+    internal double[] WorkerResult(int band) => _bandJobs![band].ResultArray;
+
     /// <summary>Times R^-1/2 of band <paramref name="band"/> was recomputed (and put in use).</summary>
     public long UpdatesOf(int band) => _bandUpdates[band];
 
@@ -237,6 +258,7 @@ public sealed class OnlineEuclideanAlignment
             }
 
             _bandPart[b] = 0;
+            _bandInUseJob[b] = -1;
             var mean = Mean(b, weight);
             EuclideanAlignment.InverseSquareRoot(mean, ChannelCount, _whitening.AsSpan(b * block, block), _bandEigen[b], _scratch, Subject);
             _bandUpdates[b]++;
@@ -277,6 +299,7 @@ public sealed class OnlineEuclideanAlignment
         if (_bandJobs?[band] is { } job)
         {
             SymmetricEigen.ThrowIfNotFinite(mean);
+            _bandPendingJob[band] = ++_jobSequence;
             job.Start();
             if (!_worker!.TryPost(job))
             {
@@ -310,6 +333,7 @@ public sealed class OnlineEuclideanAlignment
         int block = ChannelCount * ChannelCount;
         var whitening = _whitening.AsSpan(band * block, block);
         _bandPart[band] = 0;
+        _bandInUseJob[band] = -1;
         if (job is null)
         {
             eigen.Complete();
@@ -320,78 +344,11 @@ public sealed class OnlineEuclideanAlignment
             job.Wait();
             job.ThrowIfFailed();
             job.Result.CopyTo(whitening);
+            _bandInUseJob[band] = _bandPendingJob[band];
         }
 
         _bandUpdates[band]++;
         return true;
-    }
-
-    /// <summary>
-    /// One band's recomputation on an <see cref="AlignmentWorker"/>: the three parts of the
-    /// eigendecomposition of its R (read from the band's block of the running mean, which the
-    /// alignment leaves alone until the job has ended) and V·diag(λ^-1/2)·Vᵀ into its own result.
-    /// </summary>
-    private sealed class BandRecomputation(SymmetricEigen eigen, double[] means, int offset, int n, string subject) : IAlignmentJob
-    {
-        private readonly object _gate = new();
-        private readonly double[] _result = new double[n * n];
-        private readonly double[] _scratch = new double[n * n];
-        private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _error;
-        private bool _done = true;
-
-        /// <summary>R^-1/2, once the job has ended without error.</summary>
-        public ReadOnlySpan<double> Result => _result;
-
-        /// <summary>Marks the job under way (before it is posted).</summary>
-        public void Start()
-        {
-            _error = null;
-            Volatile.Write(ref _done, false);
-        }
-
-        /// <inheritdoc />
-        public void Run()
-        {
-            try
-            {
-                eigen.Reduce(means.AsSpan(offset, n * n));
-                eigen.Sweep();
-                eigen.Complete();
-                EuclideanAlignment.InverseSquareRootOfDecomposed(eigen, n, _result, _scratch, subject);
-            }
-            catch (Exception e)
-            {
-                _error = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
-            }
-            finally
-            {
-                lock (_gate)
-                {
-                    _done = true;
-                    Monitor.PulseAll(_gate);
-                }
-            }
-        }
-
-        /// <summary>Returns once the job has ended (at once when it has: the usual case).</summary>
-        public void Wait()
-        {
-            if (Volatile.Read(ref _done))
-            {
-                return;
-            }
-
-            lock (_gate)
-            {
-                while (!_done)
-                {
-                    Monitor.Wait(_gate);
-                }
-            }
-        }
-
-        /// <summary>Throws what the job threw, on the caller's thread.</summary>
-        public void ThrowIfFailed() => _error?.Throw();
     }
 
     /// <summary>The current estimate as a fit (allocates): what the online calibrator can store in a model file.</summary>
@@ -405,5 +362,31 @@ public sealed class OnlineEuclideanAlignment
         }
 
         return EuclideanAlignment.FromReference(Subject, mean, WindowCount, ChannelCount, _options, Bands);
+    }
+
+    /// <summary>
+    /// One band's recomputation on an <see cref="AlignmentWorker"/>: the three parts of the
+    /// eigendecomposition of its R (read from the band's block of the running mean, which the
+    /// alignment leaves alone until the job has ended) and V·diag(λ^-1/2)·Vᵀ into its own result.
+    /// </summary>
+    private sealed class BandRecomputation(SymmetricEigen eigen, double[] means, int offset, int n, string subject) : AwaitedAlignmentJob
+    {
+        private readonly double[] _result = new double[n * n];
+        private readonly double[] _scratch = new double[n * n];
+
+        /// <summary>R^-1/2, once the job has ended without error.</summary>
+        public ReadOnlySpan<double> Result => _result;
+
+        /// <summary>The array behind <see cref="Result"/> (for a job that follows this one on the worker).</summary>
+        public double[] ResultArray => _result;
+
+        /// <inheritdoc />
+        protected override void Execute()
+        {
+            eigen.Reduce(means.AsSpan(offset, n * n));
+            eigen.Sweep();
+            eigen.Complete();
+            EuclideanAlignment.InverseSquareRootOfDecomposed(eigen, n, _result, _scratch, subject);
+        }
     }
 }

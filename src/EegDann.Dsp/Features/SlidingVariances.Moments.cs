@@ -3,6 +3,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using EegDann.Dsp.Alignment;
 using EegDann.Dsp.LinearAlgebra;
 using EegDann.Dsp.Streaming;
 
@@ -15,11 +16,18 @@ public sealed partial class SlidingVariances
     /// estimate; when that recomputes R^-1/2 of a band, that band of the window (and of the samples
     /// aligned ahead of it) is aligned again and its sums recomputed.
     /// </summary>
+    /// <remarks>
+    /// With an <see cref="AlignmentWorker"/>, the samples of the window the new R^-1/2 will come into
+    /// use at that are already here when the band is due (all but its last strides) are aligned with
+    /// it on the worker, right after the recomputation: here they are copied into place and only the
+    /// rest aligned. The same products in the same pairs of samples, so the same values bit for bit;
+    /// after a restart, or when the R^-1/2 in use is not that recomputation's, all are aligned here.
+    /// </remarks>
     private void Observe()
     {
         // The window's second moment X·Xᵀ/L, each entry the product the whole-window path forms.
         _online!.Observe(_moments, 1.0 / Length);
-        int block = _channels * _channels;
+        int block = _channels * _channels, n = _channels;
         for (int b = 0; b < _bands; b++)
         {
             long updates = _online.UpdatesOf(b);
@@ -29,9 +37,100 @@ public sealed partial class SlidingVariances
                 // exact recomputation stays on its own schedule).
                 _bandUpdatesSeen[b] = updates;
                 _online.Whitening.Slice(b * block, block).CopyTo(_whitening.AsSpan(b * block, block));
-                AlignBlock(_history!, _nextStart, _alignedEnd, b, b + 1);
+                long from = _nextStart;
+                if (_realignments?[b] is { } done && done.Matches(_online.InUseJobOf(b), _nextStart, _restarts))
+                {
+                    done.Wait();
+                    if (!done.Failed)
+                    {
+                        for (long index = done.From; index < done.To; index++)
+                        {
+                            done.Sample(index).CopyTo(Slot(index).Slice(b * n, n));
+                        }
+
+                        from = done.To;
+                    }
+                }
+
+                AlignBlock(_history!, from, _alignedEnd, b, b + 1);
                 Recompute(_nextStart, _nextStart + Length, b * _channels, (b + 1) * _channels);
             }
+        }
+
+        if (_realignments is null)
+        {
+            return;
+        }
+
+        for (int b = 0; b < _bands; b++)
+        {
+            long job = _online.PendingJobOf(b);
+            var realignment = _realignments[b];
+            if (job > 0 && job != realignment.Job)
+            {
+                // Due now: its window comes InUseLag strides later; the samples of it here now are aligned on the worker.
+                // A whole number of pairs, as the control thread would pair them (MultiplyPair from the window's start).
+                long start = _nextStart + ((long)_online.InUseLag * Stride), end = _nextStart + Length;
+                end -= (end - start) & 1;
+                realignment.Wait();
+                realignment.Prepare(job, _history!, start, Math.Max(start, end), _restarts);
+                realignment.Start();
+                if (!_online.Worker!.TryPost(realignment))
+                {
+                    realignment.Run();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One band's samples of a coming window aligned with its new R^-1/2 on the worker (after the
+    /// recomputation, which was posted first), into a buffer of its own. Reads the history while the
+    /// control thread appends to it: the samples read are within the window the control thread keeps
+    /// until that R^-1/2 is in use, and a restart in between makes the result unused.
+    /// </summary>
+    private sealed class BandRealignment(OnlineEuclideanAlignment alignment, int band, int n, int length) : AwaitedAlignmentJob
+    {
+        private readonly double[] _aligned = new double[length * n];
+        private SignalHistory? _history;
+        private long _restarts;
+
+        /// <summary>The recomputation it follows (−1: none yet).</summary>
+        public long Job { get; private set; } = -1;
+
+        /// <summary>First sample aligned.</summary>
+        public long From { get; private set; }
+
+        /// <summary>One past the last sample aligned.</summary>
+        public long To { get; private set; }
+
+        public void Prepare(long job, SignalHistory history, long from, long to, long restarts)
+        {
+            Job = job;
+            _history = history;
+            From = from;
+            To = to;
+            _restarts = restarts;
+        }
+
+        /// <summary>Whether this is the realignment for the R^-1/2 now in use and the window now cut.</summary>
+        public bool Matches(long inUseJob, long windowStart, long restarts) => Job > 0 && inUseJob == Job && windowStart == From && restarts == _restarts;
+
+        /// <summary>The aligned sample <paramref name="index"/> (n values of the band).</summary>
+        public ReadOnlySpan<double> Sample(long index) => _aligned.AsSpan((int)(index - From) * n, n);
+
+        protected override void Execute()
+        {
+            var w = alignment.WorkerResult(band);
+            var history = _history!;
+            // To − From is even (see Observe): whole pairs only.
+            for (long index = From; index + 2 <= To; index += 2)
+            {
+                var x0 = history.Sample(index).Slice(band * n, n);
+                var x1 = history.Sample(index + 1).Slice(band * n, n);
+                MatrixVector.MultiplyPair(w, x0, x1, _aligned.AsSpan((int)(index - From) * n, n), _aligned.AsSpan((int)(index + 1 - From) * n, n), n);
+            }
+
         }
     }
 

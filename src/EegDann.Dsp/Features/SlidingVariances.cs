@@ -67,6 +67,8 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
     private int _sinceExact;
     private long _alignedEnd;
     private readonly long[]? _bandUpdatesSeen;
+    private readonly BandRealignment[]? _realignments;
+    private long _restarts;
     private SignalHistory? _history;
 
     /// <summary>Creates the stage.</summary>
@@ -130,6 +132,15 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
         for (int b = 0; b < bands; b++)
         {
             _bandUpdatesSeen[b] = alignment.UpdatesOf(b);
+        }
+
+        if (alignment.Worker != null)
+        {
+            _realignments = new BandRealignment[bands];
+            for (int b = 0; b < bands; b++)
+            {
+                _realignments[b] = new BandRealignment(alignment, b, channels, length);
+            }
         }
 
         _blockCount = (length / stride) + 1;
@@ -235,6 +246,7 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
 
         _leaving = -1;
         _nextMomentsFrom = -1;
+        _restarts++;
     }
 
     private Span<double> Slot(long index) => _ring.AsSpan((int)(index % _capacity) * _width, _width);
