@@ -22,7 +22,7 @@ public sealed class DaemonLoadBench : IBench
 {
     public string Name => "daemon-load";
 
-    public string Description => "the whole daemon replaying S002R04 at 10x, quiet and under load (its calibrator training + CPU hogs): latency_ms p50/p99/max, load average; args: [--model M] [--scheduling Fifo] [--hogs N] [--repeats N] [--speed X]";
+    public string Description => "the whole daemon replaying S002R04 at 10x, quiet and under load (its calibrator training + CPU hogs): latency_ms p50/p99/max, load average; args: [--model M] [--scheduling Fifo] [--hogs N] [--repeats N] [--speed X] [--calibrator-command EEGDANN|in-process]";
 
     public async Task<int> RunAsync(BenchContext context, string[] args)
     {
@@ -32,6 +32,10 @@ public sealed class DaemonLoadBench : IBench
         int repeats = int.Parse(BenchArgs.Value(args, "--repeats") ?? "1", CultureInfo.InvariantCulture);
         double speed = double.Parse(BenchArgs.Value(args, "--speed") ?? "10", CultureInfo.InvariantCulture);
         string root = context.RepositoryRoot;
+        // As the shipped daemon (eegdann): the calibrator trains in a child process of the eegdann executable;
+        // "in-process" trains inside this process as a daemon embedded in another host does.
+        string built = Path.Combine(root, "src", "EegDann.Cli", "bin", "Release", "net10.0", "eegdann");
+        string calibratorCommand = BenchArgs.Value(args, "--calibrator-command") ?? (File.Exists(built) ? built : "in-process");
         string recording = Path.Combine(root, "recordings", "S002R04.parquet");
         string work = Directory.CreateTempSubdirectory("eegdann-daemon-load-").FullName;
         try
@@ -41,6 +45,7 @@ public sealed class DaemonLoadBench : IBench
             {
                 ["Daemon:Calibrator:Enabled"] = "true",
                 ["Daemon:Calibrator:CollectMinutes"] = "0",
+                ["Daemon:Calibrator:Command"] = calibratorCommand,
                 ["Daemon:Calibrator:OutputDirectory"] = Path.Combine(work, "calibrated"),
                 ["Daemon:Calibrator:SourceRecordings:0"] = Path.Combine(root, "recordings", "S001R04.parquet"),
                 ["Daemon:Calibrator:SourceRecordings:1"] = Path.Combine(root, "recordings", "S001R08.parquet"),
@@ -98,6 +103,7 @@ public sealed class DaemonLoadBench : IBench
             await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new
             {
                 command = "dotnet run -c Release --project bench/EegDann.Bench -- daemon-load " + string.Join(' ', args),
+                calibrator = calibratorCommand == "in-process" ? "in the daemon's process" : "child process " + Path.GetRelativePath(root, calibratorCommand),
                 targets_ms = new { quiet_p99 = 0.5, load_p99 = 2.0 },
                 machine = new { cores = machine.Cores, cpu_model = machine.CpuModel, os = machine.OperatingSystem, dotnet = machine.DotNet },
                 runs = results,

@@ -76,7 +76,12 @@ public static class DaemonServiceCollectionExtensions
             sp.GetRequiredService<IOptions<ControlOutputOptions>>().Value,
             sp.GetRequiredService<DaemonMetrics>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ControlOutput>>()));
-        services.AddSingleton<ISubjectCalibration, UseCaseSubjectCalibration>();
+        services.AddSingleton<UseCaseSubjectCalibration>();
+        services.AddSingleton<ISubjectCalibration>(sp => SubjectCalibrations.Create(
+            sp.GetRequiredService<IOptions<CalibratorOptions>>().Value,
+            sp.GetRequiredService<SourceRuntime>(),
+            sp.GetRequiredService<UseCaseSubjectCalibration>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.AddSingleton<CalibratorService>();
         services.AddSingleton<ICalibrationTrigger>(sp => sp.GetRequiredService<CalibratorService>());
         services.AddSingleton<ConsoleTap>();

@@ -32,6 +32,18 @@ public sealed class CalibratorOptions : IValidatableObject
     /// <summary>Seed of the training.</summary>
     public int Seed { get; set; }
 
+    /// <summary>The value of <see cref="Command"/> that trains inside the daemon's process.</summary>
+    public const string InProcess = "in-process";
+
+    /// <summary>
+    /// Where the training runs. Empty: in a child process, <c>eegdann calibrate-new-subject</c> of the
+    /// daemon's own executable (its collections never stop the control thread, and its crash is a
+    /// failed calibration, not a stopped daemon); inside the daemon when the daemon does not run as
+    /// <c>eegdann</c> (embedded in another host). <see cref="InProcess"/>: inside the daemon. Else the
+    /// path of the <c>eegdann</c> executable to run as the child.
+    /// </summary>
+    public string? Command { get; set; }
+
     /// <summary>Folder for calibrated model files (and their reports).</summary>
     public string? OutputDirectory { get; set; }
 
@@ -58,6 +70,11 @@ public sealed class CalibratorOptions : IValidatableObject
         if (SourceRecordings.Count == 0)
         {
             yield return new ValidationResult($"{SectionName}: the calibrator is enabled but SourceRecordings is empty", [nameof(SourceRecordings)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(Command) && Command != InProcess && !File.Exists(Command))
+        {
+            yield return new ValidationResult($"{SectionName}: Command '{Command}' is neither '{InProcess}' nor an existing file (the eegdann executable)", [nameof(Command)]);
         }
 
         if (string.IsNullOrWhiteSpace(OutputDirectory))
