@@ -6,7 +6,9 @@ namespace EegDann.Dsp.Alignment;
 /// thread does not pay for the eigendecompositions. A recomputation still comes into use at the
 /// window it would without a worker (two windows after it is due: the thread that cuts windows
 /// waits for it there if it is not done), from the same R with the same arithmetic, so the
-/// whitening and every window are the same bit for bit with a worker or without.
+/// whitening and every window are the same bit for bit with a worker or without. A
+/// <see cref="Features.SlidingVariances"/> following such an alignment also aligns again here, with
+/// the new R^-1/2, the samples of the window it comes into use at that are already there.
 /// </summary>
 /// <remarks>
 /// One worker can serve several alignments (each keeps its own buffers). Posting allocates nothing.
@@ -29,7 +31,7 @@ public sealed class AlignmentWorker : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Recomputations computed on the worker's thread so far.</summary>
+    /// <summary>Jobs run on the worker's thread so far (recomputations, the realignments that follow them, posted actions).</summary>
     public long Completed => Interlocked.Read(ref _completed);
 
     /// <summary>
