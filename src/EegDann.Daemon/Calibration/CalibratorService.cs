@@ -192,7 +192,7 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
 
         string output = Path.Combine(Path.GetFullPath(_options.OutputDirectory!), $"{subject}_{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture)}.eegdann");
         var request = new OnlineCalibrationRequest(subject, target, _options.SourceRecordings, pipeline, string.IsNullOrWhiteSpace(_options.Method) ? null : _options.Method, _options.Seed, output);
-        LogStarted(subject, _why, seconds, target.Count, _options.SourceRecordings.Count);
+        LogStarted(subject, _why, seconds, target.Count, _options.SourceRecordings.Count, TrainingNice(_runtime.RealtimeControlPath));
         var clock = Stopwatch.StartNew();
         Checked result;
         try
@@ -272,8 +272,8 @@ internal sealed partial class CalibratorService : BackgroundService, ICalibratio
     /// </remarks>
     internal static int TrainingNice(bool realtimeControlPath) => realtimeControlPath ? 0 : 19;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Calibrating for {Subject} ({Why}): {Seconds:F0} s of unlabeled signal in {Stretches} stretches, {Sources} source recordings, at lowest priority")]
-    private partial void LogStarted(string subject, string why, double seconds, int stretches, int sources);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Calibrating for {Subject} ({Why}): {Seconds:F0} s of unlabeled signal in {Stretches} stretches, {Sources} source recordings, at nice {Nice}")]
+    private partial void LogStarted(string subject, string why, double seconds, int stretches, int sources, int nice);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Calibration for {Subject} accepted after {Seconds:F1} s: {ModelPath} (domain accuracy {DomainAccuracy:F3}, source accuracy {SourceAccuracy:F3}, collected windows predicted as {ClassShares})")]
     private partial void LogAccepted(string subject, string modelPath, double seconds, double domainAccuracy, double sourceAccuracy, string classShares);
