@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using EegDann.Daemon.Replay;
 using EegDann.TestSupport;
+using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace EegDann.Daemon.Tests;
@@ -116,6 +117,22 @@ public sealed class RecordingReplayTests(ITestOutputHelper output)
         Assert.All(b, d => Assert.Equal(d.BatchCommand, d.Command));
         double signal = paced.Recordings[0].SignalSeconds, wall = paced.Recordings[0].WallSeconds;
         Assert.True(wall >= signal / 400 * 0.95, $"a replay at 400× took {wall:F2} s for {signal:F1} s of signal");
+    }
+
+    [Fact]
+    public async Task AReplaySaysWhatItReplaysBeforeTheTimedStreamAndAFailSafeWithoutDetailEndsWithItsSample()
+    {
+        // The first line goes through the logging sinks before any recording is timed (their first-use costs are
+        // not the path's); S003's stream-estimated alignment warms up first, a fail-safe with nothing more to say.
+        using var logs = new ListLoggerProvider();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
+        await RecordingReplay.RunAsync(new ReplaySettings(TestModels.StandardizedS001ToS002, [TestModels.RecordingPath("S003", "R04")], Speed: 0), loggers);
+        var lines = logs.Lines.Select(l => l.Message).ToList();
+        int replaying = lines.FindIndex(l => l.StartsWith("Replaying 1 recording(s) with model ", StringComparison.Ordinal) && l.EndsWith(") at full speed", StringComparison.Ordinal));
+        int stream = lines.FindIndex(l => l.StartsWith("Stream S003R04.parquet:", StringComparison.Ordinal));
+        Assert.True(replaying >= 0 && stream > replaying, string.Join("\n", lines));
+        Assert.Contains("Fail-safe (alignment_warmup) from sample 320", lines);
+        Assert.DoesNotContain(lines, l => l.EndsWith(": ", StringComparison.Ordinal));
     }
 
     private static string GoldenText(RecordingReplayResult result)

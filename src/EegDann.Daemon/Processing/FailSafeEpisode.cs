@@ -31,7 +31,15 @@ internal sealed partial class FailSafeEpisode(DaemonMetrics metrics, ILogger log
         }
 
         metrics.FailSafeEntered(reason);
-        LogFailSafe(reason.Name(), pipelineSample, detail ?? string.Empty);
+        if (string.IsNullOrEmpty(detail))
+        {
+            LogFailSafe(reason.Name(), pipelineSample);
+        }
+        else
+        {
+            LogFailSafe(reason.Name(), pipelineSample, detail);
+        }
+
         Hold = reason;
         _windows = 0;
     }
@@ -53,6 +61,9 @@ internal sealed partial class FailSafeEpisode(DaemonMetrics metrics, ILogger log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fail-safe ({Reason}) from sample {Sample}: {Detail}")]
     private partial void LogFailSafe(string reason, long sample, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fail-safe ({Reason}) from sample {Sample}")]
+    private partial void LogFailSafe(string reason, long sample);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fail-safe ({Reason}) cleared: clean window ending at sample {Sample}, after {Windows} fail-safe windows")]
     private partial void LogCleared(string reason, long sample, long windows);
