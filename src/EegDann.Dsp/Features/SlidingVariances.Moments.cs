@@ -172,8 +172,17 @@ public sealed partial class SlidingVariances
 
         if (_nextMomentsFrom >= 0 && start >= _nextMomentsFrom)
         {
-            // The next exact recomputation's sum, block by block as they arrive (see RecomputeMoments).
-            Matrices.AddScaled(_nextMoments!, block, 1.0);
+            // The next exact recomputation's sum, block by block as they arrive (see RecomputeMoments):
+            // its first block is copied (0 + x is x), the others added.
+            if (_nextMomentsEmpty)
+            {
+                block.CopyTo(_nextMoments);
+                _nextMomentsEmpty = false;
+            }
+            else
+            {
+                Matrices.AddScaled(_nextMoments!, block, 1.0);
+            }
         }
     }
 
@@ -281,8 +290,9 @@ public sealed partial class SlidingVariances
     /// (whole strides), so rounding cannot build up. The sum from zero of those blocks in order is
     /// built as they arrive (<see cref="AddBlock"/>, from the first block the next recomputation will
     /// sum: a window length after this one's), so the recomputation is a copy rather than a window's
-    /// worth of additions on one window: the same additions in the same order, bit for bit. After a
-    /// restart the first one sums the blocks kept.
+    /// worth of additions on one window (not even that: the two arrays swap): the same additions in the same
+    /// order, bit for bit (its first block copied rather than added to zeros: the same values, an exact zero's
+    /// sign aside). After a restart the first one sums the blocks kept.
     /// </summary>
     private void RecomputeMoments(long start, long end)
     {
@@ -291,9 +301,11 @@ public sealed partial class SlidingVariances
             return;
         }
 
-        if (start == _nextMomentsFrom)
+        if (start == _nextMomentsFrom && !_nextMomentsEmpty)
         {
-            _nextMoments.AsSpan().CopyTo(_moments);
+            // The sum built as the blocks arrived becomes the window's; the old one's array takes the next sum
+            // (no copy and no clearing on this window: its first block will be copied in).
+            (_moments, _nextMoments) = (_nextMoments!, _moments);
         }
         else
         {
@@ -305,7 +317,7 @@ public sealed partial class SlidingVariances
         }
 
         // The next recomputation comes RecomputeEveryWindows windows later and sums that window's blocks after its first.
-        Array.Clear(_nextMoments!);
+        _nextMomentsEmpty = true;
         _nextMomentsFrom = start + ((long)RecomputeEveryWindows * Stride);
     }
 }

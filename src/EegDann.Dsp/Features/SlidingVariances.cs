@@ -46,8 +46,9 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
     private readonly double[]? _whitening;
     private readonly OnlineEuclideanAlignment? _online;
     private readonly double[]? _blocks;
-    private readonly double[]? _moments;
-    private readonly double[]? _nextMoments;
+    private double[]? _moments;
+    private double[]? _nextMoments;
+    private bool _nextMomentsEmpty = true;
     private readonly double[]? _blockSamples;
     private readonly int _blockCount;
     private readonly double[] _ring;
@@ -246,6 +247,7 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
 
         _leaving = -1;
         _nextMomentsFrom = -1;
+        _nextMomentsEmpty = true;
         _restarts++;
     }
 
@@ -320,8 +322,22 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
         squares.Clear();
         for (long index = start; index < stop; index++)
         {
+            // Entry by entry, several entries per instruction: each entry's additions in sample order, as one at a time.
             var y = Slot(index).Slice(first, end - first);
-            for (int i = 0; i < y.Length; i++)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated && y.Length >= Vector<double>.Count)
+            {
+                var vy = MemoryMarshal.Cast<double, Vector<double>>(y);
+                var vs = MemoryMarshal.Cast<double, Vector<double>>(sum);
+                for (int k = 0; k < vy.Length; k++)
+                {
+                    vs[k] += vy[k];
+                }
+
+                i = vy.Length * Vector<double>.Count;
+            }
+
+            for (; i < y.Length; i++)
             {
                 sum[i] += y[i];
             }
