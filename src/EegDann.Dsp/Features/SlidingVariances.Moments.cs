@@ -37,8 +37,13 @@ public sealed partial class SlidingVariances
                 // exact recomputation stays on its own schedule).
                 _bandUpdatesSeen[b] = updates;
                 _online.Whitening.Slice(b * block, block).CopyTo(_whitening.AsSpan(b * block, block));
-                long from = _nextStart;
-                if (_realignments?[b] is { } done && done.Matches(_online.InUseJobOf(b), _nextStart, _restarts))
+                long start = _nextStart, from = start;
+                int prefix = RealignedPrefix;
+                var sum = _sum.AsSpan(b * n, n);
+                var squares = _sumSquares.AsSpan(b * n, n);
+                var reference = _reference.AsSpan(b * n, n);
+                bool summed = false;
+                if (_realignments?[b] is { } done && done.Matches(_online.InUseJobOf(b), start, _restarts))
                 {
                     done.Wait();
                     if (!done.Failed)
@@ -49,11 +54,36 @@ public sealed partial class SlidingVariances
                         }
 
                         from = done.To;
+                        if (done.To - done.From == prefix)
+                        {
+                            done.Reference.CopyTo(reference);
+                            done.Sum.CopyTo(sum);
+                            done.Squares.CopyTo(squares);
+                            summed = true;
+                        }
                     }
                 }
 
                 AlignBlock(_history!, from, _alignedEnd, b, b + 1);
-                Recompute(_nextStart, _nextStart + Length, b * _channels, (b + 1) * _channels);
+
+                // The band's sums again, exactly, around the mean of the window's first `prefix` samples (those the
+                // worker aligns when there is one, which also sums them there): the same additions in the same order
+                // either way, then the window's last samples here.
+                if (!summed)
+                {
+                    squares.Clear();
+                    Mean(start, start + prefix, b * n, (b + 1) * n, sum, reference);
+                    sum.Clear();
+                    for (long index = start; index < start + prefix; index++)
+                    {
+                        Add(Slot(index).Slice(b * n, n), reference, sum, squares, 1.0);
+                    }
+                }
+
+                for (long index = start + prefix; index < start + Length; index++)
+                {
+                    Add(Slot(index).Slice(b * n, n), reference, sum, squares, 1.0);
+                }
             }
         }
 
@@ -92,6 +122,9 @@ public sealed partial class SlidingVariances
     private sealed class BandRealignment(OnlineEuclideanAlignment alignment, int band, int n, int length) : AwaitedAlignmentJob
     {
         private readonly double[] _aligned = new double[length * n];
+        private readonly double[] _reference = new double[n];
+        private readonly double[] _sum = new double[n];
+        private readonly double[] _squares = new double[n];
         private SignalHistory? _history;
         private long _restarts;
 
@@ -119,6 +152,15 @@ public sealed partial class SlidingVariances
         /// <summary>The aligned sample <paramref name="index"/> (n values of the band).</summary>
         public ReadOnlySpan<double> Sample(long index) => _aligned.AsSpan((int)(index - From) * n, n);
 
+        /// <summary>The mean of the aligned samples (the band's reference; see <see cref="RealignedPrefix"/>).</summary>
+        public ReadOnlySpan<double> Reference => _reference;
+
+        /// <summary>The sum of the aligned samples' deviations from <see cref="Reference"/>.</summary>
+        public ReadOnlySpan<double> Sum => _sum;
+
+        /// <summary>The sum of their squares.</summary>
+        public ReadOnlySpan<double> Squares => _squares;
+
         protected override void Execute()
         {
             var w = alignment.WorkerResult(band);
@@ -131,6 +173,39 @@ public sealed partial class SlidingVariances
                 MatrixVector.MultiplyPair(w, x0, x1, _aligned.AsSpan((int)(index - From) * n, n), _aligned.AsSpan((int)(index + 1 - From) * n, n), n);
             }
 
+            // Their sums around their mean, as the control thread would form them (SlidingVariances.Observe).
+            Array.Clear(_squares);
+            Array.Clear(_sum);
+            if (To <= From)
+            {
+                return;
+            }
+
+            for (long index = From; index < To; index++)
+            {
+                AddValues(Sample(index), _sum);
+            }
+
+            ToMean(_sum, To - From, _reference);
+            Array.Clear(_sum);
+            for (long index = From; index < To; index++)
+            {
+                Add(Sample(index), _reference, _sum, _squares, 1.0);
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a new R^-1/2, a band's sums are centred on the mean of the window's first samples: all but the
+    /// last <see cref="OnlineEuclideanAlignment.InUseLag"/> strides (an even count: the samples the worker aligns,
+    /// which were there when the band was due), or the whole window when that leaves none.
+    /// </summary>
+    private int RealignedPrefix
+    {
+        get
+        {
+            int prefix = (Length - (_online!.InUseLag * Stride)) & ~1;
+            return prefix > 0 ? prefix : Length;
         }
     }
 

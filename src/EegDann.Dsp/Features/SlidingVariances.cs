@@ -318,41 +318,57 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
         var sum = _sum.AsSpan(first, end - first);
         var squares = _sumSquares.AsSpan(first, end - first);
         var reference = _reference.AsSpan(first, end - first);
-        sum.Clear();
         squares.Clear();
-        for (long index = start; index < stop; index++)
-        {
-            // Entry by entry, several entries per instruction: each entry's additions in sample order, as one at a time.
-            var y = Slot(index).Slice(first, end - first);
-            int i = 0;
-            if (Vector.IsHardwareAccelerated && y.Length >= Vector<double>.Count)
-            {
-                var vy = MemoryMarshal.Cast<double, Vector<double>>(y);
-                var vs = MemoryMarshal.Cast<double, Vector<double>>(sum);
-                for (int k = 0; k < vy.Length; k++)
-                {
-                    vs[k] += vy[k];
-                }
-
-                i = vy.Length * Vector<double>.Count;
-            }
-
-            for (; i < y.Length; i++)
-            {
-                sum[i] += y[i];
-            }
-        }
-
-        double inverse = 1.0 / (stop - start);
-        for (int i = 0; i < sum.Length; i++)
-        {
-            reference[i] = sum[i] * inverse;
-        }
-
+        Mean(start, stop, first, end, sum, reference);
         sum.Clear();
         for (long index = start; index < stop; index++)
         {
             Add(Slot(index).Slice(first, end - first), reference, sum, squares, 1.0);
+        }
+    }
+
+    /// <summary><paramref name="reference"/> ← the mean of values [<paramref name="first"/>, <paramref name="end"/>) of the samples [<paramref name="start"/>, <paramref name="stop"/>) (<paramref name="sum"/> is scratch).</summary>
+    private void Mean(long start, long stop, int first, int end, Span<double> sum, Span<double> reference)
+    {
+        sum.Clear();
+        for (long index = start; index < stop; index++)
+        {
+            AddValues(Slot(index).Slice(first, end - first), sum);
+        }
+
+        ToMean(sum, stop - start, reference);
+    }
+
+    /// <summary><paramref name="sum"/> += <paramref name="y"/>, entry by entry, several entries per instruction (each entry's additions in the order of the calls, as one at a time).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddValues(ReadOnlySpan<double> y, Span<double> sum)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && y.Length >= Vector<double>.Count)
+        {
+            var vy = MemoryMarshal.Cast<double, Vector<double>>(y);
+            var vs = MemoryMarshal.Cast<double, Vector<double>>(sum);
+            for (int k = 0; k < vy.Length; k++)
+            {
+                vs[k] += vy[k];
+            }
+
+            i = vy.Length * Vector<double>.Count;
+        }
+
+        for (; i < y.Length; i++)
+        {
+            sum[i] += y[i];
+        }
+    }
+
+    /// <summary><paramref name="mean"/> ← <paramref name="sum"/> / <paramref name="count"/>, as sum × (1 / count).</summary>
+    private static void ToMean(ReadOnlySpan<double> sum, long count, Span<double> mean)
+    {
+        double inverse = 1.0 / count;
+        for (int i = 0; i < sum.Length; i++)
+        {
+            mean[i] = sum[i] * inverse;
         }
     }
 
