@@ -112,8 +112,12 @@ internal sealed class MlpForward
 
         public static Layer From(Tensor weight, Tensor bias, bool relu)
         {
-            using var w = weight.detach().contiguous();
-            using var b = bias.detach().contiguous();
+            // In a dispose scope: detach()'s result is a temporary that only contiguous() reads; outside a scope
+            // nothing would hold it during that native call, and a garbage collection could let the finalizer free
+            // its native tensor while the call reads it.
+            using var scope = NewDisposeScope();
+            var w = weight.detach().contiguous();
+            var b = bias.detach().contiguous();
             return new Layer(w.ToHostArray<float>(), b.ToHostArray<float>(), (int)weight.shape[1], relu);
         }
 

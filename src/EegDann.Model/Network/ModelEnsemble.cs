@@ -141,11 +141,14 @@ public static class ModelEnsemble
     private static Dictionary<string, (float[] Values, long[] Shape)> Parameters(TrainedModel model)
     {
         using var noGrad = no_grad();
+        // In a dispose scope: every temporary (detach()'s result, read by contiguous()) is held until the values are
+        // copied, so no finalizer can free a native tensor while a call reads it (see MlpForward.Layer.From).
+        using var scope = NewDisposeScope();
         return model.Network.named_parameters().ToDictionary(
             p => p.name,
             p =>
             {
-                using var c = p.parameter.detach().contiguous();
+                var c = p.parameter.detach().contiguous();
                 return (c.ToHostArray<float>(), c.shape);
             },
             StringComparer.Ordinal);

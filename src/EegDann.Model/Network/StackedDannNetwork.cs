@@ -77,7 +77,10 @@ internal sealed class StackedDannNetwork : Module
         var weights = shapes.Select(s => new float[m * s.In * s.Out]).ToArray();
         var biases = shapes.Select(s => new float[m * s.Out]).ToArray();
         using (no_grad())
+        using (NewDisposeScope())
         {
+            // Every temporary of the initialisation is held by the scope until its values are copied out (see
+            // MlpForward.Layer.From); the parameters are made from the copies below, outside it.
             for (int k = 0; k < m; k++)
             {
                 using var generator = new Generator((ulong)seeds[k]);
