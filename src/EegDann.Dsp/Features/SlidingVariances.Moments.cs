@@ -71,13 +71,7 @@ public sealed partial class SlidingVariances
                 // either way, then the window's last samples here.
                 if (!summed)
                 {
-                    squares.Clear();
-                    Mean(start, start + prefix, b * n, (b + 1) * n, sum, reference);
-                    sum.Clear();
-                    for (long index = start; index < start + prefix; index++)
-                    {
-                        Add(Slot(index).Slice(b * n, n), reference, sum, squares, 1.0);
-                    }
+                    Recompute(start, start + prefix, b * n, (b + 1) * n);
                 }
 
                 for (long index = start + prefix; index < start + Length; index++)
@@ -173,7 +167,8 @@ public sealed partial class SlidingVariances
                 MatrixVector.MultiplyPair(w, x0, x1, _aligned.AsSpan((int)(index - From) * n, n), _aligned.AsSpan((int)(index + 1 - From) * n, n), n);
             }
 
-            // Their sums around their mean, as the control thread would form them (SlidingVariances.Observe).
+            // Their sums around their mean: Recompute's steps over this buffer (the control thread runs Recompute over the
+            // same samples in its ring when there is no worker result), so the same additions in the same order.
             Array.Clear(_squares);
             Array.Clear(_sum);
             if (To <= From)
