@@ -35,7 +35,7 @@ public static class EvaluateCommand
         protocol.AcceptOnlyFromAmong("loso", "pairs", "sources");
         var methods = new Option<string[]>("--methods")
         {
-            Description = $"Methods, comma-separated or repeated ({CalibrationMethod.Grammar}; _crops: cropped training on the windows inside each cue, _st: self-training on the target's confident predictions, _refit: the label head refitted on the labeled target epochs, _ba: the bias re-estimated from the target's unlabeled epochs); default: the baselines, dann, ea_dann and the pipeline's own method.",
+            Description = $"Methods, comma-separated or repeated ({CalibrationMethod.Grammar}; _crops: cropped training on the windows inside each cue, _st: self-training on the target's confident predictions, _refit: the label head refitted on the labeled target epochs, _ba: the bias re-estimated from the target's unlabeled epochs; _within, classic methods only: fitted on the target's labeled epochs alone, a per-subject calibration beside the learning curve); default: the baselines, dann, ea_dann and the pipeline's own method.",
             AllowMultipleArgumentsPerToken = true,
         };
         var seeds = new Option<string>("--seeds") { Description = "Seeds, e.g. 0, 0,1,2 or 0-4.", DefaultValueFactory = _ => "0" };

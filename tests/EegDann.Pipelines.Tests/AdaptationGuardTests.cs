@@ -106,6 +106,50 @@ public sealed class AdaptationGuardTests
     }
 
     /// <summary>
+    /// A within-subject method (<c>_within</c>) is fitted on the target's labeled epochs alone: the
+    /// sources change none of its predictions, the labels of the target epochs not given change none,
+    /// and with no labeled epoch it has no score (a failed run naming why), never a guess.
+    /// </summary>
+    [Fact]
+    public async Task AWithinSubjectMethodReadsTheGivenTargetEpochsAloneAndHasNoScoreWithoutThem()
+    {
+        const int perClass = 5;
+        var s001 = await Subject("S001");
+        var s003 = await Subject("S003");
+        var s004 = await Subject("S004");
+        var target = await Subject("S002");
+        var methods = new[] { "ea_csp_lda_8_30_within", "csp_lda_8_30_within", "ea_csp_lda_within", "ea_ts_lr_within" }.Select(CalibrationMethod.Parse).ToArray();
+
+        FoldOutcome Run((string, Recording)[] sources, string[] sourceNames, (string, Recording)[] t, int k)
+        {
+            var data = CalibrationData.Create(CalibrationTests.Small(), sources.Concat(t).ToArray());
+            return new CrossSubjectRunner(data).Run(new CrossSubjectFold("S002", sourceNames), methods, [0], k);
+        }
+
+        using var original = Run([.. s001, .. s003], ["S001", "S003"], target, perClass);
+        using var otherSources = Run(s004, ["S004"], target, perClass);
+        using var swapped = Run([.. s001, .. s003], ["S001", "S003"], SwapLabelsNotGiven(target, perClass), perClass);
+        using var none = Run([.. s001, .. s003], ["S001", "S003"], target, 0);
+
+        Assert.Equal(original.Scored[0].Select(e => e with { Label = null }), otherSources.Scored[0].Select(e => e with { Label = null }));
+        foreach (var ((a, b), c) in original.Runs.Zip(otherSources.Runs).Zip(swapped.Runs))
+        {
+            Assert.Null(a.Failure);
+            Assert.NotNull(a.Score);
+            Assert.Equal(a.Predicted, b.Predicted);
+            Assert.Equal(a.Predicted, c.Predicted);
+            Assert.Equal(2, a.Predicted!.Distinct().Count());
+        }
+
+        Assert.All(none.Runs, r =>
+        {
+            Assert.Null(r.Predicted);
+            Assert.Null(r.Score);
+            Assert.Contains("no labeled target epochs", r.Failure!.Reason, StringComparison.Ordinal);
+        });
+    }
+
+    /// <summary>
     /// The default of the shipped mi-fb-dann.json, trained as shipped (100 epochs, ensemble of 5,
     /// seed 0), on a leave-one-subject-out of the four shipped subjects and on the S001 → S002
     /// calibration. Same seed and data give the same networks, so these accuracies are exact on one

@@ -239,6 +239,22 @@ public sealed class CalibrationTests
     }
 
     [Fact]
+    public async Task WithLabeledTargetEpochsTheBaselinesShowThePerSubjectCalibrationOnThemAlone()
+    {
+        var request = new CalibrateRequest { Pipeline = Small(epochs: 2), Sources = await Subject("S001"), Targets = await Subject("S002"), TargetLabeledPerClass = 5 };
+        using (var outcome = await CalibrateNewSubject.RunAsync(request, NullLogger.Instance))
+        {
+            var within = outcome.Report.Json["methods"]!.AsArray().Single(m => (string)m!["method"]! == "ea_csp_lda_8_30_within")!;
+            Assert.Null((string?)within["failure"]);
+            Assert.InRange((double)within["accuracy"]!, 0, 1);
+            Assert.Contains("alone", (string)within["description"]!, StringComparison.Ordinal);
+        }
+
+        using var unlabeled = await CalibrateNewSubject.RunAsync(request with { TargetLabeledPerClass = 0 }, NullLogger.Instance);
+        Assert.DoesNotContain(unlabeled.Report.Json["methods"]!.AsArray(), m => ((string)m!["method"]!).EndsWith("_within", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task EvaluateRunsLeaveOneSubjectOutOnTheShippedRecordingsAndWritesItsReport()
     {
         using var dir = TestData.NewTemporaryDirectory();

@@ -164,6 +164,24 @@ public sealed class EvaluationProtocolTests
     }
 
     [Fact]
+    public async Task AWithinSubjectMethodIsRefusedWithoutLabeledTargetEpochsAndEmptyAtKZeroOfACurve()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        CopySubjects(dir.File("data"), "S001", "S002", "S003");
+        var request = new EvaluateRequest(await WritePipeline(dir), dir.File("data"), EvaluationProtocol.Loso, ["ea_csp_lda", "ea_csp_lda_within"], [0]);
+
+        var refused = await Assert.ThrowsAsync<CalibrationInputException>(() => Evaluate.RunAsync(request, NullLogger.Instance));
+        Assert.Contains("ea_csp_lda_within", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("--target-labeled", refused.Message, StringComparison.Ordinal);
+
+        var result = await Evaluate.RunAsync(request with { TargetLabeledCurve = [0, 5] }, NullLogger.Instance);
+        var within = result.Rows.Where(r => r.Method == "ea_csp_lda_within").ToArray();
+        Assert.All(within.Where(r => r.TargetLabeled == 0), r => Assert.True(double.IsNaN(r.Accuracy) && r.Failure!.Contains("no labeled target epochs", StringComparison.Ordinal)));
+        Assert.All(within.Where(r => r.TargetLabeled == 5), r => Assert.True(double.IsFinite(r.Accuracy) && r.Failure is null));
+        Assert.Equal(3, within.Count(r => r.TargetLabeled == 5));
+    }
+
+    [Fact]
     public async Task ExecutedRunsJoinTheSourcesButATargetsOwnExecutedRunsAreNeverUsed()
     {
         using var dir = TestData.NewTemporaryDirectory();

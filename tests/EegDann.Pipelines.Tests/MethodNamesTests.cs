@@ -32,6 +32,30 @@ public sealed class MethodNamesTests
     }
 
     [Fact]
+    public void WithinIsASuffixOfTheClassicMethodsOnly()
+    {
+        foreach (string name in new[] { "ea_csp_lda_8_30_within", "csp_lda_8_30_within", "ea_csp_lda_within", "csp_lda_within", "ea_ts_lr_within", "ea_csp_lda_8_30_within_ba" })
+        {
+            var method = CalibrationMethod.Parse(name);
+            Assert.Equal(name, method.Name);
+            Assert.True(method.WithinSubject);
+            Assert.True(method.IsClassic);
+            Assert.Contains("the target's labeled epochs alone", method.Description, StringComparison.Ordinal);
+        }
+
+        Assert.True(CalibrationMethod.Parse("ea_csp_lda_8_30_within_ba").BiasAdapted);
+        Assert.False(CalibrationMethod.Parse("ea_csp_lda_8_30").WithinSubject);
+        Assert.Contains("the labeled source", CalibrationMethod.Parse("ea_csp_lda_8_30").Description, StringComparison.Ordinal);
+        Assert.Contains(CalibrationMethod.WithinSuffix, CalibrationMethod.Grammar, StringComparison.Ordinal);
+        foreach (string bad in new[] { "ea_dann_within", "ea_dann_x5_within", "ts_lr_within", "_within", "ea_csp_lda_within_x2" })
+        {
+            Assert.Throws<MethodNameException>(() => CalibrationMethod.Parse(bad));
+        }
+
+        Assert.Contains("for the classic methods", Assert.Throws<MethodNameException>(() => CalibrationMethod.Parse("ea_dann_within")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void APipelineTrainsExactlyTheNetworkBaseNames() =>
         Assert.Equal(CalibrationMethod.BaseNames.Except(CalibrationMethod.ClassicBaseNames), PipelineDefinitionLoader.Methods);
 }

@@ -284,7 +284,7 @@ public static class ShrinkageLda
 
             if (Math.Abs(m[(pivot * p) + col]) < 1e-300)
             {
-                throw new ArgumentException("the pooled covariance is singular; use shrinkage or fewer features.");
+                throw new SingularCovarianceException("the pooled covariance is singular; use shrinkage or fewer features.");
             }
 
             if (pivot != col)
@@ -329,3 +329,10 @@ public static class ShrinkageLda
         return x;
     }
 }
+
+/// <summary>
+/// The data cannot fit the discriminant: its pooled covariance is singular (e.g. two epochs per class
+/// and a Ledoit–Wolf intensity of 0). An <see cref="ArgumentException"/> as before, of its own type so
+/// that a caller fitting on very few epochs can report it without catching every argument error.
+/// </summary>
+public sealed class SingularCovarianceException(string message) : ArgumentException(message);

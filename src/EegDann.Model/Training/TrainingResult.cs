@@ -29,12 +29,12 @@ public sealed record EpochDiagnostics(
 
 /// <summary>Why training stopped without a model.</summary>
 /// <param name="Reason">What went wrong, for people, e.g. "the source label loss became NaN in epoch 3 (learning rate 50)".</param>
-/// <param name="Epoch">1-based epoch in which it was found.</param>
+/// <param name="Epoch">1-based epoch in which it was found; 0: nothing could be fitted at all (e.g. no labeled epoch to fit on).</param>
 /// <param name="Hint">What to try, e.g. "lower the learning rate".</param>
 public sealed record TrainingFailure(string Reason, int Epoch, string Hint)
 {
     /// <inheritdoc />
-    public override string ToString() => $"Training stopped in epoch {Epoch}: {Reason}. {Hint}";
+    public override string ToString() => Epoch > 0 ? $"Training stopped in epoch {Epoch}: {Reason}. {Hint}" : $"Not fitted: {Reason}; {Hint}.";
 }
 
 /// <summary>Thrown by <see cref="TrainingResult.RequireModel"/> when training failed.</summary>

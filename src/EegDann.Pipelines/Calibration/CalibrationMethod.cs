@@ -47,7 +47,13 @@ public enum MethodFamily
 /// the epochs of training are divided by the crop factor so the optimizer takes about as many steps.
 /// The scored target epochs, the alignments and the fitted pipeline are unchanged.
 /// </param>
-public sealed record CalibrationMethod(string Name, MethodFamily Family, TrainingMethod Training, bool Aligned, int Ensemble, bool OneBand = false, LabelHeadRefitKind? Refit = null, bool SelfTraining = false, bool BiasAdapted = false, bool Cropped = false)
+/// <param name="WithinSubject">
+/// Whether a classic method is fitted on the target's labeled epochs alone (<c>_within</c>: the usual
+/// per-subject calibration, no source subject; with <c>ea_</c> the target's own alignment, fitted on its
+/// unlabeled epochs, comes first). It has nothing to fit without labeled target epochs, so a learning
+/// curve's K = 0 point of it is a failed run, never a score.
+/// </param>
+public sealed record CalibrationMethod(string Name, MethodFamily Family, TrainingMethod Training, bool Aligned, int Ensemble, bool OneBand = false, LabelHeadRefitKind? Refit = null, bool SelfTraining = false, bool BiasAdapted = false, bool Cropped = false, bool WithinSubject = false)
 {
     /// <summary>
     /// The baselines of every report, in report order: source_only, reweighting, ea_source_only,
@@ -64,6 +70,12 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         Canonical(true, CspLdaOneBandBase, 1),
         Canonical(true, TangentSpaceLrBase, 1),
     ];
+
+    /// <summary>
+    /// The per-subject calibration baseline of a calibration with labeled target epochs,
+    /// <c>ea_csp_lda_8_30_within</c>: MOABB's usual EA + CSP + LDA fitted on those epochs alone.
+    /// </summary>
+    public static string WithinBaselineName => Canonical(true, CspLdaOneBandBase + WithinSuffix, 1);
 
     /// <summary>The base name of CSP + shrinkage LDA on the pipeline's bands, <c>csp_lda</c>.</summary>
     public const string CspLdaBase = "csp_lda";
@@ -87,7 +99,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     public static IReadOnlyList<string> BaseNames { get; } = [.. TrainingMethods.All.Select(m => m.Name()), .. ClassicBaseNames];
 
     /// <summary>How a method is named, with every base name: <c>[ea_]BASE[_crops][_st][_refit][_ba][_xK] with BASE one of …, or ea_ts_lr[_ba]</c>.</summary>
-    public static string Grammar => $"[{AlignedPrefix}]BASE[{CropsSuffix}][{SelfTrainingSuffix}][{RefitSuffix(LabelHeadRefitKind.WeightedLogistic)}][{BiasSuffix}][{EnsembleSuffix}K] with BASE one of {string.Join(", ", BaseNames)}, or {Canonical(true, TangentSpaceLrBase, 1)}[{BiasSuffix}]";
+    public static string Grammar => $"[{AlignedPrefix}]BASE[{CropsSuffix}][{SelfTrainingSuffix}][{RefitSuffix(LabelHeadRefitKind.WeightedLogistic)}][{BiasSuffix}][{EnsembleSuffix}K] with BASE one of {string.Join(", ", BaseNames)}, or {Canonical(true, TangentSpaceLrBase, 1)}[{BiasSuffix}]; the classic ones also [{AlignedPrefix}]CLASSIC{WithinSuffix}[{BiasSuffix}] (fitted on the target's labeled epochs alone)";
 
     /// <summary>The name of one network trained with <paramref name="training"/>, aligned or not (e.g. <c>ea_source_only</c>).</summary>
     public static string NameOf(TrainingMethod training, bool aligned = false) =>
@@ -136,11 +148,22 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
             rest = rest[..^BiasSuffix.Length];
         }
 
-        string biasSuffix = bias ? BiasSuffix : "";
+        bool within = rest.EndsWith(WithinSuffix, StringComparison.Ordinal) && rest.Length > WithinSuffix.Length;
+        if (within)
+        {
+            rest = rest[..^WithinSuffix.Length];
+            if (rest is not (CspLdaBase or CspLdaOneBandBase or TangentSpaceLrBase))
+            {
+                throw new MethodNameException(
+                    $"method '{name}': {WithinSuffix} (fitted on the target's labeled epochs alone) is for the classic methods: {Canonical(aligned, CspLdaOneBandBase + WithinSuffix, 1)}, {Canonical(aligned, CspLdaBase + WithinSuffix, 1)}, {Canonical(true, TangentSpaceLrBase + WithinSuffix, 1)}.");
+            }
+        }
+
+        string biasSuffix = (within ? WithinSuffix : "") + (bias ? BiasSuffix : "");
         if (rest is CspLdaBase or CspLdaOneBandBase)
         {
             return ensemble == 1
-                ? new CalibrationMethod(Canonical(aligned, rest + biasSuffix, 1), MethodFamily.CspLda, TrainingMethod.SourceOnly, aligned, 1, OneBand: rest == CspLdaOneBandBase, BiasAdapted: bias)
+                ? new CalibrationMethod(Canonical(aligned, rest + biasSuffix, 1), MethodFamily.CspLda, TrainingMethod.SourceOnly, aligned, 1, OneBand: rest == CspLdaOneBandBase, BiasAdapted: bias, WithinSubject: within)
                 : throw new MethodNameException($"method '{name}': CSP + LDA is not an ensemble.");
         }
 
@@ -148,7 +171,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         {
             return (aligned, ensemble) switch
             {
-                (true, 1) => new CalibrationMethod(Canonical(true, TangentSpaceLrBase + biasSuffix, 1), MethodFamily.TangentSpaceLr, TrainingMethod.SourceOnly, true, 1, OneBand: true, BiasAdapted: bias),
+                (true, 1) => new CalibrationMethod(Canonical(true, TangentSpaceLrBase + biasSuffix, 1), MethodFamily.TangentSpaceLr, TrainingMethod.SourceOnly, true, 1, OneBand: true, BiasAdapted: bias, WithinSubject: within),
                 (false, _) => throw new MethodNameException($"method '{name}': the tangent space is taken at the identity after each subject's re-centring; use {Canonical(true, TangentSpaceLrBase, 1)}."),
                 _ => throw new MethodNameException($"method '{name}': tangent space + logistic regression is not an ensemble."),
             };
@@ -241,10 +264,11 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     {
         get
         {
+            string fittedOn = WithinSubject ? "the target's labeled epochs alone (within-subject calibration, no source subject)" : "the labeled source";
             string core = Family == MethodFamily.TangentSpaceLr
-                ? "8–30 Hz epoch covariances, tangent space at the identity, L2 logistic regression (C = 1) on the labeled source"
+                ? $"8–30 Hz epoch covariances, tangent space at the identity, L2 logistic regression (C = 1) on {fittedOn}"
                 : Family == MethodFamily.CspLda
-                ? (OneBand ? "one 8–30 Hz band, CSP (6 components) + shrinkage LDA on the labeled source" : "CSP (6 components per band) + shrinkage LDA on the labeled source")
+                ? (OneBand ? $"one 8–30 Hz band, CSP (6 components) + shrinkage LDA on {fittedOn}" : $"CSP (6 components per band) + shrinkage LDA on {fittedOn}")
                 : Training switch
                 {
                     TrainingMethod.SourceOnly => "the network trained on the labeled source only",
@@ -286,6 +310,9 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     private const string AlignedDescriptionPrefix = "Euclidean alignment per subject, then ";
 
     private const string SelfTrainingSuffix = "_st";
+
+    /// <summary>The suffix of a classic method fitted on the target's labeled epochs alone, <c>_within</c>.</summary>
+    public const string WithinSuffix = "_within";
 
     private const string CropsSuffix = "_crops";
 

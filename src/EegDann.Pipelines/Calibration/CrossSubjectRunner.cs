@@ -253,7 +253,26 @@ public sealed partial class CrossSubjectRunner
             if (method.IsClassic)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                int[]? predicted = evaluated.Count > 0 ? FitPredictClassic(method, plan.Sources, plan.Target, labeled, evaluated) : null;
+                if (method.WithinSubject && labeled.Count == 0)
+                {
+                    // Nothing to fit on: a within-subject method reads no source, and here no target label is given.
+                    results[r] = new MethodRun(method, seed, null, null, [], NoLabeledEpochs, []) { Requested = requested };
+                    continue;
+                }
+
+                int[]? predicted;
+                try
+                {
+                    // A within-subject method is fitted on the target's labeled epochs alone: no source subject.
+                    predicted = evaluated.Count > 0 ? FitPredictClassic(method, method.WithinSubject ? [] : plan.Sources, plan.Target, labeled, evaluated) : null;
+                }
+                catch (SingularCovarianceException e) when (method.WithinSubject)
+                {
+                    // Too few labeled epochs for the classifier (e.g. 2 per class: LDA's pooled covariance is singular): no score, not a guess.
+                    results[r] = new MethodRun(method, seed, null, null, [], new TrainingFailure($"{labeled.Count} labeled target epochs are too few ({e.Message.TrimEnd('.')})", 0, "give more labeled target epochs per class"), []) { Requested = requested };
+                    continue;
+                }
+
                 results[r] = Scored(new MethodRun(method, seed, predicted, null, [], null, []) { Requested = requested }, part, classes);
                 continue;
             }
@@ -330,6 +349,12 @@ public sealed partial class CrossSubjectRunner
             HoldoutScore = holdout.Length > 0 ? TargetScore.Of(Truth(part.Holdout), holdout, classes.Count) : null,
         };
     }
+
+    /// <summary>Why a within-subject method has no score at K = 0.</summary>
+    internal static readonly TrainingFailure NoLabeledEpochs = new(
+        "no labeled target epochs: a within-subject method is fitted on them alone",
+        0,
+        "give --target-labeled K with K > 0 (a learning curve's K = 0 point of it stays empty)");
 
     /// <summary>A classic method's predictions of <paramref name="evaluated"/>: on the pipeline's signal path, or on its one-band 8–30 Hz variant.</summary>
     private int[] FitPredictClassic(CalibrationMethod method, IReadOnlyList<SubjectData> sources, SubjectData target, IReadOnlyList<Epoch> labeled, IReadOnlyList<Epoch> evaluated)

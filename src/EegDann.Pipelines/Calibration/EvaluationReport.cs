@@ -225,7 +225,7 @@ public static class EvaluationReport
         }
 
         md.Append(ConfusionMarkdown(result));
-        md.AppendLine("Methods: `ea_` = Euclidean alignment of every subject with its own reference (fitted on its unlabeled epochs) and, when the pipeline standardises per subject, its features z-scored with its own statistics (without `ea_`, neither); `_xK` = an ensemble of K networks whose logits are averaged; `_8_30` = on one 8–30 Hz band; `ea_ts_lr` = EA, tangent space at the identity, logistic regression (C = 1).");
+        md.AppendLine("Methods: `ea_` = Euclidean alignment of every subject with its own reference (fitted on its unlabeled epochs) and, when the pipeline standardises per subject, its features z-scored with its own statistics (without `ea_`, neither); `_xK` = an ensemble of K networks whose logits are averaged; `_8_30` = on one 8–30 Hz band; `ea_ts_lr` = EA, tangent space at the identity, logistic regression (C = 1)" + (result.Methods.Any(m => CalibrationMethod.Parse(m).WithinSubject) ? "; `_within` = the classic method fitted on the target's labeled epochs alone (the usual per-subject calibration, no source subject; no score at K = 0)." : "."));
         return md.ToString();
     }
 

@@ -375,7 +375,9 @@ internal static class TangentSpaceLr
         var targetVectors = cache.TangentVectors(target);
         foreach (var epoch in labeledTarget)
         {
-            rows.AddRange(targetVectors[(epoch.Info.Recording, epoch.Info.StartSample)]);
+            var v = targetVectors[(epoch.Info.Recording, epoch.Info.StartSample)];
+            d = v.Length;
+            rows.AddRange(v);
             labels.Add(ClassCovariances.IndexOf(classes, epoch.Info.Label));
         }
 

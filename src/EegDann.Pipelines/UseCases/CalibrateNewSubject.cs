@@ -197,7 +197,10 @@ public static class CalibrateNewSubject
             logger.LogInformation("{Requested} trains as {Method} with {Labeled} labeled target epochs per class", method.Name, trains.Name, request.TargetLabeledPerClass);
         }
 
-        var methods = (request.Baselines ? CalibrationMethod.BaselineNames.Select(CalibrationMethod.Parse) : [])
+        // With labeled target epochs, the baselines also show what those epochs give on their own: the
+        // per-subject calibration a lab would run without transfer (the classic one-band pipeline fitted on them alone).
+        var baselines = request.TargetLabeledPerClass > 0 ? [.. CalibrationMethod.BaselineNames, CalibrationMethod.WithinBaselineName] : CalibrationMethod.BaselineNames;
+        var methods = (request.Baselines ? baselines.Select(CalibrationMethod.Parse) : [])
             .Where(m => m.Name != method.Name).Append(method).ToArray();
         var reference = CalibrationMethod.NameOf(TrainingMethod.SourceOnly, method.Aligned);
         var runner = new CrossSubjectRunner(data);

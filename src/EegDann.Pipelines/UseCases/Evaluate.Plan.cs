@@ -60,6 +60,11 @@ public static partial class Evaluate
             throw new CalibrationInputException($"--target-labeled must list distinct counts ≥ 0, got {string.Join(",", counts)}.");
         }
 
+        if (counts.All(k => k == 0) && methods.FirstOrDefault(m => m.WithinSubject) is { } within)
+        {
+            throw new CalibrationInputException($"{within.Name} is fitted on the target's labeled epochs alone: give --target-labeled K with K > 0 (or a list, e.g. 0,2,5,10).");
+        }
+
         if (request.TargetHoldoutPerClass < 0)
         {
             throw new CalibrationInputException($"--target-holdout must be ≥ 0, got {request.TargetHoldoutPerClass}.");

@@ -72,7 +72,7 @@ public static partial class Evaluate
         return targets.Select(t => byTarget.GetValueOrDefault(t, double.NaN)).ToArray();
     }
 
-    /// <summary>The default against its no-adaptation twin, and against the best classic baseline (by mean), when they were run.</summary>
+    /// <summary>The default against its no-adaptation twin, and against the best cross-subject classic baseline (by mean), when they were run.</summary>
     private static PairedComparison[] Comparisons(IReadOnlyList<CalibrationMethod> methods, CalibrationMethod own, IReadOnlyList<EvaluationRow> rows, IReadOnlyList<string> targets, IReadOnlyDictionary<string, MethodSummary> summary)
     {
         var names = methods.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
@@ -87,7 +87,8 @@ public static partial class Evaluate
             baselines.Add(twin.Name);
         }
 
-        var classic = methods.Where(m => m.IsClassic).OrderByDescending(m => summary[m.Name].Mean).ThenBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault();
+        // The best cross-subject classic baseline: a within-subject method reads the target's labels.
+        var classic = methods.Where(m => m.IsClassic && !m.WithinSubject).OrderByDescending(m => summary[m.Name].Mean).ThenBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault();
         if (classic != null)
         {
             baselines.Add(classic.Name);
