@@ -98,7 +98,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
     /// </summary>
     public static IReadOnlyList<string> BaseNames { get; } = [.. TrainingMethods.All.Select(m => m.Name()), .. ClassicBaseNames];
 
-    /// <summary>How a method is named, with every base name: <c>[ea_]BASE[_crops][_st][_refit][_ba][_xK] with BASE one of …, or ea_ts_lr[_ba]</c>.</summary>
+    /// <summary>How a method is named, with every base name: <c>[ea_]BASE[_crops][_st][_refit][_ba][_xK] with BASE one of …, or ea_ts_lr[_ba]; the classic ones also [ea_]CLASSIC_within[_ba]</c>.</summary>
     public static string Grammar => $"[{AlignedPrefix}]BASE[{CropsSuffix}][{SelfTrainingSuffix}][{RefitSuffix(LabelHeadRefitKind.WeightedLogistic)}][{BiasSuffix}][{EnsembleSuffix}K] with BASE one of {string.Join(", ", BaseNames)}, or {Canonical(true, TangentSpaceLrBase, 1)}[{BiasSuffix}]; the classic ones also [{AlignedPrefix}]CLASSIC{WithinSuffix}[{BiasSuffix}] (fitted on the target's labeled epochs alone)";
 
     /// <summary>The name of one network trained with <paramref name="training"/>, aligned or not (e.g. <c>ea_source_only</c>).</summary>
@@ -159,11 +159,11 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
             }
         }
 
-        string biasSuffix = (within ? WithinSuffix : "") + (bias ? BiasSuffix : "");
+        string classicSuffixes = (within ? WithinSuffix : "") + (bias ? BiasSuffix : "");
         if (rest is CspLdaBase or CspLdaOneBandBase)
         {
             return ensemble == 1
-                ? new CalibrationMethod(Canonical(aligned, rest + biasSuffix, 1), MethodFamily.CspLda, TrainingMethod.SourceOnly, aligned, 1, OneBand: rest == CspLdaOneBandBase, BiasAdapted: bias, WithinSubject: within)
+                ? new CalibrationMethod(Canonical(aligned, rest + classicSuffixes, 1), MethodFamily.CspLda, TrainingMethod.SourceOnly, aligned, 1, OneBand: rest == CspLdaOneBandBase, BiasAdapted: bias, WithinSubject: within)
                 : throw new MethodNameException($"method '{name}': CSP + LDA is not an ensemble.");
         }
 
@@ -171,7 +171,7 @@ public sealed record CalibrationMethod(string Name, MethodFamily Family, Trainin
         {
             return (aligned, ensemble) switch
             {
-                (true, 1) => new CalibrationMethod(Canonical(true, TangentSpaceLrBase + biasSuffix, 1), MethodFamily.TangentSpaceLr, TrainingMethod.SourceOnly, true, 1, OneBand: true, BiasAdapted: bias, WithinSubject: within),
+                (true, 1) => new CalibrationMethod(Canonical(true, TangentSpaceLrBase + classicSuffixes, 1), MethodFamily.TangentSpaceLr, TrainingMethod.SourceOnly, true, 1, OneBand: true, BiasAdapted: bias, WithinSubject: within),
                 (false, _) => throw new MethodNameException($"method '{name}': the tangent space is taken at the identity after each subject's re-centring; use {Canonical(true, TangentSpaceLrBase, 1)}."),
                 _ => throw new MethodNameException($"method '{name}': tangent space + logistic regression is not an ensemble."),
             };
