@@ -101,6 +101,47 @@ public sealed class FilterBankTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(batch.Values, FeaturePipeline.Transform(definition, again, signal.ExtractWindows(recording)).Values);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(64)]
+    [InlineData(int.MaxValue)]
+    public void WindowsHandedOverInBlocksAreTheWindowsOfTheWholeRecordingInOrder(int blockWindows)
+    {
+        // The replay's batch comparison cuts windows block by block (a 5-band window is 0.8 MB: all windows of an hour-long
+        // recording would be about 47 GB); the blocks must hold every window once, in order, the same values.
+        var recording = RealRecordings.Read("S001", "R04");
+        var signal = SignalPipeline.Create(FilterBank);
+        var whole = signal.ExtractWindows(recording);
+        var blocks = new List<EpochSet>();
+        signal.ExtractWindows(recording, blockWindows, blocks.Add);
+        Assert.True(whole.Count > 64, $"{whole.Count} windows");
+        Assert.Equal((whole.Count + (long)blockWindows - 1) / blockWindows, blocks.Count);
+        Assert.All(blocks.SkipLast(1), b => Assert.Equal(blockWindows, b.Count));
+        var windows = blocks.SelectMany(b => b.Epochs).ToArray();
+        Assert.Equal(whole.Epochs.Select(e => e.Info), windows.Select(e => e.Info));
+        for (int i = 0; i < windows.Length; i++)
+        {
+            Assert.Equal(whole.Epochs[i].Data, windows[i].Data);
+        }
+
+        Assert.All(blocks, b => Assert.Equal(whole.Info, b.Info));
+        Assert.All(blocks, b => Assert.Equal(whole.Subject, b.Subject));
+    }
+
+    [Fact]
+    public void ARecordingShorterThanAWindowGivesNoBlock()
+    {
+        var recording = RealRecordings.Read("S001", "R04");
+        var signal = SignalPipeline.Create(FilterBank);
+        var shortRecording = new Recording(recording.Info, recording.Samples.Select(c => c[..(signal.WindowSamples - 1)]).ToArray(), [], recording.Metadata);
+        var blocks = new List<EpochSet>();
+        signal.ExtractWindows(shortRecording, 16, blocks.Add);
+        Assert.Empty(blocks);
+        Assert.Equal(0, signal.ExtractWindows(shortRecording).Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => signal.ExtractWindows(recording, 0, blocks.Add));
+    }
+
     [Fact]
     public void APipelineHoldsOneFilterBankWithAtLeastTwoDistinctBands()
     {

@@ -11,8 +11,9 @@ using EegDann.Pipelines.Signal;
 namespace EegDann.Daemon.Replay;
 
 /// <summary>
-/// The batch path a replay must equal: every sliding window of the whole recording cut in one
-/// piece (<see cref="SignalPipeline.ExtractWindows"/>), each window featurized whole
+/// The batch path a replay must equal: every sliding window of the whole recording cut by the batch
+/// signal pipeline (<see cref="SignalPipeline.ExtractWindows(Recording, int, Action{EpochSet}, string?, int?)"/>,
+/// handed over and featurized in blocks of windows so that memory does not grow with the recording), each window featurized whole
 /// (<see cref="FeaturePipeline.Transform(Pipelines.Definitions.PipelineDefinition, FittedPipeline, EpochSet)"/>:
 /// covariance, W·Σ·Wᵀ, features) with the subject's fitted alignment, the network on all windows
 /// at once, then the same decision policy in order. It shares no state or arithmetic with the live
@@ -26,6 +27,9 @@ namespace EegDann.Daemon.Replay;
 /// </summary>
 public static class BatchDecisions
 {
+    /// <summary>Windows cut and featurized at a time (about 51 MB for the default pipeline).</summary>
+    private const int BlockWindows = 64;
+
     /// <summary>The batch path's windows and decisions.</summary>
     /// <param name="Ends">Window ends (pipeline-rate stream indices), in order.</param>
     /// <param name="Features">Each window's network input.</param>
@@ -45,26 +49,54 @@ public static class BatchDecisions
         ArgumentNullException.ThrowIfNull(recording);
         options ??= new DecoderOptions();
         var signal = SignalPipeline.Create(model.Definition, model.Fitted);
-        var windows = signal.ExtractWindows(recording);
         string subject = recording.Metadata.Subject;
         var mode = model.AlignmentFor(subject, options.Alignment);
-        double[][] rows;
-        bool[] ready;
         // Standardised per subject, a subject without statistics in the model gets them from the stream,
         // as the live path does: the rows are made without, then standardised window by window below.
         var perSubject = model.Fitted.SubjectStandardization;
         bool standardizeFromStream = perSubject is not null && perSubject.For(subject) is null;
         var fitted = standardizeFromStream ? model.Fitted with { States = model.Fitted.States.Where(s => s is not Pipelines.Steps.FittedSubjectStandardization).ToArray() } : model.Fitted;
+        var ends = new List<long>();
+        var rowList = new List<double[]>();
+        var readyList = new List<bool>();
+        Action<EpochSet> featurize;
         if (!model.Aligns || mode == OnlineAlignment.Fixed)
         {
-            var features = FeaturePipeline.Transform(model.Definition, fitted, windows);
-            rows = Enumerable.Range(0, features.RowCount).Select(i => features.Row(i).ToArray()).ToArray();
-            ready = rows.Select(_ => true).ToArray();
+            featurize = block =>
+            {
+                var features = FeaturePipeline.Transform(model.Definition, fitted, block);
+                for (int i = 0; i < features.RowCount; i++)
+                {
+                    rowList.Add(features.Row(i).ToArray());
+                    readyList.Add(true);
+                }
+            };
         }
         else
         {
-            (rows, ready) = StreamAligned(model, fitted, windows, subject, mode);
+            var next = StreamAligned(model, fitted, subject, mode);
+            featurize = block =>
+            {
+                foreach (var window in block.Epochs)
+                {
+                    rowList.Add(next(window.Data, out bool warm));
+                    readyList.Add(warm);
+                }
+            };
         }
+
+        // The windows are featurized block by block as they are cut, never all held at once (at the default
+        // pipeline's 0.8 MB a window that would be 1.6 GB for a 2-minute recording, about 47 GB for an hour).
+        signal.ExtractWindows(recording, BlockWindows, block =>
+        {
+            featurize(block);
+            foreach (var window in block.Epochs)
+            {
+                ends.Add(window.Info.StartSample + window.SampleCount);
+            }
+        });
+        var rows = rowList.ToArray();
+        var ready = readyList.ToArray();
 
         if (standardizeFromStream && rows.Length > 0)
         {
@@ -105,36 +137,34 @@ public static class BatchDecisions
             commands[i] = c == DecisionPolicy.None ? Decision.NoCommand : model.ClassNames[c];
         }
 
-        var ends = windows.Epochs.Select(e => e.Info.StartSample + e.SampleCount).ToArray();
         return new Result(ends, rows, probabilities, commands);
     }
 
     /// <summary>
     /// Windows aligned with an estimate from the stream (<see cref="OnlineAlignment.FromStream"/>,
-    /// <see cref="OnlineAlignment.Adaptive"/>): in window order, each whole window's second moments
-    /// join the running estimate, then the window is aligned with the current R^-1/2 and
-    /// featurized; windows before the warm-up ends are not ready.
+    /// <see cref="OnlineAlignment.Adaptive"/>): called with each window in order, it adds the whole window's
+    /// second moments to the running estimate, then aligns the window with the current R^-1/2 and
+    /// featurizes it; a window before the warm-up ends is not ready.
     /// </summary>
-    private static (double[][] Rows, bool[] Ready) StreamAligned(DecoderModel model, FittedPipeline fitted, EpochSet windows, string subject, OnlineAlignment mode)
+    private static NextRow StreamAligned(DecoderModel model, FittedPipeline fitted, string subject, OnlineAlignment mode)
     {
         int n = fitted.Channels.Count, bands = fitted.BandCount;
         var alignment = fitted.Alignment ?? throw new InvalidOperationException($"model of pipeline '{fitted.PipelineName}' has no alignment to estimate from the stream.");
         var online = new OnlineEuclideanAlignment(subject, n, alignment.Options, mode == OnlineAlignment.Adaptive ? alignment.For(subject) : null, bands: bands);
         var featurizer = FeaturePipeline.CreateFeaturizer(model.Definition, fitted, standardize: true, subject);
         var moments = new double[bands * n * n];
-        var rows = new double[windows.Count][];
-        var ready = new bool[windows.Count];
-        for (int i = 0; i < windows.Count; i++)
+        return (double[] window, out bool ready) =>
         {
-            featurizer.Load(windows.Epochs[i].Data);
+            featurizer.Load(window);
             featurizer.CopySecondMoments(moments);
             online.Observe(moments);
             featurizer.Align(online.Whitening);
-            rows[i] = new double[featurizer.FeatureCount];
-            featurizer.Extract(rows[i]);
-            ready[i] = online.IsWarm;
-        }
-
-        return (rows, ready);
+            var row = new double[featurizer.FeatureCount];
+            featurizer.Extract(row);
+            ready = online.IsWarm;
+            return row;
+        };
     }
+
+    private delegate double[] NextRow(double[] window, out bool ready);
 }
