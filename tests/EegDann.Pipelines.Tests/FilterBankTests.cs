@@ -114,8 +114,20 @@ public sealed class FilterBankTests(Xunit.Abstractions.ITestOutputHelper output)
         var signal = SignalPipeline.Create(FilterBank);
         var whole = signal.ExtractWindows(recording);
         var blocks = new List<EpochSet>();
-        signal.ExtractWindows(recording, blockWindows, blocks.Add);
+        var arrays = new List<double[][]>();
+        signal.ExtractWindows(recording, blockWindows, b =>
+        {
+            // The arrays are reused for the next block: keep copies, and which arrays each block came in.
+            arrays.Add(b.Epochs.Select(e => e.Data).ToArray());
+            blocks.Add(new EpochSet(b.Subject, b.Info, b.Epochs.Select(e => new Epoch(e.Info, e.ChannelCount, e.SampleCount, (double[])e.Data.Clone())).ToArray()));
+        });
         Assert.True(whole.Count > 64, $"{whole.Count} windows");
+        if (blocks.Count > 1)
+        {
+            // After the first block no window allocates: the second block's windows are the first block's arrays.
+            Assert.All(arrays[1], a => Assert.Contains(arrays[0], b => ReferenceEquals(a, b)));
+        }
+
         Assert.Equal((whole.Count + (long)blockWindows - 1) / blockWindows, blocks.Count);
         Assert.All(blocks.SkipLast(1), b => Assert.Equal(blockWindows, b.Count));
         var windows = blocks.SelectMany(b => b.Epochs).ToArray();

@@ -62,13 +62,21 @@ public static class BatchDecisions
         Action<EpochSet> featurize;
         if (!model.Aligns || mode == OnlineAlignment.Fixed)
         {
+            // Each window is featurized on its own: the block's two halves side by side, each with its own featurizer
+            // (FeaturePipeline.Transform makes one per call), their rows kept in window order.
             featurize = block =>
             {
-                var features = FeaturePipeline.Transform(model.Definition, fitted, block);
-                for (int i = 0; i < features.RowCount; i++)
+                var halves = new[] { block.Epochs.Take(block.Count / 2), block.Epochs.Skip(block.Count / 2) }
+                    .Select(h => new EpochSet(block.Subject, block.Info, h.ToArray())).ToArray();
+                var features = new FeatureTable[halves.Length];
+                Parallel.For(0, halves.Length, h => features[h] = FeaturePipeline.Transform(model.Definition, fitted, halves[h]));
+                foreach (var table in features)
                 {
-                    rowList.Add(features.Row(i).ToArray());
-                    readyList.Add(true);
+                    for (int i = 0; i < table.RowCount; i++)
+                    {
+                        rowList.Add(table.Row(i).ToArray());
+                        readyList.Add(true);
+                    }
                 }
             };
         }
