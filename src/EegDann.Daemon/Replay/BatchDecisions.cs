@@ -87,7 +87,8 @@ public static class BatchDecisions
             {
                 foreach (var window in block.Epochs)
                 {
-                    rowList.Add(next(window.Data, out bool warm));
+                    var (row, warm) = next(window.Data);
+                    rowList.Add(row);
                     readyList.Add(warm);
                 }
             };
@@ -154,14 +155,14 @@ public static class BatchDecisions
     /// second moments to the running estimate, then aligns the window with the current R^-1/2 and
     /// featurizes it; a window before the warm-up ends is not ready.
     /// </summary>
-    private static NextRow StreamAligned(DecoderModel model, FittedPipeline fitted, string subject, OnlineAlignment mode)
+    private static Func<double[], (double[] Row, bool Ready)> StreamAligned(DecoderModel model, FittedPipeline fitted, string subject, OnlineAlignment mode)
     {
         int n = fitted.Channels.Count, bands = fitted.BandCount;
         var alignment = fitted.Alignment ?? throw new InvalidOperationException($"model of pipeline '{fitted.PipelineName}' has no alignment to estimate from the stream.");
         var online = new OnlineEuclideanAlignment(subject, n, alignment.Options, mode == OnlineAlignment.Adaptive ? alignment.For(subject) : null, bands: bands);
         var featurizer = FeaturePipeline.CreateFeaturizer(model.Definition, fitted, standardize: true, subject);
         var moments = new double[bands * n * n];
-        return (double[] window, out bool ready) =>
+        return window =>
         {
             featurizer.Load(window);
             featurizer.CopySecondMoments(moments);
@@ -169,10 +170,7 @@ public static class BatchDecisions
             featurizer.Align(online.Whitening);
             var row = new double[featurizer.FeatureCount];
             featurizer.Extract(row);
-            ready = online.IsWarm;
-            return row;
+            return (row, online.IsWarm);
         };
     }
-
-    private delegate double[] NextRow(double[] window, out bool ready);
 }
