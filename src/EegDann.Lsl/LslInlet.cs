@@ -108,6 +108,9 @@ public sealed class LslInlet : IAsyncDisposable
         }
     }
 
+    /// <summary>The longest full stream information accepted, bytes (a 1024-channel description with units and locations is well under 1 MB).</summary>
+    public const int MaxFullInfoBytes = 16 << 20;
+
     /// <summary>
     /// Reads an outlet's full stream information (<c>LSL:fullinfo</c>, with channel labels and units)
     /// from its data port: the direct <c>host:port</c> mode, and labels for a resolved stream.
@@ -126,9 +129,21 @@ public sealed class LslInlet : IAsyncDisposable
             await network.WriteAsync("LSL:fullinfo\r\n"u8.ToArray(), limit.Token);
             using var text = new MemoryStream();
 
-            // No length prefix: the outlet closes the connection after the XML.
-            await network.CopyToAsync(text, limit.Token);
-            var info = LslStreamInfo.Parse(Encoding.UTF8.GetString(text.ToArray()), $"full info from {dataEndpoint}", dataEndpoint.Address);
+            // No length prefix: the outlet closes the connection after the XML. A peer that never
+            // stops sending is cut off at MaxFullInfoBytes, not buffered until the timeout.
+            var buffer = new byte[64 * 1024];
+            int read;
+            while ((read = await network.ReadAsync(buffer, limit.Token)) > 0)
+            {
+                if (text.Length + read > MaxFullInfoBytes)
+                {
+                    throw new LslProtocolException($"full info from {dataEndpoint}: longer than {MaxFullInfoBytes >> 20} MB (not an LSL outlet?)");
+                }
+
+                text.Write(buffer, 0, read);
+            }
+
+            var info = LslStreamInfo.Parse(Encoding.UTF8.GetString(text.GetBuffer(), 0, (int)text.Length), $"full info from {dataEndpoint}", dataEndpoint.Address);
             return info.DataPort == 0 ? info with { DataPort = dataEndpoint.Port } : info;
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

@@ -134,6 +134,36 @@ public sealed class LslSourceTests(ITestOutputHelper output)
         Assert.Contains(run.Logs.Lines, l => l.Level == LogLevel.Critical && l.Message.Contains("Daemon:Lsl:Stream is required when the source is Lsl", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task AMarkerStreamSelectedAsTheEegStopsTheDaemonAtOnceNamingTheSettingInsteadOfWaitingSilently()
+    {
+        int basePort = FreePortRange(2);
+        await using var cues = FakeOutlet.Start(RecordingStreamer.MarkerSettings("cues-only", basePort: basePort) with { PortRange = 2 });
+        var settings = Settings(basePort, 2);
+        settings["Daemon:Lsl:Stream"] = "name=cues-only";
+        bool stoppedByItself = false;
+        using var run = await DaemonRunner.RunAsync(settings, null, async host =>
+        {
+            var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(60), lifetime.ApplicationStopping);
+            }
+            catch (OperationCanceledException)
+            {
+                stoppedByItself = true;
+            }
+
+            lifetime.StopApplication();
+        });
+
+        Assert.True(stoppedByItself, "the daemon kept running on a stream it cannot decode");
+        run.AssertExit(DaemonExitCode.Fault);
+        Assert.Contains(run.Logs.Lines, l => l.Level == LogLevel.Critical
+            && l.Message.Contains("Daemon:Lsl:Stream 'name=cues-only' selects LSL stream cues-only", StringComparison.Ordinal)
+            && l.Message.Contains("not a regular numeric stream", StringComparison.Ordinal));
+    }
+
     private static Dictionary<string, string?> Settings(int basePort, int range) => new()
     {
         ["Daemon:Acquisition:Source"] = "Lsl",

@@ -66,6 +66,68 @@ public sealed class CapturedExchangeTests
         Assert.All(info.ChannelUnits, u => Assert.Equal("microvolts", u));
     }
 
+    [Fact]
+    public async Task AFullInfoLongerThanAReadIsReadWholeAndOneThatNeverEndsIsRefusedAtItsBound()
+    {
+        // The captured answer with a 300 kB comment inside, sent in pieces: read to the end and parsed.
+        string captured = LslTestSupport.Captures.Get("CapF32").FullInfoReply;
+        int at = captured.IndexOf("<info>", StringComparison.Ordinal) + "<info>".Length;
+        byte[] padded = Encoding.UTF8.GetBytes(captured[..at] + "<!--" + new string('x', 300_000) + "-->" + captured[at..]);
+        var info = await ReadFullInfoFromAsync(async stream =>
+        {
+            for (int i = 0; i < padded.Length; i += 7000)
+            {
+                await stream.WriteAsync(padded.AsMemory(i, Math.Min(7000, padded.Length - i)));
+            }
+        });
+        Assert.Equal(["Ch1", "Ch2", "Ch3", "Ch4", "Ch5", "Ch6", "Ch7", "Ch8"], info.ChannelLabels);
+
+        // A peer that keeps sending: refused once the answer passes the bound, long before the timeout.
+        var endless = new byte[1 << 20];
+        endless.AsSpan().Fill((byte)' ');
+        var started = DateTime.UtcNow;
+        var e = await Assert.ThrowsAsync<LslProtocolException>(() => ReadFullInfoFromAsync(async stream =>
+        {
+            while (true)
+            {
+                await stream.WriteAsync(endless);
+            }
+        }));
+        Assert.Contains($"longer than {LslInlet.MaxFullInfoBytes >> 20} MB", e.Message, StringComparison.Ordinal);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(60), "the bound, not the timeout, ended the read");
+    }
+
+    private static async Task<LslStreamInfo> ReadFullInfoFromAsync(Func<System.Net.Sockets.NetworkStream, Task> answer)
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var peer = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var request = new byte["LSL:fullinfo\r\n".Length];
+            await stream.ReadExactlyAsync(request);
+            Assert.Equal("LSL:fullinfo\r\n", Encoding.ASCII.GetString(request));
+            try
+            {
+                await answer(stream);
+            }
+            catch (IOException)
+            {
+                // The inlet hung up on an endless answer.
+            }
+        });
+        try
+        {
+            return await LslInlet.ReadFullInfoAsync((IPEndPoint)listener.LocalEndpoint, TimeSpan.FromSeconds(120));
+        }
+        finally
+        {
+            listener.Stop();
+            await peer;
+        }
+    }
+
     [Theory]
     [MemberData(nameof(DataScenarios))]
     [InlineData("string_2ch_irregular_push_sample", false)]

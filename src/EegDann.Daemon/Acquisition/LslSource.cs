@@ -62,8 +62,8 @@ public sealed partial class LslSource : ISampleSource
         // The EEG and the marker stream are read by their own tasks; their events meet here.
         var events = Channel.CreateBounded<SourceEvent>(new BoundedChannelOptions(256) { SingleReader = true, SingleWriter = false });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var eeg = PumpEegAsync(events.Writer, stop.Token);
-        var markers = _markers is null ? Task.CompletedTask : PumpMarkersAsync(_markers, events.Writer, stop.Token);
+        var eeg = EndsTheSource(PumpEegAsync(events.Writer, stop.Token), events.Writer, "the EEG stream's reader ended", stop.Token);
+        var markers = _markers is null ? Task.CompletedTask : EndsTheSource(PumpMarkersAsync(_markers, events.Writer, stop.Token), events.Writer, null, stop.Token);
         try
         {
             await foreach (var e in events.Reader.ReadAllAsync(cancellationToken))
@@ -92,7 +92,7 @@ public sealed partial class LslSource : ISampleSource
                 case LslConnected c:
                     if (c.Info.ChannelFormat == LslChannelFormat.String || !c.Info.IsRegular)
                     {
-                        throw new InvalidOperationException($"LSL stream {c.Info} is not a regular numeric stream; set {LslSourceOptions.SectionName}:Markers for marker streams and Stream for the EEG.");
+                        throw new DaemonSettingsException($"{LslSourceOptions.SectionName}:Stream", $"'{_eeg}' selects LSL stream {c.Info}, which is not a regular numeric stream (EEG); select the EEG stream there and name marker streams in {LslSourceOptions.SectionName}:Markers.");
                     }
 
                     var notVoltage = c.Units.Where((u, i) => c.MicrovoltsPerUnit[i] is null).Distinct().ToList();
@@ -174,6 +174,33 @@ public sealed partial class LslSource : ISampleSource
             pending.Clear();
         }
     }
+
+    /// <summary>
+    /// A pump that fails (or, for the EEG, ends) while the source is not stopping ends the source
+    /// at once with its exception, which the acquisition stage reports as a fault; without this
+    /// the reader would wait for events that never come and the fault would surface only at stop.
+    /// </summary>
+    private static Task EndsTheSource(Task pump, ChannelWriter<SourceEvent> events, string? endedWithoutFault, CancellationToken stopping) =>
+        pump.ContinueWith(
+            t =>
+            {
+                if (stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                if (t.IsFaulted)
+                {
+                    events.TryComplete(t.Exception!.GetBaseException());
+                }
+                else if (endedWithoutFault is not null)
+                {
+                    events.TryComplete(new IOException(endedWithoutFault));
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
 
     private static async Task Quietly(Task task)
     {
