@@ -46,6 +46,14 @@ public static class OptionConventions
         ["--log-json"] = PathKind.File,
     };
 
+    /// <summary>
+    /// The path options a command writes to: always these names, and <c>--model</c> in
+    /// calibrate-new-subject (elsewhere it is read). Each is checked writable before the command
+    /// runs, so an evaluation or a calibration does not compute for minutes and then fail to keep
+    /// its result.
+    /// </summary>
+    public static IReadOnlySet<string> Outputs { get; } = new HashSet<string>(StringComparer.Ordinal) { "--out", "--out-file", "--report", "--record", "--feature-cache", "--log-json", "--plot" };
+
     /// <summary>The previous release's spellings that still work, with a warning: (command, old spelling) → the option's name now.</summary>
     public static IReadOnlyDictionary<(string Command, string Alias), string> Deprecated { get; } = new Dictionary<(string, string), string>
     {
@@ -102,6 +110,12 @@ public static class OptionConventions
                 {
                     return $"{typed} {path}: is a folder; {result.Option.Name} takes a file" + (result.Option.Name == "--out-file" ? " (--out names a folder where a command writes several files)" : "") + ".";
                 }
+
+                bool output = Outputs.Contains(result.Option.Name) || (result.Option.Name == "--model" && parse.CommandResult.Command.Name == "calibrate-new-subject");
+                if (output && CannotWrite(path, kind) is { } why)
+                {
+                    return $"{typed} {path}: {why}.";
+                }
             }
         }
 
@@ -148,6 +162,58 @@ public static class OptionConventions
     /// <summary>Splits list values given as <c>a,b</c>, repeated or space-separated into one list.</summary>
     public static string[] List(IEnumerable<string>? values) =>
         values?.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() ?? [];
+
+    /// <summary>
+    /// Why nothing can be written at <paramref name="path"/>, or null: a file is created and deleted
+    /// in its nearest existing folder (the folder itself, or the one it would be created in). Nothing
+    /// is left behind and no folder is created.
+    /// </summary>
+    internal static string? CannotWrite(string path, PathKind kind)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return $"not a usable path ({e.Message})";
+        }
+
+        string? folder = kind == PathKind.Directory ? full : Path.GetDirectoryName(full);
+        while (folder is not null && !Directory.Exists(folder))
+        {
+            if (File.Exists(folder))
+            {
+                return $"{folder} is a regular file, not a folder";
+            }
+
+            folder = Path.GetDirectoryName(folder);
+        }
+
+        if (folder is null)
+        {
+            return "no folder of it exists";
+        }
+
+        string probe = Path.Combine(folder, $".eegdann-write-check.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return $"cannot write in {folder} (permission denied)";
+        }
+        catch (IOException e)
+        {
+            return $"cannot write in {folder} ({(e is FileNotFoundException or DirectoryNotFoundException ? "it does not take new files" : e.Message)})";
+        }
+    }
 
     private static IEnumerable<OptionResult> OptionResults(ParseResult parse)
     {

@@ -138,6 +138,31 @@ public sealed class OptionConventionsTests
     }
 
     [Fact]
+    public void AnOutputWhereNothingCanBeWrittenIsRefusedBeforeTheCommandRunsAndTheCheckLeavesNothingBehind()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        var root = EegDannCli.BuildRootCommand();
+        string file = dir.File("plain.txt");
+        File.WriteAllText(file, "x");
+        string? Check(params string[] args) => OptionConventions.Check(root.Parse(args));
+
+        // /proc takes no new files, even for root (a read-only folder would not stop a test run as root).
+        Assert.Equal("--report /proc/eegdann-report: cannot write in /proc (it does not take new files).", Check("evaluate", "--pipeline", Pipeline, "--data", TestData.RecordingsDirectory, "--report", "/proc/eegdann-report"));
+        Assert.Equal("--model /proc/m.eegdann: cannot write in /proc (it does not take new files).", Check("calibrate-new-subject", "--pipeline", Pipeline, "--source", Recording, "--target", Recording, "--model", "/proc/m.eegdann"));
+        Assert.Equal("--out-file /proc/d.parquet: cannot write in /proc (it does not take new files).", Check("replay", Recording, "--model", dir.File("m.eegdann"), "--out-file", "/proc/d.parquet"));
+        Assert.Equal("--log-json /proc/log.json: cannot write in /proc (it does not take new files).", Check("info", Recording, "--log-json", "/proc/log.json"));
+        Assert.Equal($"--out {file}/sub: {file} is a regular file, not a folder.", Check("import", Recording, "--out", file + "/sub"));
+
+        // Read, not written: replay's --model.
+        Assert.Null(Check("replay", Recording, "--model", "/proc/version"));
+
+        // A folder that does not exist yet passes when the nearest existing one takes files, and is not created.
+        Assert.Null(Check("import", Recording, "--out", dir.File("new/deeper")));
+        Assert.Null(Check("evaluate", "--pipeline", Pipeline, "--data", TestData.RecordingsDirectory, "--report", dir.Path));
+        Assert.Equal([file], Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
     public void TheOldSpellingsStillParseAndEachGetsAWarningNamingTheNewOne()
     {
         using var dir = TestData.NewTemporaryDirectory();
