@@ -1,4 +1,5 @@
 using System.Globalization;
+using EegDann.Core;
 using EegDann.Daemon.Decoding;
 using EegDann.Daemon.Monitoring;
 using EegDann.Daemon.Options;
@@ -132,6 +133,40 @@ public sealed class LslSourceTests(ITestOutputHelper output)
         using var run = await DaemonRunner.RunAsync(settings);
         run.AssertExit(DaemonExitCode.BadInput);
         Assert.Contains(run.Logs.Lines, l => l.Level == LogLevel.Critical && l.Message.Contains("Daemon:Lsl:Stream is required when the source is Lsl", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AMarkerStreamWhoseReaderFailsDegradesTheHealthWhileDecodingGoesOn()
+    {
+        var recording = TestModels.Read("S002", "R04");
+        int basePort = FreePortRange(2);
+        await using var eeg = FakeOutlet.Start(RecordingStreamer.EegSettings(recording, "S002R04", basePort: basePort) with { PortRange = 2 });
+
+        // An outlet that answers the feed request with protocol 1.00, as liblsl does after a Value-Size mismatch: the inlet refuses it.
+        var refusing = LslCaptures.Load(TestData.TestDataFile("lsl", "liblsl-1.17.5-captures.json")).Get("CapDown");
+        await using var cues = FakeOutlet.Start(new FakeOutletSettings { Name = "CapDown", ChannelCount = 2, NominalSrate = 100, SourceId = "CapDown_src", Capture = refusing, BasePort = basePort, PortRange = 2 });
+        var settings = Settings(basePort, 2);
+        settings["Daemon:Lsl:Stream"] = "name=S002R04";
+        settings["Daemon:Lsl:Markers"] = "name=CapDown";
+        HealthReport? health = null;
+        using var run = await DaemonRunner.RunAsync(settings, null, async host =>
+        {
+            var monitor = host.Services.GetRequiredService<DaemonHealth>();
+            await Eventually(() => monitor.Check().Status == HealthStatus.Degraded, "the health says the markers are lost");
+            await Eventually(() => eeg.Consumers == 1, "the daemon connected to the EEG");
+            var part = new Recording(recording.Info, recording.Samples.Select(c => c[..1600]).ToArray(), [], recording.Metadata);
+            await RecordingStreamer.StreamAsync(part, eeg, null, speed: 8, chunkSamples: 8, CancellationToken.None);
+            var metrics = host.Services.GetRequiredService<DaemonMetrics>();
+            await Eventually(() => metrics.Windows >= ((1600 - 320) / 10) + 1, "every window was decided");
+            health = monitor.Check();
+            host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        });
+
+        run.AssertExit(DaemonExitCode.Success);
+        Assert.NotNull(health);
+        Assert.Equal(HealthStatus.Degraded, health.Status);
+        Assert.Contains("markers: the marker stream's reader failed", health.Detail, StringComparison.Ordinal);
+        Assert.Contains(run.Logs.Lines, l => l.Level == LogLevel.Error && l.Message.Contains("decoding goes on without markers", StringComparison.Ordinal) && l.Message.Contains("protocol 1.00", StringComparison.Ordinal));
     }
 
     [Fact]

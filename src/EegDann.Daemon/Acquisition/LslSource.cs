@@ -23,6 +23,7 @@ public sealed partial class LslSource : ISampleSource
     private readonly LslStreamSelector _eeg;
     private readonly LslStreamSelector? _markers;
     private readonly DaemonMetrics? _metrics;
+    private readonly DaemonHealth? _health;
     private readonly ILogger _logger;
     private readonly object _anchorGate = new();
     private (long Index, double LocalTime, double Rate)? _anchor;
@@ -31,9 +32,10 @@ public sealed partial class LslSource : ISampleSource
     /// <param name="source">Which streams (<c>Daemon:Lsl</c>).</param>
     /// <param name="lsl">How to find and read them (<c>Lsl</c>).</param>
     /// <param name="metrics">Receives sample age and dropped samples, or null.</param>
+    /// <param name="health">Told when the marker stream's reader fails (decoding goes on without markers), or null.</param>
     /// <param name="logger">The log.</param>
     /// <exception cref="DaemonSettingsException">When no EEG stream is named (<c>Daemon:Lsl:Stream</c>).</exception>
-    public LslSource(LslSourceOptions source, LslOptions lsl, DaemonMetrics? metrics, ILogger<LslSource> logger)
+    public LslSource(LslSourceOptions source, LslOptions lsl, DaemonMetrics? metrics, DaemonHealth? health, ILogger<LslSource> logger)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(lsl);
@@ -47,6 +49,7 @@ public sealed partial class LslSource : ISampleSource
         _markers = string.IsNullOrWhiteSpace(source.Markers) ? null : LslStreamSelector.Parse(source.Markers);
         _lsl = lsl;
         _metrics = metrics;
+        _health = health;
         _logger = logger;
     }
 
@@ -62,8 +65,8 @@ public sealed partial class LslSource : ISampleSource
         // The EEG and the marker stream are read by their own tasks; their events meet here.
         var events = Channel.CreateBounded<SourceEvent>(new BoundedChannelOptions(256) { SingleReader = true, SingleWriter = false });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var eeg = EndsTheSource(PumpEegAsync(events.Writer, stop.Token), events.Writer, "the EEG stream's reader ended", stop.Token);
-        var markers = _markers is null ? Task.CompletedTask : EndsTheSource(PumpMarkersAsync(_markers, events.Writer, stop.Token), events.Writer, null, stop.Token);
+        var eeg = EndsTheSource(PumpEegAsync(events.Writer, stop.Token), events.Writer, stop.Token);
+        var markers = _markers is null ? Task.CompletedTask : DegradesWithoutMarkers(PumpMarkersAsync(_markers, events.Writer, stop.Token), stop.Token);
         try
         {
             await foreach (var e in events.Reader.ReadAllAsync(cancellationToken))
@@ -176,26 +179,35 @@ public sealed partial class LslSource : ISampleSource
     }
 
     /// <summary>
-    /// A pump that fails (or, for the EEG, ends) while the source is not stopping ends the source
-    /// at once with its exception, which the acquisition stage reports as a fault; without this
-    /// the reader would wait for events that never come and the fault would surface only at stop.
+    /// The EEG reader failing (or ending) while the source is not stopping ends the source at once
+    /// with its exception, which the acquisition stage reports as a fault; without this the reader
+    /// would wait for events that never come and the fault would surface only at stop.
     /// </summary>
-    private static Task EndsTheSource(Task pump, ChannelWriter<SourceEvent> events, string? endedWithoutFault, CancellationToken stopping) =>
+    private static Task EndsTheSource(Task pump, ChannelWriter<SourceEvent> events, CancellationToken stopping) =>
         pump.ContinueWith(
             t =>
             {
-                if (stopping.IsCancellationRequested)
+                if (!stopping.IsCancellationRequested)
                 {
-                    return;
+                    events.TryComplete(t.Exception?.GetBaseException() ?? new IOException("the EEG stream's reader ended"));
                 }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
 
-                if (t.IsFaulted)
+    /// <summary>
+    /// The marker reader failing does not stop decoding (markers only become events of the session
+    /// recording): it is logged as an error and the health is degraded for as long as the source runs.
+    /// </summary>
+    private Task DegradesWithoutMarkers(Task pump, CancellationToken stopping) =>
+        pump.ContinueWith(
+            t =>
+            {
+                if (t.Exception?.GetBaseException() is { } e && !stopping.IsCancellationRequested)
                 {
-                    events.TryComplete(t.Exception!.GetBaseException());
-                }
-                else if (endedWithoutFault is not null)
-                {
-                    events.TryComplete(new IOException(endedWithoutFault));
+                    LogMarkersFailed(e, _markers!.ToString());
+                    _health?.Report("markers", HealthStatus.Degraded, $"the marker stream's reader failed ({e.Message}); no markers are recorded");
                 }
             },
             CancellationToken.None,
@@ -216,6 +228,9 @@ public sealed partial class LslSource : ISampleSource
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Line}")]
     private partial void LogLsl(string line);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The LSL marker stream {Markers}'s reader failed; decoding goes on without markers")]
+    private partial void LogMarkersFailed(Exception exception, string markers);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "LSL stream {Stream}: channel units {Units} are not voltages; their values are passed on unscaled")]
     private partial void LogNotVoltage(string stream, string units);

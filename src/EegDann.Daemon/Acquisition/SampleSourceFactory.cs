@@ -21,6 +21,7 @@ internal sealed class ConfiguredSampleSourceFactory(
     IOptions<LslSourceOptions> lslSource,
     IOptions<EegDann.Lsl.LslOptions> lsl,
     Monitoring.DaemonMetrics metrics,
+    Monitoring.DaemonHealth health,
     ActiveModel models,
     ILoggerFactory loggers) : ISampleSourceFactory
 {
@@ -29,7 +30,7 @@ internal sealed class ConfiguredSampleSourceFactory(
         SourceKind.Replay => await OpenReplayAsync(cancellationToken),
         SourceKind.Tcp => new TcpSource(tcp.Value, metrics, loggers.CreateLogger<TcpSource>()),
         SourceKind.Synthetic => new SyntheticSource(synthetic.Value, models.Current.PipelineSignal.Channels),
-        SourceKind.Lsl => new LslSource(lslSource.Value, lsl.Value, metrics, loggers.CreateLogger<LslSource>()),
+        SourceKind.Lsl => new LslSource(lslSource.Value, lsl.Value, metrics, health, loggers.CreateLogger<LslSource>()),
         _ => throw new DaemonSettingsException($"{AcquisitionOptions.SectionName}:Source", AcquisitionOptions.SourceNotSet),
     };
 
