@@ -68,8 +68,11 @@ public static class EegDannCli
 
             // Our own handler below logs the fault (with its stack trace) and returns ExitCodes.Internal;
             // System.CommandLine's default one would print and exit 1 before Log.Fatal ever ran.
-            // SIGTERM/Ctrl-C cancel the command; the daemon needs up to its 4-s shutdown budget to drain and close its recording.
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(5) });
+            // SIGTERM/Ctrl-C cancel the command; the daemon needs up to its 4-s shutdown budget to drain and close its recording,
+            // and lsl record writes what it received (an hour of 64 channels at 2 kHz is 1.9 GB of samples).
+            bool writesOnStop = parse.CommandResult.Command.Name == "record" && parse.CommandResult.Parent is System.CommandLine.Parsing.CommandResult { Command.Name: "lsl" };
+            var termination = TimeSpan.FromSeconds(writesOnStop ? 120 : 5);
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = termination });
         }
         catch (OperationCanceledException)
         {

@@ -179,7 +179,7 @@ public static class LslCommand
             {
                 var result = await recorder.RecordAsync(path, parse.GetValue(subject)!, cancellationToken);
                 Log.Information("Recorded {Samples} samples ({Seconds:F2} s) of {Stream} and {Events} events to {Path}", result.Samples, result.Seconds, result.Stream, result.Events, path);
-                return result.Samples > 0 ? ExitCodes.Success : ExitCodes.Failed;
+                return result.Samples > 0 && result.MarkersLost is null ? ExitCodes.Success : ExitCodes.Failed;
             }
             catch (Exception e) when (e is LslProtocolException or IOException or RecordingFormatException or UnauthorizedAccessException)
             {
@@ -214,7 +214,11 @@ public static class LslCommand
 }
 
 /// <summary>What <see cref="LslRecorder"/> wrote.</summary>
-internal sealed record LslRecordingResult(string Stream, long Samples, double Seconds, int Events);
+internal sealed record LslRecordingResult(string Stream, long Samples, double Seconds, int Events)
+{
+    /// <summary>Why the marker stream's reader failed, when it did (the markers before it are recorded); null otherwise.</summary>
+    public string? MarkersLost { get; init; }
+}
 
 /// <summary>
 /// Records one LSL stream for a while into EegDann's Parquet recording: values in µV (scaled from
@@ -236,6 +240,8 @@ internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, Lsl
         var indices = new List<long>();
         var stamps = new List<double>();
         var corrections = new List<double>();
+        LslProtocolException? endedBy = null;
+        bool interrupted = false;
         try
         {
             await foreach (var e in follower.ReadAsync(stop.Token))
@@ -251,7 +257,9 @@ internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, Lsl
                         connected = c;
                         break;
                     case LslConnected c when c.Info.ChannelCount != connected.Info.ChannelCount || c.Info.NominalSrate != connected.Info.NominalSrate:
-                        throw new LslProtocolException($"LSL stream {c.Info} came back with another shape than {connected.Info}; the recording stops");
+                        // What came before is kept (written below); the error is reported after it.
+                        endedBy = new LslProtocolException($"LSL stream {c.Info} came back with another shape than {connected.Info}; the recording stopped there");
+                        break;
                     case LslSamples s when s.Strings is null:
                         values.AddRange(s.Values);
                         for (int k = 0; k < s.Count; k++)
@@ -263,15 +271,36 @@ internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, Lsl
 
                         break;
                 }
+
+                if (endedBy is not null)
+                {
+                    break;
+                }
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // The duration is over.
+            // The duration is over, or SIGTERM / Ctrl-C: either ends the recording, and what was
+            // received is written (stopping a recorder must not throw its recording away).
+            interrupted = cancellationToken.IsCancellationRequested;
         }
 
-        await markerTask;
-        cancellationToken.ThrowIfCancellationRequested();
+        await stop.CancelAsync();
+        string? markersLost = null;
+        try
+        {
+            await markerTask;
+        }
+        catch (Exception e) when (e is LslProtocolException or LslStreamLostException or IOException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            markersLost = e.Message;
+        }
+
+        if (interrupted && (connected is null || indices.Count == 0))
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+
         if (connected is null)
         {
             throw new LslProtocolException($"no LSL stream {eeg} answered within {duration.TotalSeconds:G4} s");
@@ -281,6 +310,16 @@ internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, Lsl
         {
             Log.Warning("LSL stream {Stream} sent no samples in {Seconds:G4} s; nothing written", connected.Info.Name, duration.TotalSeconds);
             return new LslRecordingResult(connected.Info.Name, 0, 0, 0);
+        }
+
+        if (interrupted)
+        {
+            Log.Warning("Stopped by SIGTERM or Ctrl-C after {Seconds:F1} s of {Stream}; writing the {Samples} samples received", indices.Count / connected.Info.NominalSrate, connected.Info.Name, indices.Count);
+        }
+
+        if (markersLost is not null)
+        {
+            Log.Error("The marker stream's reader failed ({Problem}); the markers received before are written, later ones are lost", markersLost);
         }
 
         var info = new SignalInfo(connected.Info.NominalSrate, connected.Labels);
@@ -335,14 +374,20 @@ internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, Lsl
         var sampleColumn = Enumerable.Range(0, indices.Count).Select(i => (long)i).ToArray();
         int rows = ParquetRecordingWriter.RowsPerGroup(info.SampleRateHz, ParquetRecordingWriter.DefaultRowGroupSeconds);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // Not cancellable: after SIGTERM or Ctrl-C this write is what stopping does.
         await AtomicFile.WriteAllAsync(
             [
-                (RecordingParquet.EventsPathFor(path), s => ParquetRecordingWriter.WriteEventsAsync(s, recording.Events, subject, cancellationToken)),
-                (SampleTimestampsParquet.PathFor(path), s => SampleTimestampsParquet.WriteAsync(s, sampleColumn, stamps.ToArray(), corrections.ToArray(), extra, cancellationToken)),
-                (path, s => ParquetRecordingWriter.WriteSamplesAsync(s, recording, rows, cancellationToken)),
+                (RecordingParquet.EventsPathFor(path), s => ParquetRecordingWriter.WriteEventsAsync(s, recording.Events, subject, CancellationToken.None)),
+                (SampleTimestampsParquet.PathFor(path), s => SampleTimestampsParquet.WriteAsync(s, sampleColumn, stamps.ToArray(), corrections.ToArray(), extra, CancellationToken.None)),
+                (path, s => ParquetRecordingWriter.WriteSamplesAsync(s, recording, rows, CancellationToken.None)),
             ],
-            cancellationToken);
-        return new LslRecordingResult(connected.Info.Name, indices.Count, indices.Count / info.SampleRateHz, events.Count);
+            CancellationToken.None);
+        if (endedBy is not null)
+        {
+            throw new LslProtocolException($"{endedBy.Message}; the {indices.Count} samples received before it are in {path}", endedBy);
+        }
+
+        return new LslRecordingResult(connected.Info.Name, indices.Count, indices.Count / info.SampleRateHz, events.Count) { MarkersLost = markersLost };
     }
 
     /// <summary>Each marker at the recorded sample whose corrected stamp is nearest (markers outside the recording are left out).</summary>

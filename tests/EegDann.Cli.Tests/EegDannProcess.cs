@@ -48,9 +48,14 @@ public static class EegDannProcess
     /// Runs the tool and sends it <paramref name="signal"/> (as <c>kill -SIGNAL</c>) once a line of
     /// its standard error contains <paramref name="when"/>; fails if no line ever does.
     /// </summary>
-    public static async Task<ToolRun> RunAndSignalAsync(string[] args, string when, string signal)
+    public static async Task<ToolRun> RunAndSignalAsync(string[] args, string when, string signal, IReadOnlyDictionary<string, string>? environment = null, Func<Task>? beforeSignal = null)
     {
         var start = StartInfo(args);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = new System.Text.StringBuilder();
@@ -62,6 +67,11 @@ public static class EegDannProcess
             if (!signalled && line.Contains(when, StringComparison.Ordinal))
             {
                 signalled = true;
+                if (beforeSignal is not null)
+                {
+                    await beforeSignal();
+                }
+
                 using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
                 await kill.WaitForExitAsync(timeout.Token);
             }

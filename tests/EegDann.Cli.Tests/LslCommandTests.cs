@@ -103,6 +103,74 @@ public sealed class LslCommandTests
         Assert.Equal([("T1", 20L), ("T2", 70L)], written.Events.Select(e => (e.Label, e.Sample)));
     }
 
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task CtrlCOrSigtermEndsARecordingEarlyAndWritesWhatWasReceived(string signal)
+    {
+        await using var eeg = FakeOutlet.Start(new FakeOutletSettings { Name = "Amp", ChannelCount = 2, NominalSrate = 100, SourceId = "amp", ChannelLabels = ["C3", "C4"], BasePort = FreePortRange(1), PortRange = 1 });
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("stopped.parquet");
+        var run = await EegDannProcess.RunAndSignalAsync(
+            ["lsl", "record", "--name", "Amp", "--duration", "10m", "--out-file", path],
+            when: "LSL stream connected",
+            signal: signal,
+            Environment(eeg),
+            async () =>
+            {
+                for (int k = 0; k < 150; k++)
+                {
+                    eeg.Push([k, -k], k % 10 == 0 ? 7000 + (k / 100.0) : null);
+                }
+
+                // Delivered over loopback at once; the wait covers a loaded machine.
+                await Task.Delay(3000);
+            });
+
+        Assert.True(run.ExitCode == 0, run.StdErr);
+        Assert.Contains("Stopped by SIGTERM or Ctrl-C after 1.5 s of Amp; writing the 150 samples received", run.StdErr, StringComparison.Ordinal);
+        var written = await ParquetRecordingReader.ReadAsync(path);
+        Assert.Equal(150, written.SampleCount);
+        Assert.Equal(149f, written.Samples[0][149]);
+        Assert.True(File.Exists(SampleTimestampsParquet.PathFor(path)));
+    }
+
+    [Fact]
+    public async Task AStreamThatComesBackWithAnotherShapeEndsTheRecordingKeepingWhatCameBefore()
+    {
+        int basePort = FreePortRange(2);
+        var before = new FakeOutletSettings { Name = "Amp", ChannelCount = 2, NominalSrate = 100, SourceId = "amp", ChannelLabels = ["C3", "C4"], BasePort = basePort, PortRange = 2 };
+        var first = FakeOutlet.Start(before);
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("reshaped.parquet");
+        var recording = EegDannProcess.RunAsync(["lsl", "record", "--name", "Amp", "--duration", "90s", "--out-file", path], Environment(FreeUdpPort(), basePort, 2));
+        for (int i = 0; i < 2000 && first.Consumers == 0; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(1, first.Consumers);
+        for (int k = 0; k < 50; k++)
+        {
+            first.Push([k, -k], k % 10 == 0 ? 9000 + (k / 100.0) : null);
+        }
+
+        await Task.Delay(2000);
+
+        // The amplifier restarts with a third channel.
+        await first.DisposeAsync();
+        await using var second = FakeOutlet.Start(before with { ChannelCount = 3, ChannelLabels = ["C3", "C4", "Cz"] });
+        var run = await recording;
+
+        Assert.True(run.ExitCode == 2, run.StdErr);
+        Assert.Contains("came back with another shape", run.StdErr, StringComparison.Ordinal);
+        Assert.Contains($"the 50 samples received before it are in {path}", run.StdErr, StringComparison.Ordinal);
+        var written = await ParquetRecordingReader.ReadAsync(path);
+        Assert.Equal(["C3", "C4"], written.Info.Channels);
+        Assert.Equal(50, written.SampleCount);
+        Assert.Equal(49f, written.Samples[0][49]);
+    }
+
     [Fact]
     public async Task BadLslSettingsAreRefusedNamingTheSetting()
     {
