@@ -179,7 +179,8 @@ public static class LslCommand
             {
                 var result = await recorder.RecordAsync(path, parse.GetValue(subject)!, cancellationToken);
                 Log.Information("Recorded {Samples} samples ({Seconds:F2} s) of {Stream} and {Events} events to {Path}", result.Samples, result.Seconds, result.Stream, result.Events, path);
-                return result.Samples > 0 && result.MarkersLost is null ? ExitCodes.Success : ExitCodes.Failed;
+                // A marker stream that failed is a bad input beside an EEG recording that succeeded.
+                return result.Samples == 0 ? ExitCodes.Failed : result.MarkersLost is null ? ExitCodes.Success : ExitCodes.BadInput;
             }
             catch (Exception e) when (e is LslProtocolException or IOException or RecordingFormatException or UnauthorizedAccessException)
             {

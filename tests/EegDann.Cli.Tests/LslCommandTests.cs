@@ -172,6 +172,35 @@ public sealed class LslCommandTests
     }
 
     [Fact]
+    public async Task AFailingMarkerReaderKeepsTheEegAndExitsWithBadInput()
+    {
+        int basePort = FreePortRange(2);
+        await using var eeg = FakeOutlet.Start(new FakeOutletSettings { Name = "Amp", ChannelCount = 2, NominalSrate = 100, SourceId = "amp", ChannelLabels = ["C3", "C4"], BasePort = basePort, PortRange = 2 });
+
+        // Answers the feed request with protocol 1.00 (liblsl after a Value-Size mismatch): the inlet refuses it.
+        await using var cues = FakeOutlet.Start(new FakeOutletSettings { Name = "CapDown", ChannelCount = 2, NominalSrate = 100, SourceId = "CapDown_src", Capture = Captures.Value.Get("CapDown"), BasePort = basePort, PortRange = 2 });
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("nocues.parquet");
+        var recording = EegDannProcess.RunAsync(["lsl", "record", "--name", "Amp", "--markers", "CapDown", "--duration", "6s", "--out-file", path], Environment(FreeUdpPort(), basePort, 2));
+        for (int i = 0; i < 2000 && eeg.Consumers == 0; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(1, eeg.Consumers);
+        for (int k = 0; k < 40; k++)
+        {
+            eeg.Push([k, -k], k % 10 == 0 ? 3000 + (k / 100.0) : null);
+        }
+
+        var run = await recording;
+        Assert.True(run.ExitCode == ExitCodes.BadInput, run.StdErr);
+        Assert.Contains("The marker stream's reader failed", run.StdErr, StringComparison.Ordinal);
+        Assert.Contains("protocol 1.00", run.StdErr, StringComparison.Ordinal);
+        Assert.Equal(40, (await ParquetRecordingReader.ReadAsync(path)).SampleCount);
+    }
+
+    [Fact]
     public async Task BadLslSettingsAreRefusedNamingTheSetting()
     {
         var run = await EegDannProcess.RunAsync(["lsl", "list"], new Dictionary<string, string> { ["EEGDANN_Lsl__KnownPeers__0"] = "10.1.2.3" });
