@@ -191,6 +191,11 @@ public static class EvaluateCommand
                 Log.Error("{Problem}", e.Message);
                 return ExitCodes.BadInput;
             }
+            catch (OperationCanceledException) when (part is not null && cancellationToken.IsCancellationRequested)
+            {
+                // The shard has said which runs it keeps for the next attempt.
+                return ExitCodes.Cancelled;
+            }
         });
         command.Subcommands.Add(CreateMerge());
         return command;

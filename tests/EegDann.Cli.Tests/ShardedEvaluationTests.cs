@@ -73,6 +73,42 @@ public sealed class ShardedEvaluationTests
     }
 
     [Fact]
+    public async Task AStoppedShardKeepsTheRunsItFinishedAndTheSameCommandComputesOnlyTheRestGivingTheSameRows()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+
+        // Long enough runs (about a second each) for SIGTERM to land while the second one trains.
+        string pipeline = await SmallPipeline(dir, epochs: 150);
+        string output = dir.File("out");
+        string[] Evaluate(string folder) =>
+            ["evaluate", "--pipeline", pipeline, "--data", TestData.RecordingsDirectory, "--methods", .. Methods, "--seeds", "0", "--target-labeled", "0,2", "--out", folder];
+
+        var stopped = await EegDannProcess.RunAndSignalAsync(Evaluate(output), when: "Fold S00", signal: "TERM");
+        Assert.True(stopped.ExitCode == ExitCodes.Cancelled, stopped.StdErr);
+        string journal = Path.Combine(output, "part-1-of-1.runs");
+        int kept = Directory.GetFiles(journal, "run-*.parquet").Length;
+        Assert.InRange(kept, 1, 7);
+        Assert.Contains($"stopped; {kept} of 8 runs are kept in {journal}", stopped.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("nothing was written", stopped.StdErr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(output, "part-1-of-1.parquet")));
+
+        var resumed = await EegDannProcess.RunAsync(Evaluate(output));
+        Assert.True(resumed.ExitCode == 0, resumed.StdErr);
+        Assert.Contains($"{kept} of 8 runs were finished by an earlier attempt", resumed.StdErr, StringComparison.Ordinal);
+        Assert.Equal(8 - kept, resumed.StdErr.Split('\n').Count(l => l.Contains("] Fold S00", StringComparison.Ordinal)));
+        Assert.False(Directory.Exists(journal));
+
+        // The same rows as a run that was never stopped.
+        var whole = await EegDannProcess.RunAsync(Evaluate(dir.File("whole")));
+        Assert.True(whole.ExitCode == 0, whole.StdErr);
+        var expected = await EegDannProcess.RunAsync("evaluate", "merge", dir.File("whole"), "--json");
+        var actual = await EegDannProcess.RunAsync("evaluate", "merge", output, "--json");
+        Assert.True(actual.ExitCode == 0, actual.StdErr);
+        Assert.Equal(24, WithoutTimings(expected.StdOut)["rows"]!.AsArray().Count);
+        Assert.Equal(WithoutTimings(expected.StdOut)["rows"]!.ToJsonString(), WithoutTimings(actual.StdOut)["rows"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task AShardWithoutAnOutputFolderOrWithABadSplitIsRefusedNamingTheOption()
     {
         var noOut = await EegDannProcess.RunAsync("evaluate", "--pipeline", Path.Combine(TestData.PipelinesDirectory, "mi-logvar.json"), "--data", TestData.RecordingsDirectory, "--shard", "1/3");
@@ -94,10 +130,10 @@ public sealed class ShardedEvaluationTests
         return node;
     }
 
-    private static async Task<string> SmallPipeline(TemporaryDirectory dir)
+    private static async Task<string> SmallPipeline(TemporaryDirectory dir, int epochs = 4)
     {
         var json = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(TestData.PipelinesDirectory, "mi-fb-dann.json")))!;
-        json["training"]!["epochs"] = 4;
+        json["training"]!["epochs"] = epochs;
         json["training"]!["ensemble"] = 2;
         string path = dir.File("small.json");
         await File.WriteAllTextAsync(path, json.ToJsonString());

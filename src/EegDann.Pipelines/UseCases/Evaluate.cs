@@ -84,17 +84,53 @@ public static partial class Evaluate
             .Select(g => new Job(g.First().Fold, g.Key.Labeled, [g.Key.Seed], plan.Methods.Where(m => g.Any(u => u.Method == m.Name)).ToArray()))
             .ToArray();
         logger.LogInformation("Shard {Shard}: {Mine} of {Units} units (fold × K × method × seed) in {Jobs} runs", shard, mine.Length, units.Count, jobs.Length);
-        var (rows, networks) = await RunJobsAsync(plan, jobs, request.Parallelism, logger, progress, cancellationToken);
         var index = units.ToDictionary(u => (FoldKey(u.Fold), u.Labeled, u.Seed, u.Method), u => u.Index);
-        var numbered = rows.Select(r => (Unit: index[(FoldKey(new CrossSubjectFold(r.Target, r.Sources)), r.TargetLabeled, r.Seed, r.Method)], Row: r)).OrderBy(x => x.Unit).ToArray();
+        (int Unit, EvaluationRow Row)[] Numbered(IEnumerable<EvaluationRow> rows) =>
+            rows.Select(r => (index[(FoldKey(new CrossSubjectFold(r.Target, r.Sources)), r.TargetLabeled, r.Seed, r.Method)], r)).ToArray();
+
+        // Each finished run is kept in part-K-of-N.runs/ until the part file is written, so a shard
+        // that is stopped (SIGTERM from a scheduler's time limit or preemption, Ctrl-C) and run again
+        // computes only the runs it had not finished; a run's rows depend only on its inputs and seed.
         string path = Path.Combine(output, shard.FileName);
-        await EvaluationParts.WriteAsync(path, shard, plan.Description, units.Count, numbered, total.Elapsed.TotalSeconds, plan.LoadSeconds, networks, cancellationToken);
+        string journal = EvaluationParts.JournalFolder(path);
+        var unitsOfRun = jobs.Select(j => (IReadOnlySet<int>)j.Methods.Select(m => index[(FoldKey(j.Fold), j.Labeled, j.Seeds[0], m.Name)]).ToHashSet()).ToArray();
+        var kept = await EvaluationParts.ReadJournalAsync(journal, shard, plan.Description, unitsOfRun, logger, cancellationToken);
+        var todo = Enumerable.Range(0, jobs.Length).Where(j => !kept.ContainsKey(j)).ToArray();
+        if (kept.Count > 0)
+        {
+            logger.LogInformation("Shard {Shard}: {Kept} of {Jobs} runs were finished by an earlier attempt (kept in {Journal}); computing the other {Todo}", shard, kept.Count, jobs.Length, journal, todo.Length);
+        }
+
+        Directory.CreateDirectory(journal);
+        EvaluationRow[] rows;
+        int networks;
+        try
+        {
+            (rows, networks) = await RunJobsAsync(plan, todo.Select(j => jobs[j]).ToArray(), request.Parallelism, logger, progress, cancellationToken, (i, runRows, runNetworks, seconds) =>
+                EvaluationParts.KeepRunAsync(journal, todo[i], shard, plan.Description, units.Count, Numbered(runRows), seconds, runNetworks));
+        }
+        catch (OperationCanceledException)
+        {
+            int finished = Directory.GetFiles(journal, "run-*.parquet").Length;
+            logger.LogWarning("Shard {Shard}: stopped; {Finished} of {Jobs} runs are kept in {Journal}: the same command computes the others", shard, finished, jobs.Length, journal);
+            throw;
+        }
+
+        var numbered = kept.Values.SelectMany(k => k.Rows).Concat(Numbered(rows)).OrderBy(x => x.Unit).ToArray();
+        networks += kept.Values.Sum(k => k.Networks);
+        double seconds = total.Elapsed.TotalSeconds + kept.Values.Sum(k => k.Seconds);
+        await EvaluationParts.WriteAsync(path, shard, plan.Description, units.Count, numbered, seconds, plan.LoadSeconds, networks, cancellationToken);
+        Directory.Delete(journal, recursive: true);
         logger.LogInformation("Shard {Shard}: wrote {Rows} rows to {Path} in {Seconds:F1} s ({Networks} networks)", shard, numbered.Length, path, total.Elapsed.TotalSeconds, networks);
         return new ShardOutcome(path, mine.Length, units.Count, numbered.Length);
     }
 
-    /// <summary>Trains and scores the jobs (in parallel), rows in job order.</summary>
-    private static async Task<(EvaluationRow[] Rows, int Networks)> RunJobsAsync(EvaluationPlan plan, IReadOnlyList<Job> jobs, int parallelism, ILogger logger, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Trains and scores the jobs (in parallel), rows in job order; <c>finished</c>, when given, is
+    /// called with each finished job's index, rows, network count and seconds before its worker
+    /// takes the next job.
+    /// </summary>
+    private static async Task<(EvaluationRow[] Rows, int Networks)> RunJobsAsync(EvaluationPlan plan, IReadOnlyList<Job> jobs, int parallelism, ILogger logger, IProgress<WorkProgress>? progress, CancellationToken cancellationToken, Func<int, EvaluationRow[], int, double, Task>? finished = null)
     {
         var runner = new CrossSubjectRunner(plan.Data, plan.FeatureCacheDirectory) { DiagnosticSamples = EvaluationDiagnosticSamples };
         var outcomes = new (FoldOutcome Outcome, int Labeled)[jobs.Count];
@@ -102,34 +138,25 @@ public static partial class Evaluate
         var training = progress is null ? null : new FoldProgress(progress);
         progress?.Report(new WorkProgress("evaluate", 0, jobs.Count, $"{jobs.Count} folds"));
         var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(Enumerable.Range(0, jobs.Count), options, (i, token) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, jobs.Count), options, async (i, token) =>
         {
             var job = jobs[i];
+            var clock = Stopwatch.StartNew();
             var outcome = runner.Run(job.Fold, job.Methods, job.Seeds, plan.Split with { LabeledPerClass = job.Labeled }, null, training, token);
             outcomes[i] = (outcome, job.Labeled);
+            if (finished is not null)
+            {
+                await finished(i, RowsOf(outcome, job.Labeled), outcome.Timings.NetworkCount, clock.Elapsed.TotalSeconds);
+            }
+
             int n = Interlocked.Increment(ref done);
             var best = outcome.Runs.Where(r => r.Score != null).GroupBy(r => r.Requested).Select(g => $"{g.Key} {g.Average(r => r.Score!.Accuracy):F3}");
             logger.LogInformation("Fold {Target} ← {Sources} (K = {Labeled}): {Scores} ({Networks} networks in {Seconds:F1} s)",
                 job.Fold.Target, Describe(job.Fold.Sources), job.Labeled, string.Join(", ", best), outcome.Timings.NetworkCount, outcome.Timings.NetworksSeconds);
             progress?.Report(new WorkProgress("evaluate", n, jobs.Count, $"fold {job.Fold.Target} done"));
-            return ValueTask.CompletedTask;
         });
 
-        var rows = outcomes.SelectMany(o => o.Outcome.Runs.Select(r => new EvaluationRow(
-            o.Outcome.Fold.Target,
-            o.Outcome.Fold.Sources,
-            r.Seed,
-            r.Requested,
-            r.Score?.Accuracy ?? double.NaN,
-            r.Score?.BalancedAccuracy ?? double.NaN,
-            o.Outcome.Scored[r.Seed].Count,
-            r.Failure?.ToString())
-        {
-            TargetLabeled = o.Labeled,
-            HoldoutAccuracy = r.HoldoutScore?.Accuracy ?? double.NaN,
-            HoldoutEpochs = o.Outcome.Holdout[r.Seed].Count,
-            Confusion = r.Score?.Confusion,
-        })).ToArray();
+        var rows = outcomes.SelectMany(o => RowsOf(o.Outcome, o.Labeled)).ToArray();
         int networks = outcomes.Sum(o => o.Outcome.Timings.NetworkCount);
         foreach (var (outcome, _) in outcomes)
         {
@@ -138,6 +165,22 @@ public static partial class Evaluate
 
         return (rows, networks);
     }
+
+    private static EvaluationRow[] RowsOf(FoldOutcome outcome, int labeled) => outcome.Runs.Select(r => new EvaluationRow(
+            outcome.Fold.Target,
+            outcome.Fold.Sources,
+            r.Seed,
+            r.Requested,
+            r.Score?.Accuracy ?? double.NaN,
+            r.Score?.BalancedAccuracy ?? double.NaN,
+            outcome.Scored[r.Seed].Count,
+            r.Failure?.ToString())
+        {
+            TargetLabeled = labeled,
+            HoldoutAccuracy = r.HoldoutScore?.Accuracy ?? double.NaN,
+            HoldoutEpochs = outcome.Holdout[r.Seed].Count,
+            Confusion = r.Score?.Confusion,
+        }).ToArray();
 
     /// <summary>A fold as text: <c>TARGET&lt;-S1,S2,…</c>.</summary>
     internal static string FoldKey(CrossSubjectFold fold) => $"{fold.Target}<-{string.Join(",", fold.Sources)}";

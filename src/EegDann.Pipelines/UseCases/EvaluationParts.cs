@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using EegDann.Core;
 using EegDann.Pipelines.Calibration;
 using EegDann.Recordings;
+using Microsoft.Extensions.Logging;
 using Parquet;
 using Parquet.Data;
 using Parquet.Schema;
@@ -189,6 +190,70 @@ public static partial class EvaluationParts
         return new MergeOutcome(result, [], names);
     }
 
+    /// <summary>The folder where a shard keeps the rows of each run it finished until its part file is written: <c>part-K-of-N.runs</c>.</summary>
+    internal static string JournalFolder(string partPath) => Path.ChangeExtension(partPath, ".runs");
+
+    /// <summary>Keeps one finished run's rows in the shard's journal (atomically: a run is kept whole or not at all).</summary>
+    internal static Task KeepRunAsync(string journal, int run, EvaluationShard shard, EvaluationDescription description, int unitCount, IReadOnlyList<(int Unit, EvaluationRow Row)> rows, double seconds, int networks) =>
+        WriteAsync(Path.Combine(journal, $"run-{run}.parquet"), shard, description, unitCount, rows, seconds, 0, networks, CancellationToken.None);
+
+    /// <summary>
+    /// The runs an earlier attempt of this shard finished, by run index: those of the same evaluation
+    /// and shard whose units are exactly the run's. Anything else in the journal (another evaluation's
+    /// runs, an unreadable file) is deleted and logged, and those runs are computed again.
+    /// </summary>
+    internal static async Task<Dictionary<int, (IReadOnlyList<(int Unit, EvaluationRow Row)> Rows, double Seconds, int Networks)>> ReadJournalAsync(
+        string journal, EvaluationShard shard, EvaluationDescription description, IReadOnlyList<IReadOnlySet<int>> unitsOfRun, ILogger logger, CancellationToken cancellationToken)
+    {
+        var kept = new Dictionary<int, (IReadOnlyList<(int, EvaluationRow)>, double, int)>();
+        if (!Directory.Exists(journal))
+        {
+            return kept;
+        }
+
+        foreach (string path in Directory.GetFiles(journal).Order(StringComparer.Ordinal))
+        {
+            var match = RunName().Match(Path.GetFileName(path));
+            string? problem = null;
+            if (!match.Success || !int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int run) || run >= unitsOfRun.Count)
+            {
+                problem = "not one of this shard's runs";
+                run = -1;
+            }
+            else
+            {
+                try
+                {
+                    var part = await ReadAsync(path, cancellationToken);
+                    if (!SameEvaluation(part.Description, description) || part.Shard != shard)
+                    {
+                        problem = "from another evaluation or shard";
+                    }
+                    else if (!part.Rows.Select(r => r.Unit).ToHashSet().SetEquals(unitsOfRun[run]))
+                    {
+                        problem = "its units are not the run's";
+                    }
+                    else
+                    {
+                        kept[run] = (part.Rows, part.Seconds, part.Networks);
+                    }
+                }
+                catch (CalibrationInputException e)
+                {
+                    problem = e.Message;
+                }
+            }
+
+            if (problem is not null)
+            {
+                logger.LogWarning("Shard {Shard}: {Path} is set aside ({Problem}); its run is computed again", shard, path, problem);
+                File.Delete(path);
+            }
+        }
+
+        return kept;
+    }
+
     private static bool SameEvaluation(EvaluationDescription a, EvaluationDescription b) =>
         JsonSerializer.Serialize(a, Json) == JsonSerializer.Serialize(b, Json);
 
@@ -276,6 +341,9 @@ public static partial class EvaluationParts
 
     [GeneratedRegex(@"^part-[0-9]+-of-[0-9]+\.parquet$")]
     private static partial Regex PartName();
+
+    [GeneratedRegex(@"^run-([0-9]{1,9})\.parquet$")]
+    private static partial Regex RunName();
 
     private sealed record Part(string Path, EvaluationShard Shard, EvaluationDescription Description, IReadOnlyList<(int Unit, EvaluationRow Row)> Rows, double Seconds, double LoadSeconds, int Networks);
 }
