@@ -191,9 +191,14 @@ public static class EvaluateCommand
                 Log.Error("{Problem}", e.Message);
                 return ExitCodes.BadInput;
             }
-            catch (OperationCanceledException) when (part is not null && cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                // The shard has said which runs it keeps for the next attempt.
+                if (part is null)
+                {
+                    Log.Warning("eegdann: stopped (SIGTERM or Ctrl-C) before the evaluation finished; nothing was written (with --out DIR an evaluation keeps the runs it finishes, and the same command then computes only the rest)");
+                }
+
+                // A shard has said which runs it keeps for the next attempt.
                 return ExitCodes.Cancelled;
             }
         });

@@ -106,6 +106,11 @@ public sealed class ShardedEvaluationTests
         Assert.True(actual.ExitCode == 0, actual.StdErr);
         Assert.Equal(24, WithoutTimings(expected.StdOut)["rows"]!.AsArray().Count);
         Assert.Equal(WithoutTimings(expected.StdOut)["rows"]!.ToJsonString(), WithoutTimings(actual.StdOut)["rows"]!.ToJsonString());
+
+        // Without --out nothing is kept, and the message says how to keep it.
+        var plain = await EegDannProcess.RunAndSignalAsync(Evaluate(output)[..^2], when: "Fold S00", signal: "TERM");
+        Assert.True(plain.ExitCode == ExitCodes.Cancelled, plain.StdErr);
+        Assert.Contains("nothing was written (with --out DIR an evaluation keeps the runs it finishes", plain.StdErr, StringComparison.Ordinal);
     }
 
     [Fact]
