@@ -88,13 +88,20 @@ public static class ImportCommand
                     Log.Information("Imported {Input} to {Output}: {Channels} channels, {Samples} samples at {RateHz} Hz ({Seconds:F1} s), {Events} events, subject {Subject}",
                         result.Input, result.Output, r.Info.ChannelCount, r.SampleCount, r.Info.SampleRateHz, r.DurationSeconds, r.Events.Count, r.Metadata.Subject);
                 }
-                else
+                else if (!result.Stopped)
                 {
                     Log.Error("Not imported: {Problem}", result.Error);
                 }
             }
 
             int failed = results.Count(r => !r.Succeeded);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                int stopped = results.Count(r => r.Stopped);
+                Log.Warning("Stopped (SIGTERM or Ctrl-C): {Imported} of {Total} inputs were imported (listed above, complete); {Stopped} were not written{Failed}", results.Count - failed, results.Count, stopped, failed > stopped ? $" and {failed - stopped} failed (above)" : string.Empty);
+                return ExitCodes.Cancelled;
+            }
+
             if (failed > 0)
             {
                 Log.Error("{Failed} of {Total} inputs failed; nothing was written for them", failed, results.Count);

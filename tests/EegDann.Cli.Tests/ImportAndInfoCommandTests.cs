@@ -57,6 +57,33 @@ public sealed class ImportAndInfoCommandTests
     }
 
     [Fact]
+    public async Task AnImportStoppedBySigtermKeepsTheRecordingsItWroteAndSaysHowManyInsteadOfNothing()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        var inputs = new List<string>();
+        for (int i = 0; i < 60; i++)
+        {
+            string link = dir.File($"S{100 + i}R04.edf");
+            File.CreateSymbolicLink(link, TestData.RawEdf("S001", "R04"));
+            inputs.Add(link);
+        }
+
+        string output = dir.File("out");
+        var run = await EegDannProcess.RunAndSignalAsync(["import", .. inputs, "--out", output], when: "(100%) done", signal: "TERM");
+
+        Assert.True(run.ExitCode == ExitCodes.Cancelled, run.StdErr);
+        Assert.DoesNotContain("nothing was written", run.StdErr, StringComparison.Ordinal);
+        var written = Directory.GetFiles(output).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        int imported = written.Count(f => !f!.EndsWith(".events.parquet", StringComparison.Ordinal));
+        Assert.InRange(imported, 1, 59);
+        Assert.Contains($"Stopped (SIGTERM or Ctrl-C): {imported} of 60 inputs were imported (listed above, complete); {60 - imported} were not written", run.StdErr, StringComparison.Ordinal);
+        Assert.Equal(2 * imported, written.Length);
+        Assert.All(written.Where(f => !f!.EndsWith(".events.parquet", StringComparison.Ordinal)), f => Assert.Contains($"to {Path.Combine(output, f!)}: 64 channels", run.StdErr, StringComparison.Ordinal));
+        var first = await ParquetRecordingReader.ReadAsync(Path.Combine(output, written.First(f => !f!.EndsWith(".events.parquet", StringComparison.Ordinal))!));
+        Assert.Equal(20000, first.SampleCount);
+    }
+
+    [Fact]
     public async Task ImportOfAMissingFileFailsNamingIt()
     {
         using var dir = TestData.NewTemporaryDirectory();

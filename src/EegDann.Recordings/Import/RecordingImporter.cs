@@ -40,6 +40,9 @@ public sealed record ImportResult(string Input, string? Output, string? Error, R
 {
     /// <summary>Whether the input was imported.</summary>
     public bool Succeeded => Error is null;
+
+    /// <summary>Whether the import was stopped (cancelled) before this input was written; its <see cref="Error"/> says so.</summary>
+    public bool Stopped { get; init; }
 }
 
 /// <summary>
@@ -74,7 +77,7 @@ public static partial class RecordingImporter
     /// <param name="outputDirectory">Where the recordings go.</param>
     /// <param name="options">Subject override and row-group length.</param>
     /// <param name="progress">Receives one task per input (<c>import NAME</c>); may be null.</param>
-    /// <param name="cancellationToken">Stops between files and between records.</param>
+    /// <param name="cancellationToken">Stops between files and between records; the inputs imported by then keep their results and files, the others are reported as stopped.</param>
     /// <returns>One result per input, in input order.</returns>
     public static async Task<IReadOnlyList<ImportResult>> ImportAsync(
         IReadOnlyList<string> inputs,
@@ -105,11 +108,19 @@ public static partial class RecordingImporter
             }
         }
 
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, inputs.Count).Where(i => outputs[i] is not null),
-            new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism, CancellationToken = cancellationToken },
-            async (i, token) => results[i] = await ImportOneAsync(inputs[i], outputs[i]!, options, progress, token));
-        return results.Select(r => r!).ToList();
+        try
+        {
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, inputs.Count).Where(i => outputs[i] is not null),
+                new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism, CancellationToken = cancellationToken },
+                async (i, token) => results[i] = await ImportOneAsync(inputs[i], outputs[i]!, options, progress, token));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped: what was imported stays imported (each file is written whole or not at all).
+        }
+
+        return results.Select((r, i) => r ?? new ImportResult(inputs[i], null, $"{inputs[i]}: not imported: stopped before it was written.", null) { Stopped = true }).ToList();
     }
 
     private static async Task<ImportResult> ImportOneAsync(string input, string output, ImportOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
