@@ -92,8 +92,16 @@ public sealed class ShardedEvaluationTests
         Assert.DoesNotContain("nothing was written", stopped.StdErr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(output, "part-1-of-1.parquet")));
 
+        // What a kill -9 mid-write leaves, and a kept run under another run's name: deleted, not trusted.
+        string temporary = Path.Combine(journal, ".run-5.parquet.4242.0123abcd.tmp");
+        await File.WriteAllTextAsync(temporary, "half a file");
+        int other = Enumerable.Range(0, 8).First(j => !File.Exists(Path.Combine(journal, $"run-{j}.parquet")));
+        File.Copy(Directory.GetFiles(journal, "run-*.parquet")[0], Path.Combine(journal, $"run-{other}.parquet"));
+
         var resumed = await EegDannProcess.RunAsync(Evaluate(output));
         Assert.True(resumed.ExitCode == 0, resumed.StdErr);
+        Assert.Contains($"deleted {temporary} (not one of this shard's runs)", resumed.StdErr, StringComparison.Ordinal);
+        Assert.Contains($"deleted {Path.Combine(journal, $"run-{other}.parquet")} (its units are not the run's); that run is computed again", resumed.StdErr, StringComparison.Ordinal);
         Assert.Contains($"{kept} of 8 runs were finished by an earlier attempt", resumed.StdErr, StringComparison.Ordinal);
         Assert.Equal(8 - kept, resumed.StdErr.Split('\n').Count(l => l.Contains("] Fold S00", StringComparison.Ordinal)));
         Assert.False(Directory.Exists(journal));

@@ -200,7 +200,8 @@ public static partial class EvaluationParts
     /// <summary>
     /// The runs an earlier attempt of this shard finished, by run index: those of the same evaluation
     /// and shard whose units are exactly the run's. Anything else in the journal (another evaluation's
-    /// runs, an unreadable file) is deleted and logged, and those runs are computed again.
+    /// runs, an unreadable file, a temporary file of a write that was killed) is deleted and logged,
+    /// and those runs are computed again.
     /// </summary>
     internal static async Task<Dictionary<int, (IReadOnlyList<(int Unit, EvaluationRow Row)> Rows, double Seconds, int Networks)>> ReadJournalAsync(
         string journal, EvaluationShard shard, EvaluationDescription description, IReadOnlyList<IReadOnlySet<int>> unitsOfRun, ILogger logger, CancellationToken cancellationToken)
@@ -246,7 +247,7 @@ public static partial class EvaluationParts
 
             if (problem is not null)
             {
-                logger.LogWarning("Shard {Shard}: {Path} is set aside ({Problem}); its run is computed again", shard, path, problem);
+                logger.LogWarning("Shard {Shard}: deleted {Path} ({Problem}){Then}", shard, path, problem, run >= 0 ? "; that run is computed again" : string.Empty);
                 File.Delete(path);
             }
         }
