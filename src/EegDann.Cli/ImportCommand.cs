@@ -29,6 +29,7 @@ public static class ImportCommand
             Description = "Keep only these channels, in this order (labels, comma-separated or repeated), e.g. to leave out slow sensors instead of resampling them.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var salvage = new Option<bool>("--salvage") { Description = "Import what a file cut short holds (a recording interrupted by a crash, a power cut or a full disk): the complete EDF/BDF data records or XDF chunks before the cut; the metadata ('salvaged') and the log say what was lost. Without it such a file is refused." };
         var rowGroupSeconds = new Option<double>("--row-group-seconds")
         {
             Description = "Seconds of samples per Parquet row group.",
@@ -42,6 +43,7 @@ public static class ImportCommand
         command.Options.Add(rate);
         command.Options.Add(channels);
         command.Options.Add(rowGroupSeconds);
+        command.Options.Add(salvage);
         command.SetAction(async (parse, cancellationToken) =>
         {
             double seconds = parse.GetValue(rowGroupSeconds);
@@ -79,6 +81,7 @@ public static class ImportCommand
                 Channels = channelList is { Length: > 0 } ? channelList : null,
                 Resampler = new WholeSignalResampler(),
                 RowGroupSeconds = seconds,
+                Salvage = parse.GetValue(salvage),
             };
             var results = await ProgressDisplay.RunAsync("import", progress => RecordingImporter.ImportAsync(files, outDir, options, progress, cancellationToken));
             foreach (var result in results)
@@ -87,6 +90,10 @@ public static class ImportCommand
                 {
                     Log.Information("Imported {Input} to {Output}: {Channels} channels, {Samples} samples at {RateHz} Hz ({Seconds:F1} s), {Events} events, subject {Subject}",
                         result.Input, result.Output, r.Info.ChannelCount, r.SampleCount, r.Info.SampleRateHz, r.DurationSeconds, r.Events.Count, r.Metadata.Subject);
+                    if (r.Metadata.Extra.TryGetValue("salvaged", out var lost))
+                    {
+                        Log.Warning("Salvaged {Input}: {Loss}", result.Input, lost);
+                    }
                 }
                 else if (!result.Stopped)
                 {

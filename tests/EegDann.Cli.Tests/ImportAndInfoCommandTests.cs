@@ -84,6 +84,26 @@ public sealed class ImportAndInfoCommandTests
     }
 
     [Fact]
+    public async Task AFileCutShortIsRefusedNamingSalvageWhichThenImportsItsCompleteRecordsWithAWarning()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        string cut = dir.File("S001R04.edf");
+        var bytes = await File.ReadAllBytesAsync(TestData.RawEdf("S001", "R04"));
+        await File.WriteAllBytesAsync(cut, bytes[..(bytes.Length - 30000)]);
+
+        var refused = await EegDannProcess.RunAsync("import", cut, "--out", dir.File("refused"));
+        Assert.Equal(ExitCodes.BadInput, refused.ExitCode);
+        Assert.Contains("import --salvage keeps the complete data records before the cut", refused.StdErr, StringComparison.Ordinal);
+
+        var salvaged = await EegDannProcess.RunAsync("import", cut, "--salvage", "--out", dir.File("salvaged"));
+        Assert.True(salvaged.ExitCode == 0, salvaged.StdErr);
+        Assert.Contains($"Salvaged {cut}: the file was cut short: 123 of the 125 data records", salvaged.StdErr, StringComparison.Ordinal);
+        var recording = await ParquetRecordingReader.ReadAsync(Path.Combine(dir.File("salvaged"), "S001R04.parquet"));
+        Assert.Equal(123 * 160, recording.SampleCount);
+        Assert.StartsWith("the file was cut short", recording.Metadata.Extra["salvaged"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ImportOfAMissingFileFailsNamingIt()
     {
         using var dir = TestData.NewTemporaryDirectory();

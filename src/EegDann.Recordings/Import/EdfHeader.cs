@@ -80,6 +80,9 @@ public sealed class EdfHeader
     /// <summary>Number of data records.</summary>
     public long RecordCount { get; private init; }
 
+    /// <summary>The number of data records the header declares (more than <see cref="RecordCount"/> when a file cut short was salvaged).</summary>
+    public long DeclaredRecordCount { get; private init; }
+
     /// <summary>Duration of one data record in seconds (0 only for annotation-only files).</summary>
     public double RecordSeconds { get; private init; }
 
@@ -98,7 +101,8 @@ public sealed class EdfHeader
     /// </summary>
     /// <param name="stream">The file, positioned at 0; its length is checked against the header.</param>
     /// <param name="path">The file's path, for messages.</param>
-    public static EdfHeader Read(Stream stream, string path)
+    /// <param name="salvage">When the file is shorter than its header says, keep its complete data records (<see cref="DeclaredRecordCount"/> keeps the header's count) instead of refusing it.</param>
+    public static EdfHeader Read(Stream stream, string path, bool salvage = false)
     {
         var fixedPart = new byte[FixedBytes];
         int got = ReadFully(stream, fixedPart);
@@ -247,11 +251,21 @@ public sealed class EdfHeader
         {
             throw new RecordingFormatException(path, $"the header says {records} data records.");
         }
+        long declared = records;
+        if (salvage && records > 0 && records * recordBytes > dataBytes)
+        {
+            // Cut short: the complete records before the cut.
+            records = dataBytes / recordBytes;
+            if (records == 0)
+            {
+                throw new RecordingFormatException(path, $"truncated: not one complete data record of {recordBytes} bytes after the header ({dataBytes} bytes); nothing to salvage.");
+            }
+        }
         else if (records * recordBytes != dataBytes)
         {
             string hint = records * recordBytes < dataBytes
                 ? "The file is longer than its header says; it is corrupt (a copy whose LF bytes were turned into CR LF by a text-mode transfer looks exactly like this)."
-                : "The file is truncated.";
+                : "The file is truncated (import --salvage keeps the complete data records before the cut).";
             throw new RecordingFormatException(path,
                 $"header and file length disagree: {records} data records × {recordBytes} bytes = {records * recordBytes} bytes of data expected after the {expectedHeader}-byte header, but the file holds {dataBytes} bytes there. {hint}");
         }
@@ -265,6 +279,7 @@ public sealed class EdfHeader
             HeaderBytes = headerBytes,
             Reserved = reserved,
             RecordCount = records,
+            DeclaredRecordCount = declared,
             RecordSeconds = recordSeconds,
             Signals = signals,
             RecordBytes = recordBytes,

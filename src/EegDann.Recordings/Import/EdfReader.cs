@@ -29,12 +29,13 @@ public static class EdfReader
     /// <summary>Reads the whole file.</summary>
     /// <param name="path">The EDF/BDF file.</param>
     /// <param name="progress">Called with (records read, records in all) as reading proceeds; may be null.</param>
+    /// <param name="salvage">Keep the complete data records of a file cut short instead of refusing it (the loss goes to the metadata as <c>salvaged</c>).</param>
     /// <param name="cancellationToken">Stops between records.</param>
     /// <exception cref="RecordingFormatException">When the file is not a valid EDF/BDF or cannot be used; the message names the file and the problem.</exception>
-    public static SourceRecording Read(string path, Action<long, long>? progress = null, CancellationToken cancellationToken = default)
+    public static SourceRecording Read(string path, Action<long, long>? progress = null, bool salvage = false, CancellationToken cancellationToken = default)
     {
         using var stream = OpenRead(path);
-        var header = EdfHeader.Read(stream, path);
+        var header = EdfHeader.Read(stream, path, salvage);
         var signals = header.Signals;
         var ordinary = Enumerable.Range(0, signals.Count).Where(i => !signals[i].IsAnnotations).ToArray();
         var annotationSignals = Enumerable.Range(0, signals.Count).Where(i => signals[i].IsAnnotations).ToArray();
@@ -167,6 +168,12 @@ public static class EdfReader
         if (prefilters.Length == 1 && prefilters[0].Length > 0)
         {
             extra["prefiltering"] = prefilters[0];
+        }
+
+        if (header.DeclaredRecordCount > header.RecordCount)
+        {
+            long lost = header.DeclaredRecordCount - header.RecordCount;
+            extra["salvaged"] = string.Create(CultureInfo.InvariantCulture, $"the file was cut short: {header.RecordCount} of the {header.DeclaredRecordCount} data records its header declares are complete and imported; {lost} ({lost * header.RecordSeconds:G6} s) are lost");
         }
 
         var channelRates = ordinary.Select(i => signals[i].SamplesPerRecord / header.RecordSeconds).ToArray();

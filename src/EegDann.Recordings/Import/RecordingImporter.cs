@@ -27,6 +27,13 @@ public sealed record ImportOptions
     /// <summary>Seconds per Parquet row group.</summary>
     public double RowGroupSeconds { get; init; } = ParquetRecordingWriter.DefaultRowGroupSeconds;
 
+    /// <summary>
+    /// Import what a file cut short holds (a recording interrupted by a crash, a power cut or a full
+    /// disk): the complete data records (EDF/BDF) or chunks (XDF) before the cut, with the loss in
+    /// the metadata (<c>salvaged</c>). False (the default) refuses such a file, naming the cut.
+    /// </summary>
+    public bool Salvage { get; init; }
+
     /// <summary>Files imported at the same time (default: one per processor). Results keep input order either way.</summary>
     public int MaxParallelism { get; init; } = Environment.ProcessorCount;
 }
@@ -175,9 +182,9 @@ public static partial class RecordingImporter
         var source = format switch
         {
             SourceFormat.Gdf => GdfReader.Read(path, progress, cancellationToken),
-            SourceFormat.Xdf => XdfReader.Read(path, options.Stream, progress, cancellationToken),
+            SourceFormat.Xdf => XdfReader.Read(path, options.Stream, progress, options.Salvage, cancellationToken),
             SourceFormat.BrainVision => BrainVisionReader.Read(path, progress, cancellationToken),
-            _ => EdfReader.Read(path, progress, cancellationToken),
+            _ => EdfReader.Read(path, progress, options.Salvage, cancellationToken),
         };
         source = ChannelPlan.Apply(path, source, options);
         string sha256 = Sha256(path);

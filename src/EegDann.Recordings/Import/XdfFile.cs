@@ -21,17 +21,21 @@ namespace EegDann.Recordings.Import;
 /// <para>A sample without a timestamp gets the previous sample's plus 1/nominal rate (the previous
 /// one, or 0 for the stream's first sample). Chunks of unknown tags are skipped (the format allows
 /// new kinds); a file cut short, a chunk for a stream without a header, or a chunk whose content
-/// does not fit its length is refused, naming the chunk and its byte offset.</para>
+/// does not fit its length is refused, naming the chunk and its byte offset (a file cut short is
+/// read up to the cut when salvaging, as LabRecorder leaves one after a crash).</para>
 /// </remarks>
 public sealed class XdfFile
 {
     private const long MaxChunkBytes = 1L << 31;
 
-    private XdfFile(string fileHeaderXml, IReadOnlyList<XdfStream> streams, int skippedChunks)
+    private const string SalvageHint = " (a recording cut short, e.g. by a crash; import --salvage keeps the chunks before the cut)";
+
+    private XdfFile(string fileHeaderXml, IReadOnlyList<XdfStream> streams, int skippedChunks, string? cutShort)
     {
         FileHeaderXml = fileHeaderXml;
         Streams = streams;
         SkippedChunks = skippedChunks;
+        CutShort = cutShort;
     }
 
     /// <summary>The file header's XML.</summary>
@@ -43,12 +47,16 @@ public sealed class XdfFile
     /// <summary>Chunks with a tag XDF 1.0 does not define, skipped.</summary>
     public int SkippedChunks { get; }
 
+    /// <summary>Where a salvaged file was cut short (the chunk cut off and the bytes lost), or null for a whole file.</summary>
+    public string? CutShort { get; }
+
     /// <summary>Reads and checks every chunk of <paramref name="path"/>.</summary>
     /// <param name="path">The XDF file.</param>
     /// <param name="progress">Called with (bytes read, bytes in all); may be null.</param>
+    /// <param name="salvage">A file cut short (inside a chunk's length field or content) keeps the chunks before the cut (<see cref="CutShort"/> says where) instead of being refused.</param>
     /// <param name="cancellationToken">Stops between chunks.</param>
     /// <exception cref="RecordingFormatException">When the file is not a valid XDF file; the message names the file, the chunk and the problem.</exception>
-    public static XdfFile Read(string path, Action<long, long>? progress = null, CancellationToken cancellationToken = default)
+    public static XdfFile Read(string path, Action<long, long>? progress = null, bool salvage = false, CancellationToken cancellationToken = default)
     {
         using var stream = EdfReader.OpenRead(path);
         long length = stream.Length;
@@ -63,6 +71,7 @@ public sealed class XdfFile
         var streams = new Dictionary<uint, XdfStream>();
         var order = new List<XdfStream>();
         int skipped = 0;
+        string? cutShort = null;
         long position = 4;
         int chunkNumber = 0;
         var small = new byte[9];
@@ -88,7 +97,13 @@ public sealed class XdfFile
 
             if (stream.ReadAtLeast(small.AsSpan(1, width), width, throwOnEndOfStream: false) < width)
             {
-                throw new RecordingFormatException(path, $"truncated: {Where()} ends inside its length field.");
+                if (salvage && fileHeader is not null)
+                {
+                    cutShort = $"{Where()} ends inside its length field";
+                    break;
+                }
+
+                throw new RecordingFormatException(path, $"truncated: {Where()} ends inside its length field{SalvageHint}.");
             }
 
             ulong chunkLength = width switch
@@ -105,7 +120,13 @@ public sealed class XdfFile
 
             if ((long)Math.Min(chunkLength, (ulong)long.MaxValue) > length - position)
             {
-                throw new RecordingFormatException(path, $"truncated: {Where()} says it holds {chunkLength} bytes but the file ends {length - position} bytes after its length field.");
+                if (salvage && fileHeader is not null && chunkLength <= MaxChunkBytes)
+                {
+                    cutShort = $"{Where()} holds {chunkLength} bytes but the file ends {length - position} bytes into it";
+                    break;
+                }
+
+                throw new RecordingFormatException(path, $"truncated: {Where()} says it holds {chunkLength} bytes but the file ends {length - position} bytes after its length field{SalvageHint}.");
             }
 
             if (chunkLength > MaxChunkBytes)
@@ -195,7 +216,7 @@ public sealed class XdfFile
             throw new RecordingFormatException(path, "truncated: the file holds only the 'XDF:' magic, not even its FileHeader chunk.");
         }
 
-        return new XdfFile(fileHeader, order, skipped);
+        return new XdfFile(fileHeader, order, skipped, cutShort);
     }
 
     private static void ReadSamples(string path, ReadOnlySpan<byte> body, XdfStream s, string where)

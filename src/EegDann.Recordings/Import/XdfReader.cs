@@ -39,11 +39,12 @@ public static class XdfReader
     /// <param name="path">The XDF file.</param>
     /// <param name="streamName">The stream to take as the recording, or null for the first EEG stream.</param>
     /// <param name="progress">Called with (bytes read, bytes in all); may be null.</param>
+    /// <param name="salvage">Read a file cut short up to the cut instead of refusing it (the loss goes to the metadata as <c>salvaged</c>).</param>
     /// <param name="cancellationToken">Stops between chunks.</param>
     /// <exception cref="RecordingFormatException">When the file is not valid XDF or has no stream that can be a recording.</exception>
-    public static SourceRecording Read(string path, string? streamName = null, Action<long, long>? progress = null, CancellationToken cancellationToken = default)
+    public static SourceRecording Read(string path, string? streamName = null, Action<long, long>? progress = null, bool salvage = false, CancellationToken cancellationToken = default)
     {
-        var file = XdfFile.Read(path, progress, cancellationToken);
+        var file = XdfFile.Read(path, progress, salvage, cancellationToken);
         var eeg = Choose(path, file, streamName, out string why);
         var eegSegments = XdfClockSync.Segments(eeg.ClockOffsets);
         var times = XdfClockSync.Correct(eeg.Timestamps, eeg.ClockOffsets, eegSegments);
@@ -140,6 +141,11 @@ public static class XdfReader
         if (assumedMicrovolts)
         {
             extra["xdf_units"] = "the EEG stream states no channel units; its values are taken as microvolts";
+        }
+
+        if (file.CutShort is { } cut)
+        {
+            extra["salvaged"] = $"the file was cut short: {cut}; the chunks before it are imported (no stream footers, and samples and clock offsets after the cut are lost)";
         }
 
         if (file.SkippedChunks > 0)

@@ -1,0 +1,67 @@
+using EegDann.Recordings.Import;
+using EegDann.TestSupport;
+
+namespace EegDann.Recordings.Tests;
+
+/// <summary>
+/// A recording cut short (a crash, a power cut, a full disk) is refused with the cut named and how to
+/// keep what it holds; with <see cref="ImportOptions.Salvage"/> the complete EDF records or XDF chunks
+/// before the cut are imported exactly as the whole file's, and the metadata says what was lost.
+/// </summary>
+public sealed class SalvageTests
+{
+    [Fact]
+    public void AnEdfCutInsideItsLastRecordKeepsTheCompleteRecordsWithTheWholeFilesValues()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        var bytes = File.ReadAllBytes(TestData.RawEdf("S001", "R04"));
+        string path = dir.File("S001R04.edf");
+        File.WriteAllBytes(path, bytes[..(bytes.Length - 30000)]);
+
+        var refused = Assert.Throws<RecordingFormatException>(() => RecordingImporter.Read(path));
+        Assert.Contains("The file is truncated (import --salvage keeps the complete data records before the cut).", refused.Message, StringComparison.Ordinal);
+
+        var whole = RecordingImporter.Read(TestData.RawEdf("S001", "R04"));
+        var salvaged = RecordingImporter.Read(path, new ImportOptions { Salvage = true });
+
+        // S001R04: 125 records of 1 s (160 samples) × 64 signals + annotations, 20640 bytes each; 30000 bytes cut off two.
+        Assert.Equal(123 * 160, salvaged.SampleCount);
+        for (int c = 0; c < whole.Info.ChannelCount; c++)
+        {
+            Assert.Equal(whole.Samples[c][..salvaged.SampleCount], salvaged.Samples[c]);
+        }
+
+        Assert.Equal(whole.Events.Where(e => e.Sample < salvaged.SampleCount).Select(e => (e.Label, e.Sample)), salvaged.Events.Select(e => (e.Label, e.Sample)));
+        Assert.Equal("the file was cut short: 123 of the 125 data records its header declares are complete and imported; 2 (2 s) are lost", salvaged.Metadata.Extra["salvaged"]);
+        Assert.False(whole.Metadata.Extra.ContainsKey("salvaged"));
+    }
+
+    [Fact]
+    public void AnXdfCutInsideAChunkKeepsTheChunksBeforeItWithTheWholeFilesValues()
+    {
+        string original = TestData.TestDataFile("formats", "xdf", "clock_resets.xdf");
+        using var dir = TestData.NewTemporaryDirectory();
+        var bytes = File.ReadAllBytes(original);
+        string path = dir.File("cut.xdf");
+        File.WriteAllBytes(path, bytes[..(bytes.Length * 3 / 5)]);
+
+        var refused = Assert.Throws<RecordingFormatException>(() => RecordingImporter.Read(path));
+        Assert.Contains("truncated: chunk", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("import --salvage keeps the chunks before the cut", refused.Message, StringComparison.Ordinal);
+
+        var whole = RecordingImporter.Read(original);
+        var salvaged = RecordingImporter.Read(path, new ImportOptions { Salvage = true });
+        Assert.InRange(salvaged.SampleCount, whole.SampleCount / 3, whole.SampleCount - 1);
+        for (int c = 0; c < whole.Info.ChannelCount; c++)
+        {
+            Assert.Equal(whole.Samples[c][..salvaged.SampleCount], salvaged.Samples[c]);
+        }
+
+        Assert.StartsWith("the file was cut short: chunk ", salvaged.Metadata.Extra["salvaged"], StringComparison.Ordinal);
+        Assert.Contains("the chunks before it are imported", salvaged.Metadata.Extra["salvaged"], StringComparison.Ordinal);
+
+        // Cut inside the file header, there is nothing to salvage: refused either way.
+        File.WriteAllBytes(path, bytes[..20]);
+        Assert.Throws<RecordingFormatException>(() => RecordingImporter.Read(path, new ImportOptions { Salvage = true }));
+    }
+}
