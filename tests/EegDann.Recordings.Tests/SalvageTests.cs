@@ -64,4 +64,32 @@ public sealed class SalvageTests
         File.WriteAllBytes(path, bytes[..20]);
         Assert.Throws<RecordingFormatException>(() => RecordingImporter.Read(path, new ImportOptions { Salvage = true }));
     }
+
+    [Fact]
+    public void AMultiplexedBrainVisionDataFileCutInsideASampleKeepsItsWholeSamples()
+    {
+        string folder = TestData.TestDataFile("formats", "brainvision");
+        using var dir = TestData.NewTemporaryDirectory();
+        foreach (string name in new[] { "test.vhdr", "test.vmrk", "test.eeg" })
+        {
+            File.Copy(Path.Combine(folder, name), dir.File(name));
+        }
+
+        // 32 channels of INT_16: 64 bytes a sample; cut 1000 samples and 10 bytes off the end.
+        var bytes = File.ReadAllBytes(dir.File("test.eeg"));
+        File.WriteAllBytes(dir.File("test.eeg"), bytes[..(bytes.Length - (1000 * 64) - 10)]);
+
+        var refused = Assert.Throws<RecordingFormatException>(() => RecordingImporter.Read(dir.File("test.vhdr")));
+        Assert.Contains("import --salvage keeps its whole samples", refused.Message, StringComparison.Ordinal);
+
+        var whole = RecordingImporter.Read(Path.Combine(folder, "test.vhdr"));
+        var salvaged = RecordingImporter.Read(dir.File("test.vhdr"), new ImportOptions { Salvage = true });
+        Assert.Equal(whole.SampleCount - 1001, salvaged.SampleCount);
+        for (int c = 0; c < whole.Info.ChannelCount; c++)
+        {
+            Assert.Equal(whole.Samples[c][..salvaged.SampleCount], salvaged.Samples[c]);
+        }
+
+        Assert.Equal($"the data file was cut short inside sample {salvaged.SampleCount + 1} (54 of its 64 bytes); the {salvaged.SampleCount} whole samples before it are imported", salvaged.Metadata.Extra["salvaged"]);
+    }
 }

@@ -45,9 +45,10 @@ public static class BrainVisionReader
     /// <summary>Reads the recording a header describes.</summary>
     /// <param name="path">The <c>.vhdr</c> file.</param>
     /// <param name="progress">Called with (samples read, samples in all); may be null.</param>
+    /// <param name="salvage">A multiplexed data file cut short keeps its whole samples (the loss goes to the metadata as <c>salvaged</c>) instead of being refused.</param>
     /// <param name="cancellationToken">Stops between blocks.</param>
     /// <exception cref="RecordingFormatException">When a file is missing, not BrainVision, or inconsistent; the message names the file.</exception>
-    public static SourceRecording Read(string path, Action<long, long>? progress = null, CancellationToken cancellationToken = default)
+    public static SourceRecording Read(string path, Action<long, long>? progress = null, bool salvage = false, CancellationToken cancellationToken = default)
     {
         var header = IniText.Read(path, "Header File", "header");
         var problems = new List<string>();
@@ -156,7 +157,7 @@ public static class BrainVisionReader
         }
 
         double rate = 1e6 / intervalMicroseconds;
-        var samples = ReadData(dataPath, header, channels, bytes, binaryFormat.ToUpperInvariant(), vectorized, gain, progress, cancellationToken);
+        var samples = ReadData(dataPath, header, channels, bytes, binaryFormat.ToUpperInvariant(), vectorized, gain, salvage, out string? salvaged, progress, cancellationToken);
         int n = samples[0].Length;
         var extra = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -166,6 +167,10 @@ public static class BrainVisionReader
             ["brainvision_data_sha256"] = Sha256(dataPath),
             ["brainvision_codepage"] = header.Encoding.WebName,
         };
+        if (salvaged is not null)
+        {
+            extra["salvaged"] = salvaged;
+        }
         var events = new List<RecordingEvent>();
         if (markerPath is not null)
         {
@@ -200,29 +205,44 @@ public static class BrainVisionReader
         };
     }
 
-    private static float[][] ReadData(string dataPath, IniText header, int channels, int bytes, string format, bool vectorized, double[] gain, Action<long, long>? progress, CancellationToken cancellationToken)
+    private static float[][] ReadData(string dataPath, IniText header, int channels, int bytes, string format, bool vectorized, double[] gain, bool salvage, out string? salvaged, Action<long, long>? progress, CancellationToken cancellationToken)
     {
         using var stream = EdfReader.OpenRead(dataPath);
         long length = stream.Length;
         long frame = (long)channels * bytes;
+        salvaged = null;
         if (length == 0)
         {
             throw new RecordingFormatException(dataPath, "the data file is empty.");
         }
 
+        // Only a multiplexed file cut short can be salvaged: a vectorized one stores each channel
+        // whole in turn, so a cut loses whole channels.
+        bool canSalvage = salvage && !vectorized && length >= frame;
+        string hint = vectorized ? string.Empty : " A recording cut short (e.g. by a crash): import --salvage keeps its whole samples.";
         if (length % frame != 0)
         {
-            throw new RecordingFormatException(dataPath,
-                $"truncated or inconsistent with its header: {length} bytes is not a whole number of samples of {channels} channels × {bytes} bytes ({format}).");
+            if (!canSalvage)
+            {
+                throw new RecordingFormatException(dataPath,
+                    $"truncated or inconsistent with its header: {length} bytes is not a whole number of samples of {channels} channels × {bytes} bytes ({format}).{hint}");
+            }
+
+            salvaged = $"the data file was cut short inside sample {(length / frame) + 1} ({length % frame} of its {frame} bytes); the {length / frame} whole samples before it are imported";
         }
 
         long n = length / frame;
         if (header.TryGet("Common Infos", "DataPoints", out var pointsText) && pointsText.Length > 0)
         {
-            if (!long.TryParse(pointsText, NumberStyles.None, CultureInfo.InvariantCulture, out long points) || points != n)
+            bool parsed = long.TryParse(pointsText, NumberStyles.None, CultureInfo.InvariantCulture, out long points);
+            if (parsed && points > n && canSalvage)
+            {
+                salvaged = $"the data file was cut short: {n} of the {points} samples its header declares (DataPoints) are whole and imported; {points - n} are lost";
+            }
+            else if (!parsed || points != n)
             {
                 throw new RecordingFormatException(dataPath,
-                    $"inconsistent with its header: the header says DataPoints={pointsText}, the file holds {n} samples of {channels} channels × {bytes} bytes.");
+                    $"inconsistent with its header: the header says DataPoints={pointsText}, the file holds {n} samples of {channels} channels × {bytes} bytes.{(parsed && points > n ? hint : string.Empty)}");
             }
         }
 
