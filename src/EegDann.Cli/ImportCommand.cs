@@ -29,7 +29,7 @@ public static class ImportCommand
             Description = "Keep only these channels, in this order (labels, comma-separated or repeated), e.g. to leave out slow sensors instead of resampling them.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var salvage = new Option<bool>("--salvage") { Description = "Import what a file cut short holds (a recording interrupted by a crash, a power cut or a full disk): the complete EDF/BDF data records, XDF chunks or multiplexed BrainVision samples before the cut; the metadata ('salvaged') and the log say what was lost. Without it such a file is refused." };
+        var salvage = new Option<bool>("--salvage") { Description = "Import what a file cut short holds (a recording interrupted by a crash, a power cut or a full disk): the complete EDF/BDF/GDF data records, XDF chunks or multiplexed BrainVision samples before the cut; the metadata ('salvaged') and the log say what was lost. Without it such a file is refused." };
         var rowGroupSeconds = new Option<double>("--row-group-seconds")
         {
             Description = "Seconds of samples per Parquet row group.",

@@ -92,4 +92,29 @@ public sealed class SalvageTests
 
         Assert.Equal($"the data file was cut short inside sample {salvaged.SampleCount + 1} (54 of its 64 bytes); the {salvaged.SampleCount} whole samples before it are imported", salvaged.Metadata.Extra["salvaged"]);
     }
+
+    [Fact]
+    public void AGdfCutShortKeepsItsCompleteRecordsAndSaysTheEventTableIsLost()
+    {
+        using var dir = TestData.NewTemporaryDirectory();
+        var gdf = new Support.SyntheticGdf { SampleRate = 100 };
+        gdf.Channels.Add(("C3", Enumerable.Range(0, 300).Select(i => (short)(i * 7)).ToArray(), 4275));
+        gdf.Events.Add((10, 769, 5));
+        string whole = dir.File("whole.gdf");
+        var bytes = gdf.Build();
+        File.WriteAllBytes(whole, bytes);
+        string path = dir.File("short.gdf");
+        File.WriteAllBytes(path, bytes[..(bytes.Length - 400)]);
+
+        var refused = Assert.Throws<RecordingFormatException>(() => RecordingImporter.Read(path));
+        Assert.Contains("The file is truncated (import --salvage keeps the complete data records before the cut)", refused.Message, StringComparison.Ordinal);
+
+        var all = RecordingImporter.Read(whole);
+        var salvaged = RecordingImporter.Read(path, new ImportOptions { Salvage = true });
+        Assert.InRange(salvaged.SampleCount, 1, all.SampleCount - 1);
+        Assert.Equal(all.Samples[0][..salvaged.SampleCount], salvaged.Samples[0]);
+        Assert.Single(all.Events);
+        Assert.Empty(salvaged.Events);
+        Assert.Contains("and the event table after them are lost", salvaged.Metadata.Extra["salvaged"], StringComparison.Ordinal);
+    }
 }

@@ -42,9 +42,10 @@ public static class GdfReader
     /// <summary>Reads the whole file.</summary>
     /// <param name="path">The GDF file.</param>
     /// <param name="progress">Called with (records read, records in all); may be null.</param>
+    /// <param name="salvage">A file cut short keeps its complete data records (the event table after them is lost; the metadata says so as <c>salvaged</c>) instead of being refused.</param>
     /// <param name="cancellationToken">Stops between chunks of records.</param>
     /// <exception cref="RecordingFormatException">When the file is not a valid GDF 2.x or cannot be used.</exception>
-    public static SourceRecording Read(string path, Action<long, long>? progress = null, CancellationToken cancellationToken = default)
+    public static SourceRecording Read(string path, Action<long, long>? progress = null, bool salvage = false, CancellationToken cancellationToken = default)
     {
         using var stream = EdfReader.OpenRead(path);
         var head = new byte[256];
@@ -181,10 +182,16 @@ public static class GdfReader
         {
             throw new RecordingFormatException(path, $"the header says {records} data records.");
         }
-        else if (records * recordBytes > available)
+        long declared = records;
+        if (records > 0 && records * recordBytes > available)
         {
-            throw new RecordingFormatException(path,
-                $"header and file length disagree: {records} data records × {recordBytes} bytes = {records * recordBytes} bytes of data expected after the {dataStart}-byte header, but the file holds only {available}. The file is truncated.");
+            if (!salvage || available < recordBytes)
+            {
+                throw new RecordingFormatException(path,
+                    $"header and file length disagree: {records} data records × {recordBytes} bytes = {records * recordBytes} bytes of data expected after the {dataStart}-byte header, but the file holds only {available}. The file is truncated{(available >= recordBytes ? " (import --salvage keeps the complete data records before the cut)" : string.Empty)}.");
+            }
+
+            records = available / recordBytes;
         }
 
         long total = records * perRecord[0];
@@ -224,7 +231,8 @@ public static class GdfReader
         }
 
         double rate = perRecord[0] / recordSeconds;
-        var events = ReadEvents(path, stream, dataStart + (records * recordBytes), rate, total);
+        // A file cut short has lost the event table that follows the data.
+        var events = declared > records ? [] : ReadEvents(path, stream, dataStart + (records * recordBytes), rate, total);
         var extra = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["source_format"] = $"GDF {version[4..].Trim()}",
@@ -252,6 +260,11 @@ public static class GdfReader
         }
 
         string? code = patientId.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        if (declared > records)
+        {
+            extra["salvaged"] = string.Create(CultureInfo.InvariantCulture, $"the file was cut short: {records} of the {declared} data records its header declares are complete and imported; {declared - records} ({(declared - records) * perRecord[0] / rate:G6} s) and the event table after them are lost");
+        }
+
         return new SourceRecording
         {
             Info = new SignalInfo(rate, ChannelLabels.Clean(labels)),

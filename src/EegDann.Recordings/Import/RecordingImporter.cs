@@ -29,7 +29,7 @@ public sealed record ImportOptions
 
     /// <summary>
     /// Import what a file cut short holds (a recording interrupted by a crash, a power cut or a full
-    /// disk): the complete data records (EDF/BDF), chunks (XDF) or samples (multiplexed BrainVision) before the cut, with the loss in
+    /// disk): the complete data records (EDF/BDF/GDF), chunks (XDF) or samples (multiplexed BrainVision) before the cut, with the loss in
     /// the metadata (<c>salvaged</c>). False (the default) refuses such a file, naming the cut.
     /// </summary>
     public bool Salvage { get; init; }
@@ -181,7 +181,7 @@ public static partial class RecordingImporter
         var format = Detect(path);
         var source = format switch
         {
-            SourceFormat.Gdf => GdfReader.Read(path, progress, cancellationToken),
+            SourceFormat.Gdf => GdfReader.Read(path, progress, options.Salvage, cancellationToken),
             SourceFormat.Xdf => XdfReader.Read(path, options.Stream, progress, options.Salvage, cancellationToken),
             SourceFormat.BrainVision => BrainVisionReader.Read(path, progress, options.Salvage, cancellationToken),
             _ => EdfReader.Read(path, progress, options.Salvage, cancellationToken),
