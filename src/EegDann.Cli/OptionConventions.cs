@@ -50,9 +50,10 @@ public static class OptionConventions
     /// The path options a command writes to: always these names, and <c>--model</c> in
     /// calibrate-new-subject (elsewhere it is read). Each is checked writable before the command
     /// runs, so an evaluation or a calibration does not compute for minutes and then fail to keep
-    /// its result.
+    /// its result. Not the daemon's <c>--record</c>: a recording folder that cannot be written
+    /// must not stop decoding (the daemon decodes on, with its health degraded and the loss counted).
     /// </summary>
-    public static IReadOnlySet<string> Outputs { get; } = new HashSet<string>(StringComparer.Ordinal) { "--out", "--out-file", "--report", "--record", "--feature-cache", "--log-json", "--plot" };
+    public static IReadOnlySet<string> Outputs { get; } = new HashSet<string>(StringComparer.Ordinal) { "--out", "--out-file", "--report", "--feature-cache", "--log-json", "--plot" };
 
     /// <summary>The previous release's spellings that still work, with a warning: (command, old spelling) → the option's name now.</summary>
     public static IReadOnlyDictionary<(string Command, string Alias), string> Deprecated { get; } = new Dictionary<(string, string), string>

@@ -153,8 +153,9 @@ public sealed class OptionConventionsTests
         Assert.Equal("--log-json /proc/log.json: cannot write in /proc (it does not take new files).", Check("info", Recording, "--log-json", "/proc/log.json"));
         Assert.Equal($"--out {file}/sub: {file} is a regular file, not a folder.", Check("import", Recording, "--out", file + "/sub"));
 
-        // Read, not written: replay's --model.
+        // Read, not written: replay's --model. And the daemon's --record: a folder it cannot write must not stop decoding.
         Assert.Null(Check("replay", Recording, "--model", "/proc/version"));
+        Assert.Null(Check("daemon", "--replay", Recording, "--model", dir.File("m.eegdann"), "--record", "/proc/eegdann-sessions"));
 
         // A folder that does not exist yet passes when the nearest existing one takes files, and is not created.
         Assert.Null(Check("import", Recording, "--out", dir.File("new/deeper")));

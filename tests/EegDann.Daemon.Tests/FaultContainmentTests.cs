@@ -210,6 +210,7 @@ public sealed class FaultContainmentTests
         Assert.Equal(HealthStatus.Degraded, health!.Status);
         Assert.Contains("recorder", health.Detail, StringComparison.Ordinal);
         Assert.Contains(run.Logs.Lines, l => l.Level == LogLevel.Error && l.Message.Contains("not-a-directory", StringComparison.Ordinal));
+        Assert.Contains(run.Logs.Lines, l => l.Message.StartsWith("Daemon summary: 19680 samples", StringComparison.Ordinal) && l.Message.Contains("recorded 0 samples (19680 received but not recorded)", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -48,6 +48,7 @@ internal sealed partial class MetricsLogService(IOptions<MetricsOptions> options
             FailSafeBreakdown(),
             metrics.DroppedTotal,
             metrics.RecordedSamples,
+            metrics.RecorderLostSamples,
             GC.CollectionCount(0),
             GC.CollectionCount(2),
             GC.GetTotalPauseDuration().TotalMilliseconds,
@@ -113,6 +114,6 @@ internal sealed partial class MetricsLogService(IOptions<MetricsOptions> options
     [LoggerMessage(Level = LogLevel.Information, Message = "Decoder: {WindowsPerSecond:F1} windows/s, {DecisionsPerSecond:F1} decisions/s, {SamplesPerSecond:F0} samples/s; latency p50 {LatencyP50Ms:F3} ms p99 {LatencyP99Ms:F3} ms (p99 since start {LatencyP99AllMs:F3} ms); decoder p99 {DecodeP99Ms:F3} ms; drops {Drops}; fail-safe decisions {FailSafe} [{FailSafeReasons}]; model {ModelId}")]
     private partial void LogInterval(double windowsPerSecond, double decisionsPerSecond, double samplesPerSecond, double latencyP50Ms, double latencyP99Ms, double latencyP99AllMs, double decodeP99Ms, long drops, long failSafe, string failSafeReasons, string modelId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Daemon summary: {Samples} samples, {Windows} windows decoded, {Decisions} decisions sent ({Commands} commands); latency p50 {LatencyP50Ms:F3} ms p99 {LatencyP99Ms:F3} ms (hand-off to the control thread p50 {HandOffP50Ms:F3} ms p99 {HandOffP99Ms:F3} ms; arrival to decoder p50 {StartDelayP50Ms:F3} ms p99 {StartDelayP99Ms:F3} ms; decoder p50 {DecodeP50Ms:F3} ms p99 {DecodeP99Ms:F3} ms); fail-safe decisions {FailSafe} [{FailSafeReasons}]; drops {Drops}; recorded {RecordedSamples} samples; {Gen0Collections} gen0 / {Gen2Collections} gen2 collections pausing {GcPauseMs:F1} ms; {Seconds:F1} s")]
-    private partial void LogSummary(long samples, long windows, long decisions, long commands, double latencyP50Ms, double latencyP99Ms, double handOffP50Ms, double handOffP99Ms, double startDelayP50Ms, double startDelayP99Ms, double decodeP50Ms, double decodeP99Ms, long failSafe, string failSafeReasons, long drops, long recordedSamples, int gen0Collections, int gen2Collections, double gcPauseMs, double seconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Daemon summary: {Samples} samples, {Windows} windows decoded, {Decisions} decisions sent ({Commands} commands); latency p50 {LatencyP50Ms:F3} ms p99 {LatencyP99Ms:F3} ms (hand-off to the control thread p50 {HandOffP50Ms:F3} ms p99 {HandOffP99Ms:F3} ms; arrival to decoder p50 {StartDelayP50Ms:F3} ms p99 {StartDelayP99Ms:F3} ms; decoder p50 {DecodeP50Ms:F3} ms p99 {DecodeP99Ms:F3} ms); fail-safe decisions {FailSafe} [{FailSafeReasons}]; drops {Drops}; recorded {RecordedSamples} samples ({RecorderLostSamples} received but not recorded); {Gen0Collections} gen0 / {Gen2Collections} gen2 collections pausing {GcPauseMs:F1} ms; {Seconds:F1} s")]
+    private partial void LogSummary(long samples, long windows, long decisions, long commands, double latencyP50Ms, double latencyP99Ms, double handOffP50Ms, double handOffP99Ms, double startDelayP50Ms, double startDelayP99Ms, double decodeP50Ms, double decodeP99Ms, long failSafe, string failSafeReasons, long drops, long recordedSamples, long recorderLostSamples, int gen0Collections, int gen2Collections, double gcPauseMs, double seconds);
 }
