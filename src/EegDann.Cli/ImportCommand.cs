@@ -54,14 +54,9 @@ public static class ImportCommand
             }
 
             var files = parse.GetValue(inputs)!.Select(f => f.FullName).ToList();
+            // A regular file where the folder or one of its parents should be is refused before this
+            // runs (OptionConventions.Check: every output is checked writable).
             var outDir = parse.GetValue(output)!.FullName;
-            string? blocking = File.Exists(outDir) ? outDir : AncestorFile(outDir);
-            if (blocking != null)
-            {
-                Log.Error("--out {Output}: cannot create the output folder: {File} is a regular file", outDir, blocking);
-                return ExitCodes.BadInput;
-            }
-
             try
             {
                 Directory.CreateDirectory(outDir);
@@ -118,24 +113,5 @@ public static class ImportCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    /// <summary>The nearest existing ancestor of <paramref name="path"/> if it is a regular file, else null.</summary>
-    private static string? AncestorFile(string path)
-    {
-        for (string? p = Path.GetDirectoryName(path); !string.IsNullOrEmpty(p); p = Path.GetDirectoryName(p))
-        {
-            if (File.Exists(p))
-            {
-                return p;
-            }
-
-            if (Directory.Exists(p))
-            {
-                return null;
-            }
-        }
-
-        return null;
     }
 }
