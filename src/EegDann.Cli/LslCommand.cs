@@ -226,21 +226,55 @@ internal sealed record LslRecordingResult(string Stream, long Samples, double Se
 /// the outlet's unit), channel labels from its full info; marker samples as events at the EEG
 /// sample whose corrected time stamp is nearest; per-sample LSL stamps and corrections beside it.
 /// </summary>
+/// <remarks>
+/// The samples go to disk as they arrive (<see cref="RecordingPartWriter"/>: <c>NAME.parquet.part</c>,
+/// one durable row group at a time), so memory does not grow with the recording's values and a crash,
+/// <c>kill -9</c> or power cut keeps every row group that reached the disk, with the events placed so
+/// far (<c>eegdann recover NAME.parquet.part</c>). Only the time stamps and corrections (16 bytes a
+/// sample) are held until the end, when the time stamps file is written and the part file becomes
+/// <c>NAME.parquet</c>. Row groups are 5 s long, longer when <c>--duration</c> would give a file of
+/// more than <see cref="MaxRowGroups"/> of them (each commit rewrites the footer, which lists them all).
+/// </remarks>
 internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, LslStreamSelector? markers, TimeSpan duration)
 {
+    /// <summary>The most row groups a recording is planned with (about an hour at 5 s; a day at 2 minutes).</summary>
+    internal const int MaxRowGroups = 720;
+
     public async Task<LslRecordingResult> RecordAsync(string path, string subject, CancellationToken cancellationToken)
     {
+        if (File.Exists(path))
+        {
+            throw new IOException($"{path} already exists; lsl record never overwrites a recording (choose another --out-file, or move that one away).");
+        }
+
+        if (File.Exists(path + RecordingPartWriter.PartSuffix))
+        {
+            throw new IOException($"{path + RecordingPartWriter.PartSuffix} is a recording that did not finish: complete it with 'eegdann recover {path + RecordingPartWriter.PartSuffix}' (or move it away) before recording to {path} again.");
+        }
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(duration);
         var follower = new LslStreamFollower(options, eeg, line => Log.Information("{Line}", line));
         var markerStamps = new List<(double Stamp, double Correction, string Label)>();
         var markerTask = markers is null ? Task.CompletedTask : CollectMarkersAsync(markers, markerStamps, stop.Token);
+        var recording = new StreamingRecording(path, subject, markerStamps);
+        try
+        {
+            return await RecordAsync(follower, recording, markerTask, stop, cancellationToken);
+        }
+        finally
+        {
+            // Whatever ended the recording, the marker reader ends with it, and a part file that was not
+            // completed is closed (kept for 'eegdann recover' when it holds samples, else removed).
+            await stop.CancelAsync();
+            await Task.WhenAny(markerTask);
+            await recording.DisposeAsync();
+        }
+    }
 
+    private async Task<LslRecordingResult> RecordAsync(LslStreamFollower follower, StreamingRecording recording, Task markerTask, CancellationTokenSource stop, CancellationToken cancellationToken)
+    {
         LslConnected? connected = null;
-        var values = new List<float>();
-        var indices = new List<long>();
-        var stamps = new List<double>();
-        var corrections = new List<double>();
         LslProtocolException? endedBy = null;
         bool interrupted = false;
         try
@@ -256,20 +290,15 @@ internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, Lsl
                         }
 
                         connected = c;
+                        await recording.StartAsync(c, markers, PlannedSamples(c.Info.NominalSrate), CancellationToken.None);
                         break;
                     case LslConnected c when c.Info.ChannelCount != connected.Info.ChannelCount || c.Info.NominalSrate != connected.Info.NominalSrate:
-                        // What came before is kept (written below); the error is reported after it.
+                        // What came before is kept (completed below); the error is reported after it.
                         endedBy = new LslProtocolException($"LSL stream {c.Info} came back with another shape than {connected.Info}; the recording stopped there");
                         break;
                     case LslSamples s when s.Strings is null:
-                        values.AddRange(s.Values);
-                        for (int k = 0; k < s.Count; k++)
-                        {
-                            indices.Add(s.FirstIndex + k);
-                            stamps.Add(s.Timestamps[k]);
-                            corrections.Add(s.TimeCorrection?.Correction ?? double.NaN);
-                        }
-
+                        // Not cancellable: a row group being made durable is finished even when the recording is stopped.
+                        await recording.AppendAsync(s, CancellationToken.None);
                         break;
                 }
 
@@ -297,7 +326,7 @@ internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, Lsl
             markersLost = e.Message;
         }
 
-        if (interrupted && (connected is null || indices.Count == 0))
+        if (interrupted && (connected is null || recording.Samples == 0))
         {
             throw new OperationCanceledException(cancellationToken);
         }
@@ -307,7 +336,7 @@ internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, Lsl
             throw new LslProtocolException($"no LSL stream {eeg} answered within {duration.TotalSeconds:G4} s");
         }
 
-        if (indices.Count == 0)
+        if (recording.Samples == 0)
         {
             Log.Warning("LSL stream {Stream} sent no samples in {Seconds:G4} s; nothing written", connected.Info.Name, duration.TotalSeconds);
             return new LslRecordingResult(connected.Info.Name, 0, 0, 0);
@@ -315,7 +344,7 @@ internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, Lsl
 
         if (interrupted)
         {
-            Log.Warning("Stopped by SIGTERM or Ctrl-C after {Seconds:F1} s of {Stream}; writing the {Samples} samples received", indices.Count / connected.Info.NominalSrate, connected.Info.Name, indices.Count);
+            Log.Warning("Stopped by SIGTERM or Ctrl-C after {Seconds:F1} s of {Stream}; writing the {Samples} samples received", recording.Samples / connected.Info.NominalSrate, connected.Info.Name, recording.Samples);
         }
 
         if (markersLost is not null)
@@ -323,100 +352,23 @@ internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, Lsl
             Log.Error("The marker stream's reader failed ({Problem}); the markers received before are written, later ones are lost", markersLost);
         }
 
-        var info = new SignalInfo(connected.Info.NominalSrate, connected.Labels);
-        int channels = info.ChannelCount;
-        if (indices[^1] - indices[0] + 1 != indices.Count)
+        if (recording.MissingSamples > 0)
         {
-            Log.Warning("LSL stream {Stream}: {Missing} samples were lost (outlet queue full or reconnects); the recording closes the gaps, the time stamps file keeps the true times", connected.Info.Name, indices[^1] - indices[0] + 1 - indices.Count);
+            Log.Warning("LSL stream {Stream}: {Missing} samples were lost (outlet queue full or reconnects); the recording closes the gaps, the time stamps file keeps the true times", connected.Info.Name, recording.MissingSamples);
         }
 
-        var samples = new float[channels][];
-        for (int c = 0; c < channels; c++)
-        {
-            samples[c] = new float[indices.Count];
-            for (int k = 0; k < indices.Count; k++)
-            {
-                samples[c][k] = values[(k * channels) + c];
-            }
-        }
-
-        var events = ToEvents(markerStamps, stamps, corrections, info.SampleRateHz);
-        var correctionKnown = corrections.Where(double.IsFinite).ToList();
-        var extra = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["lsl.name"] = connected.Info.Name,
-            ["lsl.type"] = connected.Info.Type,
-            ["lsl.source_id"] = connected.Info.SourceId,
-            ["lsl.uid"] = connected.Info.Uid,
-            ["lsl.hostname"] = connected.Info.Hostname,
-            ["lsl.channel_format"] = connected.Info.ChannelFormat.Name(),
-            ["lsl.channel_units"] = string.Join(",", connected.Units),
-            ["lsl.first_timestamp_s"] = stamps[0].ToString("R", CultureInfo.InvariantCulture),
-            ["lsl.last_timestamp_s"] = stamps[^1].ToString("R", CultureInfo.InvariantCulture),
-            ["lsl.time_correction_s"] = correctionKnown.Count > 0 ? correctionKnown[^1].ToString("R", CultureInfo.InvariantCulture) : "unknown",
-            ["lsl.dropped_samples"] = follower.DroppedSamples.ToString(CultureInfo.InvariantCulture),
-            ["lsl.timestamps_file"] = Path.GetFileName(SampleTimestampsParquet.PathFor(path)),
-        };
-        if (markers != null)
-        {
-            extra["lsl.markers"] = markers.ToString();
-        }
-
-        var metadata = new RecordingMetadata
-        {
-            Subject = subject,
-            Session = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture),
-            SourceFile = $"lsl:{connected.Info.Name}",
-            OriginalChannelLabels = connected.Labels,
-            ChannelUnits = connected.MicrovoltsPerUnit.Select((f, c) => f is null ? connected.Units[c] : "uV").ToArray(),
-            Extra = extra,
-        };
-        var recording = new Recording(info, samples, events, metadata);
-        var sampleColumn = Enumerable.Range(0, indices.Count).Select(i => (long)i).ToArray();
-        int rows = ParquetRecordingWriter.RowsPerGroup(info.SampleRateHz, ParquetRecordingWriter.DefaultRowGroupSeconds);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        // Not cancellable: after SIGTERM or Ctrl-C this write is what stopping does.
-        await AtomicFile.WriteAllAsync(
-            [
-                (RecordingParquet.EventsPathFor(path), s => ParquetRecordingWriter.WriteEventsAsync(s, recording.Events, subject, CancellationToken.None)),
-                (SampleTimestampsParquet.PathFor(path), s => SampleTimestampsParquet.WriteAsync(s, sampleColumn, stamps.ToArray(), corrections.ToArray(), extra, CancellationToken.None)),
-                (path, s => ParquetRecordingWriter.WriteSamplesAsync(s, recording, rows, CancellationToken.None)),
-            ],
-            CancellationToken.None);
+        // Not cancellable: after SIGTERM or Ctrl-C this is what stopping does.
+        int events = await recording.CompleteAsync(follower.DroppedSamples, CancellationToken.None);
         if (endedBy is not null)
         {
-            throw new LslProtocolException($"{endedBy.Message}; the {indices.Count} samples received before it are in {path}", endedBy);
+            throw new LslProtocolException($"{endedBy.Message}; the {recording.Samples} samples received before it are in {recording.Path}", endedBy);
         }
 
-        return new LslRecordingResult(connected.Info.Name, indices.Count, indices.Count / info.SampleRateHz, events.Count) { MarkersLost = markersLost };
+        return new LslRecordingResult(connected.Info.Name, recording.Samples, recording.Samples / connected.Info.NominalSrate, events) { MarkersLost = markersLost };
     }
 
-    /// <summary>Each marker at the recorded sample whose corrected stamp is nearest (markers outside the recording are left out).</summary>
-    internal static List<RecordingEvent> ToEvents(List<(double Stamp, double Correction, string Label)> markerStamps, List<double> stamps, List<double> corrections, double rate)
-    {
-        var events = new List<RecordingEvent>();
-        if (stamps.Count == 0)
-        {
-            return events;
-        }
-
-        double Local(double stamp, double correction) => stamp + (double.IsFinite(correction) ? correction : 0);
-        double first = Local(stamps[0], corrections[0]);
-        double last = Local(stamps[^1], corrections[^1]);
-        foreach (var (stamp, correction, label) in markerStamps)
-        {
-            double at = Local(stamp, correction);
-            if (at < first - (0.5 / rate) || at > last + (0.5 / rate))
-            {
-                continue;
-            }
-
-            long sample = (long)Math.Round((at - first) * rate);
-            events.Add(new RecordingEvent(sample / rate, 0, label, sample));
-        }
-
-        return events;
-    }
+    /// <summary>The samples <c>--duration</c> gives at the nominal rate (it sets the row groups' length; a stream that sends more is recorded whole).</summary>
+    private long PlannedSamples(double rate) => (long)Math.Ceiling(duration.TotalSeconds * rate);
 
     private async Task CollectMarkersAsync(LslStreamSelector selector, List<(double, double, string)> into, CancellationToken cancellationToken)
     {
@@ -441,6 +393,175 @@ internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, Lsl
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The duration is over.
+        }
+    }
+}
+
+/// <summary>
+/// One <c>lsl record</c> on disk as it arrives: the part file and its row groups, the time stamps held
+/// for the time stamps file, and each marker placed as an event at the EEG sample whose corrected
+/// time stamp is nearest (once the EEG has reached it; markers outside the recording are left out).
+/// </summary>
+internal sealed class StreamingRecording(string path, string subject, List<(double Stamp, double Correction, string Label)> markerStamps) : IAsyncDisposable
+{
+    private readonly List<double> stamps = [];
+    private readonly List<double> corrections = [];
+    private RecordingPartWriter? writer;
+    private RecordingMetadata? metadata;
+    private Dictionary<string, string>? extra;
+    private long firstIndex = -1;
+    private long lastIndex = -1;
+    private int placedMarkers;
+    private int events;
+    private bool completed;
+
+    /// <summary>The samples file.</summary>
+    public string Path => path;
+
+    /// <summary>Samples received (and written or buffered).</summary>
+    public long Samples => stamps.Count;
+
+    /// <summary>Stream indices skipped between the first and the last sample received (lost by the outlet or in reconnects).</summary>
+    public long MissingSamples => Samples == 0 ? 0 : lastIndex - firstIndex + 1 - Samples;
+
+    private double Rate => writer!.Info.SampleRateHz;
+
+    /// <summary>Starts the part file for the stream <paramref name="connected"/>.</summary>
+    public async Task StartAsync(LslConnected connected, LslStreamSelector? markers, long plannedSamples, CancellationToken cancellationToken)
+    {
+        var info = new SignalInfo(connected.Info.NominalSrate, connected.Labels);
+        extra = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["lsl.name"] = connected.Info.Name,
+            ["lsl.type"] = connected.Info.Type,
+            ["lsl.source_id"] = connected.Info.SourceId,
+            ["lsl.uid"] = connected.Info.Uid,
+            ["lsl.hostname"] = connected.Info.Hostname,
+            ["lsl.channel_format"] = connected.Info.ChannelFormat.Name(),
+            ["lsl.channel_units"] = string.Join(",", connected.Units),
+            ["lsl.timestamps_file"] = System.IO.Path.GetFileName(SampleTimestampsParquet.PathFor(path)),
+        };
+        if (markers != null)
+        {
+            extra["lsl.markers"] = markers.ToString();
+        }
+
+        metadata = new RecordingMetadata
+        {
+            Subject = subject,
+            Session = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture),
+            SourceFile = $"lsl:{connected.Info.Name}",
+            OriginalChannelLabels = connected.Labels,
+            ChannelUnits = connected.MicrovoltsPerUnit.Select((f, c) => f is null ? connected.Units[c] : "uV").ToArray(),
+            Extra = new Dictionary<string, string>(extra, StringComparer.Ordinal),
+        };
+
+        // 5 s row groups (the most a crash loses), longer when the planned duration would make the footer
+        // that every commit rewrites list more than MaxRowGroups of them. The file itself is not bounded:
+        // an outlet that sends faster than its nominal rate is recorded whole (its commits just grow).
+        double seconds = Math.Max(ParquetRecordingWriter.DefaultRowGroupSeconds, plannedSamples / info.SampleRateHz / LslRecorder.MaxRowGroups);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        writer = await RecordingPartWriter.CreateAsync(path, info, metadata, seconds, int.MaxValue, cancellationToken);
+    }
+
+    /// <summary>Appends the samples (closing any gap in the stream's indices) and places the markers they reach.</summary>
+    public async Task AppendAsync(LslSamples samples, CancellationToken cancellationToken)
+    {
+        int channels = writer!.Info.ChannelCount, take = samples.Count;
+        if (firstIndex < 0)
+        {
+            firstIndex = samples.FirstIndex;
+        }
+
+        lastIndex = samples.FirstIndex + take - 1;
+        for (int k = 0; k < take; k++)
+        {
+            stamps.Add(samples.Timestamps[k]);
+            corrections.Add(samples.TimeCorrection?.Correction ?? double.NaN);
+        }
+
+        // Placed before the samples go in, so that the row group they may complete carries the events.
+        PlaceMarkers(final: false);
+        await writer.AppendInterleavedAsync(writer.NextSample, samples.Values.AsMemory(0, take * channels), cancellationToken);
+    }
+
+    /// <summary>Writes the time stamps file, then completes the samples file (the events file beside it); returns the events written.</summary>
+    public async Task<int> CompleteAsync(long droppedSamples, CancellationToken cancellationToken)
+    {
+        PlaceMarkers(final: true);
+        var correctionKnown = corrections.Where(double.IsFinite).ToList();
+        var all = new Dictionary<string, string>(extra!, StringComparer.Ordinal)
+        {
+            ["lsl.first_timestamp_s"] = stamps[0].ToString("R", CultureInfo.InvariantCulture),
+            ["lsl.last_timestamp_s"] = stamps[^1].ToString("R", CultureInfo.InvariantCulture),
+            ["lsl.time_correction_s"] = correctionKnown.Count > 0 ? correctionKnown[^1].ToString("R", CultureInfo.InvariantCulture) : "unknown",
+            ["lsl.dropped_samples"] = droppedSamples.ToString(CultureInfo.InvariantCulture),
+        };
+        var sampleColumn = new long[stamps.Count];
+        for (int i = 0; i < sampleColumn.Length; i++)
+        {
+            sampleColumn[i] = i;
+        }
+
+        await AtomicFile.WriteAsync(SampleTimestampsParquet.PathFor(path), s => SampleTimestampsParquet.WriteAsync(s, sampleColumn, stamps.ToArray(), corrections.ToArray(), all, cancellationToken), cancellationToken);
+        await writer!.CompleteAsync(metadata! with { Extra = all }, cancellationToken);
+        completed = true;
+        return events;
+    }
+
+    /// <summary>
+    /// Places the markers received so far, in order, at the EEG sample whose corrected stamp is nearest; a marker
+    /// beyond the last sample waits for more EEG (unless <paramref name="final"/>, when it is left out, as one before the first sample is).
+    /// </summary>
+    private void PlaceMarkers(bool final)
+    {
+        if (stamps.Count == 0)
+        {
+            return;
+        }
+
+        double Local(double stamp, double correction) => stamp + (double.IsFinite(correction) ? correction : 0);
+        double rate = Rate, first = Local(stamps[0], corrections[0]), last = Local(stamps[^1], corrections[^1]);
+        lock (markerStamps)
+        {
+            for (; placedMarkers < markerStamps.Count; placedMarkers++)
+            {
+                var (stamp, correction, label) = markerStamps[placedMarkers];
+                double at = Local(stamp, correction);
+                if (at > last + (0.5 / rate) && !final)
+                {
+                    return;
+                }
+
+                if (at < first - (0.5 / rate) || at > last + (0.5 / rate))
+                {
+                    continue;
+                }
+
+                long sample = (long)Math.Round((at - first) * rate);
+                writer!.AddEvent(new RecordingEvent(sample / rate, 0, label, sample));
+                events++;
+            }
+        }
+    }
+
+    /// <summary>A recording that was not completed keeps its part file for <c>eegdann recover</c> when it holds samples; an empty one is removed.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (writer is null || completed)
+        {
+            return;
+        }
+
+        await writer.DisposeAsync();
+        if (writer.DurableSamples == 0)
+        {
+            File.Delete(writer.PartPath);
+            File.Delete(writer.StatePath);
+        }
+        else
+        {
+            Log.Error("The recording did not complete; its first {Samples} samples are on disk in {Part}: 'eegdann recover {Part}' makes it {Path}", writer.DurableSamples, writer.PartPath, writer.PartPath, path);
         }
     }
 }

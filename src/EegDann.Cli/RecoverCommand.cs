@@ -13,7 +13,7 @@ public static class RecoverCommand
     {
         var parts = new Argument<FileInfo[]>("PART")
         {
-            Description = "Part files (NAME.parquet.part) left by a session recorder that did not finish.",
+            Description = "Part files (NAME.parquet.part) left by a session recorder or lsl record that did not finish.",
             Arity = ArgumentArity.OneOrMore,
         };
         var command = new Command("recover", "Turn part files left by a crash into complete recordings, keeping every row group that reached the disk.");

@@ -201,6 +201,88 @@ public sealed class LslCommandTests
     }
 
     [Fact]
+    public async Task AKilledRecordingKeepsItsDurableRowGroupsAndEventsForRecover()
+    {
+        // kill -9 (or a crash, or a power cut) in the middle of a recording: the samples were on disk as they came,
+        // 5 s row groups of 500 samples at 100 Hz, with the markers placed among them; 'recover' completes the file.
+        int basePort = FreePortRange(2);
+        await using var eeg = FakeOutlet.Start(new FakeOutletSettings { Name = "Amp", ChannelCount = 2, NominalSrate = 100, SourceId = "amp", ChannelLabels = ["C3", "C4"], BasePort = basePort, PortRange = 2 });
+        await using var markers = FakeOutlet.Start(new FakeOutletSettings { Name = "Cues", Type = "Markers", Format = EegDann.Lsl.LslChannelFormat.String, NominalSrate = 0, SourceId = "cues", BasePort = basePort, PortRange = 2 });
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("killed.parquet");
+        var run = await EegDannProcess.RunAndSignalAsync(
+            ["lsl", "record", "--name", "Amp", "--markers", "Cues", "--duration", "10m", "--out-file", path],
+            when: "LSL stream connected",
+            signal: "KILL",
+            Environment(FreeUdpPort(), basePort, 2),
+            async () =>
+            {
+                for (int i = 0; i < 2000 && markers.Consumers == 0; i++)
+                {
+                    await Task.Delay(10);
+                }
+
+                Assert.Equal(1, markers.Consumers);
+                for (int k = 0; k < 1250; k++)
+                {
+                    eeg.Push([k, -k], k % 10 == 0 ? 4000 + (k / 100.0) : null);
+                    if (k is 100 or 700 or 1200)
+                    {
+                        markers.PushStrings(["T" + k], 4000 + (k / 100.0));
+                    }
+
+                    if (k % 50 == 49)
+                    {
+                        // Within the 2 s (200 samples) the recorder asks the outlet to buffer for it.
+                        await Task.Delay(20);
+                    }
+                }
+
+                // Delivered over loopback at once; the wait covers a loaded machine.
+                await Task.Delay(4000);
+            });
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.False(File.Exists(path));
+        string part = path + RecordingPartWriter.PartSuffix;
+        Assert.True(File.Exists(part), "nothing of the killed recording is on disk");
+
+        var recovered = await EegDannProcess.RunAsync(["recover", part]);
+        Assert.True(recovered.ExitCode == 0, recovered.StdErr);
+        var written = await ParquetRecordingReader.ReadAsync(path);
+        Assert.Equal(["C3", "C4"], written.Info.Channels);
+        Assert.Equal(1000, written.SampleCount);
+        for (int k = 0; k < 1000; k++)
+        {
+            Assert.Equal(k, written.Samples[0][k]);
+            Assert.Equal(-k, written.Samples[1][k]);
+        }
+
+        // The markers at samples 100 and 700 were placed before the second row group was made durable; the one at 1200 was not.
+        Assert.Equal([("T100", 100L), ("T700", 700L)], written.Events.Select(e => (e.Label, e.Sample)));
+        Assert.Equal("amp", written.Metadata.Extra["lsl.source_id"]);
+    }
+
+    [Fact]
+    public async Task RecordNeverOverwritesARecordingOrAnUnfinishedOne()
+    {
+        await using var outlet = FakeOutlet.FromCapture(Captures.Value.Get("CapF32"));
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("X.parquet");
+        await File.WriteAllTextAsync(path, "an earlier recording");
+        var run = await EegDannProcess.RunAsync(["lsl", "record", "--name", "CapF32", "--duration", "2s", "--out-file", path], Environment(outlet));
+        Assert.True(run.ExitCode == 2, run.StdErr);
+        Assert.Contains($"{path} already exists; lsl record never overwrites a recording", run.StdErr, StringComparison.Ordinal);
+        Assert.Equal("an earlier recording", await File.ReadAllTextAsync(path));
+
+        File.Move(path, path + RecordingPartWriter.PartSuffix);
+        run = await EegDannProcess.RunAsync(["lsl", "record", "--name", "CapF32", "--duration", "2s", "--out-file", path], Environment(outlet));
+        Assert.True(run.ExitCode == 2, run.StdErr);
+        Assert.Contains($"'eegdann recover {path}{RecordingPartWriter.PartSuffix}'", run.StdErr, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public async Task BadLslSettingsAreRefusedNamingTheSetting()
     {
         var run = await EegDannProcess.RunAsync(["lsl", "list"], new Dictionary<string, string> { ["EEGDANN_Lsl__KnownPeers__0"] = "10.1.2.3" });

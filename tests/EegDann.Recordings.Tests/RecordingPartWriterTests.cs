@@ -60,6 +60,26 @@ public sealed class RecordingPartWriterTests
         Assert.Equal(25, stream.BlockCount); // 24 full row groups of 800 + one of 480
     }
 
+    [Theory]
+    [InlineData(4000)] // a whole number of 800-sample row groups: nothing buffered at the end
+    [InlineData(4321)]
+    public async Task CompletingWithFinalMetadataPutsItInTheFileAndKeepsTheSamples(int samples)
+    {
+        // What is known only at the end of a stream (an LSL recording's last time stamp) goes into the final footer.
+        using var dir = TestData.NewTemporaryDirectory();
+        string path = dir.File("session.parquet");
+        var writer = await RecordingPartWriter.CreateAsync(path, Source.Value.Info, Metadata);
+        await FeedAsync(writer, 0, samples, seed: 3);
+        await writer.CompleteAsync(Metadata with { Extra = new Dictionary<string, string> { ["lsl.last_timestamp_s"] = "1234.5" } });
+        await writer.DisposeAsync();
+
+        var read = await ParquetRecordingReader.ReadAsync(path);
+        AssertSamplesEqual(read, samples);
+        Assert.Equal("1234.5", read.Metadata.Extra["lsl.last_timestamp_s"]);
+        Assert.Equal("live-1", read.Metadata.Session);
+        Assert.Equal(EegDannVersion.Current, read.Metadata.EegDannVersion);
+    }
+
     [Fact]
     public async Task PartFileIsAValidRecordingAfterEveryRowGroup()
     {

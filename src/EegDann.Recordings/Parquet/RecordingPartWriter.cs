@@ -8,11 +8,12 @@ namespace EegDann.Recordings.Parquet;
 
 /// <summary>
 /// Writes a recording incrementally, as a live stream arrives, so that a crash (even kill -9 or a
-/// power cut) loses at most the row group being filled. The session recorder of the daemon uses it.
+/// power cut) loses at most the row group being filled. The session recorder of the daemon and
+/// <c>eegdann lsl record</c> use it.
 /// </summary>
 /// <remarks>
 /// <para>Files: samples go to <c>NAME.parquet.part</c>; beside it <c>NAME.parquet.part.state</c>
-/// (JSON, replaced atomically) records the last durable state. <see cref="CompleteAsync"/> writes
+/// (JSON, replaced atomically) records the last durable state. <see cref="CompleteAsync(CancellationToken)"/> writes
 /// the events file and renames the part file to <c>NAME.parquet</c>; <see cref="RecoverAsync"/> does
 /// the same for a part file left behind by a crash.</para>
 /// <para>How it survives a crash: after each row group the part file is a complete Parquet file
@@ -50,7 +51,7 @@ public sealed partial class RecordingPartWriter : IAsyncDisposable
     private readonly FileStream stream;
     private readonly ParquetSchema schema;
     private readonly ParquetOptions options;
-    private readonly RecordingMetadata metadata;
+    private RecordingMetadata metadata;
     private readonly float[][] buffer;
     private readonly long[] indexBuffer;
     private readonly List<RecordingEvent> events = [];
@@ -100,7 +101,7 @@ public sealed partial class RecordingPartWriter : IAsyncDisposable
     /// <summary>The state file.</summary>
     public string StatePath => PartPath + StateSuffix;
 
-    /// <summary>The samples file <see cref="CompleteAsync"/> produces.</summary>
+    /// <summary>The samples file <see cref="CompleteAsync(CancellationToken)"/> produces.</summary>
     public string FinalPath => finalPath;
 
     /// <summary>Starts a part file for <paramref name="samplesPath"/>.</summary>
@@ -247,8 +248,24 @@ public sealed partial class RecordingPartWriter : IAsyncDisposable
 
     /// <summary>Flushes, writes the events file, renames the part file to the final samples file and removes the state file.</summary>
     /// <returns>The final samples path.</returns>
-    public async Task<string> CompleteAsync(CancellationToken cancellationToken = default)
+    public Task<string> CompleteAsync(CancellationToken cancellationToken = default) => CompleteAsync(null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="CompleteAsync(CancellationToken)"/>, with <paramref name="finalMetadata"/> (when not null) in the
+    /// final footer instead of the metadata given at the start: what is only known at the end of a stream (its last
+    /// time stamp, samples lost). Row groups already written are kept as they are; a crash before this keeps the first metadata.
+    /// </summary>
+    /// <returns>The final samples path.</returns>
+    public async Task<string> CompleteAsync(RecordingMetadata? finalMetadata, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(closed, this);
+        if (finalMetadata is not null)
+        {
+            metadata = finalMetadata with { EegDannVersion = finalMetadata.EegDannVersion ?? EegDannVersion.Current };
+            // The footer is written again even with nothing buffered, so that it carries the new metadata.
+            await CommitAsync(append: true, cancellationToken);
+        }
+
         await FlushAsync(cancellationToken);
         closed = true;
         await stream.DisposeAsync();
