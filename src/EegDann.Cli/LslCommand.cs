@@ -456,12 +456,25 @@ internal sealed class StreamingRecording(string path, string subject, List<(doub
             Extra = new Dictionary<string, string>(extra, StringComparer.Ordinal),
         };
 
-        // 5 s row groups (the most a crash loses), longer when the planned duration would make the footer
-        // that every commit rewrites list more than MaxRowGroups of them. The file itself is not bounded:
-        // an outlet that sends faster than its nominal rate is recorded whole (its commits just grow).
-        double seconds = Math.Max(ParquetRecordingWriter.DefaultRowGroupSeconds, plannedSamples / info.SampleRateHz / LslRecorder.MaxRowGroups);
+        // The file itself is not bounded: an outlet that sends faster than its nominal rate is recorded whole (its commits just grow).
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        writer = await RecordingPartWriter.CreateAsync(path, info, metadata, seconds, int.MaxValue, cancellationToken);
+        writer = await RecordingPartWriter.CreateAsync(path, info, metadata, RowGroupSeconds(info.SampleRateHz, info.ChannelCount, plannedSamples), int.MaxValue, cancellationToken);
+    }
+
+    /// <summary>The most values a row group buffers (64 MB of float32): what an outlet's declared rate and channel count can make the recorder allocate.</summary>
+    internal const int MaxRowGroupValues = 1 << 24;
+
+    /// <summary>
+    /// Seconds per row group: 5 s (the most a crash loses), longer when the planned samples would make the footer that
+    /// every commit rewrites list more than <see cref="LslRecorder.MaxRowGroups"/> of them, and shorter when the row
+    /// group's buffer would hold more than <see cref="MaxRowGroupValues"/> values (a stream declaring 10^9 Hz or
+    /// thousands of channels allocates that much at most, not gigabytes before its first sample).
+    /// </summary>
+    internal static double RowGroupSeconds(double rate, int channels, long plannedSamples)
+    {
+        double seconds = Math.Max(ParquetRecordingWriter.DefaultRowGroupSeconds, plannedSamples / rate / LslRecorder.MaxRowGroups);
+        double bounded = Math.Max(1, MaxRowGroupValues / channels) / rate;
+        return Math.Min(seconds, bounded);
     }
 
     /// <summary>Appends the samples (closing any gap in the stream's indices) and places the markers they reach.</summary>

@@ -282,6 +282,19 @@ public sealed class LslCommandTests
         Assert.False(File.Exists(path));
     }
 
+    [Theory]
+    [InlineData(160, 64, 600, 800)] // 10 minutes of 64 channels at 160 Hz: 5 s row groups
+    [InlineData(160, 64, 86400, 19200)] // a day: 2-minute row groups, 720 in the file
+    [InlineData(1e9, 64, 60, 262144)] // an outlet declaring 10^9 Hz: the buffer stays at 2^24 values, not 5·10^9 samples × 64
+    [InlineData(250, 100000, 60, 167)] // 100 000 channels
+    public void RowGroupsAreBoundedByTheFilesLengthAndByTheirBuffer(double rate, int channels, double seconds, int rows)
+    {
+        double rowSeconds = StreamingRecording.RowGroupSeconds(rate, channels, (long)(seconds * rate));
+        int got = ParquetRecordingWriter.RowsPerGroup(rate, rowSeconds);
+        Assert.Equal(rows, got);
+        Assert.True((long)got * channels <= StreamingRecording.MaxRowGroupValues);
+    }
+
     [Fact]
     public async Task BadLslSettingsAreRefusedNamingTheSetting()
     {
