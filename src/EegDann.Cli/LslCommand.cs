@@ -230,9 +230,9 @@ internal sealed record LslRecordingResult(string Stream, long Samples, double Se
 /// The samples go to disk as they arrive (<see cref="RecordingPartWriter"/>: <c>NAME.parquet.part</c>,
 /// one durable row group at a time), so memory does not grow with the recording's values and a crash,
 /// <c>kill -9</c> or power cut keeps every row group that reached the disk, with the events placed so
-/// far (<c>eegdann recover NAME.parquet.part</c>). Only the time stamps and corrections (16 bytes a
-/// sample) are held until the end, when the time stamps file is written and the part file becomes
-/// <c>NAME.parquet</c>. Row groups are 5 s long, longer when <c>--duration</c> would give a file of
+/// far, and the time stamps of those samples (<c>NAME.timestamps.spill</c>): <c>eegdann recover
+/// NAME.parquet.part</c> completes all three files. At the end the spill becomes the time stamps file and the
+/// part file becomes <c>NAME.parquet</c>; memory stays the same however long the recording. Row groups are 5 s long, longer when <c>--duration</c> would give a file of
 /// more than <see cref="MaxRowGroups"/> of them (each commit rewrites the footer, which lists them all).
 /// </remarks>
 internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, LslStreamSelector? markers, TimeSpan duration)
@@ -250,6 +250,11 @@ internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, Lsl
         if (File.Exists(path + RecordingPartWriter.PartSuffix))
         {
             throw new IOException($"{path + RecordingPartWriter.PartSuffix} is a recording that did not finish: complete it with 'eegdann recover {path + RecordingPartWriter.PartSuffix}' (or move it away) before recording to {path} again.");
+        }
+
+        if (File.Exists(SampleTimestampsSpill.PathFor(path)))
+        {
+            throw new IOException($"{SampleTimestampsSpill.PathFor(path)} holds the time stamps of a recording that did not finish (recover its part file, or move it away) before recording to {path} again.");
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -398,15 +403,18 @@ internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, Lsl
 }
 
 /// <summary>
-/// One <c>lsl record</c> on disk as it arrives: the part file and its row groups, the time stamps held
-/// for the time stamps file, and each marker placed as an event at the EEG sample whose corrected
+/// One <c>lsl record</c> on disk as it arrives: the part file and its row groups, the time stamps in
+/// their spill (durable before the row group that follows them), and each marker placed as an event at the EEG sample whose corrected
 /// time stamp is nearest (once the EEG has reached it; markers outside the recording are left out).
 /// </summary>
 internal sealed class StreamingRecording(string path, string subject, List<(double Stamp, double Correction, string Label)> markerStamps) : IAsyncDisposable
 {
-    private readonly List<double> stamps = [];
-    private readonly List<double> corrections = [];
     private RecordingPartWriter? writer;
+    private SampleTimestampsSpill? spill;
+    private (double Stamp, double Correction) firstStamp;
+    private (double Stamp, double Correction) lastStamp;
+    private double lastKnownCorrection = double.NaN;
+    private long samplesReceived;
     private RecordingMetadata? metadata;
     private Dictionary<string, string>? extra;
     private long firstIndex = -1;
@@ -419,7 +427,7 @@ internal sealed class StreamingRecording(string path, string subject, List<(doub
     public string Path => path;
 
     /// <summary>Samples received (and written or buffered).</summary>
-    public long Samples => stamps.Count;
+    public long Samples => samplesReceived;
 
     /// <summary>Stream indices skipped between the first and the last sample received (lost by the outlet or in reconnects).</summary>
     public long MissingSamples => Samples == 0 ? 0 : lastIndex - firstIndex + 1 - Samples;
@@ -459,6 +467,7 @@ internal sealed class StreamingRecording(string path, string subject, List<(doub
         // The file itself is not bounded: an outlet that sends faster than its nominal rate is recorded whole (its commits just grow).
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         writer = await RecordingPartWriter.CreateAsync(path, info, metadata, RowGroupSeconds(info.SampleRateHz, info.ChannelCount, plannedSamples), int.MaxValue, cancellationToken);
+        spill = SampleTimestampsSpill.Create(path);
     }
 
     /// <summary>The most values a row group buffers (64 MB of float32): what an outlet's declared rate and channel count can make the recorder allocate.</summary>
@@ -487,10 +496,24 @@ internal sealed class StreamingRecording(string path, string subject, List<(doub
         }
 
         lastIndex = samples.FirstIndex + take - 1;
+        double correction = samples.TimeCorrection?.Correction ?? double.NaN;
         for (int k = 0; k < take; k++)
         {
-            stamps.Add(samples.Timestamps[k]);
-            corrections.Add(samples.TimeCorrection?.Correction ?? double.NaN);
+            spill!.Append(samples.Timestamps[k], correction);
+        }
+
+        if (samplesReceived == 0)
+        {
+            firstStamp = (samples.Timestamps[0], correction);
+        }
+
+        lastStamp = (samples.Timestamps[take - 1], correction);
+        lastKnownCorrection = double.IsFinite(correction) ? correction : lastKnownCorrection;
+        samplesReceived += take;
+        if ((writer.NextSample % writer.RowsPerGroup) + take >= writer.RowsPerGroup)
+        {
+            // A row group becomes durable below: the time stamps of its samples are on the disk first.
+            spill!.Flush();
         }
 
         // Placed before the samples go in, so that the row group they may complete carries the events.
@@ -502,21 +525,16 @@ internal sealed class StreamingRecording(string path, string subject, List<(doub
     public async Task<int> CompleteAsync(long droppedSamples, CancellationToken cancellationToken)
     {
         PlaceMarkers(final: true);
-        var correctionKnown = corrections.Where(double.IsFinite).ToList();
         var all = new Dictionary<string, string>(extra!, StringComparer.Ordinal)
         {
-            ["lsl.first_timestamp_s"] = stamps[0].ToString("R", CultureInfo.InvariantCulture),
-            ["lsl.last_timestamp_s"] = stamps[^1].ToString("R", CultureInfo.InvariantCulture),
-            ["lsl.time_correction_s"] = correctionKnown.Count > 0 ? correctionKnown[^1].ToString("R", CultureInfo.InvariantCulture) : "unknown",
+            ["lsl.first_timestamp_s"] = firstStamp.Stamp.ToString("R", CultureInfo.InvariantCulture),
+            ["lsl.last_timestamp_s"] = lastStamp.Stamp.ToString("R", CultureInfo.InvariantCulture),
+            ["lsl.time_correction_s"] = double.IsFinite(lastKnownCorrection) ? lastKnownCorrection.ToString("R", CultureInfo.InvariantCulture) : "unknown",
             ["lsl.dropped_samples"] = droppedSamples.ToString(CultureInfo.InvariantCulture),
         };
-        var sampleColumn = new long[stamps.Count];
-        for (int i = 0; i < sampleColumn.Length; i++)
-        {
-            sampleColumn[i] = i;
-        }
-
-        await AtomicFile.WriteAsync(SampleTimestampsParquet.PathFor(path), s => SampleTimestampsParquet.WriteAsync(s, sampleColumn, stamps.ToArray(), corrections.ToArray(), all, cancellationToken), cancellationToken);
+        spill!.Flush();
+        spill.Dispose();
+        await SampleTimestampsSpill.ToParquetAsync(spill.Path, SampleTimestampsParquet.PathFor(path), samplesReceived, all, cancellationToken);
         await writer!.CompleteAsync(metadata! with { Extra = all }, cancellationToken);
         completed = true;
         return events;
@@ -528,13 +546,13 @@ internal sealed class StreamingRecording(string path, string subject, List<(doub
     /// </summary>
     private void PlaceMarkers(bool final)
     {
-        if (stamps.Count == 0)
+        if (samplesReceived == 0)
         {
             return;
         }
 
         double Local(double stamp, double correction) => stamp + (double.IsFinite(correction) ? correction : 0);
-        double rate = Rate, first = Local(stamps[0], corrections[0]), last = Local(stamps[^1], corrections[^1]);
+        double rate = Rate, first = Local(firstStamp.Stamp, firstStamp.Correction), last = Local(lastStamp.Stamp, lastStamp.Correction);
         lock (markerStamps)
         {
             for (; placedMarkers < markerStamps.Count; placedMarkers++)
@@ -567,14 +585,19 @@ internal sealed class StreamingRecording(string path, string subject, List<(doub
         }
 
         await writer.DisposeAsync();
+        spill?.Dispose();
         if (writer.DurableSamples == 0)
         {
             File.Delete(writer.PartPath);
             File.Delete(writer.StatePath);
+            if (spill is not null)
+            {
+                File.Delete(spill.Path);
+            }
         }
         else
         {
-            Log.Error("The recording did not complete; its first {Samples} samples are on disk in {Part}: 'eegdann recover {Part}' makes it {Path}", writer.DurableSamples, writer.PartPath, writer.PartPath, path);
+            Log.Error("The recording did not complete; its first {Samples} samples (and their time stamps) are on disk in {Part}: 'eegdann recover {Part}' makes it {Path}", writer.DurableSamples, writer.PartPath, writer.PartPath, path);
         }
     }
 }

@@ -28,6 +28,14 @@ public static class RecoverCommand
                     var summary = await RecordingPartWriter.RecoverAsync(part.FullName, cancellationToken);
                     Log.Information("Recovered {Part} as {Output}: {Samples} samples ({Seconds:F1} s), {Events} events",
                         part.FullName, summary.Path, summary.SampleCount, summary.SampleCount / summary.Info.SampleRateHz, summary.Events.Count);
+                    string spill = SampleTimestampsSpill.PathFor(summary.Path);
+                    if (File.Exists(spill))
+                    {
+                        // lsl record's time stamps, durable before each row group: one for every sample kept.
+                        string timestamps = SampleTimestampsParquet.PathFor(summary.Path);
+                        long written = await SampleTimestampsSpill.ToParquetAsync(spill, timestamps, summary.SampleCount, summary.Metadata.Extra, cancellationToken);
+                        Log.Information("Recovered the time stamps of {Written} of its {Samples} samples as {Timestamps}", written, summary.SampleCount, timestamps);
+                    }
                 }
                 catch (RecordingFormatException e)
                 {

@@ -261,6 +261,17 @@ public sealed class LslCommandTests
         // The markers at samples 100 and 700 were placed before the second row group was made durable; the one at 1200 was not.
         Assert.Equal([("T100", 100L), ("T700", 700L)], written.Events.Select(e => (e.Label, e.Sample)));
         Assert.Equal("amp", written.Metadata.Extra["lsl.source_id"]);
+
+        // And the LSL time stamps of those 1000 samples (every tenth pushed with its stamp, the others at the nominal rate).
+        var (samples, stamps, _, metadata) = await SampleTimestampsParquet.ReadAsync(SampleTimestampsParquet.PathFor(path));
+        Assert.Equal(Enumerable.Range(0, 1000).Select(k => (long)k), samples);
+        for (int k = 0; k < 1000; k++)
+        {
+            Assert.Equal(4000 + (k / 100.0), stamps[k], 9);
+        }
+
+        Assert.Equal("amp", metadata["lsl.source_id"]);
+        Assert.False(File.Exists(SampleTimestampsSpill.PathFor(path)));
     }
 
     [Fact]
