@@ -232,7 +232,7 @@ internal sealed record LslRecordingResult(string Stream, long Samples, double Se
 /// <c>kill -9</c> or power cut keeps every row group that reached the disk, with the events placed so
 /// far, and the time stamps of those samples (<c>NAME.timestamps.spill</c>): <c>eegdann recover
 /// NAME.parquet.part</c> completes all three files. At the end the spill becomes the time stamps file and the
-/// part file becomes <c>NAME.parquet</c>; memory stays the same however long the recording. Row groups are 5 s long, longer when <c>--duration</c> would give a file of
+/// part file becomes <c>NAME.parquet</c>; what the recorder holds does not grow with the recording. Row groups are 5 s long, longer when <c>--duration</c> would give a file of
 /// more than <see cref="MaxRowGroups"/> of them (each commit rewrites the footer, which lists them all).
 /// </remarks>
 internal sealed class LslRecorder(LslOptions options, LslStreamSelector eeg, LslStreamSelector? markers, TimeSpan duration)
@@ -490,6 +490,11 @@ internal sealed class StreamingRecording(string path, string subject, List<(doub
     public async Task AppendAsync(LslSamples samples, CancellationToken cancellationToken)
     {
         int channels = writer!.Info.ChannelCount, take = samples.Count;
+        if (take == 0)
+        {
+            return;
+        }
+
         if (firstIndex < 0)
         {
             firstIndex = samples.FirstIndex;
