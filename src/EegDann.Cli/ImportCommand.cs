@@ -81,10 +81,10 @@ public static class ImportCommand
             var results = await ProgressDisplay.RunAsync("import", progress => RecordingImporter.ImportAsync(files, outDir, options, progress, cancellationToken));
             foreach (var result in results)
             {
-                if (result.Recording is { } r)
+                if (result.Summary is { } r)
                 {
                     Log.Information("Imported {Input} to {Output}: {Channels} channels, {Samples} samples at {RateHz} Hz ({Seconds:F1} s), {Events} events, subject {Subject}",
-                        result.Input, result.Output, r.Info.ChannelCount, r.SampleCount, r.Info.SampleRateHz, r.DurationSeconds, r.Events.Count, r.Metadata.Subject);
+                        result.Input, result.Output, r.Info.ChannelCount, r.SampleCount, r.Info.SampleRateHz, r.SampleCount / r.Info.SampleRateHz, r.Events.Count, r.Metadata.Subject);
                     if (r.Metadata.Extra.TryGetValue("salvaged", out var lost))
                     {
                         Log.Warning("Salvaged {Input}: {Loss}", result.Input, lost);

@@ -197,8 +197,9 @@ public sealed class BdfAndGdfTests
         var results = await RecordingImporter.ImportAsync([path], dir.File("out"), new ImportOptions { Subject = "A01" });
         var read = await ParquetRecordingReader.ReadAsync(results[0].Output!);
 
-        Assert.Equal(results[0].Recording!.Samples[0], read.Samples[0]);
-        Assert.Equal(results[0].Recording!.Events, read.Events);
+        Assert.Equal(RecordingImporter.Read(path, "A01").Samples[0], read.Samples[0]);
+        Assert.Equal(results[0].Summary!.Events, read.Events);
+        Assert.Equal(results[0].Summary!.SampleCount, read.SampleCount);
         Assert.Equal("A01", read.Metadata.Subject);
     }
 }

@@ -92,7 +92,7 @@ public sealed class BrainVisionReaderTests
 
         Assert.True(results[0].Succeeded, results[0].Error);
         var back = await ParquetRecordingReader.ReadAsync(results[0].Output!);
-        Assert.Equal(results[0].Recording!.Events, back.Events);
+        Assert.Equal(results[0].Summary!.Events, back.Events);
         Assert.NotEmpty(back.Events);
         Assert.StartsWith("BrainVision", back.Metadata.Extra["source_format"]);
     }

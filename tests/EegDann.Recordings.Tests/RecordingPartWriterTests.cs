@@ -105,7 +105,11 @@ public sealed class RecordingPartWriterTests
         string path = dir.File("crash.parquet");
         var writer = await RecordingPartWriter.CreateAsync(path, Source.Value.Info, Metadata);
         writer.AddEvent(new RecordingEvent(1.0, 4.2, "T1", 160));
-        await FeedAsync(writer, 0, 1968, seed: 3);
+        await FeedAsync(writer, 0, 1500, seed: 3);
+
+        // Saved with the second row group (samples 800-1599), but at a sample of the third, which the crash loses.
+        writer.AddEvent(new RecordingEvent(10.5, 4.2, "T0", 1680));
+        await FeedAsync(writer, 1500, 1968, seed: 4);
         writer.AddEvent(new RecordingEvent(11.0, 4.2, "T2", 1760)); // after the last durable row group: lost with it
 
         // The process dies: nothing is flushed or completed.

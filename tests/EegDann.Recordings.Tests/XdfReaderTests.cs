@@ -36,8 +36,8 @@ public sealed class XdfReaderTests
 
         Assert.True(results[0].Succeeded, results[0].Error);
         var back = await ParquetRecordingReader.ReadAsync(results[0].Output!);
-        Assert.Equal(results[0].Recording!.SampleCount, back.SampleCount);
-        Assert.Equal(results[0].Recording!.Events, back.Events);
+        Assert.Equal(results[0].Summary!.SampleCount, back.SampleCount);
+        Assert.Equal(results[0].Summary!.Events, back.Events);
         Assert.Equal("XDF", back.Metadata.Extra["source_format"]);
     }
 

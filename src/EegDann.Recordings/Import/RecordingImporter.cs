@@ -42,14 +42,17 @@ public sealed record ImportOptions
 /// <param name="Input">The input file as given.</param>
 /// <param name="Output">The samples file written, or null when the import failed.</param>
 /// <param name="Error">Why it failed (names the file and the problem), or null on success.</param>
-/// <param name="Recording">The imported recording, or null when it failed.</param>
-public sealed record ImportResult(string Input, string? Output, string? Error, Recording? Recording)
+/// <param name="Summary">What was written (rate, channels, samples, events, metadata; not the samples, which a batch would otherwise hold until its end), or null when it failed.</param>
+public sealed record ImportResult(string Input, string? Output, string? Error, RecordingSummary? Summary)
 {
     /// <summary>Whether the input was imported.</summary>
     public bool Succeeded => Error is null;
 
     /// <summary>Whether the import was stopped (cancelled) before this input was written; its <see cref="Error"/> says so.</summary>
     public bool Stopped { get; init; }
+
+    /// <summary>Whether it failed for want of memory (it is tried again alone when others were imported beside it).</summary>
+    public bool OutOfMemory { get; init; }
 }
 
 /// <summary>
@@ -115,12 +118,23 @@ public static partial class RecordingImporter
             }
         }
 
+        bool together = options.MaxParallelism > 1 && outputs.Count(o => o is not null) > 1;
         try
         {
             await Parallel.ForEachAsync(
                 Enumerable.Range(0, inputs.Count).Where(i => outputs[i] is not null),
                 new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism, CancellationToken = cancellationToken },
-                async (i, token) => results[i] = await ImportOneAsync(inputs[i], outputs[i]!, options, progress, token));
+                async (i, token) => results[i] = await ImportOneAsync(inputs[i], outputs[i]!, options, !together, progress, token));
+
+            // A file that did not fit in memory beside the others is tried again alone, once they are gone.
+            if (together)
+            {
+                foreach (int i in Enumerable.Range(0, inputs.Count).Where(i => results[i] is { OutOfMemory: true }))
+                {
+                    GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                    results[i] = await ImportOneAsync(inputs[i], outputs[i]!, options, alone: true, progress, cancellationToken);
+                }
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -130,7 +144,7 @@ public static partial class RecordingImporter
         return results.Select((r, i) => r ?? new ImportResult(inputs[i], null, $"{inputs[i]}: not imported: stopped before it was written.", null) { Stopped = true }).ToList();
     }
 
-    private static async Task<ImportResult> ImportOneAsync(string input, string output, ImportOptions options, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    private static async Task<ImportResult> ImportOneAsync(string input, string output, ImportOptions options, bool alone, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         string task = $"import {Path.GetFileName(input)}";
         try
@@ -138,7 +152,17 @@ public static partial class RecordingImporter
             var recording = Read(input, options, (done, total) => progress?.Report(new WorkProgress(task, done, total + 1)), cancellationToken);
             await ParquetRecordingWriter.WriteAsync(recording, output, options.RowGroupSeconds, cancellationToken);
             progress?.Report(new WorkProgress(task, 1, 1, "done"));
-            return new ImportResult(input, output, null, recording);
+            int rows = ParquetRecordingWriter.RowsPerGroup(recording.Info.SampleRateHz, options.RowGroupSeconds);
+            var metadata = recording.Metadata with { EegDannVersion = recording.Metadata.EegDannVersion ?? EegDannVersion.Current };
+            return new ImportResult(input, output, null, new RecordingSummary(output, recording.Info, recording.SampleCount, (int)((recording.SampleCount + rows - 1) / rows), recording.Events, metadata));
+        }
+        catch (OutOfMemoryException)
+        {
+            // Read whole into memory: a file too large for what this process may use fails alone, with a clear message.
+            progress?.Report(new WorkProgress(task, 1, 1, "failed"));
+            long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+            string may = available >= 1L << 30 ? $"{available / (double)(1L << 30):F1} GB" : $"{available >> 20} MB";
+            return new ImportResult(input, null, $"{input}: not enough memory to import it {(alone ? "alone" : "beside the other inputs")} (a file is read whole; this process may use {may}): free memory, or import it on a machine with more.", null) { OutOfMemory = true };
         }
         catch (RecordingFormatException e)
         {

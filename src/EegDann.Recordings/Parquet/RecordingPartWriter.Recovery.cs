@@ -63,12 +63,17 @@ public sealed partial class RecordingPartWriter
         }
 
         string subject;
+        long samples;
         await using (var reader = await ParquetSampleReader.OpenAsync(full, cancellationToken))
         {
             subject = reader.Metadata.Subject;
+            samples = reader.SampleCount;
         }
 
-        await FinishAsync(full, finalPath, state?.Events ?? [], subject, cancellationToken);
+        // An event saved with a row group may mark a sample of a later one that the crash lost (a marker placed as
+        // soon as its sample arrived): the recording keeps only the events of the samples it keeps.
+        var events = (state?.Events ?? []).Where(e => e.Sample < samples).ToList();
+        await FinishAsync(full, finalPath, events, subject, cancellationToken);
         return await RecordingSummary.ReadAsync(finalPath, cancellationToken);
     }
 
