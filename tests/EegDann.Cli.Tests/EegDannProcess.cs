@@ -61,7 +61,7 @@ public static class EegDannProcess
         var stderr = new System.Text.StringBuilder();
         bool signalled = false;
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        while (await process.StandardError.ReadLineAsync(timeout.Token) is { } line)
+        while (await ReadLineOrExplainAsync(process, stderr, timeout.Token) is { } line)
         {
             stderr.AppendLine(line);
             if (!signalled && line.Contains(when, StringComparison.Ordinal))
@@ -84,6 +84,20 @@ public static class EegDannProcess
         }
 
         return new ToolRun(process.ExitCode, await stdout, stderr.ToString());
+    }
+
+    /// <summary>The next line of the tool's standard error; on the time-out, an exception that shows what it wrote so far.</summary>
+    private static async Task<string?> ReadLineOrExplainAsync(Process process, System.Text.StringBuilder stderr, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await process.StandardError.ReadLineAsync(cancellationToken);
+        }
+        catch (OperationCanceledException e)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the tool did not finish within 2 minutes (exited: {process.HasExited}); its standard error so far:\n{stderr}", e);
+        }
     }
 
     private static ProcessStartInfo StartInfo(string[] args)
