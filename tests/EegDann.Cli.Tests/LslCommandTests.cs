@@ -103,10 +103,13 @@ public sealed class LslCommandTests
         Assert.Equal([("T1", 20L), ("T2", 70L)], written.Events.Select(e => (e.Label, e.Sample)));
     }
 
-    [Theory]
-    [InlineData("INT")]
-    [InlineData("TERM")]
-    public async Task CtrlCOrSigtermEndsARecordingEarlyAndWritesWhatWasReceived(string signal)
+    [Fact]
+    public Task SigtermEndsARecordingEarlyAndWritesWhatWasReceived() => EndsEarlyAndWritesWhatWasReceivedAsync("TERM");
+
+    [CtrlCFact]
+    public Task CtrlCEndsARecordingEarlyAndWritesWhatWasReceived() => EndsEarlyAndWritesWhatWasReceivedAsync("INT");
+
+    private static async Task EndsEarlyAndWritesWhatWasReceivedAsync(string signal)
     {
         await using var eeg = FakeOutlet.Start(new FakeOutletSettings { Name = "Amp", ChannelCount = 2, NominalSrate = 100, SourceId = "amp", ChannelLabels = ["C3", "C4"], BasePort = FreePortRange(1), PortRange = 1 });
         using var dir = TestData.NewTemporaryDirectory();
@@ -344,4 +347,34 @@ public sealed class LslCommandTests
         ["EEGDANN_Lsl__ResolveTimeoutSeconds"] = "1",
         ["EEGDANN_Lsl__ResolveWaveMilliseconds"] = "100",
     };
+}
+
+/// <summary>
+/// A test of Ctrl-C (SIGINT) sent to the tool: skipped, with the reason, when this test process ignores SIGINT,
+/// which the tool then inherits (a shell without job control starts its background jobs so, and a program
+/// started from one does not see Ctrl-C, as it should not); never reported as passed then.
+/// </summary>
+public sealed class CtrlCFactAttribute : FactAttribute
+{
+    /// <summary>Sets <see cref="FactAttribute.Skip"/> when SIGINT is ignored here.</summary>
+    public CtrlCFactAttribute()
+    {
+        if (SigIntIgnored())
+        {
+            Skip = "SIGINT is ignored in this test process (inherited, e.g. from a background job of a shell without job control), so the tool started from it ignores Ctrl-C too; run the tests in the foreground to cover Ctrl-C";
+        }
+    }
+
+    /// <summary>Whether signal 2 is in this process's ignored set (<c>SigIgn</c> of <c>/proc/self/status</c>).</summary>
+    internal static bool SigIntIgnored()
+    {
+        const string Status = "/proc/self/status";
+        if (!File.Exists(Status))
+        {
+            return false;
+        }
+
+        string? line = File.ReadLines(Status).FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (ulong.Parse(line["SigIgn:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture) & 0x2) != 0;
+    }
 }
