@@ -468,6 +468,9 @@ internal sealed class StreamingRecording(string path, string subject, List<(doub
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         writer = await RecordingPartWriter.CreateAsync(path, info, metadata, RowGroupSeconds(info.SampleRateHz, info.ChannelCount, plannedSamples), int.MaxValue, cancellationToken);
         spill = SampleTimestampsSpill.Create(path);
+
+        // The time stamps of a row group's samples are on the disk before the row group is.
+        writer.BeforeCommit = spill.Flush;
     }
 
     /// <summary>The most values a row group buffers (64 MB of float32): what an outlet's declared rate and channel count can make the recorder allocate.</summary>
@@ -515,12 +518,6 @@ internal sealed class StreamingRecording(string path, string subject, List<(doub
         lastStamp = (samples.Timestamps[take - 1], correction);
         lastKnownCorrection = double.IsFinite(correction) ? correction : lastKnownCorrection;
         samplesReceived += take;
-        if ((writer.NextSample % writer.RowsPerGroup) + take >= writer.RowsPerGroup)
-        {
-            // A row group becomes durable below: the time stamps of its samples are on the disk first.
-            spill!.Flush();
-        }
-
         // Placed before the samples go in, so that the row group they may complete carries the events.
         PlaceMarkers(final: false);
         await writer.AppendInterleavedAsync(writer.NextSample, samples.Values.AsMemory(0, take * channels), cancellationToken);
@@ -538,6 +535,7 @@ internal sealed class StreamingRecording(string path, string subject, List<(doub
             ["lsl.dropped_samples"] = droppedSamples.ToString(CultureInfo.InvariantCulture),
         };
         spill!.Flush();
+        writer!.BeforeCommit = null;
         spill.Dispose();
         await SampleTimestampsSpill.ToParquetAsync(spill.Path, SampleTimestampsParquet.PathFor(path), samplesReceived, all, cancellationToken);
         await writer!.CompleteAsync(metadata! with { Extra = all }, cancellationToken);

@@ -174,7 +174,7 @@ public static partial class RecordingImporter
             progress?.Report(new WorkProgress(task, 1, 1, "failed"));
             return new ImportResult(input, null, $"{input}: cannot write {output}: {e.Message}", null);
         }
-        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             // A reader bug must not take the other inputs down with it; the message says it is one.
             progress?.Report(new WorkProgress(task, 1, 1, "failed"));

@@ -77,6 +77,12 @@ public sealed partial class RecordingPartWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Called before each commit makes samples durable (e.g. to make durable first what belongs to them in another
+    /// file: <c>lsl record</c>'s time stamps), on the appending caller's thread; an exception stops the commit.
+    /// </summary>
+    public Action? BeforeCommit { get; set; }
+
     /// <summary>Rate and channels of the stream.</summary>
     public SignalInfo Info { get; }
 
@@ -283,6 +289,7 @@ public sealed partial class RecordingPartWriter : IAsyncDisposable
     /// <summary>Writes the buffered rows (if any) as a row group, the footer, flushes to disk, then replaces the state file.</summary>
     private async Task CommitAsync(bool append, CancellationToken cancellationToken)
     {
+        BeforeCommit?.Invoke();
         long total = DurableSamples + buffered;
         stream.Position = 0;
         await using (var writer = await ParquetWriter.CreateAsync(schema, stream, options, append, cancellationToken))
