@@ -232,6 +232,11 @@ public sealed class LslCommandTests
                     if (k is 100 or 700 or 1200)
                     {
                         markers.PushStrings(["T" + k], 4000 + (k / 100.0));
+
+                        // The marker stream is a connection of its own: a marker is placed once it has arrived and saved
+                        // with the next row group made durable, so give it time to arrive before the EEG goes on to the
+                        // end of its row group (under the 1 s after which the recorder would call the stream lost).
+                        await Task.Delay(500);
                     }
 
                     if (k % 50 == 49)
