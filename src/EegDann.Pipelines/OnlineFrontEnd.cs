@@ -1,6 +1,7 @@
 using EegDann.Core;
 using EegDann.Dsp.Alignment;
 using EegDann.Dsp.Features;
+using EegDann.Dsp.LinearAlgebra;
 using EegDann.Dsp.Resampling;
 using EegDann.Dsp.Segmentation;
 using EegDann.Dsp.Streaming;
@@ -101,7 +102,10 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
     private readonly WindowFeaturizer? _featurizer;
     private readonly WindowContext _context;
     private readonly double[] _features;
-    private readonly double[] _moments;
+    private readonly double[] _newSamples;
+    private readonly int _channels;
+    private readonly int _bands;
+    private long _observedEnd = -1;
     private readonly double[]? _fixedWhitening;
     private readonly OnlineEuclideanAlignment? _online;
     private readonly OnlineStandardization? _standardization;
@@ -136,7 +140,9 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
         _consumer = consumer;
         _length = signal.WindowSamples;
         int c = signal.Info.ChannelCount, bands = signal.BandCount;
-        _moments = new double[bands * c * c];
+        _channels = c;
+        _bands = bands;
+        _newSamples = new double[_length * c];
         if (definition.FeatureSteps.Any())
         {
             // Standardised per subject, a subject without statistics in the model gets them from its stream.
@@ -177,7 +183,7 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
         }
 
         ISegmenter segmenter;
-        if (_featurizer is { ReadsOnlyVariances: true } && !readsAlignedSamples && (_online is null || _length % signal.StrideSamples == 0))
+        if (_featurizer is { ReadsOnlyVariances: true } && !readsAlignedSamples && true)
         {
             _variances = _online is null
                 ? new SlidingVariances(bands, c, _length, signal.StrideSamples, _fixedWhitening ?? [], this)
@@ -241,7 +247,11 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
     public void Push(ReadOnlySpan<float> samples, int sampleCount, long firstSampleIndex) => _processor.Push(samples, sampleCount, firstSampleIndex);
 
     /// <summary>Starts over after a gap: filter state and history are cleared (the alignment estimate is kept).</summary>
-    public void Restart(long firstSampleIndex) => _processor.Restart(firstSampleIndex);
+    public void Restart(long firstSampleIndex)
+    {
+        _processor.Restart(firstSampleIndex);
+        _observedEnd = -1;
+    }
 
     /// <summary>
     /// Replays a whole recording through the live path and returns every window's features
@@ -309,6 +319,25 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
         return _standardization.IsWarm;
     }
 
+    /// <summary>
+    /// The samples of the window starting at <paramref name="startSample"/> that no earlier window brought
+    /// (all of them after a restart: the windows then jump) join the alignment estimate: their outer
+    /// products per band, as <see cref="SlidingVariances"/> sums them.
+    /// </summary>
+    private void ObserveNewSamples(long startSample, ReadOnlySpan<double> window)
+    {
+        int c = _channels, size = c * _length;
+        int from = (int)(Math.Max(startSample, _observedEnd) - startSample);
+        for (int b = 0; b < _bands; b++)
+        {
+            int count = OuterProducts.ToSampleMajor(window.Slice(b * size, size), c, _length, from, _newSamples);
+            _online!.Accumulate(b, _newSamples, count);
+        }
+
+        _online!.Observe(_length - from);
+        _observedEnd = startSample + _length;
+    }
+
     /// <inheritdoc />
     void IWindowSink.OnWindow(long startSample, ReadOnlySpan<double> window)
     {
@@ -319,8 +348,7 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
             _featurizer.Load(window);
             if (_online != null)
             {
-                _featurizer.CopySecondMoments(_moments);
-                _online.Observe(_moments);
+                ObserveNewSamples(startSample, window);
                 _featurizer.Align(_online.Whitening);
                 ready = _online.IsWarm;
             }
@@ -337,7 +365,7 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
             _context.Load(window);
             if (_online != null)
             {
-                _online.Observe(_context.SecondMoment);
+                ObserveNewSamples(startSample, window);
                 _context.Align(_online.Whitening);
                 ready = _online.IsWarm;
             }

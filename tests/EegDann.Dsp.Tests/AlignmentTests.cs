@@ -154,25 +154,93 @@ public sealed class AlignmentTests
     }
 
     [Fact]
-    public void ASecondMomentGivenAsASumAndAScaleIsObservedBitForBitAsTheScaledOne()
+    public void SlidingWindowsObservedByTheSamplesTheyBringGiveTheSecondMomentOfEverySampleTheyCover()
     {
+        // A continuous signal (two epochs end to end), cut into windows of 64 sliding by 16: the first window brings its 64
+        // samples, each next one its last 16.
         var options = new EuclideanAlignmentOptions { WarmupWindows = 3, UpdateEveryWindows = 2 };
-        var scaled = new OnlineEuclideanAlignment("S", Channels, options);
-        var summed = new OnlineEuclideanAlignment("S", Channels, options);
-        const double length = 320;
-        foreach (var window in SubjectEpochs(subject: 9, count: 12))
+        var epochs = SubjectEpochs(subject: 9, count: 2);
+        const int total = 2 * Samples, length = 64, stride = 16;
+        var signal = new double[Channels * total];
+        for (int c = 0; c < Channels; c++)
         {
-            // A window's Σ x·xᵀ (what the streaming stage keeps) and the second moment it stands for.
-            var moment = SpatialCovariance.SecondMoment(window, Channels, Samples);
-            var sum = moment.Select(v => v * length).ToArray();
-            scaled.Observe(sum.Select(v => v * (1.0 / length)).ToArray());
-            summed.Observe(sum, 1.0 / length);
-            Assert.Equal(scaled.Whitening.ToArray(), summed.Whitening.ToArray());
+            for (int epoch = 0; epoch < 2; epoch++)
+            {
+                epochs[epoch].AsSpan(c * Samples, Samples).CopyTo(signal.AsSpan((c * total) + (epoch * Samples), Samples));
+            }
         }
 
-        Assert.Equal(scaled.Snapshot().Reference, summed.Snapshot().Reference);
-        var e = Assert.Throws<ArgumentException>(() => summed.Observe(new double[(Channels * Channels) - 1], 1.0));
+        var prior = EuclideanAlignment.Fit("S", SubjectEpochs(subject: 3, count: 20), Channels, options);
+        var online = new OnlineEuclideanAlignment("S", Channels, options);
+        var blended = new OnlineEuclideanAlignment("S", Channels, options, prior, priorWeightWindows: 5);
+        var window = new double[Channels * length];
+        var scratch = new double[length * Channels];
+        int windows = 0;
+        for (int start = 0; start + length <= total; start += stride)
+        {
+            for (int c = 0; c < Channels; c++)
+            {
+                signal.AsSpan((c * total) + start, length).CopyTo(window.AsSpan(c * length, length));
+            }
+
+            int from = start == 0 ? 0 : length - stride;
+            int count = OuterProducts.ToSampleMajor(window, Channels, length, from, scratch);
+            online.Accumulate(0, scratch, count);
+            online.Observe(count);
+            blended.Accumulate(0, scratch, count);
+            blended.Observe(count);
+            windows++;
+
+            // Every sample from 0 to the window's end, once each.
+            int end = start + length;
+            var expected = new double[Channels * Channels];
+            for (int i = 0; i < Channels; i++)
+            {
+                for (int j = 0; j < Channels; j++)
+                {
+                    double sum = 0;
+                    for (int k = 0; k < end; k++)
+                    {
+                        sum += signal[(i * total) + k] * signal[(j * total) + k];
+                    }
+
+                    expected[(i * Channels) + j] = sum / end;
+                }
+            }
+
+            var reference = online.Snapshot().Reference;
+            var mixed = blended.Snapshot().Reference;
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.Equal(expected[i], reference[i], 1e-9 * Math.Abs(expected[i]) + 1e-12);
+                double weighted = ((5 * prior.Reference[i]) + (windows * expected[i])) / (5 + windows);
+                Assert.Equal(weighted, mixed[i], 1e-9 * Math.Abs(weighted) + 1e-12);
+            }
+        }
+
+        Assert.Equal(total / stride - (length / stride) + 1, (int)online.WindowCount);
+        var e = Assert.Throws<ArgumentException>(() => online.Observe(new double[(Channels * Channels) - 1], 1));
         Assert.Contains("64 values", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => online.Observe(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => online.Accumulate(1, scratch, 1));
+    }
+
+    [Fact]
+    public void AWindowsSecondMomentObservedWholeIsItsOuterProductsOverOneSample()
+    {
+        // Observe(moment) is Observe(moment, 1): epochs that do not overlap average their second moments, bit for bit.
+        var options = new EuclideanAlignmentOptions { WarmupWindows = 3, UpdateEveryWindows = 2 };
+        var whole = new OnlineEuclideanAlignment("S", Channels, options);
+        var counted = new OnlineEuclideanAlignment("S", Channels, options);
+        foreach (var window in SubjectEpochs(subject: 9, count: 12))
+        {
+            var moment = SpatialCovariance.SecondMoment(window, Channels, Samples);
+            whole.Observe(moment);
+            counted.Observe(moment, 1);
+            Assert.Equal(whole.Whitening.ToArray(), counted.Whitening.ToArray());
+        }
+
+        Assert.Equal(whole.Snapshot().Reference, counted.Snapshot().Reference);
     }
 
     [Fact]

@@ -153,6 +153,9 @@ public sealed class OfflineOnlineTests(ITestOutputHelper output)
         Assert.Equal(whole.Starts, incremental.Starts);
         Assert.Equal(whole.Ready, incremental.Ready);
         Assert.Equal(slow.Alignment!.Updates, fast.Alignment!.Updates);
+
+        // Both observe the same samples (each window's new ones) through the same sums: the same estimate bit for bit.
+        Assert.Equal(slow.Alignment.Snapshot().Reference, fast.Alignment.Snapshot().Reference);
         double worst = MaxScaledDifference(whole.Features, incremental.Features);
         output.WriteLine($"{whole.Starts.Count} windows of S001R08, {fast.Alignment.Updates} updates of R^-1/2: max scaled feature difference incremental vs whole windows {worst:E3}");
         Assert.True(worst <= 1e-9, $"max scaled difference {worst:E3}");
@@ -208,7 +211,11 @@ public sealed class OfflineOnlineTests(ITestOutputHelper output)
             norm += batch.Whitening[i] * batch.Whitening[i];
         }
 
-        Assert.True(Math.Sqrt(difference / norm) < 1e-10, $"relative difference {Math.Sqrt(difference / norm):E3}");
+        // The stream's estimate is the second moment of every sample the windows cover, the batch one the mean of the
+        // windows' second moments: the same but for the weight of the first and last window length of samples (4 s of
+        // this 125 s recording), so they agree closely, not to rounding.
+        output.WriteLine($"R^-1/2 from the stream vs the mean of the windows: relative difference {Math.Sqrt(difference / norm):E3}");
+        Assert.True(Math.Sqrt(difference / norm) < 0.02, $"relative difference {Math.Sqrt(difference / norm):E3}");
     }
 
     internal static double MaxRelativeDifference(IReadOnlyList<double[]> a, IReadOnlyList<double[]> b)

@@ -4,6 +4,7 @@ using EegDann.Daemon.Models;
 using EegDann.Daemon.Options;
 using EegDann.Dsp.Alignment;
 using EegDann.Dsp.Features;
+using EegDann.Dsp.LinearAlgebra;
 using EegDann.Model;
 using EegDann.Pipelines;
 using EegDann.Pipelines.Signal;
@@ -19,9 +20,9 @@ namespace EegDann.Daemon.Replay;
 /// at once, then the same decision policy in order. It shares no state or arithmetic with the live
 /// path's running sums, so agreement is evidence, not construction. With an alignment estimated from
 /// the stream, the estimate is updated window by window in the order the live path sees them
-/// (warm-up windows give <c>none</c>) from each whole window's covariance, where the live path sums
-/// per-stride blocks of outer products; the rule (when R^-1/2 is recomputed, which windows it aligns)
-/// is the same. A pipeline standardised per subject, for a subject the model has no statistics for,
+/// (warm-up windows give <c>none</c>) from the samples each window brings, taken from the window the batch
+/// pipeline cut (the live path takes them from its stream history); the rule (when R^-1/2 is recomputed,
+/// which windows it aligns) is the same. A pipeline standardised per subject, for a subject the model has no statistics for,
 /// estimates them the same way: each window's features join the running estimate in window order,
 /// then are standardised with it (<see cref="OnlineStandardization"/>; warm-up windows give <c>none</c>).
 /// </summary>
@@ -87,7 +88,7 @@ public static class BatchDecisions
             {
                 foreach (var window in block.Epochs)
                 {
-                    var (row, warm) = next(window.Data);
+                    var (row, warm) = next(window.Data, window.Info.StartSample);
                     rowList.Add(row);
                     readyList.Add(warm);
                 }
@@ -152,21 +153,31 @@ public static class BatchDecisions
     /// <summary>
     /// Windows aligned with an estimate from the stream (<see cref="OnlineAlignment.FromStream"/>,
     /// <see cref="OnlineAlignment.Adaptive"/>): called with each window in order, it adds the whole window's
-    /// second moments to the running estimate, then aligns the window with the current R^-1/2 and
+    /// samples that no earlier window brought to the running estimate (their outer products, from the window
+    /// as the batch pipeline cut it), then aligns the window with the current R^-1/2 and
     /// featurizes it; a window before the warm-up ends is not ready.
     /// </summary>
-    private static Func<double[], (double[] Row, bool Ready)> StreamAligned(DecoderModel model, FittedPipeline fitted, string subject, OnlineAlignment mode)
+    private static Func<double[], long, (double[] Row, bool Ready)> StreamAligned(DecoderModel model, FittedPipeline fitted, string subject, OnlineAlignment mode)
     {
         int n = fitted.Channels.Count, bands = fitted.BandCount;
         var alignment = fitted.Alignment ?? throw new InvalidOperationException($"model of pipeline '{fitted.PipelineName}' has no alignment to estimate from the stream.");
         var online = new OnlineEuclideanAlignment(subject, n, alignment.Options, mode == OnlineAlignment.Adaptive ? alignment.For(subject) : null, bands: bands);
         var featurizer = FeaturePipeline.CreateFeaturizer(model.Definition, fitted, standardize: true, subject);
-        var moments = new double[bands * n * n];
-        return window =>
+        int length = model.WindowSamples;
+        var scratch = new double[length * n];
+        long observedEnd = -1;
+        return (window, start) =>
         {
             featurizer.Load(window);
-            featurizer.CopySecondMoments(moments);
-            online.Observe(moments);
+            int from = (int)(Math.Max(start, observedEnd) - start);
+            for (int b = 0; b < bands; b++)
+            {
+                int count = OuterProducts.ToSampleMajor(window.AsSpan(b * n * length, n * length), n, length, from, scratch);
+                online.Accumulate(b, scratch, count);
+            }
+
+            online.Observe(length - from);
+            observedEnd = start + length;
             featurizer.Align(online.Whitening);
             var row = new double[featurizer.FeatureCount];
             featurizer.Extract(row);

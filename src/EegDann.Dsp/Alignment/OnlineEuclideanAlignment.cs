@@ -3,19 +3,30 @@ using EegDann.Dsp.LinearAlgebra;
 namespace EegDann.Dsp.Alignment;
 
 /// <summary>
-/// Euclidean alignment in a stream: R is the running mean of the second moments of the windows
-/// seen so far (optionally starting from a prior R, e.g. the calibration's), and R^-1/2 is
+/// Euclidean alignment in a stream: R is the uncentred second moment of every sample the windows
+/// seen so far cover (optionally blended with a prior R, e.g. the calibration's), and R^-1/2 is
 /// recomputed every <see cref="EuclideanAlignmentOptions.UpdateEveryWindows"/> windows.
 /// </summary>
 /// <remarks>
-/// Warm-up: without a prior, the alignment is not trusted until
-/// <see cref="EuclideanAlignmentOptions.WarmupWindows"/> windows have been averaged
+/// Each window is observed with the samples it brings that no earlier window brought (all of them for
+/// the first window and after a gap; one stride's for a window sliding on): their outer products
+/// x·xᵀ are added to the running sums (<see cref="Accumulate"/>, band by band) and the window counted with
+/// how many they were (<see cref="Observe(long)"/>). The data's estimate is
+/// then M_t = Σ x·xᵀ / N over the N samples observed, which costs a stride of outer products a
+/// window instead of a window's, and nothing per window beyond them (the windows' own second moments,
+/// which overlap, are never formed). For windows that do not overlap (or epochs, each observed whole with
+/// <see cref="Observe(ReadOnlySpan{double})"/>), M_t is the mean of their second moments, which is
+/// <see cref="EuclideanAlignment.Fit"/> over the same windows; for sliding windows it differs from the
+/// mean of the windows' second moments only in the weight of the first and last window length of
+/// samples (a sample in the middle of a stream is in L/stride windows, one near its ends in fewer),
+/// so both converge to the same reference.
+/// <para>Warm-up: without a prior, the alignment is not trusted until
+/// <see cref="EuclideanAlignmentOptions.WarmupWindows"/> windows have been observed
 /// (<see cref="IsWarm"/>); until then the whitening is the identity, and R^-1/2 is first computed
 /// when the warm-up ends, then every <see cref="EuclideanAlignmentOptions.UpdateEveryWindows"/> windows. With a prior of
-/// weight w (in windows), R_t = (w·R_prior + Σ_{i≤t} C_i) / (w + t) and the alignment is warm at
-/// once. After t windows (no prior), R_t equals <see cref="EuclideanAlignment.Fit"/> over the same
-/// windows, so the streaming estimate converges to the batch one. After a filter bank every band
-/// keeps its own estimate (one n × n block per band, as <see cref="AlignmentFit"/>).
+/// weight w (in windows), R_t = (w·R_prior + t·M_t) / (w + t) after t windows and the alignment is
+/// warm at once. After a filter bank every band
+/// keeps its own estimate (one n × n block per band, as <see cref="AlignmentFit"/>).</para>
 /// <para>The periodic recomputations are spread over windows so that no window pays for many: band
 /// b (of B) is due every P = <see cref="EuclideanAlignmentOptions.UpdateEveryWindows"/> windows, at
 /// offset ⌈(b + 1)·P / B⌉ from the last full update (the end of the warm-up, an explicit
@@ -38,6 +49,7 @@ public sealed class OnlineEuclideanAlignment
 {
     private readonly EuclideanAlignmentOptions _options;
     private readonly double[] _sum;
+    private readonly double[]? _prior;
     private readonly double[] _mean;
     private readonly double[] _whitening;
     private readonly double[] _scratch;
@@ -51,6 +63,7 @@ public sealed class OnlineEuclideanAlignment
     private readonly long[] _bandInUseJob;
     private long _jobSequence;
     private long _sinceUpdate;
+    private long _samples;
 
     /// <summary>Starts the estimate.</summary>
     /// <param name="subject">Whose stream it is (for messages and the exported fit).</param>
@@ -113,9 +126,10 @@ public sealed class OnlineEuclideanAlignment
         {
             _priorWeight = priorWeightWindows ?? options.WarmupWindows;
             ArgumentOutOfRangeException.ThrowIfNegative(_priorWeight);
-            for (int i = 0; i < _sum.Length; i++)
+            _prior = new double[_sum.Length];
+            for (int i = 0; i < _prior.Length; i++)
             {
-                _sum[i] = _priorWeight * prior.Reference[i];
+                _prior[i] = _priorWeight * prior.Reference[i];
             }
 
             prior.Whitening.CopyTo(_whitening, 0);
@@ -147,36 +161,62 @@ public sealed class OnlineEuclideanAlignment
     /// <summary>The current R^-1/2 (one n × n block per band, row-major). Do not modify.</summary>
     public ReadOnlySpan<double> Whitening => _whitening;
 
-    /// <summary>Adds one window's uncentred second moment X·Xᵀ/n (n × n per band) to the running mean, and recomputes R^-1/2 of the bands that are due (see the remarks).</summary>
-    public void Observe(ReadOnlySpan<double> secondMoment) => Observe(secondMoment, 1.0);
+    /// <summary>Observes one window whose samples are all new (a window or epoch that overlaps no other): its uncentred second moment X·Xᵀ/L (n × n per band); recomputes R^-1/2 of the bands that are due (see the remarks).</summary>
+    public void Observe(ReadOnlySpan<double> secondMoment) => Observe(secondMoment, 1);
 
     /// <summary>
-    /// As <see cref="Observe(ReadOnlySpan{double})"/> with the second moment given as
-    /// <paramref name="scale"/> × <paramref name="sum"/> (e.g. a window's Σ x·xᵀ and 1 / length),
-    /// each entry the same product <see cref="Observe(ReadOnlySpan{double})"/> would be given, without forming it.
+    /// Observes one window by the samples it brings that no earlier window brought: the sum of their
+    /// outer products Σ x·xᵀ (n × n per band) and how many they are (a window's second moment and 1
+    /// is the same as <see cref="Observe(ReadOnlySpan{double})"/>); recomputes R^-1/2 of the bands that are due.
     /// </summary>
-    public void Observe(ReadOnlySpan<double> sum, double scale)
+    /// <param name="sum">Σ x·xᵀ over the new samples, one n × n block per band.</param>
+    /// <param name="samples">How many samples <paramref name="sum"/> is over (≥ 0: a window that brings none still counts as a window).</param>
+    public void Observe(ReadOnlySpan<double> sum, long samples)
     {
         if (sum.Length < _sum.Length)
         {
-            throw new ArgumentException($"a second moment of {Bands} band(s) of {ChannelCount} channels has {_sum.Length} values, not {sum.Length}.", nameof(sum));
+            throw new ArgumentException($"a sum of outer products of {Bands} band(s) of {ChannelCount} channels has {_sum.Length} values, not {sum.Length}.", nameof(sum));
         }
 
+        ArgumentOutOfRangeException.ThrowIfNegative(samples);
         int i = 0;
         if (System.Numerics.Vector.IsHardwareAccelerated)
         {
-            var s = new System.Numerics.Vector<double>(scale);
             for (; i + System.Numerics.Vector<double>.Count <= _sum.Length; i += System.Numerics.Vector<double>.Count)
             {
-                (new System.Numerics.Vector<double>(_sum.AsSpan(i)) + (new System.Numerics.Vector<double>(sum[i..]) * s)).CopyTo(_sum.AsSpan(i));
+                (new System.Numerics.Vector<double>(_sum.AsSpan(i)) + new System.Numerics.Vector<double>(sum[i..])).CopyTo(_sum.AsSpan(i));
             }
         }
 
         for (; i < _sum.Length; i++)
         {
-            _sum[i] += sum[i] * scale;
+            _sum[i] += sum[i];
         }
 
+        Observe(samples);
+    }
+
+    /// <summary>
+    /// Adds the outer products of <paramref name="count"/> samples of band <paramref name="band"/> (count × n
+    /// values, sample by sample) to the estimate's sums, in order (<see cref="OuterProducts.AddUpper"/>);
+    /// once every band of a window's new samples is added, <see cref="Observe(long)"/> counts the window.
+    /// </summary>
+    public void Accumulate(int band, ReadOnlySpan<double> samples, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(band);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(band, Bands);
+        int block = ChannelCount * ChannelCount;
+        OuterProducts.AddUpper(samples, count, ChannelCount, _sum.AsSpan(band * block, block));
+    }
+
+    /// <summary>
+    /// Counts one window whose <paramref name="samples"/> new samples were added with <see cref="Accumulate"/>
+    /// (in every band), and recomputes R^-1/2 of the bands that are due (see the remarks).
+    /// </summary>
+    public void Observe(long samples)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(samples);
+        _samples += samples;
         WindowCount++;
         if (!HasPrior && WindowCount == _options.WarmupWindows)
         {
@@ -276,14 +316,36 @@ public sealed class OnlineEuclideanAlignment
     {
         int block = ChannelCount * ChannelCount;
         var mean = _mean.AsSpan(band * block, block);
-        var sum = _sum.AsSpan(band * block, block);
-        for (int i = 0; i < block; i++)
-        {
-            mean[i] = sum[i] / weight;
-        }
+        Blend(_sum.AsSpan(band * block, block), _prior is null ? default : _prior.AsSpan(band * block, block), weight, mean);
 
         EuclideanAlignment.ShrinkInPlace(mean, ChannelCount, _options.Shrinkage);
         return mean;
+    }
+
+    /// <summary>
+    /// <paramref name="mean"/> ← (w·R_prior + t·M_t) / (w + t) entry by entry (whole bands), with M_t = Σ x·xᵀ / N: the
+    /// data's sums scaled by t / N (exactly 1 when every window was observed whole, so the sums are then
+    /// used as they are), the prior's already weighted.
+    /// </summary>
+    private void Blend(ReadOnlySpan<double> sum, ReadOnlySpan<double> prior, double weight, Span<double> mean)
+    {
+        double scale = _samples > 0 ? (double)WindowCount / _samples : 0.0;
+        int n = ChannelCount, block = n * n;
+        for (int b = 0; b < mean.Length / block; b++)
+        {
+            var s = sum.Slice(b * block, block);
+            for (int i = 0; i < n; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    // The sums' upper triangle (see OuterProducts.AddUpper), mirrored.
+                    double value = OuterProducts.Upper(s, n, i, j);
+                    double data = scale == 1.0 ? value : value * scale;
+                    int k = (b * block) + (i * n) + j;
+                    mean[k] = (prior.IsEmpty ? data : prior[k] + data) / weight;
+                }
+            }
+        }
     }
 
     /// <summary>The first part of band <paramref name="band"/>'s recomputation: its R as of this window, reduced to tridiagonal form.</summary>
@@ -356,9 +418,16 @@ public sealed class OnlineEuclideanAlignment
     {
         double weight = _priorWeight + WindowCount;
         var mean = new double[_sum.Length];
-        for (int i = 0; i < mean.Length; i++)
+        if (weight > 0)
         {
-            mean[i] = weight > 0 ? _sum[i] / weight : (i % (ChannelCount * ChannelCount) % (ChannelCount + 1) == 0 ? 1 : 0);
+            Blend(_sum, _prior, weight, mean);
+        }
+        else
+        {
+            for (int i = 0; i < mean.Length; i++)
+            {
+                mean[i] = i % (ChannelCount * ChannelCount) % (ChannelCount + 1) == 0 ? 1 : 0;
+            }
         }
 
         return EuclideanAlignment.FromReference(Subject, mean, WindowCount, ChannelCount, _options, Bands);

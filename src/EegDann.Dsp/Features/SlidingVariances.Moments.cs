@@ -1,5 +1,5 @@
-// SlidingVariances following an alignment estimated from the stream: per stride a block of outer products,
-// the window's running second moment and its exact recomputation, and the window aligned again when R^-1/2 changes.
+// SlidingVariances following an alignment estimated from the stream: per window the outer products of the
+// samples it brings join the estimate, and the window is aligned again when R^-1/2 changes.
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -25,9 +25,23 @@ public sealed partial class SlidingVariances
     /// </remarks>
     private void Observe()
     {
-        // The window's second moment X·Xᵀ/L, each entry the product the whole-window path forms.
-        _online!.Observe(_moments, 1.0 / Length);
-        int block = _channels * _channels, n = _channels;
+        // The samples this window brings that no earlier one did (since the last restart): their outer products join the estimate.
+        long windowEnd = _nextStart + Length, newFrom = Math.Max(_nextStart, _observedEnd);
+        int count = (int)(windowEnd - newFrom), n = _channels, size = n * n;
+        var x = _newSamples!;
+        for (int b = 0; b < _bands; b++)
+        {
+            for (long index = newFrom; index < windowEnd; index++)
+            {
+                _history!.Sample(index).Slice(b * n, n).CopyTo(x.AsSpan((int)(index - newFrom) * n, n));
+            }
+
+            _online!.Accumulate(b, x, count);
+        }
+
+        _online!.Observe(count);
+        _observedEnd = windowEnd;
+        int block = size;
         for (int b = 0; b < _bands; b++)
         {
             long updates = _online.UpdatesOf(b);
@@ -202,192 +216,5 @@ public sealed partial class SlidingVariances
             int prefix = (Length - (_online!.InUseLag * Stride)) & ~1;
             return prefix > 0 ? prefix : Length;
         }
-    }
-
-    /// <summary>The outer products of the stride block starting at <paramref name="start"/> (bands × n × n).</summary>
-    private Span<double> Block(long start)
-    {
-        int matrices = _bands * _channels * _channels;
-        return _blocks.AsSpan((int)((start / Stride) % _blockCount) * matrices, matrices);
-    }
-
-    /// <summary>Sums the outer products x·xᵀ (per band) of the stride block starting at <paramref name="start"/> into its slot and adds them to the window's running sum.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AddBlock(SignalHistory history, long start)
-    {
-        var block = Block(start);
-        int n = _channels, size = n * n;
-        var x = _blockSamples!;
-        for (int b = 0; b < _bands; b++)
-        {
-            for (int s = 0; s < Stride; s++)
-            {
-                history.Sample(start + s).Slice(b * n, n).CopyTo(x.AsSpan(s * n, n));
-            }
-
-            SumOfOuterProducts(x, Stride, n, block.Slice(b * size, size));
-        }
-
-        if (_leaving >= 0)
-        {
-            // The block that left at the last slide goes now, in the same pass: (m − old) + new,
-            // the same two roundings as subtracting then adding.
-            SubtractAdd(_moments!, Block(_leaving), block);
-            _leaving = -1;
-        }
-        else
-        {
-            Matrices.AddScaled(_moments!, block, 1.0);
-        }
-
-        if (_nextMomentsFrom >= 0 && start >= _nextMomentsFrom)
-        {
-            // The next exact recomputation's sum, block by block as they arrive (see RecomputeMoments):
-            // its first block is copied (0 + x is x), the others added.
-            if (_nextMomentsEmpty)
-            {
-                block.CopyTo(_nextMoments);
-                _nextMomentsEmpty = false;
-            }
-            else
-            {
-                Matrices.AddScaled(_nextMoments!, block, 1.0);
-            }
-        }
-    }
-
-    /// <summary>m ← (m − leaving) + arriving, entry by entry.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SubtractAdd(Span<double> m, ReadOnlySpan<double> leaving, ReadOnlySpan<double> arriving)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var vm = MemoryMarshal.Cast<double, Vector<double>>(m);
-            var vl = MemoryMarshal.Cast<double, Vector<double>>(leaving[..m.Length]);
-            var va = MemoryMarshal.Cast<double, Vector<double>>(arriving[..m.Length]);
-            for (int k = 0; k < vm.Length; k++)
-            {
-                vm[k] = (vm[k] - vl[k]) + va[k];
-            }
-
-            i = vm.Length * Vector<double>.Count;
-        }
-
-        for (; i < m.Length; i++)
-        {
-            m[i] = (m[i] - leaving[i]) + arriving[i];
-        }
-    }
-
-    /// <summary>
-    /// <paramref name="result"/> = Σ_s x_s·x_sᵀ over <paramref name="count"/> vectors of n values
-    /// stored one after the other: each row's entries accumulate in registers over the vectors,
-    /// four SIMD chunks at a time, and are stored once (no bounds checks in the inner loop: the
-    /// spans' lengths are checked on entry). Only the upper triangle is summed (row i from the SIMD
-    /// chunk holding column i), then mirrored: entry (j, i) is the same products in the same order
-    /// as (i, j), so the result is bit-identical to summing every entry, at about half the cost.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SumOfOuterProducts(ReadOnlySpan<double> x, int count, int n, Span<double> result)
-    {
-        if (x.Length < count * n || result.Length < n * n)
-        {
-            throw new ArgumentException("the spans are shorter than their sizes.");
-        }
-
-        int width = Vector.IsHardwareAccelerated ? Vector<double>.Count : n + 1;
-        ref double x0 = ref MemoryMarshal.GetReference(x);
-        ref double r0 = ref MemoryMarshal.GetReference(result);
-        for (int i = 0; i < n; i++)
-        {
-            ref double row = ref Unsafe.Add(ref r0, i * n);
-            int j = width <= n ? i - (i % width) : 0;
-            for (; j + (4 * width) <= n; j += 4 * width)
-            {
-                Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero, a2 = Vector<double>.Zero, a3 = Vector<double>.Zero;
-                for (int s = 0; s < count; s++)
-                {
-                    ref double xs = ref Unsafe.Add(ref x0, s * n);
-                    var xi = new Vector<double>(Unsafe.Add(ref xs, i));
-                    a0 += xi * Vector.LoadUnsafe(ref xs, (nuint)j);
-                    a1 += xi * Vector.LoadUnsafe(ref xs, (nuint)(j + width));
-                    a2 += xi * Vector.LoadUnsafe(ref xs, (nuint)(j + (2 * width)));
-                    a3 += xi * Vector.LoadUnsafe(ref xs, (nuint)(j + (3 * width)));
-                }
-
-                a0.StoreUnsafe(ref row, (nuint)j);
-                a1.StoreUnsafe(ref row, (nuint)(j + width));
-                a2.StoreUnsafe(ref row, (nuint)(j + (2 * width)));
-                a3.StoreUnsafe(ref row, (nuint)(j + (3 * width)));
-            }
-
-            for (; j + width <= n; j += width)
-            {
-                var a = Vector<double>.Zero;
-                for (int s = 0; s < count; s++)
-                {
-                    ref double xs = ref Unsafe.Add(ref x0, s * n);
-                    a += new Vector<double>(Unsafe.Add(ref xs, i)) * Vector.LoadUnsafe(ref xs, (nuint)j);
-                }
-
-                a.StoreUnsafe(ref row, (nuint)j);
-            }
-
-            for (; j < n; j++)
-            {
-                double a = 0;
-                for (int s = 0; s < count; s++)
-                {
-                    a += x[(s * n) + i] * x[(s * n) + j];
-                }
-
-                Unsafe.Add(ref row, j) = a;
-            }
-        }
-
-        for (int i = 1; i < n; i++)
-        {
-            for (int j = 0; j < i; j++)
-            {
-                Unsafe.Add(ref r0, (i * n) + j) = Unsafe.Add(ref r0, (j * n) + i);
-            }
-        }
-    }
-
-    /// <summary>
-    /// The window's second-moment sum again from its blocks [<paramref name="start"/>, <paramref name="end"/>)
-    /// (whole strides), so rounding cannot build up. The sum from zero of those blocks in order is
-    /// built as they arrive (<see cref="AddBlock"/>, from the first block the next recomputation will
-    /// sum: a window length after this one's), so the recomputation is a copy rather than a window's
-    /// worth of additions on one window (not even that: the two arrays swap): the same additions in the same
-    /// order, bit for bit (its first block copied rather than added to zeros: the same values, an exact zero's
-    /// sign aside). After a restart the first one sums the blocks kept.
-    /// </summary>
-    private void RecomputeMoments(long start, long end)
-    {
-        if (_moments is null)
-        {
-            return;
-        }
-
-        if (start == _nextMomentsFrom && !_nextMomentsEmpty)
-        {
-            // The sum built as the blocks arrived becomes the window's; the old one's array takes the next sum
-            // (no copy and no clearing on this window: its first block will be copied in).
-            (_moments, _nextMoments) = (_nextMoments!, _moments);
-        }
-        else
-        {
-            Array.Clear(_moments);
-            for (long block = start; block + Stride <= end; block += Stride)
-            {
-                Matrices.AddScaled(_moments, Block(block), 1.0);
-            }
-        }
-
-        // The next recomputation comes RecomputeEveryWindows windows later and sums that window's blocks after its first.
-        _nextMomentsEmpty = true;
-        _nextMomentsFrom = start + ((long)RecomputeEveryWindows * Stride);
     }
 }

@@ -25,15 +25,16 @@ namespace EegDann.Dsp.Features;
 /// 2 × length samples are added or removed. The result equals the batch path's two-pass
 /// variance of W·Σ·Wᵀ's diagonal to about 1e-13 relative on EEG (tests pin ≤ 1e-9).</para>
 /// <para>An alignment estimated from the stream (<see cref="OnlineEuclideanAlignment"/>) is followed
-/// the same way: each stride of filtered samples is summed once into its block of outer products
-/// Σ x·xᵀ (per band), the window's uncentred second moment X·Xᵀ/L is the sum of its blocks (kept as a
-/// running sum: the new block added, the leaving one subtracted, recomputed from the blocks once per
-/// window length), and it joins the estimate exactly when the whole-window path would add it, before
-/// the window is aligned. Only when that changes R^-1/2 of a band (every band at the end of the
+/// the same way: when a window is complete, the samples it brings that no earlier window brought (one
+/// stride's, or the whole window after a start or a restart) are summed into their outer products
+/// Σ x·xᵀ (per band, <see cref="OnlineEuclideanAlignment.Accumulate"/>) join the estimate, before the window is aligned;
+/// nothing else is summed per window (the windows' own second moments are never formed). Only when that
+/// changes R^-1/2 of a band (every band at the end of the
 /// warm-up, then each band every <see cref="EuclideanAlignmentOptions.UpdateEveryWindows"/> windows, the bands in turn)
 /// is that band of the current window aligned again with its new R^-1/2 and the sums recomputed exactly; in between a window costs in
-/// proportion to the stride, as with a fixed alignment. The second moments and the variances equal
-/// the whole-window path's to rounding (about 1e-13 relative).</para>
+/// proportion to the stride, as with a fixed alignment. The sums of outer products are the whole-window
+/// path's bit for bit (the same samples in the same order through <see cref="OuterProducts"/>), the variances equal its to
+/// rounding (about 1e-13 relative).</para>
 /// <para>Every sample goes through the same arithmetic in the same order whatever the chunking,
 /// so a stream chunked any way gives bit-identical variances. No allocation after construction.
 /// Not thread-safe: one stream, one caller.</para>
@@ -45,12 +46,7 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
     private readonly int _width;
     private readonly double[]? _whitening;
     private readonly OnlineEuclideanAlignment? _online;
-    private readonly double[]? _blocks;
-    private double[]? _moments;
-    private double[]? _nextMoments;
-    private bool _nextMomentsEmpty = true;
-    private readonly double[]? _blockSamples;
-    private readonly int _blockCount;
+    private readonly double[]? _newSamples;
     private readonly double[] _ring;
     private readonly int _capacity;
     private readonly double[] _reference;
@@ -60,9 +56,8 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
     private readonly IWindowVarianceSink _sink;
     private long _nextStart;
 
-    /// <summary>The start of the stride block whose outer products leave the window's running second moment at the next <c>AddBlock</c>, or −1.</summary>
-    private long _leaving = -1;
-    private long _nextMomentsFrom = -1;
+    /// <summary>One past the last sample the alignment estimate has observed since the last restart, or −1.</summary>
+    private long _observedEnd = -1;
     private long _seen;
     private bool _needsReference = true;
     private int _sinceExact;
@@ -111,7 +106,7 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
     /// <summary>Creates the stage for an alignment estimated from the stream (see the remarks).</summary>
     /// <param name="bands">Bands per sample (1 without a filter bank); a sample holds bands × channels values, band-major.</param>
     /// <param name="channels">n: channels per band.</param>
-    /// <param name="length">Window length, samples, &gt; 0, a multiple of <paramref name="stride"/> (the blocks of outer products tile the window).</param>
+    /// <param name="length">Window length, samples, &gt; 0.</param>
     /// <param name="stride">Samples between window starts, &gt; 0.</param>
     /// <param name="alignment">The running estimate: every window's second moments are observed in order, and its current R^-1/2 aligns the window.</param>
     /// <param name="sink">Receives each window's variances (read <see cref="OnlineEuclideanAlignment.IsWarm"/> there).</param>
@@ -121,11 +116,6 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
         if (alignment.Bands != bands || alignment.ChannelCount != channels)
         {
             throw new ArgumentException($"the alignment has {alignment.Bands} band(s) of {alignment.ChannelCount} channels, the stage {bands} of {channels}.", nameof(alignment));
-        }
-
-        if (length % stride != 0)
-        {
-            throw new ArgumentException($"a window of {length} samples is not a whole number of strides of {stride}: use whole windows.", nameof(length));
         }
 
         _online = alignment;
@@ -144,12 +134,7 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
             }
         }
 
-        _blockCount = (length / stride) + 1;
-        int matrices = bands * channels * channels;
-        _blocks = new double[_blockCount * matrices];
-        _moments = new double[matrices];
-        _nextMoments = new double[matrices];
-        _blockSamples = new double[stride * channels];
+        _newSamples = new double[length * channels];
     }
 
     /// <summary>Whether an alignment estimated from the stream is followed (else the whitening is fixed).</summary>
@@ -216,10 +201,6 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
                 }
 
                 Add(y, 1.0);
-                if (_online != null && (index + 1) % Stride == 0)
-                {
-                    AddBlock(history, index + 1 - Stride);
-                }
 
                 if (index + 1 == _nextStart + Length)
                 {
@@ -240,14 +221,7 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
         _sinceExact = 0;
         Array.Clear(_sum);
         Array.Clear(_sumSquares);
-        if (_moments != null)
-        {
-            Array.Clear(_moments);
-        }
-
-        _leaving = -1;
-        _nextMomentsFrom = -1;
-        _nextMomentsEmpty = true;
+        _observedEnd = -1;
         _restarts++;
     }
 
@@ -277,8 +251,6 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
         {
             _nextStart = leaveEnd;
             Recompute(leaveEnd, end);
-            RecomputeMoments(leaveEnd, end);
-            _leaving = -1;
             _sinceExact = 0;
         }
         else
@@ -286,12 +258,6 @@ public sealed partial class SlidingVariances : Segmentation.ISegmenter
             for (long index = _nextStart; index < leaveEnd; index++)
             {
                 Add(Slot(index), -1.0);
-            }
-
-            if (_moments != null)
-            {
-                // Subtracted with the next block's addition (AddBlock), in one pass over the sum.
-                _leaving = _nextStart;
             }
 
             _nextStart = leaveEnd;
