@@ -131,5 +131,10 @@ public sealed class SettingsErrorTests
 
         // A bug that fails every start must not restart forever: systemd gives up after a burst.
         Assert.True(int.Parse(Value("StartLimitBurst"), System.Globalization.CultureInfo.InvariantCulture) > 0);
+
+        // The gen-0 budget is set, not derived from cache sizes a virtual machine may not expose (docs/daemon.md), in every deployment.
+        Assert.Contains("Environment=DOTNET_GCgen0size=0x2000000", lines);
+        Assert.Contains("Environment=DOTNET_GCgen0size=0x2000000", File.ReadAllLines(Path.Combine(TestData.RepositoryRoot, "deploy", "systemd", "eegdann@.service")).Select(l => l.Trim()));
+        Assert.Contains("- { name: DOTNET_GCgen0size, value: \"0x2000000\" }", File.ReadAllLines(Path.Combine(TestData.RepositoryRoot, "deploy", "k8s", "decoder-deployment.yaml")).Select(l => l.Trim()));
     }
 }
