@@ -1,8 +1,5 @@
 // SlidingVariances following an alignment estimated from the stream: per window the outer products of the
 // samples it brings join the estimate, and the window is aligned again when R^-1/2 changes.
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using EegDann.Dsp.Alignment;
 using EegDann.Dsp.LinearAlgebra;
 using EegDann.Dsp.Streaming;
