@@ -1,7 +1,6 @@
 using EegDann.Core;
 using EegDann.Dsp.Alignment;
 using EegDann.Dsp.Features;
-using EegDann.Dsp.LinearAlgebra;
 using EegDann.Dsp.Resampling;
 using EegDann.Dsp.Segmentation;
 using EegDann.Dsp.Streaming;
@@ -102,10 +101,7 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
     private readonly WindowFeaturizer? _featurizer;
     private readonly WindowContext _context;
     private readonly double[] _features;
-    private readonly double[] _newSamples;
-    private readonly int _channels;
-    private readonly int _bands;
-    private long _observedEnd = -1;
+    private readonly WindowSampleObserver? _observer;
     private readonly double[]? _fixedWhitening;
     private readonly OnlineEuclideanAlignment? _online;
     private readonly OnlineStandardization? _standardization;
@@ -140,9 +136,6 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
         _consumer = consumer;
         _length = signal.WindowSamples;
         int c = signal.Info.ChannelCount, bands = signal.BandCount;
-        _channels = c;
-        _bands = bands;
-        _newSamples = new double[_length * c];
         if (definition.FeatureSteps.Any())
         {
             // Standardised per subject, a subject without statistics in the model gets them from its stream.
@@ -182,8 +175,13 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
             }
         }
 
+        if (_online != null)
+        {
+            _observer = new WindowSampleObserver(_online, _length);
+        }
+
         ISegmenter segmenter;
-        if (_featurizer is { ReadsOnlyVariances: true } && !readsAlignedSamples && true)
+        if (_featurizer is { ReadsOnlyVariances: true } && !readsAlignedSamples)
         {
             _variances = _online is null
                 ? new SlidingVariances(bands, c, _length, signal.StrideSamples, _fixedWhitening ?? [], this)
@@ -250,7 +248,7 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
     public void Restart(long firstSampleIndex)
     {
         _processor.Restart(firstSampleIndex);
-        _observedEnd = -1;
+        _observer?.Restart();
     }
 
     /// <summary>
@@ -319,25 +317,6 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
         return _standardization.IsWarm;
     }
 
-    /// <summary>
-    /// The samples of the window starting at <paramref name="startSample"/> that no earlier window brought
-    /// (all of them after a restart: the windows then jump) join the alignment estimate: their outer
-    /// products per band, as <see cref="SlidingVariances"/> sums them.
-    /// </summary>
-    private void ObserveNewSamples(long startSample, ReadOnlySpan<double> window)
-    {
-        int c = _channels, size = c * _length;
-        int from = (int)(Math.Max(startSample, _observedEnd) - startSample);
-        for (int b = 0; b < _bands; b++)
-        {
-            int count = OuterProducts.ToSampleMajor(window.Slice(b * size, size), c, _length, from, _newSamples);
-            _online!.Accumulate(b, _newSamples, count);
-        }
-
-        _online!.Observe(_length - from);
-        _observedEnd = startSample + _length;
-    }
-
     /// <inheritdoc />
     void IWindowSink.OnWindow(long startSample, ReadOnlySpan<double> window)
     {
@@ -348,7 +327,7 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
             _featurizer.Load(window);
             if (_online != null)
             {
-                ObserveNewSamples(startSample, window);
+                _observer!.Observe(window, startSample);
                 _featurizer.Align(_online.Whitening);
                 ready = _online.IsWarm;
             }
@@ -365,7 +344,7 @@ public sealed class OnlineFrontEnd : IWindowSink, IWindowVarianceSink
             _context.Load(window);
             if (_online != null)
             {
-                ObserveNewSamples(startSample, window);
+                _observer!.Observe(window, startSample);
                 _context.Align(_online.Whitening);
                 ready = _online.IsWarm;
             }

@@ -4,7 +4,6 @@ using EegDann.Daemon.Models;
 using EegDann.Daemon.Options;
 using EegDann.Dsp.Alignment;
 using EegDann.Dsp.Features;
-using EegDann.Dsp.LinearAlgebra;
 using EegDann.Model;
 using EegDann.Pipelines;
 using EegDann.Pipelines.Signal;
@@ -163,21 +162,11 @@ public static class BatchDecisions
         var alignment = fitted.Alignment ?? throw new InvalidOperationException($"model of pipeline '{fitted.PipelineName}' has no alignment to estimate from the stream.");
         var online = new OnlineEuclideanAlignment(subject, n, alignment.Options, mode == OnlineAlignment.Adaptive ? alignment.For(subject) : null, bands: bands);
         var featurizer = FeaturePipeline.CreateFeaturizer(model.Definition, fitted, standardize: true, subject);
-        int length = model.WindowSamples;
-        var scratch = new double[length * n];
-        long observedEnd = -1;
+        var observer = new WindowSampleObserver(online, model.WindowSamples);
         return (window, start) =>
         {
             featurizer.Load(window);
-            int from = (int)(Math.Max(start, observedEnd) - start);
-            for (int b = 0; b < bands; b++)
-            {
-                int count = OuterProducts.ToSampleMajor(window.AsSpan(b * n * length, n * length), n, length, from, scratch);
-                online.Accumulate(b, scratch, count);
-            }
-
-            online.Observe(length - from);
-            observedEnd = start + length;
+            observer.Observe(window, start);
             featurizer.Align(online.Whitening);
             var row = new double[featurizer.FeatureCount];
             featurizer.Extract(row);
