@@ -83,8 +83,9 @@ public sealed class LslOptions : IValidatableObject
     public double BufferSeconds { get; set; } = 2.0;
 
     /// <summary>
-    /// A connection that delivers nothing for this long is dropped and the stream resolved again,
-    /// milliseconds (liblsl's watchdog waits 15 s). The daemon's fail-safe does not wait for this:
+    /// A connection that delivers nothing for this long is checked, milliseconds (liblsl's watchdog
+    /// waits 15 s): it is kept while the same outlet instance answers a full-info request (a marker
+    /// stream between cues, a stalled outlet), else dropped and the stream resolved again. The daemon's fail-safe does not wait for this:
     /// <c>Daemon:FailSafe:StaleAfterMilliseconds</c> stops commands first.
     /// </summary>
     [Range(10.0, 600000.0)]

@@ -32,8 +32,9 @@ public sealed record LslDisconnected(string Reason) : LslFollowerEvent;
 /// <summary>
 /// Follows one LSL stream for as long as it is read: resolves it, reads its full info (labels,
 /// units), connects an inlet with a small buffer, keeps a time correction running, and when the
-/// connection breaks, ends, or stays silent longer than <see cref="LslOptions.StaleAfterMilliseconds"/>
-/// resolves it again — by <c>source_id</c>, name, type, channel count and format when it has a
+/// connection breaks or ends, or stays silent longer than <see cref="LslOptions.StaleAfterMilliseconds"/>
+/// and its outlet no longer answers as the same instance (a silent connection to an outlet that does is
+/// kept, as liblsl's watchdog keeps it: nothing it sends later is lost), resolves it again — by <c>source_id</c>, name, type, channel count and format when it has a
 /// source id (liblsl's recovery query), so a restarted outlet (new UID, new port) is found again.
 /// Samples lost by the outlet's full queue show up as jumps in the time stamps of a regular
 /// stream and skip as many stream indices (counted in <see cref="DroppedSamples"/>).
@@ -45,6 +46,7 @@ public sealed class LslStreamFollower
     private readonly Action<string> _log;
     private long _dropped;
     private long _ageMicroseconds = -1;
+    private long _silences;
 
     /// <summary>Creates a follower.</summary>
     /// <param name="options">Validated LSL settings.</param>
@@ -77,6 +79,12 @@ public sealed class LslStreamFollower
 
     /// <summary>Reconnections after a loss.</summary>
     public int Reconnections { get; private set; }
+
+    /// <summary>
+    /// Times a connection was silent for <see cref="LslOptions.StaleAfterMilliseconds"/> while its outlet still
+    /// answered, so it was kept (a marker stream between cues, a stalled outlet).
+    /// </summary>
+    public long KeptSilences => Interlocked.Read(ref _silences);
 
     /// <summary>Follows the stream until cancelled.</summary>
     public async IAsyncEnumerable<LslFollowerEvent> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
@@ -158,23 +166,47 @@ public sealed class LslStreamFollower
             {
                 try
                 {
+                    bool silent = false;
                     while (true)
                     {
-                        LslChunk? chunk;
-                        using (var stale = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                        LslChunk? chunk = null;
+                        bool stale = false;
+                        using (var staleAfter = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                         {
-                            stale.CancelAfter(TimeSpan.FromMilliseconds(_options.StaleAfterMilliseconds));
+                            staleAfter.CancelAfter(TimeSpan.FromMilliseconds(_options.StaleAfterMilliseconds));
                             try
                             {
-                                chunk = await inlet.ReadChunkAsync(4096, stale.Token);
+                                chunk = await inlet.ReadChunkAsync(4096, staleAfter.Token);
                             }
                             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                             {
-                                reason = $"no data for {_options.StaleAfterMilliseconds:F0} ms";
-                                break;
+                                stale = true;
                             }
                         }
 
+                        if (stale)
+                        {
+                            // Silence alone is not a loss (liblsl's watchdog): a marker stream is silent between cues, and
+                            // an outlet that stalls sends what it queued when it resumes. Dropping the connection would lose
+                            // whatever the outlet sends before the new one is made, so it is kept while the same instance
+                            // still answers; an outlet that is gone or was replaced (another UID) is resolved again.
+                            if (await SameOutletAnswersAsync(info, cancellationToken))
+                            {
+                                Interlocked.Increment(ref _silences);
+                                if (!silent && info.IsRegular)
+                                {
+                                    _log($"LSL stream {info.Name}: no data for {_options.StaleAfterMilliseconds:F0} ms, but its outlet still answers; the connection is kept");
+                                }
+
+                                silent = true;
+                                continue;
+                            }
+
+                            reason = $"no data for {_options.StaleAfterMilliseconds:F0} ms and the outlet no longer answers as {info.Uid}";
+                            break;
+                        }
+
+                        silent = false;
                         if (chunk is null)
                         {
                             reason = "the outlet closed the connection";
@@ -263,6 +295,20 @@ public sealed class LslStreamFollower
         }
 
         return new LslSamples(first, count, values, null, stamps, correction, chunk.ReceivedAt);
+    }
+
+    /// <summary>Whether the outlet instance we are connected to still answers a full-info request on its data port with its UID.</summary>
+    private async Task<bool> SameOutletAnswersAsync(LslStreamInfo info, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var full = await LslInlet.ReadFullInfoAsync(new IPEndPoint(info.Address ?? IPAddress.Loopback, info.DataPort), TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), cancellationToken);
+            return full.Uid == info.Uid;
+        }
+        catch (Exception e) when (e is LslProtocolException or SocketException or TimeoutException or IOException)
+        {
+            return false;
+        }
     }
 
     private async Task<LslStreamInfo> WithFullInfoAsync(LslStreamInfo info, CancellationToken cancellationToken)

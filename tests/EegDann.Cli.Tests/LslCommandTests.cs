@@ -235,7 +235,8 @@ public sealed class LslCommandTests
 
                         // The marker stream is a connection of its own: a marker is placed once it has arrived and saved
                         // with the next row group made durable, so give it time to arrive before the EEG goes on to the
-                        // end of its row group (under the 1 s after which the recorder would call the stream lost).
+                        // end of its row group. (The 1 s of silence that follows on the marker stream is no loss: the recorder
+                        // keeps a silent connection while its outlet answers.)
                         await Task.Delay(500);
                     }
 

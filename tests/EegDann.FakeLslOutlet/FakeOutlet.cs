@@ -72,6 +72,7 @@ public sealed class FakeOutlet : IAsyncDisposable
     private TcpListener _data = null!;
     private CancellationTokenSource _instance = new();
     private volatile bool _stalled;
+    private volatile bool _hung;
     private volatile bool _truncate;
     private int _captureServed;
 
@@ -147,8 +148,22 @@ public sealed class FakeOutlet : IAsyncDisposable
     /// <summary>Stop sending samples (connections stay open and silent: a frozen host).</summary>
     public void Stall() => _stalled = true;
 
-    /// <summary>Send samples again.</summary>
-    public void Resume() => _stalled = false;
+    /// <summary>Send samples again (and answer again after <see cref="Hang"/>).</summary>
+    public void Resume()
+    {
+        _hung = false;
+        _stalled = false;
+    }
+
+    /// <summary>
+    /// A hung host: stops sending samples and answers nothing more (queries, time probes and new
+    /// connections get no reply), while the open connections stay open.
+    /// </summary>
+    public void Hang()
+    {
+        _stalled = true;
+        _hung = true;
+    }
 
     /// <summary>The next sample goes out half-written to every consumer, then their connections close.</summary>
     public void TruncateNextSample() => _truncate = true;
@@ -395,6 +410,11 @@ public sealed class FakeOutlet : IAsyncDisposable
                 continue;
             }
 
+            if (_hung)
+            {
+                continue;
+            }
+
             double t1 = LslClock.Now() + _settings.ClockOffsetSeconds;
             var lines = Encoding.ASCII.GetString(buffer, 0, received.ReceivedBytes).Split("\r\n");
             var from = (IPEndPoint)received.RemoteEndPoint;
@@ -468,6 +488,11 @@ public sealed class FakeOutlet : IAsyncDisposable
         {
             var reader = new LineReader(stream);
             string request = await reader.ReadLineAsync(cancellationToken) ?? string.Empty;
+            while (_hung)
+            {
+                await Task.Delay(10, cancellationToken);
+            }
+
             if (request == "LSL:fullinfo")
             {
                 await stream.WriteAsync(Encoding.UTF8.GetBytes(FullInfo()), cancellationToken);
