@@ -98,7 +98,8 @@ public static class DaemonServiceCollectionExtensions
         services.AddHostedService<ControlOutputService>();
         services.AddHostedService<SessionRecorderService>();
         services.AddHostedService<DecodeService>();
-        services.AddHostedService<WindowService>();
+        services.AddSingleton<WindowService>();
+        services.AddHostedService(sp => sp.GetRequiredService<WindowService>());
         services.AddHostedService<StaleWatchdogService>();
         services.AddHostedService<ModelWatcherService>();
         services.AddHostedService(sp => sp.GetRequiredService<CalibratorService>());

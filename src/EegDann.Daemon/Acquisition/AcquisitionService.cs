@@ -33,12 +33,14 @@ internal sealed partial class AcquisitionService : BackgroundService
     private readonly ConsoleTap _console;
     private readonly DaemonHealth _health;
     private readonly RealtimeOptions _realtime;
+    private readonly WindowService _controlPath;
     private readonly ILogger _logger;
     private bool _refused;
     private long _lastDropLog;
 
-    public AcquisitionService(ISampleSourceFactory factory, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonHealth health, DaemonFault fault, IOptions<ReplayOptions> replay, IOptions<AcquisitionOptions> acquisition, ActiveModel models, IOptions<DecoderOptions> decoder, IOptions<FailSafeOptions> failSafe, IOptions<RealtimeOptions> realtime, ConsoleTap console, ILogger<AcquisitionService> logger)
+    public AcquisitionService(ISampleSourceFactory factory, DaemonPipes pipes, SourceRuntime runtime, DaemonMetrics metrics, DaemonHealth health, DaemonFault fault, IOptions<ReplayOptions> replay, IOptions<AcquisitionOptions> acquisition, ActiveModel models, IOptions<DecoderOptions> decoder, IOptions<FailSafeOptions> failSafe, IOptions<RealtimeOptions> realtime, ConsoleTap console, WindowService controlPath, ILogger<AcquisitionService> logger)
     {
+        _controlPath = controlPath;
         _realtime = realtime.Value;
         _console = console;
         _factory = factory;
@@ -182,7 +184,13 @@ internal sealed partial class AcquisitionService : BackgroundService
             bool recorderDone = _pipes.Recorder is null;
             try
             {
-                await WriteAsync(_pipes.Acquired.Writer, e, live, DaemonBuffer.Acquisition, cancellationToken);
+                // A live chunk goes through the control path on this thread when the path is idle (no wake-up of the
+                // control thread between its arrival and its datagram); otherwise it is queued for the control thread.
+                if (!live || !_controlPath.TryRunHere(e))
+                {
+                    await WriteAsync(_pipes.Acquired.Writer, e, live, DaemonBuffer.Acquisition, cancellationToken);
+                }
+
                 if (_pipes.Recorder != null)
                 {
                     bool queued = await WriteBudgetedAsync(_pipes.Recorder.Writer, _pipes.RecorderBudget!, e, live, DaemonBuffer.Recorder, cancellationToken);

@@ -29,7 +29,8 @@ internal static class DaemonInstruments
         Count(meter, "eegdann_chunks_total", "Chunks received from the source.", () => metrics.Chunks);
         Count(meter, "eegdann_samples_total", "Samples (per channel) received from the source.", () => metrics.Samples);
         Count(meter, "eegdann_windows_decoded_total", "Windows decoded by the model.", () => metrics.Windows);
-        Count(meter, "eegdann_control_thread_allocated_bytes_total", "Managed bytes allocated on the control thread (hand-off, window stage, decoder, output): flat in steady state.", () => metrics.ControlThreadAllocatedBytes);
+        Count(meter, "eegdann_control_thread_allocated_bytes_total", "Managed bytes allocated on the control path (hand-off, window stage, decoder, output; on the control thread, and on the acquisition thread while it runs the path): flat in steady state.", () => metrics.ControlThreadAllocatedBytes);
+        Count(meter, "eegdann_control_path_inline_chunks_total", "Live chunks the acquisition thread carried through the control path itself, the path being idle (the others were handed to the control thread).", () => metrics.InlineChunks);
         Count(meter, "eegdann_decisions_total", "Decisions sent (decoded and fail-safe).", () => metrics.Decisions);
         Count(meter, "eegdann_commands_total", "Decisions whose command was a class, not none.", () => metrics.Commands);
         Count(meter, "eegdann_send_errors_total", "Decision datagrams that could not be sent.", () => metrics.SendErrors);

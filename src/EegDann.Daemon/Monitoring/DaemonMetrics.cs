@@ -43,6 +43,7 @@ public sealed class DaemonMetrics
     private long _samples;
     private long _windows;
     private long _controlThreadAllocatedBytes;
+    private long _inlineChunks;
     private long _decisions;
     private long _commands;
     private long _sendErrors;
@@ -109,12 +110,15 @@ public sealed class DaemonMetrics
     public long Windows => Volatile.Read(ref _windows);
 
     /// <summary>
-    /// Managed bytes allocated so far on the control thread (<see cref="GC.GetAllocatedBytesForCurrentThread"/>,
-    /// read by that thread after each event it handled): everything a chunk costs from the hand-off to its
-    /// datagrams — window stage, decoder, control output, the channels between them and the waits. 0 before
-    /// the control thread starts.
+    /// Managed bytes allocated so far on the control path (<see cref="GC.GetAllocatedBytesForCurrentThread"/>):
+    /// everything a chunk costs from the hand-off to its datagrams — window stage, decoder, control output,
+    /// the channels between them — on the control thread, its waits included, and on the acquisition thread
+    /// while it runs the path for a live chunk. 0 before the control thread starts.
     /// </summary>
     public long ControlThreadAllocatedBytes => Volatile.Read(ref _controlThreadAllocatedBytes);
+
+    /// <summary>Live chunks the acquisition thread carried through the control path itself, the path being idle (no hand-off to wake the control thread).</summary>
+    public long InlineChunks => Volatile.Read(ref _inlineChunks);
 
     /// <summary>Decisions sent (decoded and fail-safe).</summary>
     public long Decisions => Volatile.Read(ref _decisions);
@@ -200,8 +204,10 @@ public sealed class DaemonMetrics
 
     internal void Drop(DaemonBuffer buffer) => Interlocked.Increment(ref _drops[(int)buffer]);
 
-    /// <summary>Sets <see cref="ControlThreadAllocatedBytes"/> (the control thread, after each event).</summary>
-    internal void ControlThreadAllocated(long bytes) => Volatile.Write(ref _controlThreadAllocatedBytes, bytes);
+    /// <summary>Adds to <see cref="ControlThreadAllocatedBytes"/> what a thread running the control path allocated while it did.</summary>
+    internal void ControlPathAllocated(long bytes) => Interlocked.Add(ref _controlThreadAllocatedBytes, bytes);
+
+    internal void ChunkRunInline() => Interlocked.Increment(ref _inlineChunks);
 
     internal void ModelSwapped() => Interlocked.Increment(ref _modelSwaps);
 
