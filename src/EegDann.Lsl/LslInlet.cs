@@ -66,6 +66,7 @@ public sealed class LslInlet : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(info);
         ArgumentNullException.ThrowIfNull(settings);
         var client = new TcpClient(AddressFamily.InterNetwork) { NoDelay = true };
+        KeepAlive(client.Client);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(settings.ConnectTimeout);
         try
@@ -218,6 +219,27 @@ public sealed class LslInlet : IAsyncDisposable
         _network.Dispose();
         _client.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The data connection's socket (for tests).</summary>
+    internal Socket Socket => _client.Client;
+
+    /// <summary>Seconds of silence after which the kernel probes a data connection's peer (<see cref="KeepAlive"/>).</summary>
+    internal const int KeepAliveIdleSeconds = 5;
+
+    /// <summary>
+    /// TCP keep-alive on a data connection: probes after <see cref="KeepAliveIdleSeconds"/> s of silence, every
+    /// second, three of them. A follower keeps a silent connection while its outlet still answers (a marker stream
+    /// between cues), so a connection whose peer vanished without closing it (a host that lost power, a NAT or
+    /// firewall that forgot it) must end by itself: it breaks within about 8 s instead of after the kernel's
+    /// default two hours, and the stream is resolved again.
+    /// </summary>
+    private static void KeepAlive(Socket socket)
+    {
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, KeepAliveIdleSeconds);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 1);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
     }
 
     private async Task CheckTestPatternsAsync(CancellationToken cancellationToken)

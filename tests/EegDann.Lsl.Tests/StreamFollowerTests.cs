@@ -82,6 +82,19 @@ public sealed class StreamFollowerTests
         Assert.Equal(1, follow.Follower.Reconnections);
     }
 
+    [Fact]
+    public async Task AnInletsDataConnectionProbesItsPeerSoThatAVanishedOneEndsInSecondsNotHours()
+    {
+        // A silent connection is kept while its outlet answers; one whose peer vanished without closing it must end by itself.
+        await using var outlet = FakeOutlet.Start(new FakeOutletSettings { Name = "Amp", NominalSrate = 100 });
+        await using var inlet = await LslInlet.ConnectAsync(outlet.Info, LslTestSupport.InletSettings());
+        var socket = inlet.Socket;
+        Assert.Equal(1, (int)socket.GetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive)!);
+        Assert.Equal(LslInlet.KeepAliveIdleSeconds, (int)socket.GetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveTime)!);
+        Assert.Equal(1, (int)socket.GetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveInterval)!);
+        Assert.Equal(3, (int)socket.GetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveRetryCount)!);
+    }
+
     private static Following Follow(FakeOutlet outlet, double staleAfterMilliseconds, double connectTimeoutSeconds = 5)
     {
         var options = LslTestSupport.With(LslTestSupport.OptionsFor(outlet), o =>
