@@ -171,6 +171,7 @@ public sealed class LslStreamFollower
                     {
                         LslChunk? chunk = null;
                         bool stale = false;
+                        string? broke = null;
                         using (var staleAfter = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                         {
                             staleAfter.CancelAfter(TimeSpan.FromMilliseconds(_options.StaleAfterMilliseconds));
@@ -182,6 +183,18 @@ public sealed class LslStreamFollower
                             {
                                 stale = true;
                             }
+                            catch (LslStreamLostException e)
+                            {
+                                // A connection that broke (reset, timed out by keep-alive, cut inside a sample) is a
+                                // loss like one that ended: the stream is resolved again, not given up.
+                                broke = e.Message;
+                            }
+                        }
+
+                        if (broke is not null)
+                        {
+                            reason = broke;
+                            break;
                         }
 
                         if (stale)

@@ -83,6 +83,27 @@ public sealed class StreamFollowerTests
     }
 
     [Fact]
+    public async Task AConnectionThatBreaksInsideASampleIsALossAndTheStreamIsFollowedAgain()
+    {
+        // A reset, a keep-alive timeout or a sample cut short ends the connection with an error rather than a close:
+        // the follower reconnects as it does after a close, instead of ending (lsl record would stop recording).
+        await using var outlet = FakeOutlet.Start(new FakeOutletSettings { Name = "Amp", NominalSrate = 100, SourceId = "amp" });
+        await using var follow = Follow(outlet, staleAfterMilliseconds: 1000);
+        await follow.Eventually(() => outlet.Consumers == 1, "connected");
+        outlet.Push([1], 100);
+        await follow.Eventually(() => follow.Samples.Count == 1, "the first sample");
+
+        outlet.TruncateNextSample();
+        outlet.Push([2], 100.01);
+        await follow.Eventually(() => follow.Events.OfType<LslDisconnected>().Any(), "the loss reported");
+        Assert.Contains("inside a sample", follow.Events.OfType<LslDisconnected>().First().Reason, StringComparison.Ordinal);
+        await follow.Eventually(() => follow.Events.OfType<LslConnected>().Count() == 2 && outlet.Consumers == 1, "connected again");
+        outlet.Push([3], 100.02);
+        await follow.Eventually(() => follow.Samples.Any(s => s.Values.Contains(3f)), "a sample after the reconnection");
+        Assert.Equal(1, follow.Follower.Reconnections);
+    }
+
+    [Fact]
     public async Task AnInletsDataConnectionProbesItsPeerSoThatAVanishedOneEndsInSecondsNotHours()
     {
         // A silent connection is kept while its outlet answers; one whose peer vanished without closing it must end by itself.
