@@ -85,8 +85,9 @@ public sealed class LslOptions : IValidatableObject
     /// <summary>
     /// A connection that delivers nothing for this long is checked, milliseconds (liblsl's watchdog
     /// waits 15 s): it is kept while the same outlet instance answers a full-info request (a marker
-    /// stream between cues, a stalled outlet), else dropped and the stream resolved again. The daemon's fail-safe does not wait for this:
-    /// <c>Daemon:FailSafe:StaleAfterMilliseconds</c> stops commands first.
+    /// stream between cues, a stalled outlet), else dropped and the stream resolved again. The
+    /// daemon's fail-safe does not wait for this: <c>Daemon:FailSafe:StaleAfterMilliseconds</c>
+    /// stops commands first.
     /// </summary>
     [Range(10.0, 600000.0)]
     public double StaleAfterMilliseconds { get; set; } = 1000.0;

@@ -171,7 +171,6 @@ public sealed class LslStreamFollower
                     {
                         LslChunk? chunk = null;
                         bool stale = false;
-                        string? broke = null;
                         using (var staleAfter = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                         {
                             staleAfter.CancelAfter(TimeSpan.FromMilliseconds(_options.StaleAfterMilliseconds));
@@ -187,14 +186,9 @@ public sealed class LslStreamFollower
                             {
                                 // A connection that broke (reset, timed out by keep-alive, cut inside a sample) is a
                                 // loss like one that ended: the stream is resolved again, not given up.
-                                broke = e.Message;
+                                reason = e.Message;
+                                break;
                             }
-                        }
-
-                        if (broke is not null)
-                        {
-                            reason = broke;
-                            break;
                         }
 
                         if (stale)
@@ -315,8 +309,7 @@ public sealed class LslStreamFollower
     {
         try
         {
-            var full = await LslInlet.ReadFullInfoAsync(new IPEndPoint(info.Address ?? IPAddress.Loopback, info.DataPort), TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), cancellationToken);
-            return full.Uid == info.Uid;
+            return (await ReadFullInfoAsync(info, cancellationToken)).Uid == info.Uid;
         }
         catch (Exception e) when (e is LslProtocolException or SocketException or TimeoutException or IOException)
         {
@@ -324,11 +317,15 @@ public sealed class LslStreamFollower
         }
     }
 
+    /// <summary>The full info the outlet of <paramref name="info"/> gives on its data port now.</summary>
+    private Task<LslStreamInfo> ReadFullInfoAsync(LslStreamInfo info, CancellationToken cancellationToken) =>
+        LslInlet.ReadFullInfoAsync(new IPEndPoint(info.Address ?? IPAddress.Loopback, info.DataPort), TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), cancellationToken);
+
     private async Task<LslStreamInfo> WithFullInfoAsync(LslStreamInfo info, CancellationToken cancellationToken)
     {
         try
         {
-            var full = await LslInlet.ReadFullInfoAsync(new IPEndPoint(info.Address ?? IPAddress.Loopback, info.DataPort), TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), cancellationToken);
+            var full = await ReadFullInfoAsync(info, cancellationToken);
             return full.Uid == info.Uid ? info with { ChannelLabels = full.ChannelLabels, ChannelUnits = full.ChannelUnits } : info;
         }
         catch (Exception e) when (e is LslProtocolException or SocketException or TimeoutException or IOException)
